@@ -1,0 +1,139 @@
+//! Making peer bytes safe to print.
+//!
+//! Bytes that came from a peer (a header, a banner, a reply) can hold terminal escape
+//! sequences. Anything shown to a person goes through here first, as fd's `sanitize.rs`
+//! does: [`escape_bytes`] writes bytes the way nginx logs them (`\x16\x03\x01...`),
+//! [`sanitize_text`] neutralises control characters in text we already hold.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Escapes bytes as nginx logs them: printable ASCII stays, `"` and `\` are
+/// backslash-escaped, everything else becomes `\xHH`.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(b as char),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+    out
+}
+
+/// Like [`escape_bytes`], but shows at most `max` bytes and appends `...` when cut.
+pub fn escape_bytes_max(bytes: &[u8], max: usize) -> String {
+    if bytes.len() <= max {
+        escape_bytes(bytes)
+    } else {
+        let mut s = escape_bytes(&bytes[..max]);
+        s.push_str("...");
+        s
+    }
+}
+
+/// Replaces control characters (C0, DEL, C1) in `s` with `\xHH`/`\u{..}` escapes so
+/// that text holding peer data cannot drive the terminal.
+pub fn sanitize_text(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_control(c) {
+            if (c as u32) < 0x100 {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            } else {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_control(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Lower-case hex with a space between bytes: `16 03 01`.
+pub fn hex_spaced(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Lower-case hex without separators: `160301`.
+pub fn hex_compact(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// An xxd-style dump, 16 bytes a line, of at most `max` bytes.
+pub fn hexdump(bytes: &[u8], max: usize) -> Vec<String> {
+    let shown = &bytes[..bytes.len().min(max)];
+    let mut lines: Vec<String> = shown
+        .chunks(16)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let hex = hex_spaced(chunk);
+            let ascii: String = chunk
+                .iter()
+                .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+                .collect();
+            format!("{:08x}  {:<47}  {}", i * 16, hex, ascii)
+        })
+        .collect();
+    if bytes.len() > max {
+        lines.push(format!("... {} more bytes", bytes.len() - max));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_nginx() {
+        assert_eq!(escape_bytes(b"\x16\x03\x01A\"\\"), "\\x16\\x03\\x01A\\\"\\\\");
+        assert_eq!(escape_bytes(b"PROXY TCP4"), "PROXY TCP4");
+        assert_eq!(escape_bytes(b"\r\n\x00\xff"), "\\x0d\\x0a\\x00\\xff");
+        assert_eq!(escape_bytes_max(b"abcdef", 3), "abc...");
+        assert_eq!(escape_bytes_max(b"abc", 3), "abc");
+    }
+
+    #[test]
+    fn sanitize_removes_terminal_controls() {
+        assert_eq!(sanitize_text("plain"), Cow::Borrowed("plain"));
+        assert_eq!(sanitize_text("a\x1b[31mb"), "a\\x1b[31mb");
+        assert_eq!(sanitize_text("x\u{9b}y"), "x\\x9by");
+        assert_eq!(sanitize_text("r\u{202e}l"), "r\\u{202e}l");
+        assert_eq!(sanitize_text("keep\nnewline\ttab"), "keep\nnewline\ttab");
+    }
+
+    #[test]
+    fn hex_forms() {
+        assert_eq!(hex_spaced(&[0x16, 0x03, 0x01]), "16 03 01");
+        assert_eq!(hex_compact(&[0x0d, 0x0a]), "0d0a");
+        let d = hexdump(b"PROXY TCP4 1.2.3.4", 16);
+        assert_eq!(d.len(), 2);
+        assert!(d[0].starts_with("00000000  50 52 4f 58 59"));
+        assert!(d[0].ends_with("PROXY TCP4 1.2.3"));
+        assert_eq!(d[1], "... 2 more bytes");
+    }
+}

@@ -1,0 +1,22 @@
+//! ppdiag: a doctor for PROXY protocol / TLS mismatches.
+//!
+//! The crate is split into a sans-IO core and thin shells:
+//! - core (no sockets, files, clocks or terminal): [`proxy`] (PROXY v1/v2 inspection),
+//!   [`sniff`] (first-bytes classification, TLS records, what a TLS client concludes),
+//!   [`opening`] (a direction's opening bytes: headers, then payload, then findings),
+//!   [`rawbytes`] (bytes a user pasted: hex, xxd, tcpdump -X, C escapes),
+//!   [`explain`] (the knowledge base of error messages), [`findings`] (the one
+//!   findings model), [`escape`] (peer bytes made safe to print);
+//! - presentation: [`render`] turns the same structs into text or JSON strings;
+//! - shells: [`cli`] (clap types and validation into plain config) and [`commands`].
+
+pub mod cli;
+pub mod commands;
+pub mod escape;
+pub mod explain;
+pub mod findings;
+pub mod opening;
+pub mod proxy;
+pub mod rawbytes;
+pub mod render;
+pub mod sniff;

@@ -1,0 +1,2 @@
+//! The `ppdiag` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! A direction's opening bytes (sans-IO): PROXY header(s), then the payload. STUB.
