@@ -25,8 +25,6 @@ pub enum Code {
     ProxyHeaderMalformed,
     /// The header stops before its end: more bytes were needed.
     ProxyHeaderIncomplete,
-    /// The header is accepted by some receivers but breaks the spec or a strict receiver's rule.
-    ProxyHeaderLenient,
     /// Two PROXY headers in a row.
     ProxyHeaderDuplicated,
     /// A CRC32C TLV that does not match the header.
@@ -51,13 +49,12 @@ pub enum Code {
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 15] = [
         Code::ProxyHeaderNotExpected,
         Code::ProxyHeaderMissing,
         Code::ProxyVersionUnsupported,
         Code::ProxyHeaderMalformed,
         Code::ProxyHeaderIncomplete,
-        Code::ProxyHeaderLenient,
         Code::ProxyHeaderDuplicated,
         Code::ProxyCrcMismatch,
         Code::TlsToPlaintextPort,
@@ -78,7 +75,6 @@ impl Code {
             Code::ProxyVersionUnsupported => "proxy-version-unsupported",
             Code::ProxyHeaderMalformed => "proxy-header-malformed",
             Code::ProxyHeaderIncomplete => "proxy-header-incomplete",
-            Code::ProxyHeaderLenient => "proxy-header-lenient",
             Code::ProxyHeaderDuplicated => "proxy-header-duplicated",
             Code::ProxyCrcMismatch => "proxy-crc-mismatch",
             Code::TlsToPlaintextPort => "tls-to-plaintext-port",
@@ -109,8 +105,6 @@ impl Code {
             }
             Code::ProxyHeaderMalformed => "the header breaks the PROXY protocol specification",
             Code::ProxyHeaderIncomplete => "the header stops before its end; more bytes are needed",
-            Code::ProxyHeaderLenient => {
-                "the header breaks the specification, but some receivers accept it"
             }
             Code::ProxyHeaderDuplicated => {
                 "two PROXY headers in a row (two balancers both add one)"
@@ -245,7 +239,6 @@ mod tests {
         let mut v = vec![
             Finding::new(Code::HealthCheckLocal, Severity::Info, "a"),
             Finding::new(Code::ProxyHeaderMalformed, Severity::Error, "b"),
-            Finding::new(Code::ProxyHeaderLenient, Severity::Warning, "c"),
         ];
         assert_eq!(worst(&v), Some(Severity::Error));
         sort_worst_first(&mut v);

@@ -17,7 +17,7 @@ mod tlv;
 mod v1;
 mod v2;
 
-pub use tlv::{SslClient, Tlv, TlvValue};
+pub use tlv::{SslClient, Tlv, TlvValue, crc_with_zeroed, ssl_sub_name, type_name};
 
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -179,3 +179,6 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
     }
     Inspection::NotProxy
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,399 @@
-//! PROXY v1 (text) parsing. STUB.
-use super::Inspection;
-pub(super) fn could_be(b: &[u8]) -> bool { b"PROXY ".starts_with(&b[..b.len().min(6)]) }
-pub(super) fn inspect(_b: &[u8]) -> Inspection { Inspection::NotProxy }
+//! PROXY v1 (text) parsing, to the letter of the spec.
+//!
+//! Rules enforced (offsets are from the first `P`): the line is printable ASCII ending in
+//! CRLF within 107 bytes; single spaces between fields; protocol `TCP4`, `TCP6` or
+//! `UNKNOWN`; addresses in the family the keyword names, no zone ids; ports decimal
+//! 0–65535 with no sign and no leading zero. What nginx accepts although the spec forbids
+//! it (leading zeros, an IPv4 address in a TCP6 line) yields a header with a
+//! [`Warning`]; everything else yields [`Malformed`].
+
+use super::{Command, Family, Header, Inspection, Malformed, Transport, V1_MAX_LEN, Version, Warning};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+const PREFIX: &[u8] = b"PROXY ";
+
+/// Whether `b` begins like a v1 header (or is a prefix of `PROXY `).
+pub(super) fn could_be(b: &[u8]) -> bool {
+    let n = b.len().min(5);
+    b[..n] == PREFIX[..n]
+}
+
+fn bad(offset: usize, rule: &'static str, message: String) -> Inspection {
+    Inspection::Malformed(Malformed {
+        version: Version::V1,
+        offset,
+        rule,
+        message,
+    })
+}
+
+/// Inspects bytes that begin like a v1 header.
+pub(super) fn inspect(b: &[u8]) -> Inspection {
+    if b.len() < PREFIX.len() {
+        return Inspection::Incomplete {
+            version: Version::V1,
+            at_least: PREFIX.len() - b.len() + 2,
+            exact: false,
+        };
+    }
+    if b[5] != b' ' {
+        return bad(
+            5,
+            "v1-prefix",
+            format!(
+                "v1 `PROXY` must be followed by a space, found {}",
+                show_byte(b[5])
+            ),
+        );
+    }
+    let window = &b[..b.len().min(V1_MAX_LEN)];
+    // Find the end of the line, judging every byte before it.
+    for (i, &c) in window.iter().enumerate() {
+        match c {
+            b'\n' => {
+                if i == 0 || window[i - 1] != b'\r' {
+                    return bad(
+                        i,
+                        "v1-bare-lf",
+                        format!("v1 line ends with a bare LF at byte {i}; it must end with CRLF"),
+                    );
+                }
+                return parse_line(&b[..i - 1], i + 1);
+            }
+            b'\r' => {
+                if let Some(&next) = window.get(i + 1) {
+                    if next != b'\n' {
+                        return bad(
+                            i,
+                            "v1-lone-cr",
+                            format!(
+                                "v1 CR at byte {i} is followed by {}, not LF",
+                                show_byte(next)
+                            ),
+                        );
+                    }
+                }
+            }
+            0x20..=0x7e => {}
+            _ => {
+                return bad(
+                    i,
+                    "v1-byte",
+                    format!(
+                        "byte {i} is {}, which cannot appear in a v1 line (printable ASCII only)",
+                        show_byte(c)
+                    ),
+                );
+            }
+        }
+    }
+    if b.len() >= V1_MAX_LEN {
+        return bad(
+            V1_MAX_LEN,
+            "v1-too-long",
+            format!("no CRLF within the first {V1_MAX_LEN} bytes; the longest legal v1 line is {V1_MAX_LEN} bytes"),
+        );
+    }
+    // Judge the complete fields we already have, so a cut log line still gets a verdict.
+    if let Some(m) = early_field_check(b) {
+        return m;
+    }
+    let at_least = if b.last() == Some(&b'\r') { 1 } else { 2 };
+    Inspection::Incomplete {
+        version: Version::V1,
+        at_least,
+        exact: false,
+    }
+}
+
+fn show_byte(c: u8) -> String {
+    if (0x21..0x7f).contains(&c) {
+        format!("`{}` (0x{c:02x})", c as char)
+    } else {
+        format!("0x{c:02x}")
+    }
+}
+
+/// A field of the line with its offset.
+struct Field<'a> {
+    text: &'a str,
+    offset: usize,
+}
+
+fn split_fields(line: &str) -> Vec<Field<'_>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in line.char_indices() {
+        if c == ' ' {
+            out.push(Field {
+                text: &line[start..i],
+                offset: start,
+            });
+            start = i + 1;
+        }
+    }
+    out.push(Field {
+        text: &line[start..],
+        offset: start,
+    });
+    out
+}
+
+fn early_field_check(b: &[u8]) -> Option<Inspection> {
+    let text = std::str::from_utf8(b).ok()?;
+    let fields = split_fields(text);
+    // Only fields followed by a space are complete.
+    let complete = fields.len().saturating_sub(1);
+    if complete >= 2 {
+        let proto = &fields[1];
+        if let Err(m) = protocol(proto) {
+            return Some(m);
+        }
+    }
+    None
+}
+
+fn protocol(f: &Field<'_>) -> Result<Family, Inspection> {
+    match f.text {
+        "TCP4" => Ok(Family::Inet),
+        "TCP6" => Ok(Family::Inet6),
+        "UNKNOWN" => Ok(Family::Unspec),
+        "" => Err(bad(
+            f.offset,
+            "v1-empty-field",
+            format!("v1 protocol field is empty (two spaces in a row at byte {})", f.offset),
+        )),
+        "UDP4" | "UDP6" => Err(bad(
+            f.offset,
+            "v1-protocol",
+            format!("v1 protocol `{}` does not exist: v1 carries TCP only (TCP4, TCP6, UNKNOWN); UDP needs v2", f.text),
+        )),
+        other => Err(bad(
+            f.offset,
+            "v1-protocol",
+            format!("v1 protocol `{other}` is not TCP4, TCP6 or UNKNOWN"),
+        )),
+    }
+}
+
+/// Parses the line without its CRLF; `total` is the header length with CRLF.
+fn parse_line(line: &[u8], total: usize) -> Inspection {
+    // Bytes were checked to be printable ASCII.
+    let Ok(text) = std::str::from_utf8(line) else {
+        return bad(0, "v1-byte", "v1 line is not ASCII".into());
+    };
+    let fields = split_fields(text);
+    if fields.len() < 2 || (fields.len() == 2 && fields[1].text.is_empty()) {
+        return bad(
+            text.len(),
+            "v1-missing-field",
+            "v1 line ends after `PROXY `; a protocol (TCP4, TCP6 or UNKNOWN) must follow".into(),
+        );
+    }
+    let family = match protocol(&fields[1]) {
+        Ok(f) => f,
+        Err(m) => return m,
+    };
+    let mut header = Header {
+        version: Version::V1,
+        command: Command::Proxy,
+        family,
+        transport: if family == Family::Unspec {
+            Transport::Unspec
+        } else {
+            Transport::Stream
+        },
+        source: None,
+        destination: None,
+        unix_source: None,
+        unix_destination: None,
+        length: total,
+        family_byte: None,
+        tlvs: Vec::new(),
+        crc32c_ok: None,
+        warnings: Vec::new(),
+    };
+    if family == Family::Unspec {
+        // UNKNOWN may carry anything up to CRLF; receivers use the socket addresses.
+        return Inspection::Complete(header);
+    }
+    let rest = &fields[2..];
+    let names = [
+        "source address",
+        "destination address",
+        "source port",
+        "destination port",
+    ];
+    if rest.len() != 4 {
+        let (offset, what) = if rest.len() < 4 {
+            (text.len(), format!("it ends before the {}", names[rest.len()]))
+        } else {
+            (rest[4].offset, format!("an extra field starts at byte {}", rest[4].offset))
+        };
+        return bad(
+            offset,
+            if rest.len() < 4 { "v1-missing-field" } else { "v1-extra-field" },
+            format!(
+                "v1 {} line needs 4 fields after the protocol (source address, destination address, source port, destination port); {what}",
+                fields[1].text
+            ),
+        );
+    }
+    for (f, name) in rest.iter().zip(names) {
+        if f.text.is_empty() {
+            return bad(
+                f.offset,
+                "v1-empty-field",
+                format!("v1 {name} is empty (two spaces in a row at byte {})", f.offset),
+            );
+        }
+    }
+    let src = match address(&rest[0], names[0], family, &mut header.warnings) {
+        Ok(a) => a,
+        Err(m) => return m,
+    };
+    let dst = match address(&rest[1], names[1], family, &mut header.warnings) {
+        Ok(a) => a,
+        Err(m) => return m,
+    };
+    let sport = match port(&rest[2], names[2], &mut header.warnings) {
+        Ok(p) => p,
+        Err(m) => return m,
+    };
+    let dport = match port(&rest[3], names[3], &mut header.warnings) {
+        Ok(p) => p,
+        Err(m) => return m,
+    };
+    header.source = Some(SocketAddr::new(src, sport));
+    header.destination = Some(SocketAddr::new(dst, dport));
+    Inspection::Complete(header)
+}
+
+fn address(
+    f: &Field<'_>,
+    name: &str,
+    family: Family,
+    warnings: &mut Vec<Warning>,
+) -> Result<IpAddr, Inspection> {
+    let t = f.text;
+    if let Some(pos) = t.find('%') {
+        return Err(bad(
+            f.offset + pos,
+            "v1-zone-id",
+            format!("v1 {name} `{t}` carries a zone id (`{}`); PROXY addresses cannot have one", &t[pos..]),
+        ));
+    }
+    if let Ok(v4) = t.parse::<Ipv4Addr>() {
+        return match family {
+            Family::Inet => Ok(IpAddr::V4(v4)),
+            _ => {
+                warnings.push(Warning {
+                    offset: f.offset,
+                    message: format!("v1 {name} `{t}` is an IPv4 address in a TCP6 line"),
+                    accepted_by: "nginx (it does not match the address to the keyword)",
+                    rejected_by: "HAProxy and go-proxyproto (Traefik): the header is refused",
+                });
+                Ok(IpAddr::V4(v4))
+            }
+        };
+    }
+    if let Some(v4) = lenient_ipv4(t) {
+        warnings.push(Warning {
+            offset: f.offset,
+            message: format!(
+                "v1 {name} `{t}` has a leading zero in an octet; nginx reads it as {v4}, inet_aton-style parsers as octal"
+            ),
+            accepted_by: "nginx (decimal)",
+            rejected_by: "HAProxy (inet_pton) and go-proxyproto (Traefik)",
+        });
+        if family != Family::Inet {
+            return Err(bad(
+                f.offset,
+                "v1-family-mismatch",
+                format!("v1 {name} `{t}` is IPv4 but the line says TCP6"),
+            ));
+        }
+        return Ok(IpAddr::V4(v4));
+    }
+    if let Ok(v6) = t.parse::<Ipv6Addr>() {
+        return match family {
+            Family::Inet6 => {
+                if let Some(v4) = v6.to_ipv4_mapped() {
+                    warnings.push(Warning {
+                        offset: f.offset,
+                        message: format!(
+                            "v1 {name} `{t}` is an IPv4-mapped IPv6 address ({v4}); receivers disagree on whether it is IPv4 or IPv6"
+                        ),
+                        accepted_by: "nginx, HAProxy and go-proxyproto 0.7+ (which turns it into IPv4)",
+                        rejected_by: "strict receivers such as older go-proxyproto (family does not match protocol)",
+                    });
+                }
+                Ok(IpAddr::V6(v6))
+            }
+            _ => {
+                warnings.push(Warning {
+                    offset: f.offset,
+                    message: format!("v1 {name} `{t}` is an IPv6 address in a TCP4 line"),
+                    accepted_by: "nginx (it does not match the address to the keyword)",
+                    rejected_by: "HAProxy and go-proxyproto (Traefik): the header is refused",
+                });
+                Ok(IpAddr::V6(v6))
+            }
+        };
+    }
+    let expected = if family == Family::Inet6 { "IPv6" } else { "IPv4" };
+    Err(bad(
+        f.offset,
+        "v1-address",
+        format!("v1 {name} `{t}` is not an {expected} address"),
+    ))
+}
+
+/// Dotted quad whose octets have leading zeros (and so fail `Ipv4Addr::from_str`).
+fn lenient_ipv4(t: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = t.split('.').collect();
+    if parts.len() != 4 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    for (o, p) in octets.iter_mut().zip(&parts) {
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        *o = p.parse::<u16>().ok().and_then(|v| u8::try_from(v).ok())?;
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+fn port(f: &Field<'_>, name: &str, warnings: &mut Vec<Warning>) -> Result<u16, Inspection> {
+    let t = f.text;
+    if !t.bytes().all(|c| c.is_ascii_digit()) {
+        let what = if t.starts_with('+') || t.starts_with('-') {
+            "has a sign; ports are plain decimal digits".to_string()
+        } else {
+            "is not a decimal number".to_string()
+        };
+        return Err(bad(f.offset, "v1-port", format!("v1 {name} `{t}` {what}")));
+    }
+    let value: u32 = if t.len() > 5 {
+        u32::MAX
+    } else {
+        t.parse().unwrap_or(u32::MAX)
+    };
+    if value > 65535 {
+        return Err(bad(
+            f.offset,
+            "v1-port",
+            format!("v1 {name} `{t}` is out of range (0–65535)"),
+        ));
+    }
+    if t.len() > 1 && t.starts_with('0') {
+        warnings.push(Warning {
+            offset: f.offset,
+            message: format!("v1 {name} `{t}` has a leading zero"),
+            accepted_by: "nginx and HAProxy (read as decimal)",
+            rejected_by: "the specification; strict parsers refuse the header",
+        });
+    }
+    Ok(value as u16)
+}
