@@ -93,7 +93,13 @@ pub fn hexdump(bytes: &[u8], max: usize) -> Vec<String> {
             let hex = hex_spaced(chunk);
             let ascii: String = chunk
                 .iter()
-                .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+                .map(|&b| {
+                    if (0x20..0x7f).contains(&b) {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
                 .collect();
             format!("{:08x}  {:<47}  {}", i * 16, hex, ascii)
         })
@@ -110,7 +116,10 @@ mod tests {
 
     #[test]
     fn escapes_like_nginx() {
-        assert_eq!(escape_bytes(b"\x16\x03\x01A\"\\"), "\\x16\\x03\\x01A\\\"\\\\");
+        assert_eq!(
+            escape_bytes(b"\x16\x03\x01A\"\\"),
+            "\\x16\\x03\\x01A\\\"\\\\"
+        );
         assert_eq!(escape_bytes(b"PROXY TCP4"), "PROXY TCP4");
         assert_eq!(escape_bytes(b"\r\n\x00\xff"), "\\x0d\\x0a\\x00\\xff");
         assert_eq!(escape_bytes_max(b"abcdef", 3), "abc...");

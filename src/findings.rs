@@ -100,12 +100,9 @@ impl Code {
                 "a PROXY header reached a server that does not parse it; the server read it as TLS or HTTP"
             }
             Code::ProxyHeaderMissing => "the server requires a PROXY header and none was sent",
-            Code::ProxyVersionUnsupported => {
-                "a v1 header reached a v2-only reader, or the reverse"
-            }
+            Code::ProxyVersionUnsupported => "a v1 header reached a v2-only reader, or the reverse",
             Code::ProxyHeaderMalformed => "the header breaks the PROXY protocol specification",
             Code::ProxyHeaderIncomplete => "the header stops before its end; more bytes are needed",
-            }
             Code::ProxyHeaderDuplicated => {
                 "two PROXY headers in a row (two balancers both add one)"
             }

@@ -35,7 +35,11 @@ pub struct RawError {
 
 impl fmt::Display for RawError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -46,11 +50,12 @@ pub fn parse(input: &str) -> Result<Parsed, RawError> {
     let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
     let mut bytes = Vec::new();
     for i in (0..digits.len()).step_by(2) {
-        let b = u8::from_str_radix(digits.get(i..i + 2).unwrap_or("x"), 16).map_err(|_| RawError {
-            line: 1,
-            column: i + 1,
-            message: "not hex".into(),
-        })?;
+        let b =
+            u8::from_str_radix(digits.get(i..i + 2).unwrap_or("x"), 16).map_err(|_| RawError {
+                line: 1,
+                column: i + 1,
+                message: "not hex".into(),
+            })?;
         bytes.push(b);
     }
     Ok(Parsed {

@@ -88,7 +88,11 @@ impl Painter {
 
 /// Appends `key: value` lines aligned on the longest key, indented by `indent` spaces.
 pub fn key_values(p: &Painter, out: &mut String, indent: usize, rows: &[(String, String)]) {
-    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     for (k, v) in rows {
         let pad = width - k.chars().count();
         let _ = writeln!(
@@ -111,7 +115,10 @@ pub fn findings_text(p: &Painter, out: &mut String, findings: &[Finding]) {
         return;
     }
     for f in findings {
-        let at = f.offset.map(|o| format!(" (at byte {o})")).unwrap_or_default();
+        let at = f
+            .offset
+            .map(|o| format!(" (at byte {o})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "{} [{}] {}{}",
@@ -132,9 +139,8 @@ pub fn findings_text(p: &Painter, out: &mut String, findings: &[Finding]) {
 /// Pretty JSON of any serializable report, with a trailing newline.
 pub fn to_json<T: Serialize>(value: &T) -> String {
     // Serialization of our own structs cannot fail (no maps with non-string keys).
-    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| {
-        format!("{{\"error\": \"could not serialize output: {e}\"}}")
-    });
+    let mut s = serde_json::to_string_pretty(value)
+        .unwrap_or_else(|e| format!("{{\"error\": \"could not serialize output: {e}\"}}"));
     s.push('\n');
     s
 }

@@ -6,14 +6,20 @@ use std::net::{IpAddr, Ipv4Addr};
 fn complete(b: &[u8]) -> Header {
     match inspect(b) {
         Inspection::Complete(h) => h,
-        other => panic!("expected a complete header for {:?}, got {other:?}", String::from_utf8_lossy(b)),
+        other => panic!(
+            "expected a complete header for {:?}, got {other:?}",
+            String::from_utf8_lossy(b)
+        ),
     }
 }
 
 fn malformed(b: &[u8]) -> Malformed {
     match inspect(b) {
         Inspection::Malformed(m) => m,
-        other => panic!("expected malformed for {:?}, got {other:?}", String::from_utf8_lossy(b)),
+        other => panic!(
+            "expected malformed for {:?}, got {other:?}",
+            String::from_utf8_lossy(b)
+        ),
     }
 }
 
@@ -87,7 +93,10 @@ fn v1_port_leading_zero_is_a_warning() {
     let h = complete(b"PROXY TCP4 1.2.3.4 5.6.7.8 080 443\r\n");
     assert_eq!(h.source, sa("1.2.3.4:80"));
     assert_eq!(h.warnings.len(), 1);
-    assert_eq!(h.warnings[0].message, "v1 source port `080` has a leading zero");
+    assert_eq!(
+        h.warnings[0].message,
+        "v1 source port `080` has a leading zero"
+    );
     assert_eq!(h.warnings[0].offset, 27);
 }
 
@@ -104,13 +113,21 @@ fn v1_ipv4_in_tcp6_is_a_warning() {
     let h = complete(b"PROXY TCP6 127.0.0.1 127.0.0.1 1 2\r\n");
     assert_eq!(h.source.unwrap().ip(), IpAddr::V4(Ipv4Addr::LOCALHOST));
     assert_eq!(h.warnings.len(), 2);
-    assert!(h.warnings[0].message.contains("IPv4 address in a TCP6 line"));
+    assert!(
+        h.warnings[0]
+            .message
+            .contains("IPv4 address in a TCP6 line")
+    );
 }
 
 #[test]
 fn v1_ipv6_in_tcp4_is_a_warning() {
     let h = complete(b"PROXY TCP4 ::1 ::1 1 2\r\n");
-    assert!(h.warnings[0].message.contains("IPv6 address in a TCP4 line"));
+    assert!(
+        h.warnings[0]
+            .message
+            .contains("IPv6 address in a TCP4 line")
+    );
 }
 
 #[test]
@@ -127,12 +144,18 @@ fn v1_port_with_plus_sign() {
     let m = malformed(b"PROXY TCP4 1.2.3.4 5.6.7.8 +80 443\r\n");
     assert_eq!(m.rule, "v1-port");
     assert_eq!(m.offset, 27);
-    assert_eq!(m.message, "v1 source port `+80` has a sign; ports are plain decimal digits");
+    assert_eq!(
+        m.message,
+        "v1 source port `+80` has a sign; ports are plain decimal digits"
+    );
 }
 
 #[test]
 fn v1_port_negative_and_out_of_range_and_not_a_number() {
-    assert_eq!(malformed(b"PROXY TCP4 1.2.3.4 5.6.7.8 1 -1\r\n").rule, "v1-port");
+    assert_eq!(
+        malformed(b"PROXY TCP4 1.2.3.4 5.6.7.8 1 -1\r\n").rule,
+        "v1-port"
+    );
     let m = malformed(b"PROXY TCP4 1.2.3.4 5.6.7.8 65536 1\r\n");
     assert!(m.message.contains("out of range"), "{}", m.message);
     let m = malformed(b"PROXY TCP4 1.2.3.4 5.6.7.8 1 9999999999999\r\n");
@@ -152,11 +175,17 @@ fn v1_zone_id_rejected() {
 fn v1_bad_addresses() {
     let m = malformed(b"PROXY TCP4 invalid invalid 65533 65533\r\n");
     assert_eq!(m.rule, "v1-address");
-    assert_eq!(m.message, "v1 source address `invalid` is not an IPv4 address");
+    assert_eq!(
+        m.message,
+        "v1 source address `invalid` is not an IPv4 address"
+    );
     let m = malformed(b"PROXY TCP4 1.2.3.4 256.1.1.1 1 2\r\n");
     assert_eq!(m.offset, 19);
     let m = malformed(b"PROXY TCP6 ::1 :::1 1 2\r\n");
-    assert_eq!(m.message, "v1 destination address `:::1` is not an IPv6 address");
+    assert_eq!(
+        m.message,
+        "v1 destination address `:::1` is not an IPv6 address"
+    );
 }
 
 #[test]
@@ -185,7 +214,13 @@ fn v1_108_bytes_without_crlf() {
 
 #[test]
 fn v1_long_junk_without_crlf() {
-    let m = malformed(&[b' '; 200].iter().enumerate().map(|(i, &c)| if i < 6 { b"PROXY "[i] } else { c }).collect::<Vec<u8>>());
+    let m = malformed(
+        &[b' '; 200]
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| if i < 6 { b"PROXY "[i] } else { c })
+            .collect::<Vec<u8>>(),
+    );
     assert_eq!(m.rule, "v1-too-long");
 }
 
@@ -195,7 +230,10 @@ fn v1_protocol_errors() {
     assert_eq!(malformed(b"PROXY SOMETHING\r\n").rule, "v1-protocol");
     let m = malformed(b"PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n");
     assert!(m.message.contains("UDP needs v2"));
-    assert_eq!(malformed(b"PROXY tcp4 1.2.3.4 5.6.7.8 1 2\r\n").rule, "v1-protocol");
+    assert_eq!(
+        malformed(b"PROXY tcp4 1.2.3.4 5.6.7.8 1 2\r\n").rule,
+        "v1-protocol"
+    );
 }
 
 #[test]
@@ -209,7 +247,11 @@ fn v1_no_space_after_proxy() {
 fn v1_field_count_errors() {
     let m = malformed(b"PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n");
     assert_eq!(m.rule, "v1-missing-field");
-    assert!(m.message.contains("before the destination port"), "{}", m.message);
+    assert!(
+        m.message.contains("before the destination port"),
+        "{}",
+        m.message
+    );
     let m = malformed(b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n");
     assert_eq!(m.rule, "v1-extra-field");
     assert_eq!(m.offset, 31);
@@ -233,11 +275,21 @@ fn v1_non_ascii_byte() {
 
 #[test]
 fn v1_incomplete_and_early_verdicts() {
-    assert!(matches!(inspect(b"PROX"), Inspection::Incomplete { version: Version::V1, .. }));
+    assert!(matches!(
+        inspect(b"PROX"),
+        Inspection::Incomplete {
+            version: Version::V1,
+            ..
+        }
+    ));
     assert!(matches!(inspect(b"P"), Inspection::Incomplete { .. }));
     assert!(matches!(
         inspect(b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2"),
-        Inspection::Incomplete { at_least: 2, exact: false, .. }
+        Inspection::Incomplete {
+            at_least: 2,
+            exact: false,
+            ..
+        }
     ));
     assert!(matches!(
         inspect(b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r"),
@@ -300,8 +352,18 @@ fn v2_proxy_inet() {
 #[test]
 fn v2_proxy_inet6_dgram() {
     let mut block = Vec::new();
-    block.extend_from_slice(&"2001:db8::1".parse::<std::net::Ipv6Addr>().unwrap().octets());
-    block.extend_from_slice(&"2001:db8::2".parse::<std::net::Ipv6Addr>().unwrap().octets());
+    block.extend_from_slice(
+        &"2001:db8::1"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets(),
+    );
+    block.extend_from_slice(
+        &"2001:db8::2"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets(),
+    );
     block.extend_from_slice(&[0x13, 0x88, 0x00, 0x35]);
     let h = complete(&v2(0x21, 0x22, &block));
     assert_eq!(h.transport, Transport::Dgram);
@@ -354,7 +416,10 @@ fn ppp_misreads_the_aws_health_check_and_we_do_not() {
     // block out of the TLV bytes of a LOCAL header.
     let bytes = aws_nlb_health_check();
     let parsed = ppp::v2::Header::try_from(&bytes[..]).expect("ppp parses it");
-    assert!(matches!(parsed.addresses, ppp::v2::Addresses::IPv4(_)), "ppp invents addresses");
+    assert!(
+        matches!(parsed.addresses, ppp::v2::Addresses::IPv4(_)),
+        "ppp invents addresses"
+    );
     assert_eq!(complete(&bytes).source, None);
 }
 
@@ -365,7 +430,11 @@ fn v2_crc_mismatch_is_reported() {
     let h = complete(&bytes);
     assert_eq!(h.crc32c_ok, Some(false));
     match &h.tlvs[0].value {
-        TlvValue::Crc32c { ok, carried, computed } => {
+        TlvValue::Crc32c {
+            ok,
+            carried,
+            computed,
+        } => {
             assert!(!ok);
             assert_ne!(carried, computed);
         }
@@ -404,7 +473,15 @@ fn v2_all_tlv_types_decode() {
     tlv(0x04, &[0; 3]);
     tlv(0x05, &[0xab; 16]);
     let mut ssl = vec![0x07, 0, 0, 0, 0];
-    for (k, v) in [(0x21u8, &b"TLSv1.3"[..]), (0x22, b"client"), (0x23, b"TLS_AES_128_GCM_SHA256"), (0x24, b"SHA256"), (0x25, b"RSA2048"), (0x26, b"X25519"), (0x27, b"rsa_pss_rsae_sha256")] {
+    for (k, v) in [
+        (0x21u8, &b"TLSv1.3"[..]),
+        (0x22, b"client"),
+        (0x23, b"TLS_AES_128_GCM_SHA256"),
+        (0x24, b"SHA256"),
+        (0x25, b"RSA2048"),
+        (0x26, b"X25519"),
+        (0x27, b"rsa_pss_rsae_sha256"),
+    ] {
         ssl.push(k);
         ssl.extend_from_slice(&(v.len() as u16).to_be_bytes());
         ssl.extend_from_slice(v);
@@ -421,7 +498,19 @@ fn v2_all_tlv_types_decode() {
     let names: Vec<&str> = h.tlvs.iter().map(|t| t.name).collect();
     assert_eq!(
         names,
-        ["ALPN", "AUTHORITY", "NOOP", "UNIQUE_ID", "SSL", "NETNS", "AWS", "AZURE", "GCP_PSC", "UNKNOWN", "CUSTOM"]
+        [
+            "ALPN",
+            "AUTHORITY",
+            "NOOP",
+            "UNIQUE_ID",
+            "SSL",
+            "NETNS",
+            "AWS",
+            "AZURE",
+            "GCP_PSC",
+            "UNKNOWN",
+            "CUSTOM"
+        ]
     );
     assert_eq!(h.tlvs[0].value, TlvValue::Text("h2".into()));
     assert_eq!(h.tlvs[1].value, TlvValue::Text("example.com".into()));
@@ -432,16 +521,34 @@ fn v2_all_tlv_types_decode() {
             assert!(s.ssl && s.cert_conn && s.cert_sess);
             assert_eq!(s.verify, 0);
             let subs: Vec<&str> = s.sub_tlvs.iter().map(|t| t.name).collect();
-            assert_eq!(subs, ["SSL_VERSION", "SSL_CN", "SSL_CIPHER", "SSL_SIG_ALG", "SSL_KEY_ALG", "SSL_GROUP", "SSL_SIG_SCHEME", "SSL_CLIENT_CERT"]);
+            assert_eq!(
+                subs,
+                [
+                    "SSL_VERSION",
+                    "SSL_CN",
+                    "SSL_CIPHER",
+                    "SSL_SIG_ALG",
+                    "SSL_KEY_ALG",
+                    "SSL_GROUP",
+                    "SSL_SIG_SCHEME",
+                    "SSL_CLIENT_CERT"
+                ]
+            );
             assert_eq!(s.sub_tlvs[0].value, TlvValue::Text("TLSv1.3".into()));
             assert_eq!(s.sub_tlvs[7].value, TlvValue::Hex("3082".into()));
         }
         v => panic!("{v:?}"),
     }
     assert_eq!(h.tlvs[5].value, TlvValue::Text("blue".into()));
-    assert_eq!(h.tlvs[6].value, TlvValue::Text("vpce-08d2bf15fac5001c9".into()));
+    assert_eq!(
+        h.tlvs[6].value,
+        TlvValue::Text("vpce-08d2bf15fac5001c9".into())
+    );
     assert_eq!(h.tlvs[7].value, TlvValue::AzureLinkId(0x1234_5678));
-    assert_eq!(h.tlvs[8].value, TlvValue::GcpPscConnectionId(0x0102_0304_0506_0708));
+    assert_eq!(
+        h.tlvs[8].value,
+        TlvValue::GcpPscConnectionId(0x0102_0304_0506_0708)
+    );
     assert_eq!(h.tlvs[9].value, TlvValue::Hex("0102".into()));
     assert_eq!(h.tlvs[10].value, TlvValue::Hex(String::new()));
     assert!(h.warnings.is_empty());
@@ -510,7 +617,11 @@ fn v2_ssl_sub_tlv_overrun() {
     assert!(m.message.contains("SSL_VERSION"));
     let mut p = inet_block();
     p.extend_from_slice(&[0x20, 0, 2, 0x01, 0]);
-    assert!(malformed(&v2(0x21, 0x11, &p)).message.contains("at least 5"));
+    assert!(
+        malformed(&v2(0x21, 0x11, &p))
+            .message
+            .contains("at least 5")
+    );
 }
 
 #[test]
@@ -518,7 +629,10 @@ fn v2_length_shorter_than_address_block() {
     let m = malformed(&v2(0x21, 0x21, &[0; 12]));
     assert_eq!(m.rule, "v2-length-short");
     assert_eq!(m.offset, 14);
-    assert_eq!(m.message, "v2 length says 12 bytes follow, but the INET6 address block alone takes 36");
+    assert_eq!(
+        m.message,
+        "v2 length says 12 bytes follow, but the INET6 address block alone takes 36"
+    );
 }
 
 #[test]
@@ -544,13 +658,17 @@ fn v2_every_value_of_byte_13_is_judged() {
             // Valid pairs parse (216 zero bytes frame as NOOP-free zero TLVs of length 0
             // after a block, or fail framing for UNSPEC: either way not a family error).
             if let Inspection::Malformed(m) = &result {
-                assert!(m.rule.starts_with("v2-tlv") , "0x{byte:02x}: {m:?}");
+                assert!(m.rule.starts_with("v2-tlv"), "0x{byte:02x}: {m:?}");
             }
         } else {
             match &result {
                 Inspection::Malformed(m) => {
                     assert_eq!(m.offset, 13, "0x{byte:02x}");
-                    assert!(m.rule.starts_with("v2-family") || m.rule == "v2-transport", "0x{byte:02x}: {}", m.rule);
+                    assert!(
+                        m.rule.starts_with("v2-family") || m.rule == "v2-transport",
+                        "0x{byte:02x}: {}",
+                        m.rule
+                    );
                 }
                 other => panic!("0x{byte:02x} accepted: {other:?}"),
             }
@@ -570,7 +688,11 @@ fn v2_truncation_at_every_length_is_incomplete() {
     let full = v2(0x21, 0x11, &p);
     for cut in 1..full.len() {
         match inspect(&full[..cut]) {
-            Inspection::Incomplete { version: Version::V2, at_least, exact } => {
+            Inspection::Incomplete {
+                version: Version::V2,
+                at_least,
+                exact,
+            } => {
                 if cut >= 16 {
                     assert!(exact);
                     assert_eq!(at_least, full.len() - cut);
@@ -589,7 +711,13 @@ fn v1_truncation_at_every_length_is_incomplete() {
     let full = b"PROXY TCP6 2001:db8::1 2001:db8::2 56324 443\r\n";
     for cut in 1..full.len() {
         assert!(
-            matches!(inspect(&full[..cut]), Inspection::Incomplete { version: Version::V1, .. }),
+            matches!(
+                inspect(&full[..cut]),
+                Inspection::Incomplete {
+                    version: Version::V1,
+                    ..
+                }
+            ),
             "cut at {cut}"
         );
     }
@@ -633,8 +761,14 @@ fn v2_header_followed_by_payload_reports_its_own_length() {
 fn round_trips_through_ppp_builder() {
     use ppp::v2::{Builder, Protocol, Type};
     let cases: Vec<(SocketAddr, SocketAddr)> = vec![
-        ("127.0.0.1:1".parse().unwrap(), "127.0.0.2:2".parse().unwrap()),
-        ("[::1]:65535".parse().unwrap(), "[2001:db8::9]:443".parse().unwrap()),
+        (
+            "127.0.0.1:1".parse().unwrap(),
+            "127.0.0.2:2".parse().unwrap(),
+        ),
+        (
+            "[::1]:65535".parse().unwrap(),
+            "[2001:db8::9]:443".parse().unwrap(),
+        ),
     ];
     for (src, dst) in cases {
         for proto in [Protocol::Stream, Protocol::Datagram] {
@@ -667,8 +801,8 @@ fn round_trips_through_ppp_builder() {
 
 mod props {
     use super::super::*;
-    use std::net::Ipv4Addr;
     use proptest::prelude::*;
+    use std::net::Ipv4Addr;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]

@@ -176,7 +176,11 @@ fn text(v: &[u8]) -> String {
     }
 }
 
-fn decode_top(raw: Raw<'_>, header: &[u8], warnings: &mut Vec<Warning>) -> Result<Tlv, FramingError> {
+fn decode_top(
+    raw: Raw<'_>,
+    header: &[u8],
+    warnings: &mut Vec<Warning>,
+) -> Result<Tlv, FramingError> {
     let v = raw.value;
     let value = match raw.kind {
         0x01 | 0x30 => TlvValue::Text(text(v)),
@@ -184,7 +188,9 @@ fn decode_top(raw: Raw<'_>, header: &[u8], warnings: &mut Vec<Warning>) -> Resul
             if std::str::from_utf8(v).is_err() {
                 warnings.push(Warning {
                     offset: raw.offset,
-                    message: "AUTHORITY TLV is not valid UTF-8 (the spec requires a UTF-8 host name)".into(),
+                    message:
+                        "AUTHORITY TLV is not valid UTF-8 (the spec requires a UTF-8 host name)"
+                            .into(),
                     accepted_by: "nginx (passes the bytes through)",
                     rejected_by: "the specification",
                 });
@@ -223,7 +229,10 @@ fn decode_top(raw: Raw<'_>, header: &[u8], warnings: &mut Vec<Warning>) -> Resul
             if v.len() > 128 {
                 warnings.push(Warning {
                     offset: raw.offset,
-                    message: format!("UNIQUE_ID TLV is {} bytes; the spec allows at most 128", v.len()),
+                    message: format!(
+                        "UNIQUE_ID TLV is {} bytes; the spec allows at most 128",
+                        v.len()
+                    ),
                     accepted_by: "nginx, go-proxyproto",
                     rejected_by: "HAProxy (refuses the header)",
                 });
@@ -255,7 +264,11 @@ fn decode_top(raw: Raw<'_>, header: &[u8], warnings: &mut Vec<Warning>) -> Resul
     })
 }
 
-fn decode_ssl(offset: usize, v: &[u8], warnings: &mut Vec<Warning>) -> Result<SslClient, FramingError> {
+fn decode_ssl(
+    offset: usize,
+    v: &[u8],
+    warnings: &mut Vec<Warning>,
+) -> Result<SslClient, FramingError> {
     if v.len() < 5 {
         return Err(FramingError {
             offset,
@@ -320,7 +333,11 @@ impl TlvValue {
     pub fn display(&self) -> String {
         match self {
             TlvValue::Text(s) => s.clone(),
-            TlvValue::Crc32c { carried, computed, ok } => {
+            TlvValue::Crc32c {
+                carried,
+                computed,
+                ok,
+            } => {
                 if *ok {
                     format!("{carried} (matches)")
                 } else {

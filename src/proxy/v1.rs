@@ -7,7 +7,9 @@
 //! it (leading zeros, an IPv4 address in a TCP6 line) yields a header with a
 //! [`Warning`]; everything else yields [`Malformed`].
 
-use super::{Command, Family, Header, Inspection, Malformed, Transport, V1_MAX_LEN, Version, Warning};
+use super::{
+    Command, Family, Header, Inspection, Malformed, Transport, V1_MAX_LEN, Version, Warning,
+};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 const PREFIX: &[u8] = b"PROXY ";
@@ -91,7 +93,9 @@ pub(super) fn inspect(b: &[u8]) -> Inspection {
         return bad(
             V1_MAX_LEN,
             "v1-too-long",
-            format!("no CRLF within the first {V1_MAX_LEN} bytes; the longest legal v1 line is {V1_MAX_LEN} bytes"),
+            format!(
+                "no CRLF within the first {V1_MAX_LEN} bytes; the longest legal v1 line is {V1_MAX_LEN} bytes"
+            ),
         );
     }
     // Judge the complete fields we already have, so a cut log line still gets a verdict.
@@ -161,12 +165,18 @@ fn protocol(f: &Field<'_>) -> Result<Family, Inspection> {
         "" => Err(bad(
             f.offset,
             "v1-empty-field",
-            format!("v1 protocol field is empty (two spaces in a row at byte {})", f.offset),
+            format!(
+                "v1 protocol field is empty (two spaces in a row at byte {})",
+                f.offset
+            ),
         )),
         "UDP4" | "UDP6" => Err(bad(
             f.offset,
             "v1-protocol",
-            format!("v1 protocol `{}` does not exist: v1 carries TCP only (TCP4, TCP6, UNKNOWN); UDP needs v2", f.text),
+            format!(
+                "v1 protocol `{}` does not exist: v1 carries TCP only (TCP4, TCP6, UNKNOWN); UDP needs v2",
+                f.text
+            ),
         )),
         other => Err(bad(
             f.offset,
@@ -226,13 +236,23 @@ fn parse_line(line: &[u8], total: usize) -> Inspection {
     ];
     if rest.len() != 4 {
         let (offset, what) = if rest.len() < 4 {
-            (text.len(), format!("it ends before the {}", names[rest.len()]))
+            (
+                text.len(),
+                format!("it ends before the {}", names[rest.len()]),
+            )
         } else {
-            (rest[4].offset, format!("an extra field starts at byte {}", rest[4].offset))
+            (
+                rest[4].offset,
+                format!("an extra field starts at byte {}", rest[4].offset),
+            )
         };
         return bad(
             offset,
-            if rest.len() < 4 { "v1-missing-field" } else { "v1-extra-field" },
+            if rest.len() < 4 {
+                "v1-missing-field"
+            } else {
+                "v1-extra-field"
+            },
             format!(
                 "v1 {} line needs 4 fields after the protocol (source address, destination address, source port, destination port); {what}",
                 fields[1].text
@@ -244,7 +264,10 @@ fn parse_line(line: &[u8], total: usize) -> Inspection {
             return bad(
                 f.offset,
                 "v1-empty-field",
-                format!("v1 {name} is empty (two spaces in a row at byte {})", f.offset),
+                format!(
+                    "v1 {name} is empty (two spaces in a row at byte {})",
+                    f.offset
+                ),
             );
         }
     }
@@ -280,7 +303,10 @@ fn address(
         return Err(bad(
             f.offset + pos,
             "v1-zone-id",
-            format!("v1 {name} `{t}` carries a zone id (`{}`); PROXY addresses cannot have one", &t[pos..]),
+            format!(
+                "v1 {name} `{t}` carries a zone id (`{}`); PROXY addresses cannot have one",
+                &t[pos..]
+            ),
         ));
     }
     if let Ok(v4) = t.parse::<Ipv4Addr>() {
@@ -341,7 +367,11 @@ fn address(
             }
         };
     }
-    let expected = if family == Family::Inet6 { "IPv6" } else { "IPv4" };
+    let expected = if family == Family::Inet6 {
+        "IPv6"
+    } else {
+        "IPv4"
+    };
     Err(bad(
         f.offset,
         "v1-address",

@@ -25,7 +25,11 @@ pub(super) fn could_be(b: &[u8]) -> bool {
 }
 
 fn damaged_signature(b: &[u8]) -> bool {
-    let same = b.iter().zip(V2_SIGNATURE).filter(|(a, b)| **a == *b).count();
+    let same = b
+        .iter()
+        .zip(V2_SIGNATURE)
+        .filter(|(a, b)| **a == *b)
+        .count();
     // Must share the distinctive NUL and "QUIT" part to count as a damaged signature.
     same >= 9 && b[4] == 0 && &b[7..11] == b"QUIT"
 }
@@ -105,7 +109,11 @@ pub(crate) fn judge_family_byte(byte: u8) -> Result<(Family, Transport), (&'stat
 /// Inspects bytes that begin like a v2 header.
 pub(super) fn inspect(b: &[u8]) -> Inspection {
     if b.len() >= 12 && b[..12] != V2_SIGNATURE {
-        let at = b.iter().zip(V2_SIGNATURE).position(|(a, s)| *a != s).unwrap_or(0);
+        let at = b
+            .iter()
+            .zip(V2_SIGNATURE)
+            .position(|(a, s)| *a != s)
+            .unwrap_or(0);
         return bad(
             at,
             "v2-signature",
@@ -226,9 +234,14 @@ fn proxy(h: &[u8], length: usize) -> Inspection {
         Family::Inet => {
             let src = Ipv4Addr::new(a[0], a[1], a[2], a[3]);
             let dst = Ipv4Addr::new(a[4], a[5], a[6], a[7]);
-            header.source = Some(SocketAddr::new(src.into(), u16::from_be_bytes([a[8], a[9]])));
-            header.destination =
-                Some(SocketAddr::new(dst.into(), u16::from_be_bytes([a[10], a[11]])));
+            header.source = Some(SocketAddr::new(
+                src.into(),
+                u16::from_be_bytes([a[8], a[9]]),
+            ));
+            header.destination = Some(SocketAddr::new(
+                dst.into(),
+                u16::from_be_bytes([a[10], a[11]]),
+            ));
         }
         Family::Inet6 => {
             let mut s = [0u8; 16];
@@ -265,7 +278,9 @@ fn proxy(h: &[u8], length: usize) -> Inspection {
 fn local(h: &[u8], length: usize) -> Inspection {
     let byte = h[13];
     let judged = judge_family_byte(byte);
-    let (family, transport) = judged.clone().unwrap_or((Family::Unspec, Transport::Unspec));
+    let (family, transport) = judged
+        .clone()
+        .unwrap_or((Family::Unspec, Transport::Unspec));
     let mut header = empty_header(Command::Local, family, transport, h);
     if let Err((_, message)) = judged {
         header.warnings.push(Warning {
