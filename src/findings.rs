@@ -236,6 +236,7 @@ mod tests {
         let mut v = vec![
             Finding::new(Code::HealthCheckLocal, Severity::Info, "a"),
             Finding::new(Code::ProxyHeaderMalformed, Severity::Error, "b"),
+            Finding::new(Code::ProxyHeaderMalformed, Severity::Warning, "c"),
         ];
         assert_eq!(worst(&v), Some(Severity::Error));
         sort_worst_first(&mut v);
