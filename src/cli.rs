@@ -1,1 +1,231 @@
-//! Command-line interface. STUB.
+//! Command-line interface: clap types, validation into plain config structs, dispatch.
+//!
+//! clap stays in this module (fd's `cli.rs` → `Config`); commands receive validated
+//! configs and return an exit code. Exit codes: 0 nothing wrong found, 1 a problem was
+//! diagnosed, 2 ppdiag could not do its job (bad arguments, unreadable input).
+
+use crate::commands::{self, Output};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Diagnose PROXY protocol / TLS mismatches between load balancers and backends.
+#[derive(Debug, Parser)]
+#[command(name = "ppdiag", version, about, long_about = None, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 nothing wrong found, 1 a problem was diagnosed, 2 ppdiag could not do its job."
+)]
+pub struct Cli {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// When to use colour in text output (`auto` honours NO_COLOR and terminals).
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// For people.
+    Text,
+    /// One JSON document, for scripts and CI.
+    Json,
+}
+
+/// Colour choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Colour on terminals unless NO_COLOR is set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Explain raw bytes copied from a log or a dump (hex, xxd, tcpdump -X, nginx escapes).
+    #[command(
+        after_help = "Examples:\n  ppdiag inspect '0d0a0d0a000d0a515549540a2111000c7f0000017f00000213880bb8'\n  ppdiag inspect 'broken header: \"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03\"'\n  xxd capture.bin | ppdiag inspect -\n  ppdiag inspect --file dump.txt"
+    )]
+    Inspect(InspectArgs),
+    /// Map an error message from a client or server log to its PROXY/TLS causes.
+    #[command(
+        after_help = "Examples:\n  ppdiag explain 'curl: (35) OpenSSL/3.0.13: error:0A00010B:SSL routines::wrong version number'\n  ppdiag explain 'broken header: \"\\x16\\x03\\x01\" while reading PROXY protocol'\n  ppdiag explain --list"
+    )]
+    Explain(ExplainArgs),
+    /// Print shell completions for SHELL to stdout.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout.
+    #[command(hide = true)]
+    Manpage,
+}
+
+/// `inspect` arguments.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The bytes, as text (several arguments are joined with spaces); `-` reads stdin.
+    #[arg(value_name = "BYTES", conflicts_with = "file")]
+    pub bytes: Vec<String>,
+    /// Read the text from a file (`-` for stdin).
+    #[arg(long, short = 'f', value_name = "PATH")]
+    pub file: Option<PathBuf>,
+}
+
+/// `explain` arguments.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The message (several arguments are joined with spaces); `-` reads stdin.
+    #[arg(value_name = "MESSAGE", required_unless_present = "list")]
+    pub message: Vec<String>,
+    /// Print the whole knowledge base.
+    #[arg(long, conflicts_with = "message")]
+    pub list: bool,
+}
+
+/// `completions` arguments.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Where `inspect` and `explain` read their text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextSource {
+    /// Given on the command line.
+    Inline(String),
+    /// Standard input.
+    Stdin,
+    /// A file.
+    File(PathBuf),
+}
+
+/// Validated `inspect` config.
+#[derive(Debug, Clone)]
+pub struct InspectConfig {
+    /// Where the bytes are.
+    pub source: TextSource,
+    /// Output.
+    pub output: Output,
+}
+
+/// Validated `explain` config.
+#[derive(Debug, Clone)]
+pub struct ExplainConfig {
+    /// The message, or `None` for `--list`.
+    pub message: Option<TextSource>,
+    /// Output.
+    pub output: Output,
+}
+
+fn color_enabled(choice: ColorArg) -> bool {
+    match choice {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn text_source(args: Vec<String>) -> Option<TextSource> {
+    if args.is_empty() {
+        None
+    } else if args.len() == 1 && args[0] == "-" {
+        Some(TextSource::Stdin)
+    } else {
+        Some(TextSource::Inline(args.join(" ")))
+    }
+}
+
+/// Parses the command line and runs the command; returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let output = Output {
+        json: cli.format == FormatArg::Json,
+        color: color_enabled(cli.color),
+    };
+    let result = match cli.command {
+        Cmd::Inspect(a) => {
+            let source = match (a.file, text_source(a.bytes)) {
+                (Some(path), _) if path.as_os_str() == "-" => TextSource::Stdin,
+                (Some(path), _) => TextSource::File(path),
+                (None, Some(s)) => s,
+                (None, None) => {
+                    eprintln!(
+                        "ppdiag inspect: give the bytes as an argument, `--file PATH`, or `-` to read stdin"
+                    );
+                    return 2;
+                }
+            };
+            commands::inspect::run(&InspectConfig { source, output })
+        }
+        Cmd::Explain(a) => {
+            let message = if a.list { None } else { text_source(a.message) };
+            commands::explain::run(&ExplainConfig { message, output })
+        }
+        Cmd::Completions(a) => {
+            let mut cmd = Cli::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(a.shell, &mut cmd, "ppdiag", &mut buf);
+            commands::emit(&String::from_utf8_lossy(&buf))
+        }
+        Cmd::Manpage => {
+            let mut buf = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut buf) {
+                Ok(()) => commands::emit(&String::from_utf8_lossy(&buf)),
+                Err(e) => Err(commands::Failure(format!(
+                    "could not render the man page: {e}"
+                ))),
+            }
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(commands::Failure(msg)) => {
+            eprintln!("ppdiag: {msg}");
+            2
+        }
+    }
+}
+
+/// The clap command, for completion and man page generation.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn text_sources() {
+        assert_eq!(text_source(vec![]), None);
+        assert_eq!(text_source(vec!["-".into()]), Some(TextSource::Stdin));
+        assert_eq!(
+            text_source(vec!["16".into(), "03".into()]),
+            Some(TextSource::Inline("16 03".into()))
+        );
+    }
+}

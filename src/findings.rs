@@ -213,7 +213,7 @@ pub fn worst(findings: &[Finding]) -> Option<Severity> {
 
 /// Sorts findings worst first, keeping the original order among equals.
 pub fn sort_worst_first(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
 }
 
 #[cfg(test)]

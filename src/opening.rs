@@ -1,1 +1,342 @@
-//! A direction's opening bytes (sans-IO): PROXY header(s), then the payload. STUB.
+//! A direction's opening bytes (sans-IO): PROXY header(s), then the payload, then the
+//! findings that the bytes alone support.
+//!
+//! [`analyze`] peels PROXY headers off the front (more than one is itself a finding:
+//! two balancers each adding one), stops at a malformed or incomplete header, and
+//! sniffs what follows. Serve, probe and decode add what they know about the peer
+//! (did the server answer 400? did it close?) on top of this; `inspect` shows it alone.
+
+use crate::escape::escape_bytes_max;
+use crate::findings::{Code, Finding, Severity};
+use crate::proxy::{self, Command, Header, Inspection, Malformed, Version};
+use crate::sniff::{self, Sniffed};
+use serde::Serialize;
+
+/// At most this many stacked headers are peeled (more is noise, not information).
+const MAX_HEADERS: usize = 4;
+
+/// Why the header run stopped before the payload.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum HeaderProblem {
+    /// A header breaks the spec; `malformed.offset` is absolute.
+    Malformed {
+        /// The rule broken.
+        #[serde(flatten)]
+        malformed: Malformed,
+    },
+    /// The bytes end inside a header.
+    Incomplete {
+        /// Which version.
+        version: Version,
+        /// Where the header starts.
+        offset: usize,
+        /// At least this many more bytes are needed.
+        at_least: usize,
+        /// Whether `at_least` is exact.
+        exact: bool,
+    },
+}
+
+/// What the opening bytes of one direction hold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Opening {
+    /// Complete headers, in order (normally zero or one).
+    pub headers: Vec<Header>,
+    /// Why the headers stopped, when they did not end cleanly.
+    pub problem: Option<HeaderProblem>,
+    /// Offset where the payload (what follows the headers) begins.
+    pub payload_offset: usize,
+    /// What the payload looks like (`None` when a header problem hides it).
+    pub payload: Option<Sniffed>,
+    /// Plain-language readings of the bytes that are not findings.
+    pub notes: Vec<String>,
+    /// What is wrong, judged from these bytes alone.
+    pub findings: Vec<Finding>,
+}
+
+/// Analyzes the opening bytes of one direction.
+pub fn analyze(bytes: &[u8]) -> Opening {
+    let mut headers: Vec<Header> = Vec::new();
+    let mut offset = 0;
+    let mut problem = None;
+    while headers.len() < MAX_HEADERS && offset < bytes.len() {
+        match proxy::inspect(&bytes[offset..]) {
+            Inspection::Complete(h) => {
+                offset += h.length;
+                headers.push(h);
+            }
+            Inspection::Incomplete {
+                version,
+                at_least,
+                exact,
+            } => {
+                problem = Some(HeaderProblem::Incomplete {
+                    version,
+                    offset,
+                    at_least,
+                    exact,
+                });
+                break;
+            }
+            Inspection::Malformed(mut m) => {
+                m.offset += offset;
+                problem = Some(HeaderProblem::Malformed { malformed: m });
+                break;
+            }
+            Inspection::NotProxy => break,
+        }
+    }
+    let payload = match problem {
+        None => Some(sniff::sniff(&bytes[offset..])),
+        Some(_) => None,
+    };
+    let mut opening = Opening {
+        headers,
+        problem,
+        payload_offset: offset,
+        payload,
+        notes: Vec::new(),
+        findings: Vec::new(),
+    };
+    judge(&mut opening, bytes);
+    opening
+}
+
+fn judge(o: &mut Opening, bytes: &[u8]) {
+    let mut findings = Vec::new();
+    let mut start = 0;
+    for h in &o.headers {
+        for w in &h.warnings {
+            findings.push(
+                Finding::new(
+                    Code::ProxyHeaderMalformed,
+                    Severity::Warning,
+                    w.message.clone(),
+                )
+                .at(start + w.offset)
+                .evidence(format!("accepted by {}", w.accepted_by))
+                .evidence(format!("rejected by {}", w.rejected_by))
+                .fix("make the sender emit the canonical form (`ppdiag send --hex` shows it)"),
+            );
+        }
+        if h.crc32c_ok == Some(false) {
+            let crc = h
+                .tlvs
+                .iter()
+                .find(|t| t.kind == 0x03)
+                .map(|t| t.value.display())
+                .unwrap_or_default();
+            findings.push(
+                Finding::new(
+                    Code::ProxyCrcMismatch,
+                    Severity::Error,
+                    "the CRC32C TLV does not match the header: HAProxy refuses it as an invalid PROXY header",
+                )
+                .at(start + h.tlvs.iter().find(|t| t.kind == 0x03).map_or(0, |t| t.offset))
+                .evidence(format!("CRC32C {crc}"))
+                .fix("something between the balancer and here rewrote the header, or the sender computes the CRC over the wrong bytes (Castagnoli, whole header, CRC field zeroed)"),
+            );
+        }
+        if h.command == Command::Local {
+            findings.push(
+                Finding::new(
+                    Code::HealthCheckLocal,
+                    Severity::Info,
+                    "a v2 LOCAL header: a load balancer health check (receivers use the real connection addresses)",
+                )
+                .at(start)
+                .evidence(format!(
+                    "byte 13 = 0x{:02x}, {} TLV(s), {} bytes",
+                    h.family_byte.unwrap_or(0),
+                    h.tlvs.len(),
+                    h.length
+                )),
+            );
+        }
+        start += h.length;
+    }
+    if o.headers.len() > 1 {
+        let second = o.headers[0].length;
+        findings.push(
+            Finding::new(
+                Code::ProxyHeaderDuplicated,
+                Severity::Error,
+                format!(
+                    "{} PROXY headers in a row: a receiver parses the first and reads the second (v{} at byte {second}) as application data",
+                    o.headers.len(),
+                    o.headers[1].version.number()
+                ),
+            )
+            .at(second)
+            .evidence(format!(
+                "first: v{} {}; second: v{} {}",
+                o.headers[0].version.number(),
+                addresses(&o.headers[0]),
+                o.headers[1].version.number(),
+                addresses(&o.headers[1])
+            ))
+            .fix("only one hop may add the header: turn off send-proxy on the inner balancer, or have it accept the outer header (accept-proxy) and send its own")
+            .fix("nginx stream: `proxy_protocol on` in front of a balancer that also sends one stacks two headers"),
+        );
+    }
+    match &o.problem {
+        Some(HeaderProblem::Malformed { malformed: m }) => {
+            let from = m.offset.saturating_sub(8);
+            let to = (m.offset + 8).min(bytes.len());
+            findings.push(
+                Finding::new(Code::ProxyHeaderMalformed, Severity::Error, m.message.clone())
+                    .at(m.offset)
+                    .evidence(format!("rule {}", m.rule))
+                    .evidence(format!(
+                        "bytes {from}..{to}: \"{}\"",
+                        escape_bytes_max(bytes.get(from..to).unwrap_or_default(), 16)
+                    ))
+                    .fix(match m.version {
+                        Version::V1 => "the sender writes a broken v1 line: compare with `ppdiag send --proxy v1 --hex`",
+                        Version::V2 => "the sender writes a broken v2 header: compare with `ppdiag send --proxy v2 --hex`",
+                    }),
+            );
+        }
+        Some(HeaderProblem::Incomplete {
+            version,
+            offset,
+            at_least,
+            exact,
+        }) => {
+            let need = if *exact {
+                format!("{at_least} more bytes")
+            } else {
+                format!("at least {at_least} more bytes")
+            };
+            findings.push(
+                Finding::new(
+                    Code::ProxyHeaderIncomplete,
+                    Severity::Warning,
+                    format!("the bytes end inside a PROXY v{} header that starts at byte {offset}: it needs {need}", version.number()),
+                )
+                .at(*offset)
+                .evidence("a receiver that gets only this much waits for the rest (nginx, go-proxyproto: until their header timeout) or fails at once (HAProxy: `Truncated PROXY protocol header received`)")
+                .fix("if these bytes came from a log, the log may have cut them (nginx logs at most a few dozen bytes of a broken header); capture the connection with `tcpdump -w` and run `ppdiag decode`"),
+            );
+        }
+        None => {}
+    }
+    o.findings = findings;
+    o.notes = notes(o);
+}
+
+fn addresses(h: &Header) -> String {
+    match (h.source, h.destination) {
+        (Some(s), Some(d)) => format!("{s} -> {d}"),
+        _ => "(no addresses)".into(),
+    }
+}
+
+fn notes(o: &Opening) -> Vec<String> {
+    use crate::sniff::Kind;
+    let mut notes = Vec::new();
+    let Some(payload) = &o.payload else {
+        return notes;
+    };
+    let has_header = !o.headers.is_empty();
+    match payload.kind {
+        Kind::TlsClientHello | Kind::Sslv2Hello if !has_header => notes.push(
+            "a TLS handshake with no PROXY header in front: a port that requires PROXY (nginx `listen ... proxy_protocol`, HAProxy `accept-proxy`, go-proxyproto REQUIRE) rejects it (`proxy-header-missing`); nginx logs exactly these bytes as `broken header`".into(),
+        ),
+        Kind::HttpRequest if !has_header => notes.push(
+            "a plaintext HTTP request with no PROXY header: a PROXY-required port rejects it (`proxy-header-missing`), a TLS port answers 400 or closes (`plaintext-to-tls-port`)".into(),
+        ),
+        Kind::TlsClientHello | Kind::HttpRequest => notes.push(
+            "a PROXY header followed by the client's first bytes: right for a receiver configured to expect PROXY; a receiver that is not reads the header as TLS or HTTP and fails (`proxy-header-not-expected`)".into(),
+        ),
+        Kind::HttpResponse => notes.push(
+            "a plaintext HTTP reply: a TLS client that gets it reads `HTTP/` as a record header and fails (OpenSSL: `wrong version number`); either the port is plaintext (`tls-to-plaintext-port`) or a TLS server that does not expect PROXY answered a header with 400 (nginx: `proxy-header-not-expected`)".into(),
+        ),
+        Kind::Empty if has_header => notes.push(
+            "nothing follows the header: the client (or health check) has not sent its first bytes yet".into(),
+        ),
+        Kind::Empty => notes.push(
+            "no bytes: a health check that connects and closes, or a client that waits for the server to speak first; nginx logs it as `broken header: \"\"`".into(),
+        ),
+        _ => {}
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sniff::Kind;
+
+    fn v2_inet(payload_after: &[u8]) -> Vec<u8> {
+        let mut v = proxy::V2_SIGNATURE.to_vec();
+        v.extend_from_slice(&[
+            0x21, 0x11, 0x00, 0x0c, 127, 0, 0, 1, 127, 0, 0, 2, 0x13, 0x88, 0x01, 0xbb,
+        ]);
+        v.extend_from_slice(payload_after);
+        v
+    }
+
+    #[test]
+    fn header_then_payload() {
+        let o = analyze(&v2_inet(b"PROXY TCP4 1.1.1.1 2.2.2.2 1 2\r\n"));
+        assert_eq!(o.headers.len(), 2);
+        assert_eq!(o.payload_offset, 28 + 32);
+        assert_eq!(o.findings.len(), 1);
+        assert_eq!(o.findings[0].code, Code::ProxyHeaderDuplicated);
+        assert_eq!(o.findings[0].offset, Some(28));
+    }
+
+    #[test]
+    fn single_header_no_findings() {
+        let o = analyze(&v2_inet(b""));
+        assert_eq!(o.headers.len(), 1);
+        assert!(o.findings.is_empty());
+        assert_eq!(o.payload.as_ref().map(|p| p.kind), Some(Kind::Empty));
+    }
+
+    #[test]
+    fn malformed_offset_is_absolute() {
+        let o = analyze(&v2_inet(b"PROXY TCP4 1.1.1.1 2.2.2.2 +1 2\r\n"));
+        assert_eq!(o.headers.len(), 1);
+        let f = &o.findings.last().unwrap();
+        assert_eq!(f.code, Code::ProxyHeaderMalformed);
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(f.offset, Some(28 + 27));
+        assert!(o.payload.is_none());
+    }
+
+    #[test]
+    fn incomplete_header() {
+        let full = v2_inet(b"");
+        let o = analyze(&full[..20]);
+        assert!(o.headers.is_empty());
+        assert_eq!(o.findings[0].code, Code::ProxyHeaderIncomplete);
+        assert!(
+            o.findings[0].summary.contains("it needs 8 more bytes"),
+            "{}",
+            o.findings[0].summary
+        );
+    }
+
+    #[test]
+    fn warnings_become_warning_findings() {
+        let o = analyze(b"PROXY TCP4 1.2.3.4 5.6.7.8 080 443\r\n");
+        assert_eq!(o.findings.len(), 1);
+        assert_eq!(o.findings[0].severity, Severity::Warning);
+        assert_eq!(
+            o.findings[0].summary,
+            "v1 source port `080` has a leading zero"
+        );
+        assert_eq!(o.findings[0].offset, Some(27));
+    }
+
+    #[test]
+    fn bounded_stacking() {
+        let line = b"PROXY UNKNOWN\r\n".repeat(100);
+        let o = analyze(&line);
+        assert_eq!(o.headers.len(), MAX_HEADERS);
+        assert_eq!(o.payload_offset, 15 * MAX_HEADERS);
+    }
+}

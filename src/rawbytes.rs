@@ -11,6 +11,8 @@ use std::fmt;
 pub enum Format {
     /// Plain hex digits.
     Hex,
+    /// A C-escaped string.
+    Escaped,
 }
 
 /// Bytes read from text, and how.
@@ -20,6 +22,8 @@ pub struct Parsed {
     pub bytes: Vec<u8>,
     /// The notation.
     pub format: Format,
+    /// What was done to read it.
+    pub notes: Vec<String>,
 }
 
 /// Why the text could not be read as bytes.
@@ -61,6 +65,7 @@ pub fn parse(input: &str) -> Result<Parsed, RawError> {
     Ok(Parsed {
         bytes,
         format: Format::Hex,
+        notes: Vec::new(),
     })
 }
 

@@ -1,1 +1,63 @@
-//! Command shells. STUB.
+//! Command shells: read input (stdin, files), call the sans-IO core, write the rendered
+//! output. The only place besides `main` that touches the terminal or the filesystem.
+
+pub mod explain;
+pub mod inspect;
+
+use crate::cli::TextSource;
+use std::io::{Read, Write};
+
+/// How to render.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// JSON instead of text.
+    pub json: bool,
+    /// Colour in text output.
+    pub color: bool,
+}
+
+/// ppdiag could not do its job (exit code 2); the message says what and where.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+/// Largest text input accepted (a pasted dump; captures go to `decode`).
+const MAX_TEXT: u64 = 16 * 1024 * 1024;
+
+/// Reads the text a command works on.
+pub fn read_text(source: &TextSource) -> Result<String, Failure> {
+    let mut buf = Vec::new();
+    match source {
+        TextSource::Inline(s) => return Ok(s.clone()),
+        TextSource::Stdin => std::io::stdin()
+            .lock()
+            .take(MAX_TEXT + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| Failure(format!("cannot read standard input: {e}")))?,
+        TextSource::File(p) => std::fs::File::open(p)
+            .and_then(|f| f.take(MAX_TEXT + 1).read_to_end(&mut buf))
+            .map_err(|e| Failure(format!("cannot read {}: {e}", p.display())))?,
+    };
+    if buf.len() as u64 > MAX_TEXT {
+        return Err(Failure(format!(
+            "input is larger than {} MiB; for captures use `ppdiag decode`",
+            MAX_TEXT / 1024 / 1024
+        )));
+    }
+    match String::from_utf8(buf) {
+        Ok(s) => Ok(s),
+        Err(e) => Err(Failure(format!(
+            "input is not text (invalid UTF-8 at byte {}); give a hex dump or an escaped string, not raw bytes (e.g. `xxd file | ppdiag inspect -`)",
+            e.utf8_error().valid_up_to()
+        ))),
+    }
+}
+
+/// Writes `s` to stdout; a closed pipe is not an error.
+pub fn emit(s: &str) -> Result<i32, Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(Failure(format!("cannot write output: {e}"))),
+    }
+}

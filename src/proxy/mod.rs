@@ -29,15 +29,19 @@ pub const V1_MAX_LEN: usize = 107;
 /// The longest legal v2 header: 16 bytes plus a 65535-byte payload.
 pub const V2_MAX_LEN: usize = 16 + 65535;
 
-/// PROXY protocol version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// PROXY protocol version; serialized as the number 1 or 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
     /// The text form.
-    #[serde(rename = "1")]
     V1,
     /// The binary form.
-    #[serde(rename = "2")]
     V2,
+}
+
+impl Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.number())
+    }
 }
 
 impl Version {
