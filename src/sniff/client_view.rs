@@ -222,7 +222,9 @@ pub fn tls_client_view(bytes: &[u8]) -> Option<TlsClientView> {
     if !known_type {
         add(
             "GnuTLS",
-            format!("Received record packet of unknown type {t}; An unexpected TLS packet was received."),
+            format!(
+                "Received record packet of unknown type {t}; An unexpected TLS packet was received."
+            ),
             Basis::Observed,
         );
     }
@@ -239,7 +241,11 @@ pub fn tls_client_view(bytes: &[u8]) -> Option<TlsClientView> {
 
     add("Chrome", "ERR_SSL_PROTOCOL_ERROR".into(), Basis::Reported);
     if oversize {
-        add("Firefox", "SSL_ERROR_RX_RECORD_TOO_LONG".into(), Basis::Reported);
+        add(
+            "Firefox",
+            "SSL_ERROR_RX_RECORD_TOO_LONG".into(),
+            Basis::Reported,
+        );
     }
 
     Some(TlsClientView {

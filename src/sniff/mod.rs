@@ -183,10 +183,16 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         let info = tls::parse_sslv2(bytes);
         let mut s = base(Kind::Sslv2Hello, bytes);
         s.complete = info.complete;
-        let offered = info.version_name.as_deref().unwrap_or("version not present");
+        let offered = info
+            .version_name
+            .as_deref()
+            .unwrap_or("version not present");
         s.summary = format!("SSLv2-style ClientHello offering {offered}");
         if !info.complete {
-            s.summary += &format!(", cut short ({})", pct(info.present, 2 + usize::from(info.length)));
+            s.summary += &format!(
+                ", cut short ({})",
+                pct(info.present, 2 + usize::from(info.length))
+            );
         }
         s.sslv2 = Some(info);
         return s;
@@ -268,7 +274,10 @@ fn sniff_tls(bytes: &[u8]) -> Sniffed {
     let mut summary = match kind {
         Kind::TlsClientHello => match &info.client_hello {
             Some(ch) => {
-                let mut t = format!("TLS ClientHello offering {}", ch.versions_offered.join(", "));
+                let mut t = format!(
+                    "TLS ClientHello offering {}",
+                    ch.versions_offered.join(", ")
+                );
                 if let Some(sni) = &ch.sni {
                     t += &format!(", SNI {sni}");
                 }
@@ -309,7 +318,10 @@ fn sniff_tls(bytes: &[u8]) -> Sniffed {
     if let Some(r) = first.filter(|r| !r.complete) {
         match r.length {
             Some(len) => {
-                summary += &format!(", record cut short ({})", pct(r.present, 5 + usize::from(len)))
+                summary += &format!(
+                    ", record cut short ({})",
+                    pct(r.present, 5 + usize::from(len))
+                )
             }
             None => summary += &format!(", record header cut short ({} of 5 bytes)", r.present),
         }
@@ -340,7 +352,10 @@ impl Sniffed {
             let total = if p.version == 2 { 12 } else { 6 };
             row(
                 "PROXY",
-                format!("v{} signature ({} of {total} bytes)", p.version, p.signature_bytes),
+                format!(
+                    "v{} signature ({} of {total} bytes)",
+                    p.version, p.signature_bytes
+                ),
             );
             if let Some(line) = &p.line {
                 row("PROXY line", line.clone());
@@ -373,7 +388,10 @@ impl Sniffed {
             }
             if let Some(c) = h.status {
                 let reason = h.reason.as_deref().unwrap_or("");
-                row("HTTP status", format!("{c} {reason}").trim_end().to_string());
+                row(
+                    "HTTP status",
+                    format!("{c} {reason}").trim_end().to_string(),
+                );
             }
             if let Some(v) = &h.host {
                 row("Host", v.clone());
@@ -429,8 +447,15 @@ fn describe_tls(t: &TlsInfo, row: &mut impl FnMut(&str, String)) {
         row("TLS record", v);
     }
     if t.records.len() > 1 {
-        let names: Vec<&str> = t.records.iter().map(|r| r.content_type_name.as_str()).collect();
-        row("TLS records", format!("{}: {}", t.records.len(), names.join(", ")));
+        let names: Vec<&str> = t
+            .records
+            .iter()
+            .map(|r| r.content_type_name.as_str())
+            .collect();
+        row(
+            "TLS records",
+            format!("{}: {}", t.records.len(), names.join(", ")),
+        );
     }
     if !t.handshake.is_empty() {
         let msgs: Vec<String> = t
@@ -486,7 +511,10 @@ fn describe_tls(t: &TlsInfo, row: &mut impl FnMut(&str, String)) {
         row("alert", a.text());
     }
     if t.trailing_bytes > 0 {
-        row("after the records", format!("{} bytes that are not TLS", t.trailing_bytes));
+        row(
+            "after the records",
+            format!("{} bytes that are not TLS", t.trailing_bytes),
+        );
     }
     for n in &t.notes {
         row("note", n.clone());

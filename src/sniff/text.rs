@@ -82,7 +82,13 @@ pub fn unknown(bytes: &[u8]) -> UnknownBytes {
         hex: hex_spaced(shown),
         ascii: shown
             .iter()
-            .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
             .collect(),
     }
 }
@@ -113,8 +119,11 @@ pub fn is_response(bytes: &[u8]) -> bool {
     bytes.starts_with(b"HTTP/") || (bytes.len() >= 4 && b"HTTP/".starts_with(bytes))
 }
 
+/// A header line split at its colon: name, value (trimmed).
+type HeaderLine<'a> = (&'a [u8], &'a [u8]);
+
 /// Header lines after the first line, up to the blank line; and whether it was seen.
-fn headers(bytes: &[u8]) -> (Vec<(&[u8], &[u8])>, bool) {
+fn headers(bytes: &[u8]) -> (Vec<HeaderLine<'_>>, bool) {
     let mut out = Vec::new();
     let mut rest = match bytes.iter().position(|&b| b == b'\n') {
         Some(i) => bytes.get(i + 1..).unwrap_or(&[]),
@@ -133,12 +142,15 @@ fn headers(bytes: &[u8]) -> (Vec<(&[u8], &[u8])>, bool) {
             let value = line.get(colon + 1..).unwrap_or(&[]).trim_ascii();
             out.push((name, value));
         }
-        let skip = rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |i| i + 1);
+        let skip = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
         rest = rest.get(skip..).unwrap_or(&[]);
     }
 }
 
-fn header(hs: &[(&[u8], &[u8])], name: &str) -> Option<String> {
+fn header(hs: &[HeaderLine<'_>], name: &str) -> Option<String> {
     hs.iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
         .map(|(_, v)| escape_bytes(v))
@@ -219,10 +231,14 @@ pub fn banner(bytes: &[u8]) -> Option<Banner> {
     let upper = line.to_ascii_uppercase();
     let has = |needle: &[u8]| upper.windows(needle.len()).any(|w| w == needle);
     let (protocol, software) = if has(b"SMTP") {
-        let sw = [("POSTFIX", "Postfix"), ("EXIM", "Exim"), ("SENDMAIL", "Sendmail")]
-            .into_iter()
-            .find(|(n, _)| has(n.as_bytes()))
-            .map(|(_, s)| s.to_string());
+        let sw = [
+            ("POSTFIX", "Postfix"),
+            ("EXIM", "Exim"),
+            ("SENDMAIL", "Sendmail"),
+        ]
+        .into_iter()
+        .find(|(n, _)| has(n.as_bytes()))
+        .map(|(_, s)| s.to_string());
         ("smtp", sw)
     } else if has(b"FTP") || has(b"FILEZILLA") {
         let sw = [
