@@ -387,6 +387,7 @@ fn record_header_cut_short() {
     );
     let r = &s.tls.as_ref().unwrap().records[0];
     assert_eq!((r.version, r.length), (Some(0x0301), None));
+    assert_eq!(r.version_name.as_deref(), Some("TLS 1.0"));
 }
 
 // ---- TLS ServerHello ------------------------------------------------------------------

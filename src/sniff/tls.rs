@@ -60,6 +60,8 @@ pub struct RecordInfo {
     pub content_type_name: String,
     /// Record version (null when the header itself is cut short).
     pub version: Option<u16>,
+    /// Its name, e.g. `TLS 1.0`.
+    pub version_name: Option<String>,
     /// Record length (null when the header itself is cut short).
     pub length: Option<u16>,
     /// Bytes of the record present, header included.
@@ -241,6 +243,7 @@ pub fn parse(bytes: &[u8]) -> TlsInfo {
                 content_type,
                 content_type_name: content_type_name(content_type),
                 version,
+                version_name: version.map(version_name),
                 length,
                 present: rest.len(),
                 complete: false,
@@ -259,6 +262,7 @@ pub fn parse(bytes: &[u8]) -> TlsInfo {
             content_type,
             content_type_name: content_type_name(content_type),
             version,
+            version_name: version.map(version_name),
             length,
             present: end,
             complete: rest.len() >= 5 + len,
