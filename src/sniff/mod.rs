@@ -1,9 +1,41 @@
 //! First-bytes sniffing (sans-IO): what do the opening bytes of one direction look like?
 //!
-//! STUB: the real classifier (TLS records via tls-parser, HTTP, banners, SSLv2, and what a
-//! TLS client concludes from the first five bytes) replaces this file.
+//! [`sniff`] classifies them as a PROXY header signature, TLS records (with the
+//! ClientHello / ServerHello / alert details), an SSLv2-style hello, an HTTP/1.x
+//! request or response, a server banner (SSH, SMTP, FTP), nothing, or unknown bytes;
+//! and, for anything that is not a plausible TLS record, what a TLS client reading
+//! these bytes as a record header concludes ([`tls_client_view`]).
+//!
+//! Rules:
+//! - Bytes in, typed values out: no sockets, files, clocks or terminal. Never panics.
+//! - Order of tests: empty, PROXY v2 signature, PROXY v1, TLS record, SSLv2 hello,
+//!   HTTP request, HTTP response, banner, unknown.
+//! - PROXY headers are only recognised here, by their signature (or a prefix of it when
+//!   that is all there is: any non-empty prefix of the v2 signature, at least `PRO` of
+//!   `PROXY `); [`crate::proxy`] parses them.
+//! - Fewer bytes than the thing needs is not an error: the kind is still given, with
+//!   `complete: false` and what is present.
+//! - Text taken from the peer is stored escaped, so every field is safe to print.
+//! - The JSON shape is stable: every key is always present, `null` when it does not
+//!   apply.
+
+mod client_view;
+mod text;
+mod tls;
 
 use serde::Serialize;
+
+pub use client_view::{Basis, ClientReaction, TlsClientView, tls_client_view};
+pub use text::{Banner, HttpInfo, UnknownBytes};
+pub use tls::{
+    AlertInfo, ClientHelloInfo, HandshakeInfo, MAX_RECORD_LEN, RecordInfo, ServerHelloInfo,
+    Sslv2Info, TlsInfo,
+};
+
+use crate::escape::escape_bytes_max;
+
+/// The 12-byte PROXY v2 signature.
+pub const PROXY_V2_SIGNATURE: [u8; 12] = *b"\r\n\r\n\0\r\nQUIT\n";
 
 /// What the opening bytes are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,7 +61,8 @@ pub enum Kind {
     HttpResponse,
     /// An SSH banner.
     SshBanner,
-    /// An SMTP greeting.
+    /// An SMTP greeting (also a bare `220` greeting that could be FTP: see
+    /// `banner.protocol == "smtp-or-ftp"`).
     SmtpBanner,
     /// An FTP greeting.
     FtpBanner,
@@ -39,6 +72,17 @@ pub enum Kind {
     Unknown,
 }
 
+/// The start of a PROXY header, as far as this module looks at it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProxySignature {
+    /// 1 or 2.
+    pub version: u8,
+    /// Bytes of the signature present (`PROXY ` is 6, the v2 signature 12).
+    pub signature_bytes: usize,
+    /// v1: the line up to CRLF (or what is present), escaped.
+    pub line: Option<String>,
+}
+
 /// The result of sniffing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sniffed {
@@ -46,28 +90,436 @@ pub struct Sniffed {
     pub kind: Kind,
     /// One line for people.
     pub summary: String,
+    /// The thing recognised is entirely present (PROXY: the v1 line with CRLF, the
+    /// whole v2 signature; TLS: the first record and the first handshake message;
+    /// HTTP: the head up to the blank line; banner: the line end). `true` for empty
+    /// and unknown input.
+    pub complete: bool,
+    /// Total bytes given.
+    pub length: usize,
+    /// PROXY signature details.
+    pub proxy: Option<ProxySignature>,
+    /// TLS records.
+    pub tls: Option<TlsInfo>,
+    /// SSLv2-style hello.
+    pub sslv2: Option<Sslv2Info>,
+    /// HTTP head.
+    pub http: Option<HttpInfo>,
+    /// Server banner.
+    pub banner: Option<Banner>,
+    /// Hex and ASCII of unknown bytes.
+    pub unknown: Option<UnknownBytes>,
+    /// What a TLS client reading these bytes as a record header concludes (null for
+    /// plausible TLS records and fewer than five bytes).
+    pub tls_client_view: Option<TlsClientView>,
+}
+
+fn base(kind: Kind, bytes: &[u8]) -> Sniffed {
+    Sniffed {
+        kind,
+        summary: String::new(),
+        complete: true,
+        length: bytes.len(),
+        proxy: None,
+        tls: None,
+        sslv2: None,
+        http: None,
+        banner: None,
+        unknown: None,
+        tls_client_view: tls_client_view(bytes),
+    }
+}
+
+fn pct(present: usize, total: usize) -> String {
+    format!("{present} of {total} bytes present")
+}
+
+/// Classifies the opening bytes of one direction.
+pub fn sniff(bytes: &[u8]) -> Sniffed {
+    if bytes.is_empty() {
+        let mut s = base(Kind::Empty, bytes);
+        s.summary = "no bytes".into();
+        return s;
+    }
+    let v2_len = bytes.len().min(PROXY_V2_SIGNATURE.len());
+    if bytes.get(..v2_len) == PROXY_V2_SIGNATURE.get(..v2_len) {
+        let mut s = base(Kind::ProxyV2, bytes);
+        s.complete = v2_len == PROXY_V2_SIGNATURE.len();
+        s.summary = if s.complete {
+            "PROXY protocol v2 signature".into()
+        } else {
+            format!("start of a PROXY protocol v2 signature ({v2_len} of 12 bytes)")
+        };
+        s.proxy = Some(ProxySignature {
+            version: 2,
+            signature_bytes: v2_len,
+            line: None,
+        });
+        return s;
+    }
+    let v1_len = bytes.len().min(6);
+    if bytes.starts_with(b"PROXY ") || (bytes.len() >= 3 && b"PROXY ".starts_with(bytes)) {
+        let mut s = base(Kind::ProxyV1, bytes);
+        let end = bytes.windows(2).position(|w| w == b"\r\n");
+        let line = bytes.get(..end.unwrap_or(bytes.len())).unwrap_or(bytes);
+        s.complete = end.is_some();
+        let shown = escape_bytes_max(line, 108);
+        s.summary = if s.complete {
+            format!("PROXY protocol v1 header: {shown}")
+        } else {
+            format!("PROXY protocol v1 header, no CRLF yet: {shown}")
+        };
+        s.proxy = Some(ProxySignature {
+            version: 1,
+            signature_bytes: v1_len,
+            line: Some(shown),
+        });
+        return s;
+    }
+    if tls::looks_like_record(bytes) {
+        return sniff_tls(bytes);
+    }
+    if tls::looks_like_sslv2(bytes) {
+        let info = tls::parse_sslv2(bytes);
+        let mut s = base(Kind::Sslv2Hello, bytes);
+        s.complete = info.complete;
+        let offered = info
+            .version_name
+            .as_deref()
+            .unwrap_or("version not present");
+        s.summary = format!("SSLv2-style ClientHello offering {offered}");
+        if !info.complete {
+            s.summary += &format!(
+                ", cut short ({})",
+                pct(info.present, 2 + usize::from(info.length))
+            );
+        }
+        s.sslv2 = Some(info);
+        return s;
+    }
+    if let Some(method) = text::request_method(bytes) {
+        let info = text::parse_request(bytes, method);
+        let mut s = base(Kind::HttpRequest, bytes);
+        s.complete = info.head_complete;
+        s.summary = if info.h2_preface {
+            "HTTP/2 connection preface (PRI * HTTP/2.0)".into()
+        } else {
+            format!(
+                "HTTP request: {method} {} {}",
+                info.target.as_deref().unwrap_or("?"),
+                info.version.as_deref().unwrap_or("?")
+            )
+        };
+        if let Some(host) = &info.host {
+            s.summary += &format!(", Host {host}");
+        }
+        s.http = Some(info);
+        return s;
+    }
+    if text::is_response(bytes) {
+        let info = text::parse_response(bytes);
+        let mut s = base(Kind::HttpResponse, bytes);
+        s.complete = info.head_complete;
+        s.summary = format!(
+            "HTTP response: {} {} {}",
+            info.version.as_deref().unwrap_or("HTTP/?"),
+            info.status.map_or("?".into(), |c| c.to_string()),
+            info.reason.as_deref().unwrap_or("")
+        )
+        .trim_end()
+        .to_string();
+        if let Some(server) = &info.server {
+            s.summary += &format!(", Server {server}");
+        }
+        s.http = Some(info);
+        return s;
+    }
+    if let Some(b) = text::banner(bytes) {
+        let (kind, what) = match b.protocol.as_str() {
+            "ssh" => (Kind::SshBanner, "SSH banner"),
+            "smtp" => (Kind::SmtpBanner, "SMTP greeting"),
+            "ftp" => (Kind::FtpBanner, "FTP greeting"),
+            _ => (
+                Kind::SmtpBanner,
+                "SMTP or FTP greeting (a bare 220 names neither; cannot tell which)",
+            ),
+        };
+        let mut s = base(kind, bytes);
+        s.complete = b.complete;
+        s.summary = format!("{what}: {}", b.line);
+        s.banner = Some(b);
+        return s;
+    }
+    let mut s = base(Kind::Unknown, bytes);
+    let u = text::unknown(bytes);
+    s.summary = format!("unrecognised bytes ({} bytes): {}", bytes.len(), u.ascii);
+    s.unknown = Some(u);
+    s
+}
+
+fn sniff_tls(bytes: &[u8]) -> Sniffed {
+    let info = tls::parse(bytes);
+    let first = info.records.first();
+    let first_type = first.map_or(0, |r| r.content_type);
+    let first_msg = info.handshake.first();
+    let kind = match (first_type, first_msg.map(|m| m.msg_type)) {
+        (0x16, Some(1)) => Kind::TlsClientHello,
+        (0x16, Some(2)) => Kind::TlsServerHello,
+        (0x15, _) => Kind::TlsAlert,
+        _ => Kind::TlsRecord,
+    };
+    let mut s = base(kind, bytes);
+    s.complete = first.is_some_and(|r| r.complete) && first_msg.is_none_or(|m| m.complete);
+
+    let mut summary = match kind {
+        Kind::TlsClientHello => match &info.client_hello {
+            Some(ch) => {
+                let mut t = format!(
+                    "TLS ClientHello offering {}",
+                    ch.versions_offered.join(", ")
+                );
+                if let Some(sni) = &ch.sni {
+                    t += &format!(", SNI {sni}");
+                }
+                if !ch.alpn.is_empty() {
+                    t += &format!(", ALPN {}", ch.alpn.join(", "));
+                }
+                t
+            }
+            None => "TLS ClientHello".into(),
+        },
+        Kind::TlsServerHello => match &info.server_hello {
+            Some(sh) => format!(
+                "TLS {}: {}, {}",
+                if sh.hello_retry_request {
+                    "HelloRetryRequest"
+                } else {
+                    "ServerHello"
+                },
+                sh.version_name,
+                sh.cipher_suite_name
+                    .clone()
+                    .unwrap_or_else(|| format!("cipher suite 0x{:04x}", sh.cipher_suite))
+            ),
+            None => "TLS ServerHello".into(),
+        },
+        Kind::TlsAlert => match &info.alert {
+            Some(a) => format!("TLS alert: {}", a.text()),
+            None => "TLS alert record".into(),
+        },
+        _ => match (first, first_msg) {
+            (Some(r), Some(m)) if r.content_type == 0x16 => {
+                format!("TLS handshake record ({})", m.name)
+            }
+            (Some(r), _) => format!("TLS {} record", r.content_type_name),
+            (None, _) => "TLS record".into(),
+        },
+    };
+    if let Some(r) = first.filter(|r| !r.complete) {
+        match r.length {
+            Some(len) => {
+                summary += &format!(
+                    ", record cut short ({})",
+                    pct(r.present, 5 + usize::from(len))
+                )
+            }
+            None => summary += &format!(", record header cut short ({} of 5 bytes)", r.present),
+        }
+    } else if let Some(m) = first_msg.filter(|m| !m.complete) {
+        match m.length {
+            Some(len) => {
+                summary += &format!(
+                    ", {} incomplete ({} across {} record(s))",
+                    m.name,
+                    pct(m.present, 4 + len as usize),
+                    m.records
+                )
+            }
+            None => summary += &format!(", {} header cut short", m.name),
+        }
+    }
+    s.summary = summary;
+    s.tls = Some(info);
+    s
 }
 
 impl Sniffed {
     /// Key/value lines describing the details, for the text renderer.
     pub fn describe(&self) -> Vec<(String, String)> {
-        Vec::new()
+        let mut rows: Vec<(String, String)> = Vec::new();
+        let mut row = |k: &str, v: String| rows.push((k.to_string(), v));
+        if let Some(p) = &self.proxy {
+            let total = if p.version == 2 { 12 } else { 6 };
+            row(
+                "PROXY",
+                format!(
+                    "v{} signature ({} of {total} bytes)",
+                    p.version, p.signature_bytes
+                ),
+            );
+            if let Some(line) = &p.line {
+                row("PROXY line", line.clone());
+            }
+        }
+        if let Some(t) = &self.tls {
+            describe_tls(t, &mut row);
+        }
+        if let Some(v2) = &self.sslv2 {
+            row(
+                "SSLv2 hello",
+                format!(
+                    "length {}, version {}, {} cipher specs, {}",
+                    v2.length,
+                    v2.version_name.as_deref().unwrap_or("?"),
+                    v2.cipher_specs.map_or("?".into(), |n| n.to_string()),
+                    pct(v2.present, 2 + usize::from(v2.length))
+                ),
+            );
+        }
+        if let Some(h) = &self.http {
+            if let Some(m) = &h.method {
+                row("HTTP method", m.clone());
+            }
+            if let Some(t) = &h.target {
+                row("HTTP target", t.clone());
+            }
+            if let Some(v) = &h.version {
+                row("HTTP version", v.clone());
+            }
+            if let Some(c) = h.status {
+                let reason = h.reason.as_deref().unwrap_or("");
+                row(
+                    "HTTP status",
+                    format!("{c} {reason}").trim_end().to_string(),
+                );
+            }
+            if let Some(v) = &h.host {
+                row("Host", v.clone());
+            }
+            if let Some(v) = &h.server {
+                row("Server", v.clone());
+            }
+            if !h.head_complete {
+                row("HTTP head", "incomplete (no blank line yet)".into());
+            }
+        }
+        if let Some(b) = &self.banner {
+            row("banner", b.line.clone());
+            row("protocol", b.protocol.clone());
+            if let Some(sw) = &b.software {
+                row("software", sw.clone());
+            }
+        }
+        if let Some(u) = &self.unknown {
+            row("bytes", u.length.to_string());
+            row("hex", u.hex.clone());
+            row("ASCII", u.ascii.clone());
+        }
+        if let Some(v) = &self.tls_client_view {
+            row("as a TLS record header", v.header_text());
+            for r in &v.reactions {
+                let basis = match r.basis {
+                    Basis::Observed => "",
+                    Basis::Source => " [from source]",
+                    Basis::Reported => " [reported]",
+                };
+                row(&r.client, format!("{}{basis}", r.message));
+            }
+        }
+        rows
     }
 }
 
-/// Classifies the opening bytes of one direction.
-pub fn sniff(bytes: &[u8]) -> Sniffed {
-    let kind = if bytes.is_empty() {
-        Kind::Empty
-    } else if bytes.starts_with(b"PROXY ") {
-        Kind::ProxyV1
-    } else if bytes.starts_with(b"\r\n\r\n\0\r\nQUIT\n") {
-        Kind::ProxyV2
-    } else {
-        Kind::Unknown
-    };
-    Sniffed {
-        kind,
-        summary: format!("{kind:?}"),
+fn describe_tls(t: &TlsInfo, row: &mut impl FnMut(&str, String)) {
+    if let Some(r) = t.records.first() {
+        let mut v = r.content_type_name.clone();
+        if let Some(ver) = r.version {
+            v += &format!(", version {} (0x{ver:04x})", tls::version_name(ver));
+        }
+        if let Some(len) = r.length {
+            v += &format!(", length {len}");
+            if !r.complete {
+                v += &format!(" ({})", pct(r.present, 5 + usize::from(len)));
+            }
+        } else {
+            v += &format!(" (header cut short: {} of 5 bytes)", r.present);
+        }
+        row("TLS record", v);
+    }
+    if t.records.len() > 1 {
+        let names: Vec<&str> = t
+            .records
+            .iter()
+            .map(|r| r.content_type_name.as_str())
+            .collect();
+        row(
+            "TLS records",
+            format!("{}: {}", t.records.len(), names.join(", ")),
+        );
+    }
+    if !t.handshake.is_empty() {
+        let msgs: Vec<String> = t
+            .handshake
+            .iter()
+            .map(|m| {
+                let mut s = m.name.clone();
+                if !m.complete {
+                    s += " (incomplete)";
+                }
+                if m.records > 1 {
+                    s += &format!(" (across {} records)", m.records);
+                }
+                s
+            })
+            .collect();
+        row("handshake", msgs.join(", "));
+    }
+    if let Some(ch) = &t.client_hello {
+        row("SNI", ch.sni.clone().unwrap_or_else(|| "(none)".into()));
+        row(
+            "ALPN offered",
+            if ch.alpn.is_empty() {
+                "(none)".into()
+            } else {
+                ch.alpn.join(", ")
+            },
+        );
+        row("versions offered", ch.versions_offered.join(", "));
+        row("cipher suites offered", ch.cipher_suites.to_string());
+    }
+    if let Some(sh) = &t.server_hello {
+        if sh.hello_retry_request {
+            row("HelloRetryRequest", "yes".into());
+        }
+        row(
+            "version chosen",
+            format!("{} (0x{:04x})", sh.version_name, sh.version),
+        );
+        row(
+            "cipher suite",
+            format!(
+                "{} (0x{:04x})",
+                sh.cipher_suite_name.as_deref().unwrap_or("unknown"),
+                sh.cipher_suite
+            ),
+        );
+        if let Some(a) = &sh.alpn {
+            row("ALPN chosen", a.clone());
+        }
+    }
+    if let Some(a) = &t.alert {
+        row("alert", a.text());
+    }
+    if t.trailing_bytes > 0 {
+        row(
+            "after the records",
+            format!("{} bytes that are not TLS", t.trailing_bytes),
+        );
+    }
+    for n in &t.notes {
+        row("note", n.clone());
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,257 @@
+//! What a TLS peer concludes when it reads the first five bytes of the other side as a
+//! TLS record header (type 1 byte, version 2, length 2), and the message each common
+//! client prints. This is how a plaintext `HTTP/1.1 400`, a `PROXY` line or the v2
+//! signature turns into `wrong version number`, `ERR_SSL_PROTOCOL_ERROR`, ...
+//!
+//! Rules:
+//! - sans-IO, never panics.
+//! - Every wording comes from `knowledge.md` ("The first five bytes, read as a TLS
+//!   record header", "What clients print"); each reaction says where it comes from in
+//!   [`Basis`]. A client appears only when the knowledge file covers what it does with
+//!   these five bytes: no wording is made up for the other cases.
+//! - Go's record header errors carry the `tls: ` prefix Go's `RecordHeaderError` adds.
+//! - The OpenSSL `http request` / `https proxy request` reasons are what OpenSSL says
+//!   when the bytes are a request (`GET `, `POST `, `HEAD `, `PUT `, `CONNE`): in
+//!   practice the server-side wording, since servers receive requests.
+//! - [`tls_client_view`] answers `None` for fewer than five bytes (a client keeps
+//!   waiting for the rest of the header; what it prints then depends on what comes
+//!   next, e.g. `unexpected eof while reading` on a close) and for a plausible TLS
+//!   record header (content type 20..=24, major version 3, length at most
+//!   [`MAX_RECORD_LEN`]): that is a real TLS reply and clients read on.
+
+use serde::Serialize;
+
+use super::tls::MAX_RECORD_LEN;
+
+/// The first five bytes read as a TLS record header, and what clients make of them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TlsClientView {
+    /// Byte 0, read as the content type.
+    pub record_type: u8,
+    /// Bytes 1–2, read as the record version.
+    pub version: u16,
+    /// Bytes 3–4, read as the record length.
+    pub length: u16,
+    /// What each client prints.
+    pub reactions: Vec<ClientReaction>,
+}
+
+/// One client's reaction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClientReaction {
+    /// The client (and versions) concerned.
+    pub client: String,
+    /// What it prints or does.
+    pub message: String,
+    /// Where the wording comes from.
+    pub basis: Basis,
+}
+
+/// Where a wording comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// Printed by that client on the team's machines (knowledge.md, "What clients
+    /// print"); the rule applied to these bytes is the one those cases follow.
+    Observed,
+    /// From reading the client's source (knowledge.md, "The first five bytes").
+    Source,
+    /// Reported by users, not observed here.
+    Reported,
+}
+
+impl TlsClientView {
+    /// `type 0x48, version 0x5454, length 20527`.
+    pub fn header_text(&self) -> String {
+        format!(
+            "type 0x{:02x}, version 0x{:04x}, length {}",
+            self.record_type, self.version, self.length
+        )
+    }
+}
+
+/// The OpenSSL reason for a header whose major version is not 3.
+fn openssl_reason(head: &[u8]) -> &'static str {
+    let request = [&b"GET "[..], b"POST ", b"HEAD ", b"PUT "];
+    if request.iter().any(|p| head.starts_with(p)) {
+        "http request"
+    } else if head.starts_with(b"CONNE") {
+        "https proxy request"
+    } else {
+        "wrong version number"
+    }
+}
+
+/// What TLS clients conclude from `bytes` read as a record header; see the module
+/// rules for when this is `None`.
+pub fn tls_client_view(bytes: &[u8]) -> Option<TlsClientView> {
+    let [t, v0, v1, l0, l1, ..] = *bytes else {
+        return None;
+    };
+    let head = bytes.get(..5).unwrap_or(bytes);
+    let version = u16::from_be_bytes([v0, v1]);
+    let length = u16::from_be_bytes([l0, l1]);
+    let len = usize::from(length);
+    let known_type = (0x14..=0x18).contains(&t);
+    let major_ok = v0 == 3;
+    let oversize = len > MAX_RECORD_LEN;
+    if known_type && major_ok && !oversize {
+        return None;
+    }
+
+    let mut out = Vec::new();
+    let mut add = |client: &str, message: String, basis: Basis| {
+        out.push(ClientReaction {
+            client: client.into(),
+            message,
+            basis,
+        });
+    };
+
+    if !major_ok {
+        let reason = openssl_reason(head);
+        let wrong_version = reason == "wrong version number";
+        let openssl = if wrong_version {
+            "wrong version number (0A00010B; 1.1.1: 1408F10B); no alert sent".to_string()
+        } else {
+            format!("{reason}; no alert sent")
+        };
+        add(
+            "OpenSSL 1.1.1–3.1, 4.0",
+            openssl.clone(),
+            if wrong_version {
+                Basis::Observed
+            } else {
+                Basis::Source
+            },
+        );
+        if oversize {
+            add(
+                "OpenSSL 3.2+ before the fix of openssl#30196",
+                "packet length too long (0A0000C6), then record layer failure (0A000139); \
+                 a server sends alert 22 record_overflow"
+                    .into(),
+                Basis::Source,
+            );
+        } else {
+            add(
+                "OpenSSL 3.2+ before the fix of openssl#30196",
+                openssl,
+                Basis::Source,
+            );
+        }
+        let code = if wrong_version { "0A00010B" } else { "…" };
+        add(
+            "curl (OpenSSL 3)",
+            format!(
+                "exit 35; from 8.11 `TLS connect error: error:{code}:SSL routines::{reason}`, \
+                 before 8.11 `OpenSSL/x: error:{code}:SSL routines::{reason}`"
+            ),
+            if wrong_version {
+                Basis::Observed
+            } else {
+                Basis::Source
+            },
+        );
+        if wrong_version {
+            add(
+                "Python ssl",
+                "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)".into(),
+                Basis::Observed,
+            );
+            if oversize {
+                add(
+                    "Python ssl (OpenSSL 3.2 builds before the fix)",
+                    "[SSL] record layer failure".into(),
+                    Basis::Source,
+                );
+            }
+            add(
+                "Node",
+                "ERR_SSL_WRONG_VERSION_NUMBER (`write EPROTO ...`)".into(),
+                Basis::Observed,
+            );
+            add(
+                "Envoy / BoringSSL",
+                "OPENSSL_internal:WRONG_VERSION_NUMBER".into(),
+                Basis::Reported,
+            );
+        }
+    }
+
+    // Go crypto/tls: an SSLv2 first byte, then type and version, then the length.
+    if t == 0x80 {
+        add(
+            "Go crypto/tls",
+            "tls: unsupported SSLv2 handshake received".into(),
+            Basis::Source,
+        );
+    } else if (t != 0x15 && t != 0x16) || version >= 0x1000 {
+        add(
+            "Go crypto/tls",
+            "tls: first record does not look like a TLS handshake; no alert sent".into(),
+            Basis::Observed,
+        );
+    } else if oversize {
+        add(
+            "Go crypto/tls",
+            format!("tls: oversized record received with length {len}"),
+            Basis::Source,
+        );
+    }
+    if head == b"HTTP/" {
+        add(
+            "Go net/http client",
+            "http: server gave HTTP response to HTTPS client".into(),
+            Basis::Source,
+        );
+    }
+
+    if !known_type {
+        add(
+            "rustls",
+            "received corrupt message of type InvalidContentType".into(),
+            Basis::Observed,
+        );
+    } else if !major_ok {
+        add("rustls", "UnknownProtocolVersion".into(), Basis::Source);
+    } else if oversize {
+        add("rustls", "MessageTooLarge".into(), Basis::Source);
+    }
+
+    if !known_type {
+        add(
+            "GnuTLS",
+            format!(
+                "Received record packet of unknown type {t}; An unexpected TLS packet was received."
+            ),
+            Basis::Observed,
+        );
+    }
+
+    if !known_type || !major_ok {
+        add(
+            "Java 17",
+            "SSLException: Unsupported or unrecognized SSL message \
+             (older JDKs: `Unrecognized SSL message, plaintext connection?`)"
+                .into(),
+            Basis::Observed,
+        );
+    }
+
+    add("Chrome", "ERR_SSL_PROTOCOL_ERROR".into(), Basis::Reported);
+    if oversize {
+        add(
+            "Firefox",
+            "SSL_ERROR_RX_RECORD_TOO_LONG".into(),
+            Basis::Reported,
+        );
+    }
+
+    Some(TlsClientView {
+        record_type: t,
+        version,
+        length,
+        reactions: out,
+    })
+}

@@ -1,0 +1,264 @@
+//! Plaintext openings: HTTP/1.x requests and responses, server banners (SSH, SMTP,
+//! FTP), and the hex/ASCII view of bytes nothing recognised.
+//!
+//! Rules:
+//! - sans-IO, never panics; lines end at LF (a CR before it is dropped); a line with no
+//!   LF yet is reported with `complete: false`, not rejected.
+//! - Text from the peer is stored escaped with [`crate::escape::escape_bytes`], so any
+//!   field may be printed as it is.
+//! - Recognition is by prefix only: a request needs one of the usual methods followed
+//!   by a space, a response needs `HTTP/`. A bare `220 ` greeting that names neither
+//!   SMTP nor FTP is reported as `smtp-or-ftp`, never guessed.
+
+use serde::Serialize;
+
+use crate::escape::{escape_bytes, hex_spaced};
+
+/// Methods recognised at the start of a request (`PRI` is the HTTP/2 preface).
+pub const METHODS: [&str; 10] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PRI",
+];
+
+/// An HTTP/1.x request or response head.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HttpInfo {
+    /// `request` or `response`.
+    pub message: String,
+    /// Request method.
+    pub method: Option<String>,
+    /// Request target.
+    pub target: Option<String>,
+    /// `HTTP/1.1`, `HTTP/1.0`, `HTTP/2.0` (null when the line is cut short before it).
+    pub version: Option<String>,
+    /// Response status code.
+    pub status: Option<u16>,
+    /// Response reason phrase.
+    pub reason: Option<String>,
+    /// `Host` header of a request.
+    pub host: Option<String>,
+    /// `Server` header of a response.
+    pub server: Option<String>,
+    /// The bytes start the HTTP/2 connection preface `PRI * HTTP/2.0`.
+    pub h2_preface: bool,
+    /// The blank line ending the head is present.
+    pub head_complete: bool,
+}
+
+/// A server's greeting line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Banner {
+    /// `ssh`, `smtp`, `ftp`, or `smtp-or-ftp` when a `220` greeting names neither.
+    pub protocol: String,
+    /// The first line, without its line end, escaped.
+    pub line: String,
+    /// SSH protocol version (`2.0`).
+    pub version: Option<String>,
+    /// Software named by the banner when it is easy to tell (SSH: `OpenSSH_9.6p1`;
+    /// FTP: vsFTPd, ProFTPD, Pure-FTPd, FileZilla; SMTP: Postfix, Exim, Sendmail).
+    pub software: Option<String>,
+    /// The line end is present.
+    pub complete: bool,
+}
+
+/// Bytes nothing recognised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnknownBytes {
+    /// Total bytes given.
+    pub length: usize,
+    /// First 64 bytes as spaced lower-case hex.
+    pub hex: String,
+    /// First 64 bytes, printable ASCII kept, anything else as `.`.
+    pub ascii: String,
+}
+
+/// How many bytes [`unknown`] shows.
+pub const UNKNOWN_SHOWN: usize = 64;
+
+/// Hex and ASCII of the first [`UNKNOWN_SHOWN`] bytes.
+pub fn unknown(bytes: &[u8]) -> UnknownBytes {
+    let shown = bytes.get(..UNKNOWN_SHOWN).unwrap_or(bytes);
+    UnknownBytes {
+        length: bytes.len(),
+        hex: hex_spaced(shown),
+        ascii: shown
+            .iter()
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The first line (without CR LF) and whether its LF is present.
+fn first_line(bytes: &[u8]) -> (&[u8], bool) {
+    match bytes.iter().position(|&b| b == b'\n') {
+        Some(i) => {
+            let line = bytes.get(..i).unwrap_or(bytes);
+            (line.strip_suffix(b"\r").unwrap_or(line), true)
+        }
+        None => (bytes, false),
+    }
+}
+
+/// The method a request starts with: `METHOD ` at the start, or all of `bytes` (at
+/// least 3 of them) being the start of `METHOD `.
+pub fn request_method(bytes: &[u8]) -> Option<&'static str> {
+    METHODS.into_iter().find(|m| {
+        let with_sp = [m.as_bytes(), b" "].concat();
+        bytes.starts_with(&with_sp)
+            || (bytes.len() >= 3 && bytes.len() < with_sp.len() && with_sp.starts_with(bytes))
+    })
+}
+
+/// Whether the bytes start a response (`HTTP/`, or at least `HTTP` when that is all).
+pub fn is_response(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"HTTP/") || (bytes.len() >= 4 && b"HTTP/".starts_with(bytes))
+}
+
+/// A header line split at its colon: name, value (trimmed).
+type HeaderLine<'a> = (&'a [u8], &'a [u8]);
+
+/// Header lines after the first line, up to the blank line; and whether it was seen.
+fn headers(bytes: &[u8]) -> (Vec<HeaderLine<'_>>, bool) {
+    let mut out = Vec::new();
+    let mut rest = match bytes.iter().position(|&b| b == b'\n') {
+        Some(i) => bytes.get(i + 1..).unwrap_or(&[]),
+        None => return (out, false),
+    };
+    loop {
+        let (line, has_lf) = first_line(rest);
+        if !has_lf {
+            return (out, false);
+        }
+        if line.is_empty() {
+            return (out, true);
+        }
+        if let Some(colon) = line.iter().position(|&b| b == b':') {
+            let name = line.get(..colon).unwrap_or(&[]);
+            let value = line.get(colon + 1..).unwrap_or(&[]).trim_ascii();
+            out.push((name, value));
+        }
+        let skip = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
+        rest = rest.get(skip..).unwrap_or(&[]);
+    }
+}
+
+fn header(hs: &[HeaderLine<'_>], name: &str) -> Option<String> {
+    hs.iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+        .map(|(_, v)| escape_bytes(v))
+}
+
+/// Reads a request head (call when [`request_method`] matched).
+pub fn parse_request(bytes: &[u8], method: &str) -> HttpInfo {
+    let (line, _) = first_line(bytes);
+    let mut parts = line.splitn(3, |&b| b == b' ');
+    let _ = parts.next();
+    let target = parts.next().map(escape_bytes);
+    let version = parts.next().map(escape_bytes);
+    let (hs, head_complete) = headers(bytes);
+    HttpInfo {
+        message: "request".into(),
+        method: Some(method.into()),
+        h2_preface: method == "PRI" && line.starts_with(b"PRI * HTTP/2.0"),
+        target,
+        version,
+        status: None,
+        reason: None,
+        host: header(&hs, "host"),
+        server: None,
+        head_complete,
+    }
+}
+
+/// Reads a response head (call when [`is_response`] matched).
+pub fn parse_response(bytes: &[u8]) -> HttpInfo {
+    let (line, has_lf) = first_line(bytes);
+    let mut parts = line.splitn(3, |&b| b == b' ');
+    let first = parts.next().unwrap_or(&[]);
+    // The version is only known once the space after it (or the line end) is there.
+    let version = (line.contains(&b' ') || has_lf).then(|| escape_bytes(first));
+    let status = parts
+        .next()
+        .filter(|s| s.len() == 3 && s.iter().all(u8::is_ascii_digit))
+        .and_then(|s| std::str::from_utf8(s).ok())
+        .and_then(|s| s.parse().ok());
+    let reason = parts.next().map(escape_bytes);
+    let (hs, head_complete) = headers(bytes);
+    HttpInfo {
+        message: "response".into(),
+        method: None,
+        target: None,
+        version,
+        status,
+        reason,
+        host: None,
+        server: header(&hs, "server"),
+        h2_preface: false,
+        head_complete,
+    }
+}
+
+/// Reads a server banner: `SSH-`, or a `220` greeting (`220 ` or `220-`).
+pub fn banner(bytes: &[u8]) -> Option<Banner> {
+    let (line, complete) = first_line(bytes);
+    if line.starts_with(b"SSH-") {
+        let mut parts = line.splitn(3, |&b| b == b'-');
+        let _ = parts.next();
+        let version = parts.next().map(escape_bytes);
+        let software = parts
+            .next()
+            .map(|s| s.split(|&b| b == b' ').next().unwrap_or(s))
+            .map(escape_bytes);
+        return Some(Banner {
+            protocol: "ssh".into(),
+            line: escape_bytes(line),
+            version,
+            software,
+            complete,
+        });
+    }
+    if !(line.starts_with(b"220 ") || line.starts_with(b"220-")) {
+        return None;
+    }
+    let upper = line.to_ascii_uppercase();
+    let has = |needle: &[u8]| upper.windows(needle.len()).any(|w| w == needle);
+    let (protocol, software) = if has(b"SMTP") {
+        let sw = [
+            ("POSTFIX", "Postfix"),
+            ("EXIM", "Exim"),
+            ("SENDMAIL", "Sendmail"),
+        ]
+        .into_iter()
+        .find(|(n, _)| has(n.as_bytes()))
+        .map(|(_, s)| s.to_string());
+        ("smtp", sw)
+    } else if has(b"FTP") || has(b"FILEZILLA") {
+        let sw = [
+            ("VSFTPD", "vsFTPd"),
+            ("PROFTPD", "ProFTPD"),
+            ("PURE-FTPD", "Pure-FTPd"),
+            ("FILEZILLA", "FileZilla"),
+        ]
+        .into_iter()
+        .find(|(n, _)| has(n.as_bytes()))
+        .map(|(_, s)| s.to_string());
+        ("ftp", sw)
+    } else {
+        ("smtp-or-ftp", None)
+    };
+    Some(Banner {
+        protocol: protocol.into(),
+        line: escape_bytes(line),
+        version: None,
+        software,
+        complete,
+    })
+}
