@@ -79,6 +79,105 @@ const TCPDUMP_X: &str = r#"15:29:12.967022 IP 127.0.0.1.45620 > 127.0.0.1.18777:
 	0x0070:  2e31 0d0a 4163 6365 7074 3a20 2a2f 2a0d  .1..Accept:.*/*.
 	0x0080:  0a0d 0a                                  ...
 "#;
+/// The whole `tcpdump -X` output of that connection (12 packets, both directions).
+const TCPDUMP_X_FULL: &str = r#"15:29:12.967022 IP 127.0.0.1.45620 > 127.0.0.1.18777: Flags [S], seq 258729992, win 65495, options [mss 65495,sackOK,TS val 457072860 ecr 0,nop,wscale 10], length 0
+	0x0000:  4500 003c fdd2 4000 4006 3ee7 7f00 0001  E..<..@.@.>.....
+	0x0010:  7f00 0001 b234 4959 0f6b e808 0000 0000  .....4IY.k......
+	0x0020:  a002 ffd7 fe30 0000 0204 ffd7 0402 080a  .....0..........
+	0x0030:  1b3e 60dc 0000 0000 0103 030a            .>`.........
+15:29:12.967099 IP 127.0.0.1.18777 > 127.0.0.1.45620: Flags [S.], seq 2913237742, ack 258729993, win 65483, options [mss 65495,sackOK,TS val 1892251519 ecr 457072860,nop,wscale 10], length 0
+	0x0000:  4500 003c 0000 4000 4006 3cba 7f00 0001  E..<..@.@.<.....
+	0x0010:  7f00 0001 4959 b234 ada4 7aee 0f6b e809  ....IY.4..z..k..
+	0x0020:  a012 ffcb fe30 0000 0204 ffd7 0402 080a  .....0..........
+	0x0030:  70c9 777f 1b3e 60dc 0103 030a            p.w..>`.....
+15:29:12.967113 IP 127.0.0.1.45620 > 127.0.0.1.18777: Flags [.], ack 1, win 64, options [nop,nop,TS val 457072860 ecr 1892251519], length 0
+	0x0000:  4500 0034 fdd3 4000 4006 3eee 7f00 0001  E..4..@.@.>.....
+	0x0010:  7f00 0001 b234 4959 0f6b e809 ada4 7aef  .....4IY.k....z.
+	0x0020:  8010 0040 fe28 0000 0101 080a 1b3e 60dc  ...@.(.......>`.
+	0x0030:  70c9 777f                                p.w.
+15:29:12.967656 IP 127.0.0.1.45620 > 127.0.0.1.18777: Flags [P.], seq 1:45, ack 1, win 64, options [nop,nop,TS val 457072860 ecr 1892251519], length 44
+	0x0000:  4500 0060 fdd4 4000 4006 3ec1 7f00 0001  E..`..@.@.>.....
+	0x0010:  7f00 0001 b234 4959 0f6b e809 ada4 7aef  .....4IY.k....z.
+	0x0020:  8018 0040 fe54 0000 0101 080a 1b3e 60dc  ...@.T.......>`.
+	0x0030:  70c9 777f 5052 4f58 5920 5443 5034 2031  p.w.PROXY.TCP4.1
+	0x0040:  3237 2e30 2e30 2e31 2031 3237 2e30 2e30  27.0.0.1.127.0.0
+	0x0050:  2e31 2034 3536 3230 2031 3837 3737 0d0a  .1.45620.18777..
+15:29:12.967662 IP 127.0.0.1.18777 > 127.0.0.1.45620: Flags [.], ack 45, win 64, options [nop,nop,TS val 1892251519 ecr 457072860], length 0
+	0x0000:  4500 0034 160f 4000 4006 26b3 7f00 0001  E..4..@.@.&.....
+	0x0010:  7f00 0001 4959 b234 ada4 7aef 0f6b e835  ....IY.4..z..k.5
+	0x0020:  8010 0040 fe28 0000 0101 080a 70c9 777f  ...@.(......p.w.
+	0x0030:  1b3e 60dc                                .>`.
+15:29:12.967710 IP 127.0.0.1.45620 > 127.0.0.1.18777: Flags [P.], seq 45:124, ack 1, win 64, options [nop,nop,TS val 457072860 ecr 1892251519], length 79
+	0x0000:  4500 0083 fdd5 4000 4006 3e9d 7f00 0001  E.....@.@.>.....
+	0x0010:  7f00 0001 b234 4959 0f6b e835 ada4 7aef  .....4IY.k.5..z.
+	0x0020:  8018 0040 fe77 0000 0101 080a 1b3e 60dc  ...@.w.......>`.
+	0x0030:  70c9 777f 4745 5420 2f20 4854 5450 2f31  p.w.GET./.HTTP/1
+	0x0040:  2e31 0d0a 486f 7374 3a20 3132 372e 302e  .1..Host:.127.0.
+	0x0050:  302e 313a 3138 3737 370d 0a55 7365 722d  0.1:18777..User-
+	0x0060:  4167 656e 743a 2063 7572 6c2f 372e 3838  Agent:.curl/7.88
+	0x0070:  2e31 0d0a 4163 6365 7074 3a20 2a2f 2a0d  .1..Accept:.*/*.
+	0x0080:  0a0d 0a                                  ...
+15:29:12.967714 IP 127.0.0.1.18777 > 127.0.0.1.45620: Flags [.], ack 124, win 64, options [nop,nop,TS val 1892251519 ecr 457072860], length 0
+	0x0000:  4500 0034 1610 4000 4006 26b2 7f00 0001  E..4..@.@.&.....
+	0x0010:  7f00 0001 4959 b234 ada4 7aef 0f6b e884  ....IY.4..z..k..
+	0x0020:  8010 0040 fe28 0000 0101 080a 70c9 777f  ...@.(......p.w.
+	0x0030:  1b3e 60dc                                .>`.
+15:29:12.968100 IP 127.0.0.1.18777 > 127.0.0.1.45620: Flags [P.], seq 1:362, ack 124, win 64, options [nop,nop,TS val 1892251520 ecr 457072860], length 361
+	0x0000:  4500 019d 1611 4000 4006 2548 7f00 0001  E.....@.@.%H....
+	0x0010:  7f00 0001 4959 b234 ada4 7aef 0f6b e884  ....IY.4..z..k..
+	0x0020:  8018 0040 ff91 0000 0101 080a 70c9 7780  ...@........p.w.
+	0x0030:  1b3e 60dc 3c21 444f 4354 5950 4520 4854  .>`.<!DOCTYPE.HT
+	0x0040:  4d4c 3e0a 3c68 746d 6c20 6c61 6e67 3d22  ML>.<html.lang="
+	0x0050:  656e 223e 0a20 2020 203c 6865 6164 3e0a  en">.....<head>.
+	0x0060:  2020 2020 2020 2020 3c6d 6574 6120 6368  ........<meta.ch
+	0x0070:  6172 7365 743d 2275 7466 2d38 223e 0a20  arset="utf-8">..
+	0x0080:  2020 2020 2020 203c 7469 746c 653e 4572  .......<title>Er
+	0x0090:  726f 7220 7265 7370 6f6e 7365 3c2f 7469  ror.response</ti
+	0x00a0:  746c 653e 0a20 2020 203c 2f68 6561 643e  tle>.....</head>
+	0x00b0:  0a20 2020 203c 626f 6479 3e0a 2020 2020  .....<body>.....
+	0x00c0:  2020 2020 3c68 313e 4572 726f 7220 7265  ....<h1>Error.re
+	0x00d0:  7370 6f6e 7365 3c2f 6831 3e0a 2020 2020  sponse</h1>.....
+	0x00e0:  2020 2020 3c70 3e45 7272 6f72 2063 6f64  ....<p>Error.cod
+	0x00f0:  653a 2034 3030 3c2f 703e 0a20 2020 2020  e:.400</p>......
+	0x0100:  2020 203c 703e 4d65 7373 6167 653a 2042  ...<p>Message:.B
+	0x0110:  6164 2072 6571 7565 7374 2076 6572 7369  ad.request.versi
+	0x0120:  6f6e 2028 2731 3837 3737 2729 2e3c 2f70  on.('18777').</p
+	0x0130:  3e0a 2020 2020 2020 2020 3c70 3e45 7272  >.........<p>Err
+	0x0140:  6f72 2063 6f64 6520 6578 706c 616e 6174  or.code.explanat
+	0x0150:  696f 6e3a 2034 3030 202d 2042 6164 2072  ion:.400.-.Bad.r
+	0x0160:  6571 7565 7374 2073 796e 7461 7820 6f72  equest.syntax.or
+	0x0170:  2075 6e73 7570 706f 7274 6564 206d 6574  .unsupported.met
+	0x0180:  686f 642e 3c2f 703e 0a20 2020 203c 2f62  hod.</p>.....</b
+	0x0190:  6f64 793e 0a3c 2f68 746d 6c3e 0a         ody>.</html>.
+15:29:12.968129 IP 127.0.0.1.45620 > 127.0.0.1.18777: Flags [.], ack 362, win 64, options [nop,nop,TS val 457072861 ecr 1892251520], length 0
+	0x0000:  4500 0034 fdd6 4000 4006 3eeb 7f00 0001  E..4..@.@.>.....
+	0x0010:  7f00 0001 b234 4959 0f6b e884 ada4 7c58  .....4IY.k....|X
+	0x0020:  8010 0040 fe28 0000 0101 080a 1b3e 60dd  ...@.(.......>`.
+	0x0030:  70c9 7780                                p.w.
+15:29:12.968172 IP 127.0.0.1.18777 > 127.0.0.1.45620: Flags [F.], seq 362, ack 124, win 64, options [nop,nop,TS val 1892251520 ecr 457072861], length 0
+	0x0000:  4500 0034 1612 4000 4006 26b0 7f00 0001  E..4..@.@.&.....
+	0x0010:  7f00 0001 4959 b234 ada4 7c58 0f6b e884  ....IY.4..|X.k..
+	0x0020:  8011 0040 fe28 0000 0101 080a 70c9 7780  ...@.(......p.w.
+	0x0030:  1b3e 60dd                                .>`.
+15:29:12.968179 IP 127.0.0.1.45620 > 127.0.0.1.18777: Flags [F.], seq 124, ack 363, win 64, options [nop,nop,TS val 457072861 ecr 1892251520], length 0
+	0x0000:  4500 0034 fdd7 4000 4006 3eea 7f00 0001  E..4..@.@.>.....
+	0x0010:  7f00 0001 b234 4959 0f6b e884 ada4 7c59  .....4IY.k....|Y
+	0x0020:  8011 0040 fe28 0000 0101 080a 1b3e 60dd  ...@.(.......>`.
+	0x0030:  70c9 7780                                p.w.
+15:29:12.968186 IP 127.0.0.1.18777 > 127.0.0.1.45620: Flags [.], ack 125, win 64, options [nop,nop,TS val 1892251520 ecr 457072861], length 0
+	0x0000:  4500 0034 1613 4000 4006 26af 7f00 0001  E..4..@.@.&.....
+	0x0010:  7f00 0001 4959 b234 ada4 7c59 0f6b e885  ....IY.4..|Y.k..
+	0x0020:  8010 0040 fe28 0000 0101 080a 70c9 7780  ...@.(......p.w.
+	0x0030:  1b3e 60dd                                .>`.
+"#;
+/// `tcpdump -i lo -nn -X -c 1 'udp port 18778'` while Python sent a PROXY v2 signature
+/// and a 4-byte header start over UDP to `[::1]:18778`.
+const TCPDUMP_UDP6: &str = r#"15:34:46.141468 IP6 ::1.44777 > ::1.18778: UDP, length 16
+	0x0000:  6007 554c 0018 1140 0000 0000 0000 0000  `.UL...@........
+	0x0010:  0000 0000 0000 0001 0000 0000 0000 0000  ................
+	0x0020:  0000 0000 0000 0001 aee9 495a 0018 002b  ..........IZ...+
+	0x0030:  0d0a 0d0a 000d 0a51 5549 540a 2112 0000  .......QUIT.!...
+"#;
 /// Same setup with `tcpdump -XX`: the packet carrying the PROXY line, Ethernet included.
 const TCPDUMP_XX: &str = r#"15:29:15.483944 IP 127.0.0.1.45630 > 127.0.0.1.18777: Flags [P.], seq 1:45, ack 1, win 64, options [nop,nop,TS val 1970421575 ecr 2522401312], length 44
 	0x0000:  0000 0000 0000 0000 0000 0000 0800 4500  ..............E.
@@ -266,6 +365,70 @@ fn tcpdump_x_strips_headers_and_joins_one_direction() {
             .iter()
             .any(|n| n.contains("skipped 4 packet(s) without payload"))
     );
+}
+
+#[test]
+fn tcpdump_both_directions_keeps_the_first_sender() {
+    let p = ok(TCPDUMP_X_FULL);
+    let mut want = b"PROXY TCP4 127.0.0.1 127.0.0.1 45620 18777\r\n".to_vec();
+    want.extend(get_request());
+    assert_eq!(p.bytes, want);
+    assert_eq!(
+        p.notes[0],
+        "skipped 12 line(s) that are not hex (packet summaries)"
+    );
+    assert!(
+        p.notes.contains(
+            &"left out 361 bytes in 1 packet(s) going another way \
+              (not 127.0.0.1:45620 → 127.0.0.1:18777)"
+                .to_string()
+        ),
+        "{:?}",
+        p.notes
+    );
+    assert!(
+        p.notes
+            .contains(&"skipped 9 packet(s) without payload (handshake, ACKs, FIN)".to_string())
+    );
+}
+
+#[test]
+fn tcpdump_ipv6_udp() {
+    let p = ok(TCPDUMP_UDP6);
+    assert_eq!(p.bytes, b"\r\n\r\n\x00\r\nQUIT\n\x21\x12\x00\x00");
+    assert_eq!(
+        p.notes[1],
+        "stripped 48 bytes of IPv6 + UDP headers ([::1]:44777 → [::1]:18778)"
+    );
+}
+
+#[test]
+fn tcpdump_retransmission_is_dropped() {
+    // The PROXY packet of TCPDUMP_X pasted twice, as a retransmission shows.
+    let block: String = TCPDUMP_X
+        .lines()
+        .skip_while(|l| !l.contains("length 44"))
+        .take(7)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let p = ok(&format!("{block}{block}"));
+    assert_eq!(p.bytes, b"PROXY TCP4 127.0.0.1 127.0.0.1 45620 18777\r\n");
+    assert!(
+        p.notes
+            .contains(&"packet 2: dropped 44 bytes sent again (TCP retransmission)".to_string()),
+        "{:?}",
+        p.notes
+    );
+}
+
+#[test]
+fn work_is_linear_on_big_inputs() {
+    let big = "ab".repeat(1 << 20);
+    assert_eq!(ok(&big).bytes.len(), 1 << 20);
+    let dump = xxd_like(&vec![0x41; 1 << 16]);
+    assert_eq!(ok(&dump).bytes.len(), 1 << 16);
+    let text = "PROXY ".repeat(1 << 18);
+    assert_eq!(ok(&text).format, Format::Text);
 }
 
 #[test]
