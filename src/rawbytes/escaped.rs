@@ -1,5 +1,6 @@
-//! C-escaped strings as nginx logs them: bare, quoted, or inside a whole nginx
-//! `broken header: "..." while reading PROXY protocol` error-log line.
+//! C-escaped strings as nginx logs them: bare, quoted, inside a whole nginx
+//! `broken header: "..." while reading PROXY protocol` error-log line, or as the request
+//! field of an access-log line (`... [date] "\x16\x03\x01" 400 ...`).
 
 use super::{Format, Parsed, RawError, hex_val};
 
@@ -7,6 +8,8 @@ use super::{Format, Parsed, RawError, hex_val};
 const NGINX_V1_MAX: usize = 107;
 const NGINX_MARK: &str = "broken header: \"";
 const NGINX_TAIL: &str = "\" while reading PROXY protocol";
+/// Where the request field of a combined access-log line opens: `[date] "`.
+const ACCESS_MARK: &str = "] \"";
 
 /// Decodes a C-escaped string as nginx logs it (`\x16\x03\x01`, `\r`, `\n`, `\t`, `\0`,
 /// `\"`, `\\`; other characters stand for their UTF-8 bytes). Errors name the line and
@@ -121,10 +124,19 @@ pub(super) fn parse_quoted(input: &str) -> Result<Option<Parsed>, RawError> {
         return parse_nginx(input, mark + NGINX_MARK.len()).map(Some);
     }
     let lead = input.len() - input.trim_start().len();
-    if !input[lead..].starts_with('"') {
-        return Ok(None);
+    if input[lead..].starts_with('"') {
+        return quoted_at(input, lead, "read the quoted string, with C escapes").map(Some);
     }
-    let open = lead;
+    if let Some(at) = input.find(ACCESS_MARK) {
+        let note = "took the request field of an access-log line (the first quoted string \
+                    after the date); nginx logs it without its CRLF";
+        return quoted_at(input, at + 2, note).map(Some);
+    }
+    Ok(None)
+}
+
+/// The quoted string opening at `open`, decoded.
+fn quoted_at(input: &str, open: usize, note: &str) -> Result<Parsed, RawError> {
     let Some(close) = closing_quote(input, open + 1) else {
         let line_no = input[..open].matches('\n').count() + 1;
         let line_start = input[..open].rfind('\n').map_or(0, |n| n + 1);
@@ -138,18 +150,18 @@ pub(super) fn parse_quoted(input: &str) -> Result<Option<Parsed>, RawError> {
     };
     let (end, cut) = strip_ellipsis(input, open + 1, close);
     let bytes = unescape_in(input, open + 1, end)?;
-    let mut notes = vec!["read the quoted string, with C escapes".to_string()];
+    let mut notes = vec![note.to_string()];
     if !input[close + 1..].trim().is_empty() {
         notes.push("ignored the text after the closing quote".into());
     }
     if cut {
         notes.push(ellipsis_note());
     }
-    Ok(Some(Parsed {
+    Ok(Parsed {
         bytes,
         format: Format::Escaped,
         notes,
-    }))
+    })
 }
 
 /// `end`, or the index before a final `...` (which marks cut bytes, not bytes).

@@ -20,8 +20,9 @@
 //!    (`000000 50 52 ... >PROXY<`), Wireshark "hex dump" (`0000   50 52 ...`, first
 //!    offset 0). The ASCII column is never read: bytes per line come from the offsets
 //!    (which must be consecutive) and the hex column's position on full lines.
-//! 4. A quoted string: an nginx `broken header: "..."` line (its quoted part), or input
-//!    starting with `"`; decoded with C escapes.
+//! 4. A quoted string: an nginx `broken header: "..."` line (its quoted part), an
+//!    access-log line (the request field after `] `), or input starting with `"`; decoded
+//!    with C escapes.
 //! 5. Bare C escapes: the input contains `\x`, `\r`, `\n`, `\t`, `\0`, `\\` or `\"`.
 //! 6. Plain hex: only hex digits (optionally `0x`-prefixed) and the separators
 //!    whitespace `,` `:` `;` `-`. So `cafe` is two bytes, not text.

@@ -508,6 +508,16 @@ fn nginx_line_at_the_107_byte_cap() {
 }
 
 #[test]
+fn nginx_access_log_request_field() {
+    let line = r#"127.0.0.1 - - [01/May/2024:12:00:00 +0000] "\x0D\x0A\x0D\x0A\x00\x0D\x0AQUIT\x0A" 400 157 "-" "-""#;
+    let p = ok(line);
+    assert_eq!(p.bytes, b"\r\n\r\n\x00\r\nQUIT\n");
+    assert!(p.notes[0].contains("access-log"));
+    let line = r#"127.0.0.1 - - [01/May/2024:12:00:00 +0000] "PROXY TCP4 127.0.0.1 127.0.0.1 5000 443" 400 157 "-" "-""#;
+    assert_eq!(ok(line).bytes, b"PROXY TCP4 127.0.0.1 127.0.0.1 5000 443");
+}
+
+#[test]
 fn quoted_string_with_escapes() {
     let p = ok("\"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\\r\\n\" 400\n");
     assert_eq!(p.bytes, b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n");
