@@ -282,7 +282,7 @@ fn read_lines(lines: &[Line]) -> Result<Vec<u8>, RawError> {
                         line.no,
                         line.offset,
                         got,
-                        line.offset + got
+                        line.offset.wrapping_add(got)
                     ),
                 ));
             }

@@ -14,7 +14,7 @@
 //! 1. Blank input: error.
 //! 2. `tcpdump -x/-X/-XX`: some line is `0xOFFS:` followed by hex groups. Other lines
 //!    (packet summaries, `listening on ...`) are skipped. IPv4/IPv6 + TCP/UDP headers (and
-//!    an Ethernet or Linux cooked header) are stripped with etherparse; see [`packets`].
+//!    an Ethernet or Linux cooked header) are stripped with etherparse (`packets.rs`).
 //! 3. Offset dumps, decided by the first non-blank line: `xxd` (`00000000: 5052 ...`, any
 //!    `-g`), `hexdump -C` (`00000000  50 52 ...  |PROXY|`), `od -A x -t x1z`
 //!    (`000000 50 52 ... >PROXY<`), Wireshark "hex dump" (`0000   50 52 ...`, first

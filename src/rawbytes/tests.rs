@@ -648,6 +648,24 @@ proptest! {
     }
 
     #[test]
+    fn never_panics_on_dump_lines(
+        offsets in proptest::collection::vec(any::<u64>(), 1..5),
+        body in "[0-9a-f ]{0,60}",
+    ) {
+        for shape in ["{o:016x}: ", "\t0x{o:x}:  ", "{o:08x}  ", "{o:06x} ", "{o:04x}   "] {
+            let s: String = offsets
+                .iter()
+                .map(|o| format!("{}{body}\n", shape.replace("{o:016x}", &format!("{o:016x}"))
+                    .replace("{o:x}", &format!("{o:x}"))
+                    .replace("{o:08x}", &format!("{o:08x}"))
+                    .replace("{o:06x}", &format!("{o:06x}"))
+                    .replace("{o:04x}", &format!("{o:04x}"))))
+                .collect();
+            let _ = parse(&s);
+        }
+    }
+
+    #[test]
     fn xxd_round_trips(bytes in proptest::collection::vec(any::<u8>(), 1..100)) {
         prop_assert_eq!(parse(&xxd_like(&bytes)).unwrap().bytes, bytes);
     }
