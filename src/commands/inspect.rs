@@ -278,7 +278,7 @@ fn what_line(r: &Report) -> String {
         None => {}
     }
     if let Some(p) = &r.payload {
-        if !(matches!(p.kind, crate::sniff::Kind::Empty) && !parts.is_empty()) {
+        if !matches!(p.kind, crate::sniff::Kind::Empty) || parts.is_empty() {
             parts.push(p.summary.clone());
         } else {
             parts.push("nothing after it".into());

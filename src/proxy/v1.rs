@@ -21,12 +21,16 @@ pub(super) fn could_be(b: &[u8]) -> bool {
 }
 
 fn bad(offset: usize, rule: &'static str, message: String) -> Inspection {
-    Inspection::Malformed(Malformed {
+    Inspection::Malformed(rule_broken(offset, rule, message))
+}
+
+fn rule_broken(offset: usize, rule: &'static str, message: String) -> Malformed {
+    Malformed {
         version: Version::V1,
         offset,
         rule,
         message,
-    })
+    }
 }
 
 /// Inspects bytes that begin like a v1 header.
@@ -151,18 +155,18 @@ fn early_field_check(b: &[u8]) -> Option<Inspection> {
     if complete >= 2 {
         let proto = &fields[1];
         if let Err(m) = protocol(proto) {
-            return Some(m);
+            return Some(Inspection::Malformed(m));
         }
     }
     None
 }
 
-fn protocol(f: &Field<'_>) -> Result<Family, Inspection> {
+fn protocol(f: &Field<'_>) -> Result<Family, Malformed> {
     match f.text {
         "TCP4" => Ok(Family::Inet),
         "TCP6" => Ok(Family::Inet6),
         "UNKNOWN" => Ok(Family::Unspec),
-        "" => Err(bad(
+        "" => Err(rule_broken(
             f.offset,
             "v1-empty-field",
             format!(
@@ -170,7 +174,7 @@ fn protocol(f: &Field<'_>) -> Result<Family, Inspection> {
                 f.offset
             ),
         )),
-        "UDP4" | "UDP6" => Err(bad(
+        "UDP4" | "UDP6" => Err(rule_broken(
             f.offset,
             "v1-protocol",
             format!(
@@ -178,7 +182,7 @@ fn protocol(f: &Field<'_>) -> Result<Family, Inspection> {
                 f.text
             ),
         )),
-        other => Err(bad(
+        other => Err(rule_broken(
             f.offset,
             "v1-protocol",
             format!("v1 protocol `{other}` is not TCP4, TCP6 or UNKNOWN"),
@@ -202,7 +206,7 @@ fn parse_line(line: &[u8], total: usize) -> Inspection {
     }
     let family = match protocol(&fields[1]) {
         Ok(f) => f,
-        Err(m) => return m,
+        Err(m) => return Inspection::Malformed(m),
     };
     let mut header = Header {
         version: Version::V1,
@@ -273,19 +277,19 @@ fn parse_line(line: &[u8], total: usize) -> Inspection {
     }
     let src = match address(&rest[0], names[0], family, &mut header.warnings) {
         Ok(a) => a,
-        Err(m) => return m,
+        Err(m) => return Inspection::Malformed(m),
     };
     let dst = match address(&rest[1], names[1], family, &mut header.warnings) {
         Ok(a) => a,
-        Err(m) => return m,
+        Err(m) => return Inspection::Malformed(m),
     };
     let sport = match port(&rest[2], names[2], &mut header.warnings) {
         Ok(p) => p,
-        Err(m) => return m,
+        Err(m) => return Inspection::Malformed(m),
     };
     let dport = match port(&rest[3], names[3], &mut header.warnings) {
         Ok(p) => p,
-        Err(m) => return m,
+        Err(m) => return Inspection::Malformed(m),
     };
     header.source = Some(SocketAddr::new(src, sport));
     header.destination = Some(SocketAddr::new(dst, dport));
@@ -297,10 +301,10 @@ fn address(
     name: &str,
     family: Family,
     warnings: &mut Vec<Warning>,
-) -> Result<IpAddr, Inspection> {
+) -> Result<IpAddr, Malformed> {
     let t = f.text;
     if let Some(pos) = t.find('%') {
-        return Err(bad(
+        return Err(rule_broken(
             f.offset + pos,
             "v1-zone-id",
             format!(
@@ -333,7 +337,7 @@ fn address(
             rejected_by: "HAProxy (inet_pton) and go-proxyproto (Traefik)",
         });
         if family != Family::Inet {
-            return Err(bad(
+            return Err(rule_broken(
                 f.offset,
                 "v1-family-mismatch",
                 format!("v1 {name} `{t}` is IPv4 but the line says TCP6"),
@@ -372,7 +376,7 @@ fn address(
     } else {
         "IPv4"
     };
-    Err(bad(
+    Err(rule_broken(
         f.offset,
         "v1-address",
         format!("v1 {name} `{t}` is not an {expected} address"),
@@ -395,7 +399,7 @@ fn lenient_ipv4(t: &str) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(octets))
 }
 
-fn port(f: &Field<'_>, name: &str, warnings: &mut Vec<Warning>) -> Result<u16, Inspection> {
+fn port(f: &Field<'_>, name: &str, warnings: &mut Vec<Warning>) -> Result<u16, Malformed> {
     let t = f.text;
     if !t.bytes().all(|c| c.is_ascii_digit()) {
         let what = if t.starts_with('+') || t.starts_with('-') {
@@ -403,7 +407,11 @@ fn port(f: &Field<'_>, name: &str, warnings: &mut Vec<Warning>) -> Result<u16, I
         } else {
             "is not a decimal number".to_string()
         };
-        return Err(bad(f.offset, "v1-port", format!("v1 {name} `{t}` {what}")));
+        return Err(rule_broken(
+            f.offset,
+            "v1-port",
+            format!("v1 {name} `{t}` {what}"),
+        ));
     }
     let value: u32 = if t.len() > 5 {
         u32::MAX
@@ -411,7 +419,7 @@ fn port(f: &Field<'_>, name: &str, warnings: &mut Vec<Warning>) -> Result<u16, I
         t.parse().unwrap_or(u32::MAX)
     };
     if value > 65535 {
-        return Err(bad(
+        return Err(rule_broken(
             f.offset,
             "v1-port",
             format!("v1 {name} `{t}` is out of range (0–65535)"),
