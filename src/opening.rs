@@ -49,6 +49,9 @@ pub struct Opening {
     pub payload_offset: usize,
     /// What the payload looks like (`None` when a header problem hides it).
     pub payload: Option<Sniffed>,
+    /// The first bytes of the payload (at most 32), for evidence.
+    #[serde(skip)]
+    pub payload_bytes_prefix: Vec<u8>,
     /// Plain-language readings of the bytes that are not findings.
     pub notes: Vec<String>,
     /// What is wrong, judged from these bytes alone.
@@ -96,6 +99,9 @@ pub fn analyze(bytes: &[u8]) -> Opening {
         problem,
         payload_offset: offset,
         payload,
+        payload_bytes_prefix: bytes[offset.min(bytes.len())..]
+            [..(bytes.len() - offset.min(bytes.len())).min(32)]
+            .to_vec(),
         notes: Vec::new(),
         findings: Vec::new(),
     };
@@ -226,6 +232,46 @@ fn judge(o: &mut Opening, bytes: &[u8]) {
     o.notes = notes(o);
 }
 
+/// The finding for bytes that reached a receiver which requires a PROXY header, when
+/// they carry none (`receiver` names it, e.g. "nginx (`listen ... proxy_protocol`)").
+/// `None` when the opening does start with a header.
+pub fn missing_header(o: &Opening, receiver: &str) -> Option<Finding> {
+    use crate::sniff::Kind;
+    if !o.headers.is_empty() || o.problem.is_some() {
+        return None;
+    }
+    let payload = o.payload.as_ref()?;
+    let (what, extra_fix) = match payload.kind {
+        Kind::TlsClientHello | Kind::TlsRecord | Kind::Sslv2Hello => (
+            "a TLS handshake",
+            "if only traffic from inside the cluster or VPC fails (hairpin), it bypasses the balancer: send it to the balancer's address, or accept connections without a header from those sources (go-proxyproto policy USE, Envoy `allow_requests_without_proxy_protocol`)",
+        ),
+        Kind::HttpRequest => (
+            "a plaintext HTTP request",
+            "a global PROXY switch (ingress-nginx `use-proxy-protocol`, a `proxy_protocol` on every `listen`) also covers the plain HTTP port: enable PROXY for that port on the balancer too, or remove it from that listener",
+        ),
+        Kind::Empty => (
+            "nothing (the peer connected and closed)",
+            "health checks that send nothing mark the target unhealthy: make the balancer's health check send a header (HAProxy `check-send-proxy`), or point it at a port without `proxy_protocol`",
+        ),
+        _ => ("bytes that are not a PROXY header", ""),
+    };
+    let mut f = Finding::new(
+        Code::ProxyHeaderMissing,
+        Severity::Error,
+        format!("{receiver} requires a PROXY header and got {what} instead"),
+    )
+    .at(0)
+    .evidence(format!("first bytes: \"{}\"", escape_bytes_max(&o.payload_bytes_prefix, 24)))
+    .evidence(format!("read as: {}", payload.summary))
+    .fix("make the balancer send the header: AWS NLB target group attribute `proxy_protocol_v2.enabled=true`; HAProxy `send-proxy-v2` on the server line; nginx stream `proxy_protocol on`; LoxiLB/Kubernetes: the Service's PROXY protocol annotation")
+    .fix("or, if nothing in front sends PROXY, remove it from the receiver (nginx: drop `proxy_protocol` from `listen`; Traefik: drop `proxyProtocol` from the entry point)");
+    if !extra_fix.is_empty() {
+        f = f.fix(extra_fix);
+    }
+    Some(f)
+}
+
 fn addresses(h: &Header) -> String {
     match (h.source, h.destination) {
         (Some(s), Some(d)) => format!("{s} -> {d}"),
@@ -330,6 +376,35 @@ mod tests {
             "v1 source port `080` has a leading zero"
         );
         assert_eq!(o.findings[0].offset, Some(27));
+    }
+
+    #[test]
+    fn missing_header_for_tls_http_and_nothing() {
+        let o = analyze(b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03");
+        let f = missing_header(&o, "nginx").unwrap();
+        assert_eq!(f.code, Code::ProxyHeaderMissing);
+        assert!(f.summary.contains("a TLS handshake"), "{}", f.summary);
+        assert!(
+            f.evidence[0].contains("\\x16\\x03\\x01"),
+            "{:?}",
+            f.evidence
+        );
+        let o = analyze(b"GET / HTTP/1.1\r\n");
+        assert!(
+            missing_header(&o, "nginx")
+                .unwrap()
+                .summary
+                .contains("plaintext HTTP")
+        );
+        let o = analyze(b"");
+        assert!(
+            missing_header(&o, "nginx")
+                .unwrap()
+                .summary
+                .contains("nothing")
+        );
+        let o = analyze(&v2_inet(b""));
+        assert!(missing_header(&o, "nginx").is_none());
     }
 
     #[test]

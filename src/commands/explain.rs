@@ -26,11 +26,18 @@ pub struct Report {
 pub fn report(message: &str) -> Report {
     let explanation = explain::explain(message);
     let inspection = explanation.bytes.as_ref().map(|b| {
-        inspect::report(Parsed {
-            bytes: b.clone(),
-            format: Format::Escaped,
-            notes: Vec::new(),
-        })
+        inspect::report(
+            Parsed {
+                bytes: b.clone(),
+                format: Format::Escaped,
+                notes: Vec::new(),
+            },
+            if crate::rawbytes::is_nginx_broken_header(message.as_bytes()) {
+                inspect::Origin::NginxBrokenHeader
+            } else {
+                inspect::Origin::Unknown
+            },
+        )
     });
     Report {
         explanation,

@@ -4,7 +4,7 @@
 //! into bytes, [`crate::opening`] peels headers and judges, [`report`] builds the one
 //! serializable report that both renderers read.
 
-use super::{Failure, emit, read_text};
+use super::{Failure, emit, read_input};
 use crate::cli::InspectConfig;
 use crate::escape::hexdump;
 use crate::findings::{self, Finding, Severity};
@@ -48,10 +48,24 @@ pub struct Report {
     pub bytes: Vec<u8>,
 }
 
+/// What is known about where the bytes came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Nothing.
+    Unknown,
+    /// An nginx `broken header` record: a `proxy_protocol` listener rejected them.
+    NginxBrokenHeader,
+}
+
 /// Builds the report for bytes read from text.
-pub fn report(parsed: rawbytes::Parsed) -> Report {
+pub fn report(parsed: rawbytes::Parsed, origin: Origin) -> Report {
     let bytes = parsed.bytes;
-    let o: Opening = opening::analyze(&bytes);
+    let mut o: Opening = opening::analyze(&bytes);
+    if origin == Origin::NginxBrokenHeader {
+        if let Some(f) = opening::missing_header(&o, "nginx (`listen ... proxy_protocol`)") {
+            o.findings.push(f);
+        }
+    }
     let kind = if let Some(h) = o.headers.first() {
         format!("proxy-v{}", h.version.number())
     } else if let Some(p) = &o.problem {
@@ -88,13 +102,18 @@ pub fn report(parsed: rawbytes::Parsed) -> Report {
 
 /// Runs `inspect`.
 pub fn run(cfg: &InspectConfig) -> Result<i32, Failure> {
-    let text = read_text(&cfg.source)?;
-    let parsed =
-        rawbytes::parse(&text).map_err(|e| Failure(format!("cannot read the bytes: {e}")))?;
+    let input = read_input(&cfg.source)?;
+    let parsed = rawbytes::parse_bytes(&input)
+        .map_err(|e| Failure(format!("cannot read the bytes: {e}")))?;
     if parsed.bytes.is_empty() {
         return Err(Failure("no bytes in the input".into()));
     }
-    let r = report(parsed);
+    let origin = if rawbytes::is_nginx_broken_header(&input) {
+        Origin::NginxBrokenHeader
+    } else {
+        Origin::Unknown
+    };
+    let r = report(parsed, origin);
     let out = if cfg.output.json {
         to_json(&r)
     } else {

@@ -23,11 +23,11 @@ pub struct Failure(pub String);
 /// Largest text input accepted (a pasted dump; captures go to `decode`).
 const MAX_TEXT: u64 = 16 * 1024 * 1024;
 
-/// Reads the text a command works on.
-pub fn read_text(source: &TextSource) -> Result<String, Failure> {
+/// Reads the input of a command as bytes (it may not be text: nginx logs raw bytes).
+pub fn read_input(source: &TextSource) -> Result<Vec<u8>, Failure> {
     let mut buf = Vec::new();
     match source {
-        TextSource::Inline(s) => return Ok(s.clone()),
+        TextSource::Inline(s) => return Ok(s.clone().into_bytes()),
         TextSource::Stdin => std::io::stdin()
             .lock()
             .take(MAX_TEXT + 1)
@@ -43,10 +43,15 @@ pub fn read_text(source: &TextSource) -> Result<String, Failure> {
             MAX_TEXT / 1024 / 1024
         )));
     }
-    match String::from_utf8(buf) {
+    Ok(buf)
+}
+
+/// Reads the input of a command that needs text.
+pub fn read_text(source: &TextSource) -> Result<String, Failure> {
+    match String::from_utf8(read_input(source)?) {
         Ok(s) => Ok(s),
         Err(e) => Err(Failure(format!(
-            "input is not text (invalid UTF-8 at byte {}); give a hex dump or an escaped string, not raw bytes (e.g. `xxd file | ppdiag inspect -`)",
+            "input is not text (invalid UTF-8 at byte {}); give the message as text",
             e.utf8_error().valid_up_to()
         ))),
     }

@@ -58,6 +58,8 @@ pub enum Format {
     Escaped,
     /// Literal text.
     Text,
+    /// Raw bytes (input that is not text, e.g. an nginx error log with the bytes unescaped).
+    Raw,
 }
 
 /// Bytes read from text, and how.
@@ -145,6 +147,59 @@ pub fn parse(input: &str) -> Result<Parsed, RawError> {
         return Ok(parsed);
     }
     Ok(parse_text(input))
+}
+
+/// The marker nginx writes before the bytes of a broken header.
+const NGINX_BROKEN: &[u8] = b"broken header: \"";
+/// The text nginx writes after them.
+const NGINX_AFTER: &[u8] = b"\" while reading PROXY protocol";
+
+/// Reads bytes from input that may not be text. Valid UTF-8 goes to [`parse`]. Otherwise:
+/// an nginx error-log record (nginx writes the bytes of a broken header unescaped, so
+/// the record holds raw binary and may span lines) yields the bytes between its quotes;
+/// anything else is taken as the raw bytes themselves.
+pub fn parse_bytes(input: &[u8]) -> Result<Parsed, RawError> {
+    if let Ok(text) = std::str::from_utf8(input) {
+        return parse(text);
+    }
+    if let Some(start) = find(input, NGINX_BROKEN) {
+        let from = start + NGINX_BROKEN.len();
+        let rest = &input[from..];
+        let (bytes, ended) = match find(rest, NGINX_AFTER) {
+            Some(end) => (&rest[..end], true),
+            None => (rest, false),
+        };
+        let mut notes = vec![
+            "read the raw bytes of an nginx `broken header` record (nginx logs them unescaped)"
+                .to_string(),
+        ];
+        if !ended {
+            notes.push(
+                "the record's end (`\" while reading PROXY protocol`) is missing: the bytes run to the end of the input"
+                    .into(),
+            );
+        }
+        return Ok(Parsed {
+            bytes: bytes.to_vec(),
+            format: Format::Raw,
+            notes,
+        });
+    }
+    Ok(Parsed {
+        bytes: input.to_vec(),
+        format: Format::Raw,
+        notes: vec!["the input is not text: read as raw bytes".into()],
+    })
+}
+
+/// Whether the input is (or quotes) an nginx `broken header` record: the bytes it holds
+/// reached a listener with `proxy_protocol` that expected a PROXY header.
+pub fn is_nginx_broken_header(input: &[u8]) -> bool {
+    find(input, NGINX_BROKEN).is_some()
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The input without one final `\n` or `\r\n`.

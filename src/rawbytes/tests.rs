@@ -676,3 +676,43 @@ proptest! {
         prop_assert_eq!(unescape_c(&escaped).unwrap(), bytes);
     }
 }
+
+mod raw_input {
+    use super::super::*;
+
+    #[test]
+    fn utf8_input_goes_to_the_text_reader() {
+        let p = parse_bytes(b"16 03 01").unwrap();
+        assert_eq!((p.bytes, p.format), (vec![0x16, 0x03, 0x01], Format::Hex));
+    }
+
+    #[test]
+    fn nginx_record_with_raw_bytes() {
+        let mut line = b"2026/11/22 15:36:58 [error] 1#1: *1 broken header: \"".to_vec();
+        line.extend_from_slice(b"\x16\x03\x01\x01\x38\x01\x00\x01\x34\x03\x03\xff\n\"x");
+        line.extend_from_slice(
+            b"\" while reading PROXY protocol, client: 127.0.0.1, server: 127.0.0.1:80\n",
+        );
+        let p = parse_bytes(&line).unwrap();
+        assert_eq!(p.format, Format::Raw);
+        assert_eq!(
+            p.bytes,
+            b"\x16\x03\x01\x01\x38\x01\x00\x01\x34\x03\x03\xff\n\"x"
+        );
+        assert_eq!(p.notes.len(), 1);
+    }
+
+    #[test]
+    fn nginx_record_cut_short() {
+        let p = parse_bytes(b"broken header: \"\x16\x03\x01\xff").unwrap();
+        assert_eq!(p.bytes, b"\x16\x03\x01\xff");
+        assert_eq!(p.notes.len(), 2);
+    }
+
+    #[test]
+    fn binary_is_raw() {
+        let p = parse_bytes(b"\x16\x03\x01\x00\x05\xff\xfe").unwrap();
+        assert_eq!(p.format, Format::Raw);
+        assert_eq!(p.bytes.len(), 7);
+    }
+}
