@@ -785,9 +785,8 @@ pub(crate) static ENTRIES: &[Entry] = &[
         refines: None,
         examples: &["received corrupt message of type InvalidContentType"],
         causes: &[
-            REPLY_PROXY,
+            cause(ProxyHeaderNotExpected, "A balancer sends a PROXY header to a TLS listener that does not parse it: on a rustls client, nginx's plaintext `400 Bad Request` answer; on a rustls server, the header itself where the ClientHello belongs (it answers alert 50)."),
             REPLY_PORT,
-            cause(ProxyHeaderNotExpected, "Printed by a rustls server: a PROXY header arrived where the ClientHello belongs (it answers alert 50)."),
         ],
         byte_reason: "The first byte is not a TLS content type (0x14-0x18): `H` (0x48) of `HTTP/`, `P` (0x50) of `PROXY`, 0x0D of a v2 signature.",
         points_to: WVN_POINTS,

@@ -219,7 +219,7 @@ pub(crate) static ENTRIES: &[Entry] = &[
         id: "nginx-access-log-proxy",
         source: "nginx access log",
         side: Side::Server,
-        patterns: &["\"proxy tcp4 ", "\"proxy tcp6 ", "\"proxy unknown", "\"\\x00\" 400"],
+        patterns: &["\"proxy tcp4", "\"proxy tcp6", "\"proxy unknown", "\"\\x00\" 400"],
         refines: None,
         examples: &[
             "10.0.0.5 - - [01/May/2024:12:00:00 +0000] \"PROXY TCP4 203.0.113.7 10.0.0.5 51234 443\" 400 157 \"-\" \"-\"",
@@ -358,21 +358,6 @@ pub(crate) static ENTRIES: &[Entry] = &[
     },
     // Envoy.
     Entry {
-        id: "envoy-wrong-version-number",
-        source: "Envoy (BoringSSL)",
-        side: Side::Either,
-        patterns: &["openssl_internal:wrong_version_number", "268435703"],
-        refines: None,
-        examples: &["upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: TLS error: 268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER"],
-        causes: &[
-            cause(ProxyHeaderNotExpected, "Upstream: the backend answered plaintext (nginx's 400 to a PROXY header). Downstream: a PROXY header reached a TLS listener without the proxy_protocol listener filter."),
-            cause(TlsToPlaintextPort, "The upstream cluster uses TLS towards a port that serves plaintext."),
-        ],
-        byte_reason: "BoringSSL read a record header whose version major is not 3 (`HTTP/` or a PROXY header).",
-        points_to: WVN_POINTS_ENVOY,
-        commands: &[PROBE, SEND_V2_TLS, SEND_TLS, DECODE],
-    },
-    Entry {
         id: "envoy-upstream-reset",
         source: "Envoy",
         side: Side::Client,
@@ -387,6 +372,21 @@ pub(crate) static ENTRIES: &[Entry] = &[
         byte_reason: "The upstream connection closed or reset before a response header; the `reset reason` names the event.",
         points_to: "The upstream cluster named in the access log.",
         commands: &[PROBE, SEND_V2_TLS, SEND_TLS],
+    },
+    Entry {
+        id: "envoy-wrong-version-number",
+        source: "Envoy (BoringSSL)",
+        side: Side::Either,
+        patterns: &["openssl_internal:wrong_version_number", "268435703"],
+        refines: Some("envoy-upstream-reset"),
+        examples: &["upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: TLS error: 268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER"],
+        causes: &[
+            cause(ProxyHeaderNotExpected, "Upstream: the backend answered plaintext (nginx's 400 to a PROXY header). Downstream: a PROXY header reached a TLS listener without the proxy_protocol listener filter."),
+            cause(TlsToPlaintextPort, "The upstream cluster uses TLS towards a port that serves plaintext."),
+        ],
+        byte_reason: "BoringSSL read a record header whose version major is not 3 (`HTTP/` or a PROXY header).",
+        points_to: WVN_POINTS_ENVOY,
+        commands: &[PROBE, SEND_V2_TLS, SEND_TLS, DECODE],
     },
     Entry {
         id: "envoy-proxy-proto-not-found",
