@@ -9,8 +9,16 @@ use crate::findings::Code;
 
 const V2_SIGNATURE: &[u8] = b"\r\n\r\n\x00\r\nQUIT\n";
 const HTTP_METHODS: &[&[u8]] = &[
-    b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ",
-    b"TRACE ", b"PRI * HTTP/2",
+    b"GET ",
+    b"POST ",
+    b"HEAD ",
+    b"PUT ",
+    b"DELETE ",
+    b"OPTIONS ",
+    b"PATCH ",
+    b"CONNECT ",
+    b"TRACE ",
+    b"PRI * HTTP/2",
 ];
 
 /// In plain words, what the bytes are and which cause they point to.
@@ -39,7 +47,8 @@ pub(crate) fn read(bytes: &[u8], broken_header: bool) -> (String, Option<Code>) 
     }
     if bytes[0] == 0x80 {
         return (
-            "an SSLv2-style ClientHello (0x80): a TLS client without a PROXY header in front".into(),
+            "an SSLv2-style ClientHello (0x80): a TLS client without a PROXY header in front"
+                .into(),
             Some(Code::ProxyHeaderMissing),
         );
     }
@@ -79,7 +88,8 @@ pub(crate) fn read(bytes: &[u8], broken_header: bool) -> (String, Option<Code>) 
             )
         } else {
             (
-                "a PROXY v2 signature read as data: the listener does not parse PROXY headers".into(),
+                "a PROXY v2 signature read as data: the listener does not parse PROXY headers"
+                    .into(),
                 Some(Code::ProxyHeaderNotExpected),
             )
         };
@@ -98,7 +108,10 @@ pub(crate) fn read(bytes: &[u8], broken_header: bool) -> (String, Option<Code>) 
             Some(Code::ProxyHeaderMissing),
         );
     }
-    if bytes.iter().all(|b| (0x20..0x7f).contains(b) || *b == b'\r' || *b == b'\n') {
+    if bytes
+        .iter()
+        .all(|b| (0x20..0x7f).contains(b) || *b == b'\r' || *b == b'\n')
+    {
         return (
             "printable text that is neither a PROXY header nor HTTP: a client of another \
              protocol reached the port without a PROXY header"
@@ -123,13 +136,32 @@ mod tests {
     #[test]
     fn prefixes_name_their_cause() {
         assert_eq!(read(b"", true).1, Some(Code::ProxyHeaderMissing));
-        assert_eq!(read(b"\x16\x03\x01\x02\x00\x01", true).1, Some(Code::ProxyHeaderMissing));
-        assert!(read(b"\x16\x03\x01\x02\x00\x01", true).0.contains("ClientHello"));
-        assert_eq!(read(b"GET / HTTP/1.1", true).1, Some(Code::ProxyHeaderMissing));
-        assert_eq!(read(b"PROXY TCP4 1.2.3.04", true).1, Some(Code::ProxyHeaderMalformed));
-        assert_eq!(read(b"PROXY TCP4 1.2.3.4", false).1, Some(Code::ProxyHeaderNotExpected));
+        assert_eq!(
+            read(b"\x16\x03\x01\x02\x00\x01", true).1,
+            Some(Code::ProxyHeaderMissing)
+        );
+        assert!(
+            read(b"\x16\x03\x01\x02\x00\x01", true)
+                .0
+                .contains("ClientHello")
+        );
+        assert_eq!(
+            read(b"GET / HTTP/1.1", true).1,
+            Some(Code::ProxyHeaderMissing)
+        );
+        assert_eq!(
+            read(b"PROXY TCP4 1.2.3.04", true).1,
+            Some(Code::ProxyHeaderMalformed)
+        );
+        assert_eq!(
+            read(b"PROXY TCP4 1.2.3.4", false).1,
+            Some(Code::ProxyHeaderNotExpected)
+        );
         assert_eq!(read(b"\x00", false).1, Some(Code::ProxyHeaderNotExpected));
-        assert_eq!(read(b"\r\n\r\n\x00\r\nQUIT\n\x21", true).1, Some(Code::ProxyVersionUnsupported));
+        assert_eq!(
+            read(b"\r\n\r\n\x00\r\nQUIT\n\x21", true).1,
+            Some(Code::ProxyVersionUnsupported)
+        );
         assert_eq!(read(b"\x01\x02", true).1, None);
     }
 }

@@ -51,7 +51,10 @@ pub(crate) static ENTRIES: &[Entry] = &[
         patterns: &["https proxy request", "0a00009b", "1408f09b"],
         refines: None,
         examples: &["error:0A00009B:SSL routines::https proxy request"],
-        causes: &[cause(PlaintextToTlsPort, "A client configured to use this port as an HTTPS forward proxy sent `CONNECT host:443` in plaintext.")],
+        causes: &[cause(
+            PlaintextToTlsPort,
+            "A client configured to use this port as an HTTPS forward proxy sent `CONNECT host:443` in plaintext.",
+        )],
         byte_reason: "The first bytes were `CONNE`: a plaintext proxy CONNECT where the ClientHello belongs.",
         points_to: "A client whose proxy setting points at this TLS port.",
         commands: &[PROBE, DECODE],
@@ -63,7 +66,10 @@ pub(crate) static ENTRIES: &[Entry] = &[
         patterns: &["no shared cipher", "0a0000c1", "1408a0c1"],
         refines: None,
         examples: &["error:1408A0C1:SSL routines:ssl3_get_client_hello:no shared cipher"],
-        causes: &[cause(TlsHandshakeFailed, "The ClientHello offered no cipher the server accepts (or the server has no certificate for the key type the ciphers need).")],
+        causes: &[cause(
+            TlsHandshakeFailed,
+            "The ClientHello offered no cipher the server accepts (or the server has no certificate for the key type the ciphers need).",
+        )],
         byte_reason: "The ClientHello parsed: the bytes were TLS, so the PROXY layering is fine.",
         points_to: "The server's cipher and certificate configuration.",
         commands: &[PROBE, SEND_TLS],
@@ -75,10 +81,18 @@ pub(crate) static ENTRIES: &[Entry] = &[
         side: Side::Server,
         patterns: &["http: tls handshake error from"],
         refines: None,
-        examples: &["2024/05/01 12:00:00 http: TLS handshake error from 10.0.0.1:51234: read tcp 10.0.0.2:443->10.0.0.1:51234: i/o timeout"],
+        examples: &[
+            "2024/05/01 12:00:00 http: TLS handshake error from 10.0.0.1:51234: read tcp 10.0.0.2:443->10.0.0.1:51234: i/o timeout",
+        ],
         causes: &[
-            cause(ProxyHeaderNotExpected, "With `first record does not look like a TLS handshake` after it: a PROXY header reached an entry point without `proxyProtocol`."),
-            cause(TlsHandshakeFailed, "Otherwise a handshake that failed for TLS reasons (versions, ciphers, a client rejecting the certificate); the text after the address says which."),
+            cause(
+                ProxyHeaderNotExpected,
+                "With `first record does not look like a TLS handshake` after it: a PROXY header reached an entry point without `proxyProtocol`.",
+            ),
+            cause(
+                TlsHandshakeFailed,
+                "Otherwise a handshake that failed for TLS reasons (versions, ciphers, a client rejecting the certificate); the text after the address says which.",
+            ),
         ],
         byte_reason: "The reason after the client address is the byte-level cause; Go prints it verbatim.",
         points_to: "This Go server (Traefik: the entry point named in the log).",
@@ -92,8 +106,14 @@ pub(crate) static ENTRIES: &[Entry] = &[
         refines: Some("go-tls-handshake-error"),
         examples: &["http: TLS handshake error from 10.0.0.1:51234: EOF"],
         causes: &[
-            cause(TlsHandshakeFailed, "The client closed before finishing the handshake: a TCP health check or scanner that connects and leaves, or a client that gave up."),
-            cause(HealthCheckLocal, "Balancer health checks (NLB TCP checks every few seconds) produce one line per check; harmless if the intervals match."),
+            cause(
+                TlsHandshakeFailed,
+                "The client closed before finishing the handshake: a TCP health check or scanner that connects and leaves, or a client that gave up.",
+            ),
+            cause(
+                HealthCheckLocal,
+                "Balancer health checks (NLB TCP checks every few seconds) produce one line per check; harmless if the intervals match.",
+            ),
         ],
         byte_reason: "The peer closed (FIN) before sending a complete ClientHello.",
         points_to: "Whoever connects to this port: compare the client address with the balancer's health-check addresses.",
@@ -105,7 +125,9 @@ pub(crate) static ENTRIES: &[Entry] = &[
         side: Side::Server,
         patterns: &["client sent an http request to an https server"],
         refines: None,
-        examples: &["HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server."],
+        examples: &[
+            "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.",
+        ],
         causes: &[PLAIN_TO_TLS],
         byte_reason: "The Go TLS server saw bytes that look like an HTTP method (`GET /`, `HEAD `, `POST `, `PUT /`, `OPTIO`) and answered a plaintext 400; a PROXY header does not get this answer.",
         points_to: "A Go server (Traefik, Caddy, Go services) on that TLS port.",
@@ -119,8 +141,14 @@ pub(crate) static ENTRIES: &[Entry] = &[
         refines: None,
         examples: &["proxyproto: proxy protocol signature not present"],
         causes: &[
-            cause(ProxyHeaderMissing, "The listener's policy is REQUIRE (the default since go-proxyproto v0.15) and the connection sent no header, or sent nothing before the read-header timeout (10 s by default)."),
-            cause(ProxyHeaderDuplicated, "Rarely: a header arrived after other bytes (a second balancer's data ahead of it)."),
+            cause(
+                ProxyHeaderMissing,
+                "The listener's policy is REQUIRE (the default since go-proxyproto v0.15) and the connection sent no header, or sent nothing before the read-header timeout (10 s by default).",
+            ),
+            cause(
+                ProxyHeaderDuplicated,
+                "Rarely: a header arrived after other bytes (a second balancer's data ahead of it).",
+            ),
         ],
         byte_reason: "The first bytes were neither `PROXY ` nor the 12-byte v2 signature `0D 0A 0D 0A 00 0D 0A 51 55 49 54 0A`.",
         points_to: "A Go backend using go-proxyproto (Traefik with `proxyProtocol` on the entry point).",
@@ -130,10 +158,24 @@ pub(crate) static ENTRIES: &[Entry] = &[
         id: "go-proxyproto-invalid",
         source: "go-proxyproto",
         side: Side::Server,
-        patterns: &["proxyproto: unknown proxy protocol version", "proxyproto: unsupported proxy protocol version and command", "proxyproto: unsupported address family and protocol", "proxyproto: can't read"],
+        patterns: &[
+            "proxyproto: unknown proxy protocol version",
+            "proxyproto: unsupported proxy protocol version and command",
+            "proxyproto: unsupported address family and protocol",
+            "proxyproto: can't read",
+        ],
         refines: None,
-        examples: &["proxyproto: unsupported proxy protocol version and command", "proxyproto: can't read length"],
-        causes: &[MALFORMED, cause(ProxyHeaderIncomplete, "`can't read ...`: the header stopped before its end.")],
+        examples: &[
+            "proxyproto: unsupported proxy protocol version and command",
+            "proxyproto: can't read length",
+        ],
+        causes: &[
+            MALFORMED,
+            cause(
+                ProxyHeaderIncomplete,
+                "`can't read ...`: the header stopped before its end.",
+            ),
+        ],
         byte_reason: "The signature matched, then a later byte broke the rules: byte 12 (version 2, command 0 or 1), byte 13 (family and transport) or the length.",
         points_to: "The sender of the header (a balancer or a hand-written client).",
         commands: &[INSPECT, DECODE, SEND_V2_TLS],
@@ -143,7 +185,10 @@ pub(crate) static ENTRIES: &[Entry] = &[
         id: "nginx-broken-header",
         source: "nginx (`listen ... proxy_protocol`)",
         side: Side::Server,
-        patterns: &["broken header:", "broken header: * while reading proxy protocol"],
+        patterns: &[
+            "broken header:",
+            "broken header: * while reading proxy protocol",
+        ],
         refines: None,
         examples: &[
             "2024/05/01 12:00:00 [error] 1234#1234: *5 broken header: \"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03\" while reading PROXY protocol, client: 10.0.0.1, server: 0.0.0.0:443",
@@ -153,7 +198,10 @@ pub(crate) static ENTRIES: &[Entry] = &[
         causes: &[
             MISSING,
             MALFORMED,
-            cause(ProxyVersionUnsupported, "A v2 header reached an nginx older than 1.13.11, which reads v1 only."),
+            cause(
+                ProxyVersionUnsupported,
+                "A v2 header reached an nginx older than 1.13.11, which reads v1 only.",
+            ),
         ],
         byte_reason: "nginx quotes what it read instead of a header: `\\x16\\x03\\x01` is a TLS ClientHello, `GET /` plain HTTP, `\"\"` nothing at all (a health check).",
         points_to: BROKEN_POINTS,
@@ -165,7 +213,9 @@ pub(crate) static ENTRIES: &[Entry] = &[
         side: Side::Server,
         patterns: &["header is too large"],
         refines: None,
-        examples: &["2024/05/01 12:00:00 [error] 1234#1234: *7 header is too large while reading PROXY protocol, client: 10.0.0.1"],
+        examples: &[
+            "2024/05/01 12:00:00 [error] 1234#1234: *7 header is too large while reading PROXY protocol, client: 10.0.0.1",
+        ],
         causes: &[cause(
             ProxyHeaderMalformed,
             "The v2 length field announces more than nginx reads: garbage after the signature, \
@@ -181,8 +231,16 @@ pub(crate) static ENTRIES: &[Entry] = &[
         side: Side::Server,
         patterns: &["unknown proxy protocol version"],
         refines: None,
-        examples: &["unknown PROXY protocol version: 3 while reading PROXY protocol, client: 10.0.0.1"],
-        causes: &[MALFORMED, cause(ProxyVersionUnsupported, "The header's version nibble is not one this nginx reads.")],
+        examples: &[
+            "unknown PROXY protocol version: 3 while reading PROXY protocol, client: 10.0.0.1",
+        ],
+        causes: &[
+            MALFORMED,
+            cause(
+                ProxyVersionUnsupported,
+                "The header's version nibble is not one this nginx reads.",
+            ),
+        ],
         byte_reason: "The v2 signature matched but the high nibble of byte 12 is not 2.",
         points_to: "The sender of the header.",
         commands: &[DECODE, INSPECT],
@@ -205,10 +263,19 @@ pub(crate) static ENTRIES: &[Entry] = &[
         side: Side::Server,
         patterns: &["400 bad request"],
         refines: None,
-        examples: &["HTTP/1.1 400 Bad Request", "<html><head><title>400 Bad Request</title></head>"],
+        examples: &[
+            "HTTP/1.1 400 Bad Request",
+            "<html><head><title>400 Bad Request</title></head>",
+        ],
         causes: &[
-            cause(ProxyHeaderNotExpected, "A PROXY header reached nginx without `proxy_protocol` on the listen line: nginx read it as a bad request line (on a TLS port the client then reports `wrong version number`)."),
-            cause(ProxyHeaderDuplicated, "Two headers: nginx consumed one and read the second as the request."),
+            cause(
+                ProxyHeaderNotExpected,
+                "A PROXY header reached nginx without `proxy_protocol` on the listen line: nginx read it as a bad request line (on a TLS port the client then reports `wrong version number`).",
+            ),
+            cause(
+                ProxyHeaderDuplicated,
+                "Two headers: nginx consumed one and read the second as the request.",
+            ),
             PLAIN_TO_TLS,
         ],
         byte_reason: "nginx answered in plaintext; its access log shows the request it could not parse: `\"PROXY TCP4 ...\" 400` (v1) or `\"\\x00\" 400` (v2).",
@@ -219,15 +286,26 @@ pub(crate) static ENTRIES: &[Entry] = &[
         id: "nginx-access-log-proxy",
         source: "nginx access log",
         side: Side::Server,
-        patterns: &["\"proxy tcp4", "\"proxy tcp6", "\"proxy unknown", "\"\\x00\" 400"],
+        patterns: &[
+            "\"proxy tcp4",
+            "\"proxy tcp6",
+            "\"proxy unknown",
+            "\"\\x00\" 400",
+        ],
         refines: None,
         examples: &[
             "10.0.0.5 - - [01/May/2024:12:00:00 +0000] \"PROXY TCP4 203.0.113.7 10.0.0.5 51234 443\" 400 157 \"-\" \"-\"",
             "10.0.0.5 - - [01/May/2024:12:00:00 +0000] \"\\x00\" 400 157 \"-\" \"-\"",
         ],
         causes: &[
-            cause(ProxyHeaderNotExpected, "The listener lacks `proxy_protocol` and the balancer sends a header: nginx logged it as the request line."),
-            cause(ProxyHeaderDuplicated, "The listener has `proxy_protocol` but a second header followed the first."),
+            cause(
+                ProxyHeaderNotExpected,
+                "The listener lacks `proxy_protocol` and the balancer sends a header: nginx logged it as the request line.",
+            ),
+            cause(
+                ProxyHeaderDuplicated,
+                "The listener has `proxy_protocol` but a second header followed the first.",
+            ),
         ],
         byte_reason: "A v1 header is ASCII and shows as is; a v2 header's CR LF CR LF is skipped as empty lines and the request line starts at its NUL byte, logged `\\x00`.",
         points_to: "This nginx listen line: add `proxy_protocol` (and `set_real_ip_from`/`real_ip_header proxy_protocol`).",
@@ -239,10 +317,18 @@ pub(crate) static ENTRIES: &[Entry] = &[
         side: Side::Server,
         patterns: &["client sent invalid request", "client sent invalid method"],
         refines: None,
-        examples: &["2024/05/01 12:00:00 [info] 1234#1234: *3 client sent invalid method while reading client request line, client: 10.0.0.1"],
+        examples: &[
+            "2024/05/01 12:00:00 [info] 1234#1234: *3 client sent invalid method while reading client request line, client: 10.0.0.1",
+        ],
         causes: &[
-            cause(ProxyHeaderNotExpected, "A PROXY header (v2 binary, or a v1 line) reached a listener without `proxy_protocol`."),
-            cause(TlsToPlaintextPort, "A TLS ClientHello reached a plain HTTP listener."),
+            cause(
+                ProxyHeaderNotExpected,
+                "A PROXY header (v2 binary, or a v1 line) reached a listener without `proxy_protocol`.",
+            ),
+            cause(
+                TlsToPlaintextPort,
+                "A TLS ClientHello reached a plain HTTP listener.",
+            ),
         ],
         byte_reason: "The first line was not `METHOD /path HTTP/x`: a PROXY line has `TCP4` where the path belongs, binary bytes have no method.",
         points_to: "This nginx listener.",
@@ -252,16 +338,28 @@ pub(crate) static ENTRIES: &[Entry] = &[
         id: "nginx-upstream-ssl-handshake",
         source: "nginx (proxy_ssl to an upstream)",
         side: Side::Client,
-        patterns: &["ssl_do_handshake() failed * while ssl handshaking to upstream", "peer closed connection in ssl handshake * to upstream"],
+        patterns: &[
+            "ssl_do_handshake() failed * while ssl handshaking to upstream",
+            "peer closed connection in ssl handshake * to upstream",
+        ],
         refines: None,
         examples: &[
             "SSL_do_handshake() failed (SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking to upstream, client: 10.0.0.1",
             "peer closed connection in SSL handshake (104: Connection reset by peer) while SSL handshaking to upstream",
         ],
         causes: &[
-            cause(ProxyHeaderNotExpected, "nginx stream with `proxy_protocol on` sends a header to an upstream TLS listener that does not parse it."),
-            cause(TlsToPlaintextPort, "`proxy_pass https://` (or `proxy_ssl on`) to an upstream port that serves plaintext."),
-            cause(ProxyHeaderMissing, "The upstream requires a PROXY header and nginx does not send one."),
+            cause(
+                ProxyHeaderNotExpected,
+                "nginx stream with `proxy_protocol on` sends a header to an upstream TLS listener that does not parse it.",
+            ),
+            cause(
+                TlsToPlaintextPort,
+                "`proxy_pass https://` (or `proxy_ssl on`) to an upstream port that serves plaintext.",
+            ),
+            cause(
+                ProxyHeaderMissing,
+                "The upstream requires a PROXY header and nginx does not send one.",
+            ),
         ],
         byte_reason: "nginx is the TLS client here; the OpenSSL reason in parentheses says what the upstream sent back.",
         points_to: "The upstream named in the log line.",
@@ -273,10 +371,15 @@ pub(crate) static ENTRIES: &[Entry] = &[
         side: Side::Server,
         patterns: &["timed out * while reading proxy protocol"],
         refines: None,
-        examples: &["client timed out (110: Connection timed out) while reading PROXY protocol, client: 10.0.0.1, server: 0.0.0.0:25"],
+        examples: &[
+            "client timed out (110: Connection timed out) while reading PROXY protocol, client: 10.0.0.1, server: 0.0.0.0:25",
+        ],
         causes: &[
             MISSING,
-            cause(TargetSilent, "A server-speaks-first protocol (SMTP, FTP, SSH): the balancer holds the header until the client speaks, the client waits for the banner."),
+            cause(
+                TargetSilent,
+                "A server-speaks-first protocol (SMTP, FTP, SSH): the balancer holds the header until the client speaks, the client waits for the banner.",
+            ),
         ],
         byte_reason: "No byte arrived within `proxy_protocol_timeout`.",
         points_to: BROKEN_POINTS,
@@ -289,7 +392,9 @@ pub(crate) static ENTRIES: &[Entry] = &[
         side: Side::Server,
         patterns: &["received something which does not look like a proxy protocol header"],
         refines: None,
-        examples: &["fe_main/1: Received something which does not look like a PROXY protocol header"],
+        examples: &[
+            "fe_main/1: Received something which does not look like a PROXY protocol header",
+        ],
         causes: &[MISSING, MALFORMED],
         byte_reason: "The first bytes (HAProxy peeks once) were neither `PROXY ` nor the v2 signature.",
         points_to: BROKEN_POINTS,
@@ -303,7 +408,10 @@ pub(crate) static ENTRIES: &[Entry] = &[
         refines: None,
         examples: &["Truncated PROXY protocol header received"],
         causes: &[
-            cause(ProxyHeaderIncomplete, "HAProxy peeks once and does not wait: the header arrived split across segments, or the sender sent only part of it."),
+            cause(
+                ProxyHeaderIncomplete,
+                "HAProxy peeks once and does not wait: the header arrived split across segments, or the sender sent only part of it.",
+            ),
             MALFORMED,
         ],
         byte_reason: "The bytes available at the first read were fewer than the header announces (v2: 16 + length; v1: no CRLF yet).",
@@ -314,12 +422,24 @@ pub(crate) static ENTRIES: &[Entry] = &[
         id: "haproxy-invalid",
         source: "HAProxy (`accept-proxy`)",
         side: Side::Server,
-        patterns: &["received an invalid proxy protocol header", "received an unhandled protocol in the proxy protocol header"],
+        patterns: &[
+            "received an invalid proxy protocol header",
+            "received an unhandled protocol in the proxy protocol header",
+        ],
         refines: None,
-        examples: &["Received an invalid PROXY protocol header", "Received an unhandled protocol in the PROXY protocol header"],
+        examples: &[
+            "Received an invalid PROXY protocol header",
+            "Received an unhandled protocol in the PROXY protocol header",
+        ],
         causes: &[
-            cause(ProxyHeaderMalformed, "A field breaks a rule HAProxy enforces strictly, even where lenient receivers accept it (v4-mapped IPv6 in a v1 TCP6 line, leading zeros, a family it does not handle)."),
-            cause(ProxyCrcMismatch, "HAProxy checks a CRC32C TLV; a header rewritten after the CRC was computed fails."),
+            cause(
+                ProxyHeaderMalformed,
+                "A field breaks a rule HAProxy enforces strictly, even where lenient receivers accept it (v4-mapped IPv6 in a v1 TCP6 line, leading zeros, a family it does not handle).",
+            ),
+            cause(
+                ProxyCrcMismatch,
+                "HAProxy checks a CRC32C TLV; a header rewritten after the CRC was computed fails.",
+            ),
         ],
         byte_reason: "The signature matched; a later field broke a rule HAProxy enforces.",
         points_to: "The sender of the header.",
@@ -331,10 +451,16 @@ pub(crate) static ENTRIES: &[Entry] = &[
         side: Side::Server,
         patterns: &["while waiting for proxy protocol header"],
         refines: None,
-        examples: &["Connection closed while waiting for PROXY protocol header", "Timeout while waiting for PROXY protocol header"],
+        examples: &[
+            "Connection closed while waiting for PROXY protocol header",
+            "Timeout while waiting for PROXY protocol header",
+        ],
         causes: &[
             MISSING,
-            cause(TargetSilent, "A server-speaks-first protocol: the client waits for a banner, nobody sends the header."),
+            cause(
+                TargetSilent,
+                "A server-speaks-first protocol: the client waits for a banner, nobody sends the header.",
+            ),
         ],
         byte_reason: "The connection closed or timed out before any byte arrived: TCP health checks do this.",
         points_to: BROKEN_POINTS,
@@ -344,13 +470,23 @@ pub(crate) static ENTRIES: &[Entry] = &[
         id: "haproxy-ssl-handshake-failure",
         source: "HAProxy (`bind ... ssl`)",
         side: Side::Server,
-        patterns: &["ssl handshake failure", "connection error during ssl handshake", "connection closed during ssl handshake"],
+        patterns: &[
+            "ssl handshake failure",
+            "connection error during ssl handshake",
+            "connection closed during ssl handshake",
+        ],
         refines: None,
         examples: &["10.0.0.1:51234 [01/May/2024:12:00:00.000] fe_https/1: SSL handshake failure"],
         causes: &[
-            cause(ProxyHeaderNotExpected, "A balancer sends a PROXY header to a `bind ssl` line without `accept-proxy`; HAProxy closes silently (the client sees EOF / SSL_ERROR_SYSCALL)."),
+            cause(
+                ProxyHeaderNotExpected,
+                "A balancer sends a PROXY header to a `bind ssl` line without `accept-proxy`; HAProxy closes silently (the client sees EOF / SSL_ERROR_SYSCALL).",
+            ),
             PLAIN_TO_TLS,
-            cause(TlsHandshakeFailed, "A genuine TLS failure (versions, ciphers, SNI, client certificate)."),
+            cause(
+                TlsHandshakeFailed,
+                "A genuine TLS failure (versions, ciphers, SNI, client certificate).",
+            ),
         ],
         byte_reason: "The first bytes did not form a ClientHello HAProxy's OpenSSL accepted; it closed with a FIN and no alert.",
         points_to: "This HAProxy frontend.",
@@ -363,11 +499,22 @@ pub(crate) static ENTRIES: &[Entry] = &[
         side: Side::Client,
         patterns: &["upstream connect error or disconnect/reset before headers"],
         refines: None,
-        examples: &["upstream connect error or disconnect/reset before headers. reset reason: connection termination"],
+        examples: &[
+            "upstream connect error or disconnect/reset before headers. reset reason: connection termination",
+        ],
         causes: &[
-            cause(ProxyHeaderMissing, "The upstream requires a PROXY header and Envoy's cluster does not send one (no proxy_protocol transport socket)."),
-            cause(ProxyHeaderNotExpected, "Envoy sends a PROXY header to an upstream that does not parse it."),
-            cause(ConnectionReset, "The upstream reset or closed for another reason; the reset reason says which."),
+            cause(
+                ProxyHeaderMissing,
+                "The upstream requires a PROXY header and Envoy's cluster does not send one (no proxy_protocol transport socket).",
+            ),
+            cause(
+                ProxyHeaderNotExpected,
+                "Envoy sends a PROXY header to an upstream that does not parse it.",
+            ),
+            cause(
+                ConnectionReset,
+                "The upstream reset or closed for another reason; the reset reason says which.",
+            ),
         ],
         byte_reason: "The upstream connection closed or reset before a response header; the `reset reason` names the event.",
         points_to: "The upstream cluster named in the access log.",
@@ -379,10 +526,18 @@ pub(crate) static ENTRIES: &[Entry] = &[
         side: Side::Either,
         patterns: &["openssl_internal:wrong_version_number", "268435703"],
         refines: Some("envoy-upstream-reset"),
-        examples: &["upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: TLS error: 268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER"],
+        examples: &[
+            "upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: TLS error: 268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER",
+        ],
         causes: &[
-            cause(ProxyHeaderNotExpected, "Upstream: the backend answered plaintext (nginx's 400 to a PROXY header). Downstream: a PROXY header reached a TLS listener without the proxy_protocol listener filter."),
-            cause(TlsToPlaintextPort, "The upstream cluster uses TLS towards a port that serves plaintext."),
+            cause(
+                ProxyHeaderNotExpected,
+                "Upstream: the backend answered plaintext (nginx's 400 to a PROXY header). Downstream: a PROXY header reached a TLS listener without the proxy_protocol listener filter.",
+            ),
+            cause(
+                TlsToPlaintextPort,
+                "The upstream cluster uses TLS towards a port that serves plaintext.",
+            ),
         ],
         byte_reason: "BoringSSL read a record header whose version major is not 3 (`HTTP/` or a PROXY header).",
         points_to: WVN_POINTS_ENVOY,
@@ -395,7 +550,10 @@ pub(crate) static ENTRIES: &[Entry] = &[
         patterns: &["proxy_proto.not_found_disallowed", "not_found_disallowed"],
         refines: None,
         examples: &["listener.0.0.0.0_443.proxy_proto.not_found_disallowed: 42"],
-        causes: &[cause(ProxyHeaderMissing, "Connections without a header reach a listener that requires one (`allow_requests_without_proxy_protocol` is false): health checks, direct tests, hairpin traffic.")],
+        causes: &[cause(
+            ProxyHeaderMissing,
+            "Connections without a header reach a listener that requires one (`allow_requests_without_proxy_protocol` is false): health checks, direct tests, hairpin traffic.",
+        )],
         byte_reason: "The first bytes were neither a v1 nor a v2 signature.",
         points_to: "This Envoy listener; its clients that bypass the balancer.",
         commands: &[PROBE, SEND_V2_TLS, SEND_TLS],
@@ -404,10 +562,21 @@ pub(crate) static ENTRIES: &[Entry] = &[
         id: "envoy-proxy-proto-version-error",
         source: "Envoy (proxy_protocol listener filter)",
         side: Side::Server,
-        patterns: &["proxy_proto.versions.v1.error", "proxy_proto.versions.v2.error", "versions.v1.error", "versions.v2.error"],
+        patterns: &[
+            "proxy_proto.versions.v1.error",
+            "proxy_proto.versions.v2.error",
+            "versions.v1.error",
+            "versions.v2.error",
+        ],
         refines: None,
         examples: &["listener.0.0.0.0_443.proxy_proto.versions.v2.error: 3"],
-        causes: &[MALFORMED, cause(ProxyVersionUnsupported, "The header's version is not one the filter is configured to accept.")],
+        causes: &[
+            MALFORMED,
+            cause(
+                ProxyVersionUnsupported,
+                "The header's version is not one the filter is configured to accept.",
+            ),
+        ],
         byte_reason: "A signature matched, then the header broke a rule.",
         points_to: "The sender of the header.",
         commands: &[DECODE, INSPECT],

@@ -214,7 +214,9 @@ fn detail(id: &str, message: &str) -> Option<String> {
             let n = number_after(message, "with length")?;
             let what = match n {
                 22617 => "0x5859 = \"XY\" of \"PROXY\": a PROXY v1 header was read as a TLS record",
-                20527 => "0x502f = \"P/\" of \"HTTP/\": a plaintext HTTP reply was read as a TLS record",
+                20527 => {
+                    "0x502f = \"P/\" of \"HTTP/\": a plaintext HTTP reply was read as a TLS record"
+                }
                 2560 => "0x0a00: bytes 4-5 of a PROXY v2 signature",
                 11570 => "0x2d32 = \"-2\" of \"SSH-2\": an SSH banner",
                 _ => "longer than any TLS record may be (16384 + 2048)",

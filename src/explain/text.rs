@@ -20,13 +20,22 @@ pub fn render_text(e: &Explanation, p: &Painter) -> String {
 
     if let Some(q) = &e.quoted {
         let shown = match &e.bytes {
-            Some(b) => format!("\"{}\" ({} bytes)", escape_bytes_max(b, BYTES_SHOWN), b.len()),
+            Some(b) => format!(
+                "\"{}\" ({} bytes)",
+                escape_bytes_max(b, BYTES_SHOWN),
+                b.len()
+            ),
             None => format!("\"{}\"", sanitize_text(&q.text)),
         };
         let _ = writeln!(out, "{} {}", p.key("quoted bytes:"), shown);
         let _ = writeln!(out, "  {}", sanitize_text(&q.suggests));
         if let Some(err) = &q.decode_error {
-            let _ = writeln!(out, "  {} {}", p.dim("could not decode:"), sanitize_text(err));
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                p.dim("could not decode:"),
+                sanitize_text(err)
+            );
         }
     }
 
@@ -48,7 +57,12 @@ pub fn render_text(e: &Explanation, p: &Painter) -> String {
         best.source,
         best.side.as_str()
     );
-    let _ = writeln!(out, "  {} {}", p.dim("matched:"), sanitize_text(&best.matched));
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        p.dim("matched:"),
+        sanitize_text(&best.matched)
+    );
     let _ = writeln!(out, "{}", p.heading("likely causes:"));
     for c in &best.causes {
         let _ = writeln!(out, "  {}. [{}] {}", c.rank, c.code, c.why);
@@ -85,7 +99,11 @@ pub fn render_text(e: &Explanation, p: &Painter) -> String {
 pub fn render_list_text(p: &Painter) -> String {
     let mut out = String::new();
     let all = entries();
-    let _ = writeln!(out, "{}", p.heading(&format!("{} known messages", all.len())));
+    let _ = writeln!(
+        out,
+        "{}",
+        p.heading(&format!("{} known messages", all.len()))
+    );
     for e in all {
         let causes: Vec<&str> = e.causes.iter().map(|c| c.code.as_str()).collect();
         let _ = writeln!(
