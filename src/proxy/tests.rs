@@ -516,6 +516,7 @@ fn v2_all_tlv_types_decode() {
     assert_eq!(h.tlvs[1].value, TlvValue::Text("example.com".into()));
     assert_eq!(h.tlvs[2].value, TlvValue::Noop);
     assert_eq!(h.tlvs[3].value, TlvValue::Hex("ab".repeat(16)));
+    // A printable UNIQUE_ID (HAProxy's) is shown as text: see round_trips_through_ppp_builder.
     match &h.tlvs[4].value {
         TlvValue::Ssl(s) => {
             assert!(s.ssl && s.cert_conn && s.cert_sess);
@@ -787,6 +788,7 @@ fn round_trips_through_ppp_builder() {
             assert_eq!(h.destination, Some(dst));
             assert_eq!(h.length, bytes.len());
             assert_eq!(h.tlvs.len(), 3);
+            assert_eq!(h.tlvs[2].value, TlvValue::Text("abc".into()));
             let theirs = ppp::v2::Header::try_from(&bytes[..]).unwrap();
             assert_eq!(theirs.len(), h.length);
             assert_eq!(theirs.tlvs().count(), h.tlvs.len());

@@ -176,6 +176,15 @@ fn text(v: &[u8]) -> String {
     }
 }
 
+/// Text when every byte is printable ASCII (HAProxy's UNIQUE_ID usually is), else hex.
+fn printable_or_hex(v: &[u8]) -> TlvValue {
+    if !v.is_empty() && v.iter().all(|b| (0x20..0x7f).contains(b)) {
+        TlvValue::Text(String::from_utf8_lossy(v).into_owned())
+    } else {
+        TlvValue::Hex(hex_compact(v))
+    }
+}
+
 fn decode_top(
     raw: Raw<'_>,
     header: &[u8],
@@ -237,7 +246,7 @@ fn decode_top(
                     rejected_by: "HAProxy (refuses the header)",
                 });
             }
-            TlvValue::Hex(hex_compact(v))
+            printable_or_hex(v)
         }
         0x20 => TlvValue::Ssl(decode_ssl(raw.offset, v, warnings)?),
         0xEA => match v.split_first() {
