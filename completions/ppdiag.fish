@@ -25,7 +25,8 @@ function __fish_ppdiag_using_subcommand
 end
 
 complete -c ppdiag -n "__fish_ppdiag_needs_command" -l format -d 'Output format' -r -f -a "text\t'For people'
-json\t'One JSON document, for scripts and CI'"
+json\t'One JSON document, for scripts and CI'
+ndjson\t'One JSON object per line (per connection, flow or target), written as results come'"
 complete -c ppdiag -n "__fish_ppdiag_needs_command" -l color -d 'When to use colour in text output (`auto` honours NO_COLOR and terminals)' -r -f -a "auto\t'Colour on terminals unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -38,14 +39,16 @@ complete -c ppdiag -n "__fish_ppdiag_needs_command" -f -a "manpage" -d 'Print th
 complete -c ppdiag -n "__fish_ppdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand inspect" -s f -l file -d 'Read the text from a file (`-` for stdin)' -r -F
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand inspect" -l format -d 'Output format' -r -f -a "text\t'For people'
-json\t'One JSON document, for scripts and CI'"
+json\t'One JSON document, for scripts and CI'
+ndjson\t'One JSON object per line (per connection, flow or target), written as results come'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand inspect" -l color -d 'When to use colour in text output (`auto` honours NO_COLOR and terminals)' -r -f -a "auto\t'Colour on terminals unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand inspect" -s V -l version -d 'Print version'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand explain" -l format -d 'Output format' -r -f -a "text\t'For people'
-json\t'One JSON document, for scripts and CI'"
+json\t'One JSON document, for scripts and CI'
+ndjson\t'One JSON object per line (per connection, flow or target), written as results come'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand explain" -l color -d 'When to use colour in text output (`auto` honours NO_COLOR and terminals)' -r -f -a "auto\t'Colour on terminals unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -53,14 +56,16 @@ complete -c ppdiag -n "__fish_ppdiag_using_subcommand explain" -l list -d 'Print
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand explain" -s V -l version -d 'Print version'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand completions" -l format -d 'Output format' -r -f -a "text\t'For people'
-json\t'One JSON document, for scripts and CI'"
+json\t'One JSON document, for scripts and CI'
+ndjson\t'One JSON object per line (per connection, flow or target), written as results come'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand completions" -l color -d 'When to use colour in text output (`auto` honours NO_COLOR and terminals)' -r -f -a "auto\t'Colour on terminals unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand manpage" -l format -d 'Output format' -r -f -a "text\t'For people'
-json\t'One JSON document, for scripts and CI'"
+json\t'One JSON document, for scripts and CI'
+ndjson\t'One JSON object per line (per connection, flow or target), written as results come'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand manpage" -l color -d 'When to use colour in text output (`auto` honours NO_COLOR and terminals)' -r -f -a "auto\t'Colour on terminals unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"

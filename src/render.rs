@@ -145,6 +145,14 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
     s
 }
 
+/// Compact JSON on one line, with a trailing newline (for ndjson).
+pub fn to_json_line<T: Serialize>(value: &T) -> String {
+    let mut s = serde_json::to_string(value)
+        .unwrap_or_else(|e| format!("{{\"error\": \"could not serialize output: {e}\"}}"));
+    s.push('\n');
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

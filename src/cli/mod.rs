@@ -4,7 +4,7 @@
 //! configs and return an exit code. Exit codes: 0 nothing wrong found, 1 a problem was
 //! diagnosed, 2 ppdiag could not do its job (bad arguments, unreadable input).
 
-use crate::commands::{self, Output};
+use crate::commands::{self, Output, OutputFormat};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -34,6 +34,8 @@ pub enum FormatArg {
     Text,
     /// One JSON document, for scripts and CI.
     Json,
+    /// One JSON object per line (per connection, flow or target), written as results come.
+    Ndjson,
 }
 
 /// Colour choice.
@@ -158,7 +160,11 @@ pub fn run() -> i32 {
         }
     };
     let output = Output {
-        json: cli.format == FormatArg::Json,
+        format: match cli.format {
+            FormatArg::Text => OutputFormat::Text,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Ndjson => OutputFormat::Ndjson,
+        },
         color: color_enabled(cli.color),
     };
     let result = match cli.command {

@@ -9,7 +9,7 @@ use super::{Failure, emit, read_text};
 use crate::cli::ExplainConfig;
 use crate::explain::{self, Explanation};
 use crate::rawbytes::{Format, Parsed};
-use crate::render::{Painter, to_json};
+use crate::render::Painter;
 use serde::Serialize;
 
 /// The `explain` report.
@@ -49,8 +49,8 @@ pub fn report(message: &str) -> Report {
 pub fn run(cfg: &ExplainConfig) -> Result<i32, Failure> {
     let p = Painter::new(cfg.output.color);
     let Some(source) = &cfg.message else {
-        let out = if cfg.output.json {
-            to_json(&explain::entries())
+        let out = if let Some(json) = cfg.output.json(&explain::entries()) {
+            json
         } else {
             explain::render_list_text(&p)
         };
@@ -62,8 +62,8 @@ pub fn run(cfg: &ExplainConfig) -> Result<i32, Failure> {
         return Err(Failure("the message is empty".into()));
     }
     let r = report(message);
-    let out = if cfg.output.json {
-        to_json(&r)
+    let out = if let Some(json) = cfg.output.json(&r) {
+        json
     } else {
         let mut s = explain::render_text(&r.explanation, &p);
         if let Some(i) = &r.inspection {

@@ -11,7 +11,7 @@ use crate::findings::{self, Finding, Severity};
 use crate::opening::{self, HeaderProblem, Opening};
 use crate::proxy::{Command, Family, Header, Transport};
 use crate::rawbytes::{self, Format};
-use crate::render::{Painter, findings_text, key_values, to_json};
+use crate::render::{Painter, findings_text, key_values};
 use crate::sniff::Sniffed;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -114,8 +114,8 @@ pub fn run(cfg: &InspectConfig) -> Result<i32, Failure> {
         Origin::Unknown
     };
     let r = report(parsed, origin);
-    let out = if cfg.output.json {
-        to_json(&r)
+    let out = if let Some(json) = cfg.output.json(&r) {
+        json
     } else {
         render_text(&r, &Painter::new(cfg.output.color))
     };

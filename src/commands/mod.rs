@@ -7,13 +7,35 @@ pub mod inspect;
 use crate::cli::TextSource;
 use std::io::{Read, Write};
 
+/// Output format chosen with `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// For people.
+    Text,
+    /// One pretty JSON document.
+    Json,
+    /// One compact JSON object per line.
+    Ndjson,
+}
+
 /// How to render.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
-    /// JSON instead of text.
-    pub json: bool,
+    /// The format.
+    pub format: OutputFormat,
     /// Colour in text output.
     pub color: bool,
+}
+
+impl Output {
+    /// Renders a serializable value in the JSON formats, or `None` for text.
+    pub fn json<T: serde::Serialize>(&self, value: &T) -> Option<String> {
+        match self.format {
+            OutputFormat::Text => None,
+            OutputFormat::Json => Some(crate::render::to_json(value)),
+            OutputFormat::Ndjson => Some(crate::render::to_json_line(value)),
+        }
+    }
 }
 
 /// ppdiag could not do its job (exit code 2); the message says what and where.
