@@ -12,6 +12,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod diagnose;
 pub mod escape;
 pub mod explain;
 pub mod findings;

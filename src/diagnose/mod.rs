@@ -1,0 +1,515 @@
+//! Judging one exchange (sans-IO): what the client sent first, what the server answered,
+//! how the connection ended → an [`Outcome`], a backend [`Fingerprint`] and findings.
+//!
+//! This is the one piece of code that names causes for a live connection (`probe`,
+//! `send`) and for a captured one (`decode`), so both get the same words. It sees bytes
+//! and an ending, never a socket or a clock; the shells measure and feed it.
+//!
+//! Rules: a verdict is drawn only from what the bytes support; where several causes
+//! fit, the finding says so in its evidence rather than guessing silently. Peer bytes
+//! in evidence are escaped.
+
+use crate::escape::escape_bytes_max;
+use crate::findings::{Code, Finding, Severity};
+use crate::opening::{self, Opening};
+use crate::sniff::{self, Kind, Sniffed};
+use serde::Serialize;
+
+/// How the server side of the connection ended, as far as the observer saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ending {
+    /// The server closed its side (FIN).
+    Closed,
+    /// The server reset the connection (RST).
+    Reset,
+    /// Still open when the observer stopped waiting, with nothing more coming.
+    Timeout,
+    /// Still open; the observer stopped because it had seen enough.
+    Open,
+    /// The connection was refused (no exchange at all).
+    Refused,
+}
+
+/// One exchange, as bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Exchange<'a> {
+    /// The opening bytes the client sent (PROXY header(s) and the first payload bytes).
+    pub client: &'a [u8],
+    /// The opening bytes the server sent.
+    pub server: &'a [u8],
+    /// How the server side ended.
+    pub ending: Ending,
+}
+
+/// What happened, in one word (the probe's attempt table and decode's flow summary).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The server answered the ClientHello with a ServerHello.
+    TlsAccepted {
+        /// The negotiated version, e.g. `TLS 1.3`.
+        version: Option<String>,
+    },
+    /// The server sent a TLS alert.
+    TlsAlert {
+        /// Alert description code.
+        description: u8,
+        /// Its name.
+        name: String,
+    },
+    /// The server answered with a plaintext HTTP response.
+    HttpResponse {
+        /// Status code, when parsed.
+        status: Option<u16>,
+        /// The status line.
+        line: String,
+    },
+    /// The server spoke first with a banner (SSH, SMTP, FTP).
+    Banner {
+        /// The first line.
+        line: String,
+    },
+    /// The server sent bytes that are none of the above.
+    OtherBytes {
+        /// What they look like.
+        summary: String,
+    },
+    /// The server closed without sending a byte.
+    ClosedSilently,
+    /// The server reset the connection without sending a byte.
+    Reset,
+    /// The server said nothing until the observer gave up.
+    Silent,
+    /// The connection was refused.
+    Refused,
+}
+
+impl Outcome {
+    /// A short human label.
+    pub fn label(&self) -> String {
+        match self {
+            Outcome::TlsAccepted { version } => match version {
+                Some(v) => format!("TLS handshake accepted ({v})"),
+                None => "TLS handshake accepted".into(),
+            },
+            Outcome::TlsAlert { description, name } => format!("TLS alert {name} ({description})"),
+            Outcome::HttpResponse { line, .. } => format!("plaintext reply `{line}`"),
+            Outcome::Banner { line } => format!("server banner `{line}`"),
+            Outcome::OtherBytes { summary } => format!("other bytes: {summary}"),
+            Outcome::ClosedSilently => "closed without a byte".into(),
+            Outcome::Reset => "connection reset".into(),
+            Outcome::Silent => "silent until the timeout".into(),
+            Outcome::Refused => "connection refused".into(),
+        }
+    }
+}
+
+/// Backend software whose reaction the exchange matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fingerprint {
+    /// nginx: a plaintext `400` with `Server: nginx` to a PROXY header on `listen ssl`.
+    Nginx,
+    /// Go crypto/tls (Traefik without `proxyProtocol`), HAProxy `bind ssl` or OpenSSL
+    /// s_server: a silent close.
+    SilentCloser,
+    /// Java or GnuTLS: alert 10 unexpected_message.
+    JavaOrGnutls,
+    /// rustls: alert 50 decode_error.
+    Rustls,
+    /// OpenSSL 3.2 before the fix of openssl#30196: alert 22 record_overflow.
+    Openssl32,
+    /// Go's HTTP server answering `Client sent an HTTP request to an HTTPS server`.
+    GoHttps,
+}
+
+impl Fingerprint {
+    /// Who it points to, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fingerprint::Nginx => "nginx (`listen ... ssl` without `proxy_protocol`)",
+            Fingerprint::SilentCloser => {
+                "Go crypto/tls (e.g. Traefik without `proxyProtocol`), HAProxy `bind ... ssl`, or OpenSSL"
+            }
+            Fingerprint::JavaOrGnutls => "a Java (JSSE) or GnuTLS server",
+            Fingerprint::Rustls => "a rustls server",
+            Fingerprint::Openssl32 => "OpenSSL 3.2+ (before the fix of openssl#30196)",
+            Fingerprint::GoHttps => "a Go HTTPS server",
+        }
+    }
+}
+
+/// The judgement of one exchange.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// What the client sent, analysed.
+    pub client: Opening,
+    /// What the server sent first, classified.
+    pub server: Sniffed,
+    /// How the server side ended.
+    pub ending: Ending,
+    /// What happened.
+    pub outcome: Outcome,
+    /// The backend the reaction points to, if it is distinctive.
+    pub fingerprint: Option<Fingerprint>,
+    /// What TLS clients print when they receive the server's bytes (for TLS attempts
+    /// answered with something that is not TLS).
+    pub client_sees: Vec<String>,
+    /// The findings, worst first.
+    pub findings: Vec<Finding>,
+}
+
+/// What the client was speaking after any header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spoke {
+    Tls,
+    Http,
+    Nothing,
+    Other,
+}
+
+/// Judges one exchange.
+pub fn judge(x: &Exchange<'_>) -> Verdict {
+    let client = opening::analyze(x.client);
+    let server = sniff::sniff(x.server);
+    let outcome = outcome(&server, x.ending);
+    let spoke = match client.payload.as_ref().map(|p| p.kind) {
+        Some(Kind::TlsClientHello | Kind::TlsRecord | Kind::Sslv2Hello) => Spoke::Tls,
+        Some(Kind::HttpRequest) => Spoke::Http,
+        Some(Kind::Empty) => Spoke::Nothing,
+        _ => Spoke::Other,
+    };
+    let fingerprint = fingerprint(&outcome, &server, spoke, !client.headers.is_empty());
+    let client_sees = if spoke == Spoke::Tls {
+        server
+            .tls_client_view
+            .as_ref()
+            .map(|v| {
+                v.reactions
+                    .iter()
+                    .take(4)
+                    .map(|r| format!("{}: {}", r.client, r.message))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let mut findings = client.findings.clone();
+    findings.extend(rules(
+        &client,
+        &server,
+        &outcome,
+        spoke,
+        fingerprint,
+        x.server,
+    ));
+    crate::findings::sort_worst_first(&mut findings);
+    Verdict {
+        client,
+        server,
+        ending: x.ending,
+        outcome,
+        fingerprint,
+        client_sees,
+        findings,
+    }
+}
+
+fn outcome(server: &Sniffed, ending: Ending) -> Outcome {
+    if ending == Ending::Refused {
+        return Outcome::Refused;
+    }
+    match server.kind {
+        Kind::Empty => match ending {
+            Ending::Reset => Outcome::Reset,
+            Ending::Closed => Outcome::ClosedSilently,
+            _ => Outcome::Silent,
+        },
+        Kind::TlsServerHello => Outcome::TlsAccepted {
+            version: server
+                .tls
+                .as_ref()
+                .and_then(|t| t.server_hello.as_ref())
+                .map(|s| s.version_name.clone()),
+        },
+        Kind::TlsAlert => match server.tls.as_ref().and_then(|t| t.alert.as_ref()) {
+            Some(a) => Outcome::TlsAlert {
+                description: a.description,
+                name: a.description_name.clone(),
+            },
+            None => Outcome::OtherBytes {
+                summary: server.summary.clone(),
+            },
+        },
+        Kind::HttpResponse => {
+            let http = server.http.as_ref();
+            Outcome::HttpResponse {
+                status: http.and_then(|h| h.status),
+                line: http
+                    .map(|h| h.message.clone())
+                    .unwrap_or_else(|| server.summary.clone()),
+            }
+        }
+        Kind::SshBanner | Kind::SmtpBanner | Kind::FtpBanner => Outcome::Banner {
+            line: server
+                .banner
+                .as_ref()
+                .map(|b| b.line.clone())
+                .unwrap_or_else(|| server.summary.clone()),
+        },
+        _ => Outcome::OtherBytes {
+            summary: server.summary.clone(),
+        },
+    }
+}
+
+fn fingerprint(
+    outcome: &Outcome,
+    server: &Sniffed,
+    spoke: Spoke,
+    header: bool,
+) -> Option<Fingerprint> {
+    let server_header = server
+        .http
+        .as_ref()
+        .and_then(|h| h.server.as_deref())
+        .unwrap_or("");
+    match outcome {
+        Outcome::HttpResponse {
+            status: Some(400), ..
+        } if server_header.starts_with("nginx") => Some(Fingerprint::Nginx),
+        Outcome::HttpResponse { line, .. }
+            if spoke == Spoke::Http && line.starts_with("HTTP/1.0 400") =>
+        {
+            Some(Fingerprint::GoHttps)
+        }
+        Outcome::TlsAlert {
+            description: 10, ..
+        } => Some(Fingerprint::JavaOrGnutls),
+        Outcome::TlsAlert {
+            description: 50, ..
+        } => Some(Fingerprint::Rustls),
+        Outcome::TlsAlert {
+            description: 22, ..
+        } => Some(Fingerprint::Openssl32),
+        Outcome::ClosedSilently if header && spoke == Spoke::Tls => Some(Fingerprint::SilentCloser),
+        _ => None,
+    }
+}
+
+const FIX_PARSE: &[&str] = &[
+    "nginx: `listen 443 ssl proxy_protocol;` then `set_real_ip_from <balancer CIDR>; real_ip_header proxy_protocol;`",
+    "Traefik: on the entry point, `proxyProtocol.trustedIPs=[<balancer CIDR>]` (`proxyProtocol.insecure=true` only for tests) — on `websecure` too, not only on `web`",
+    "HAProxy: `bind :443 accept-proxy ssl crt ...`",
+    "Envoy: add the `envoy.filters.listener.proxy_protocol` listener filter; ingress-nginx: `use-proxy-protocol: \"true\"` in its ConfigMap",
+];
+const FIX_STOP_SENDING: &str = "or stop sending it: AWS NLB target group attribute `proxy_protocol_v2.enabled=false`; HAProxy: drop `send-proxy`/`send-proxy-v2` from the `server` line; nginx stream: `proxy_protocol off`";
+const FIX_SEND: &str = "make the balancer send the header: AWS NLB target group attribute `proxy_protocol_v2.enabled=true`; HAProxy `send-proxy-v2` on the `server` line; nginx stream `proxy_protocol on`; LoxiLB/Kubernetes: the Service's PROXY protocol setting";
+const FIX_DONT_REQUIRE: &str = "or, if nothing in front sends PROXY, stop requiring it: nginx: drop `proxy_protocol` from `listen`; Traefik: drop `proxyProtocol`; go-proxyproto: policy USE instead of REQUIRE";
+
+fn not_expected_fixes(f: Finding, fp: Option<Fingerprint>) -> Finding {
+    let mut order: Vec<&str> = FIX_PARSE.to_vec();
+    if fp == Some(Fingerprint::SilentCloser) {
+        order.swap(0, 1);
+    }
+    let mut f = f;
+    for fix in order {
+        f = f.fix(fix);
+    }
+    f.fix(FIX_STOP_SENDING)
+}
+
+fn rules(
+    client: &Opening,
+    server: &Sniffed,
+    outcome: &Outcome,
+    spoke: Spoke,
+    fp: Option<Fingerprint>,
+    server_bytes: &[u8],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let header = client.headers.first();
+    let header_text = header
+        .map(|h| format!("PROXY v{} header ({} bytes)", h.version.number(), h.length))
+        .unwrap_or_default();
+    let reply = format!("\"{}\"", escape_bytes_max(server_bytes, 48));
+    let who = fp.map(|f| format!("the reaction matches {}", f.describe()));
+    // A header problem hides everything after it; the opening already judged it.
+    if client.problem.is_some() {
+        return out;
+    }
+    match outcome {
+        Outcome::Refused => out.push(
+            Finding::new(Code::ConnectionRefused, Severity::Error, "the connection was refused: nothing listens on that address and port")
+                .fix("check the address and port, and that the backend is running and listening on that interface"),
+        ),
+        // A banner is the server's protocol speaking first, not a mismatch; the probe's
+        // inference reports it (protocol "tcp").
+        Outcome::Banner { .. } => {}
+        Outcome::Silent => {
+            let mut f = Finding::new(
+                Code::TargetSilent,
+                Severity::Warning,
+                "the server accepted the connection and said nothing until the timeout",
+            );
+            f = match (header.is_some(), spoke) {
+                (false, Spoke::Tls | Spoke::Http) => f.evidence("no PROXY header was sent: a server that requires one may wait for it until its own header timeout (go-proxyproto, Envoy) before closing"),
+                (true, _) => f.evidence(format!("a {header_text} was sent: a server that does not parse it may be waiting for more bytes of what it thinks is a TLS record or request line")),
+                _ => f,
+            };
+            out.push(f.fix("compare with the other attempts (`ppdiag probe`): the one that gets an answer names what the server expects"));
+        }
+        Outcome::TlsAccepted { .. } => {}
+        _ => match (header, spoke) {
+            (Some(_), Spoke::Tls) => match outcome {
+                Outcome::TlsAlert { description, name } if ![10u8, 50, 22].contains(description) => {
+                    out.push(tls_failed(*description, name));
+                }
+                _ => {
+                    let mut f = Finding::new(
+                        Code::ProxyHeaderNotExpected,
+                        Severity::Error,
+                        format!("the server did not parse the {header_text}: it read it as the start of the TLS handshake and answered with {}", outcome.label()),
+                    )
+                    .evidence(format!("server sent: {reply}"));
+                    if let Some(w) = &who {
+                        f = f.evidence(w.clone());
+                    }
+                    if matches!(outcome, Outcome::HttpResponse { .. }) {
+                        f = f.evidence("TLS clients behind this balancer print `wrong version number` (OpenSSL, curl), `ERR_SSL_PROTOCOL_ERROR` (Chrome)");
+                    }
+                    if matches!(outcome, Outcome::ClosedSilently | Outcome::Reset) {
+                        f = f.evidence("a close without a byte also fits other refusals (e.g. a source address not allowed); the attempt without a header tells them apart");
+                    }
+                    out.push(not_expected_fixes(f, fp));
+                }
+            },
+            (Some(_), Spoke::Http) => match outcome {
+                Outcome::HttpResponse { status: Some(400), .. } => {
+                    let mut f = Finding::new(
+                        Code::ProxyHeaderNotExpected,
+                        Severity::Error,
+                        format!("the server did not parse the {header_text}: it read it as an HTTP request line and answered 400"),
+                    )
+                    .evidence(format!("server sent: {reply}"));
+                    if let Some(w) = &who {
+                        f = f.evidence(w.clone());
+                    }
+                    out.push(not_expected_fixes(f, fp));
+                }
+                Outcome::TlsAlert { .. } | Outcome::OtherBytes { .. } if server.kind != Kind::HttpResponse => {
+                    out.push(plaintext_to_tls(&reply));
+                }
+                Outcome::ClosedSilently | Outcome::Reset => out.push(
+                    Finding::new(
+                        Code::ProxyHeaderNotExpected,
+                        Severity::Warning,
+                        format!("the server closed the connection after the {header_text} and a plaintext request"),
+                    )
+                    .evidence("fits a server that does not parse PROXY, or a TLS port given plaintext; the other attempts tell them apart"),
+                ),
+                _ => {}
+            },
+            (None, Spoke::Tls) => match outcome {
+                Outcome::HttpResponse { .. } => out.push(
+                    Finding::new(
+                        Code::TlsToPlaintextPort,
+                        Severity::Error,
+                        "TLS was sent to a port that answers in plaintext HTTP",
+                    )
+                    .evidence(format!("server sent: {reply}"))
+                    .evidence("TLS clients print `wrong version number` (OpenSSL, curl), `http: server gave HTTP response to HTTPS client` (Go), `ERR_SSL_PROTOCOL_ERROR` (Chrome)")
+                    .fix("use http:// for this port, or point the client (or the balancer's TLS listener) at the TLS port")
+                    .fix("if a balancer terminates TLS in front, its backend must be plaintext on the port the balancer forwards to, and the reverse"),
+                ),
+                Outcome::TlsAlert { description, name } => out.push(tls_failed(*description, name)),
+                Outcome::ClosedSilently | Outcome::Reset => out.push(
+                    Finding::new(
+                        Code::ProxyHeaderMissing,
+                        Severity::Error,
+                        format!("the server {} on a TLS ClientHello sent without a PROXY header: it likely requires one", if *outcome == Outcome::Reset { "reset the connection" } else { "closed the connection without a byte" }),
+                    )
+                    .evidence("nginx `proxy_protocol` logs `broken header: \"\\x16\\x03\\x01...\"` and resets; HAProxy `accept-proxy` and go-proxyproto REQUIRE close")
+                    .evidence("clients print `unexpected eof while reading` (OpenSSL), `SSL_ERROR_SYSCALL` (curl), `EOF` (Go)")
+                    .fix(FIX_SEND)
+                    .fix(FIX_DONT_REQUIRE),
+                ),
+                _ => {}
+            },
+            (None, Spoke::Http) => match outcome {
+                Outcome::HttpResponse { status: Some(400), line } => {
+                    let body = String::from_utf8_lossy(server_bytes);
+                    if body.contains("plain HTTP request was sent to HTTPS port")
+                        || body.contains("Client sent an HTTP request to an HTTPS server")
+                    {
+                        out.push(plaintext_to_tls(&format!("`{line}`: {}", if body.contains("plain HTTP") { "The plain HTTP request was sent to HTTPS port (nginx)" } else { "Client sent an HTTP request to an HTTPS server (Go)" })));
+                    }
+                }
+                Outcome::TlsAlert { .. } | Outcome::OtherBytes { .. } => out.push(plaintext_to_tls(&reply)),
+                Outcome::ClosedSilently | Outcome::Reset => out.push(
+                    Finding::new(
+                        Code::ProxyHeaderMissing,
+                        Severity::Warning,
+                        "the server closed the connection on a plaintext request sent without a PROXY header",
+                    )
+                    .evidence("fits a server that requires PROXY (nginx logs `broken header: \"GET /...\"`), or a TLS port that drops plaintext; the other attempts tell them apart")
+                    .fix(FIX_SEND)
+                    .fix(FIX_DONT_REQUIRE),
+                ),
+                _ => {}
+            },
+            _ => {}
+        },
+    }
+    out
+}
+
+fn tls_failed(description: u8, name: &str) -> Finding {
+    let (why, fix) = match description {
+        112 => (
+            "the server does not know the name sent as SNI",
+            "send the SNI the server has a certificate for (`--sni`), or add the name to the server's certificates",
+        ),
+        40 => (
+            "no common cipher suite, group or signature algorithm, or a missing client certificate",
+            "compare the client's offer with the server's configuration (`openssl s_client -connect ...`)",
+        ),
+        70 => (
+            "no common TLS version",
+            "enable TLS 1.2/1.3 on the server, or an older version on the client",
+        ),
+        116 => (
+            "the server requires a client certificate",
+            "present a client certificate",
+        ),
+        42 | 48 | 45 | 44 | 43 | 46 => (
+            "the server rejected a certificate",
+            "check the client certificate and its chain",
+        ),
+        _ => (
+            "the handshake failed for a reason unrelated to PROXY",
+            "read the server's TLS logs for this connection",
+        ),
+    };
+    Finding::new(
+        Code::TlsHandshakeFailed,
+        Severity::Error,
+        format!("the server refused the TLS handshake with alert {name} ({description}): {why}"),
+    )
+    .fix(fix)
+}
+
+fn plaintext_to_tls(reply: &str) -> Finding {
+    Finding::new(
+        Code::PlaintextToTlsPort,
+        Severity::Error,
+        "plaintext HTTP was sent to a port that speaks TLS",
+    )
+    .evidence(format!("server sent: {reply}"))
+    .fix("use https:// for this port, or the balancer's plaintext listener must forward to the backend's plaintext port")
+}
+
+#[cfg(test)]
+mod tests;
