@@ -4,6 +4,8 @@
 //! - core (no sockets, files, clocks or terminal): [`proxy`] (PROXY v1/v2 inspection),
 //!   [`sniff`] (first-bytes classification, TLS records, what a TLS client concludes),
 //!   [`opening`] (a direction's opening bytes: headers, then payload, then findings),
+//!   [`decode`] (captures: link layers, TCP reassembly, flows, leg linking; its shell
+//!   streams pcap/pcapng),
 //!   [`rawbytes`] (bytes a user pasted: hex, xxd, tcpdump -X, C escapes),
 //!   [`explain`] (the knowledge base of error messages), [`findings`] (the one
 //!   findings model), [`escape`] (peer bytes made safe to print);
@@ -12,6 +14,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod decode;
 pub mod diagnose;
 pub mod escape;
 pub mod explain;

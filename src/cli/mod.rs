@@ -4,6 +4,8 @@
 //! configs and return an exit code. Exit codes: 0 nothing wrong found, 1 a problem was
 //! diagnosed, 2 ppdiag could not do its job (bad arguments, unreadable input).
 
+pub mod decode;
+
 use crate::commands::{self, Output, OutputFormat};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -62,6 +64,11 @@ pub enum Cmd {
         after_help = "Examples:\n  ppdiag explain 'curl: (35) OpenSSL/3.0.13: error:0A00010B:SSL routines::wrong version number'\n  ppdiag explain 'broken header: \"\\x16\\x03\\x01\" while reading PROXY protocol'\n  ppdiag explain --list"
     )]
     Explain(ExplainArgs),
+    /// Explain a pcap/pcapng capture conversation by conversation (`-` reads stdin).
+    #[command(
+        after_help = "Examples:\n  ppdiag decode capture.pcap\n  ppdiag decode --all --port 443 capture.pcapng\n  ppdiag decode --format ndjson capture.pcap\n  tcpdump -i any -U -w - 'tcp port 443' | ppdiag decode -"
+    )]
+    Decode(decode::DecodeArgs),
     /// Print shell completions for SHELL to stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -186,6 +193,7 @@ pub fn run() -> i32 {
             let message = if a.list { None } else { text_source(a.message) };
             commands::explain::run(&ExplainConfig { message, output })
         }
+        Cmd::Decode(a) => crate::decode::shell::run(&a.into_config(output)),
         Cmd::Completions(a) => {
             let mut cmd = Cli::command();
             let mut buf = Vec::new();

@@ -247,8 +247,18 @@ fn outcome(server: &Sniffed, ending: Ending) -> Outcome {
             let http = server.http.as_ref();
             Outcome::HttpResponse {
                 status: http.and_then(|h| h.status),
+                // The status line (`HTTP/1.1 400 Bad Request`), not the message kind.
                 line: http
-                    .map(|h| h.message.clone())
+                    .map(|h| {
+                        let mut l = h.version.clone().unwrap_or_else(|| "HTTP/?".into());
+                        if let Some(code) = h.status {
+                            l += &format!(" {code}");
+                        }
+                        if let Some(r) = h.reason.as_deref().filter(|r| !r.is_empty()) {
+                            l += &format!(" {r}");
+                        }
+                        l
+                    })
                     .unwrap_or_else(|| server.summary.clone()),
             }
         }

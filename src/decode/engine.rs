@@ -1,0 +1,557 @@
+//! The sans-IO decoder: frames in, [`FlowReport`]s out, in bounded memory.
+//!
+//! It keeps a flow table keyed by the 4-tuple (TCP) and by sender/receiver (UDP datagrams
+//! that begin with a PROXY header), a bounded opening prefix per direction
+//! ([`super::stream::Half`]), and the facts that need no bytes: SYN/FIN/RST and who sent
+//! them, first-byte times, how many client bytes had arrived when the server first
+//! answered. A conversation is judged by [`crate::diagnose::judge`] once it ends (both
+//! FINs, a RST, idle for [`Limits::idle_ns`] of capture time, the flow table full, or the
+//! end of the capture), then waits up to [`Limits::link_window_ns`] for the other leg of a
+//! proxied connection ([`super::link`]) before it is reported.
+//!
+//! Rules: capture time only (the timestamps of the frames), never the wall clock; no
+//! allocation per packet once a flow exists; every frame is either part of a reported
+//! conversation or counted in [`Summary::skipped`].
+
+use super::link::{self, Done, Pending};
+use super::packet::{self, Skip, Transport, flags};
+use super::report::{DirectionBasis, FlowReport, Sent, Summary, Timing};
+use super::stream::Half;
+use crate::escape::escape_bytes_max;
+use crate::opening;
+use crate::proxy::V2_SIGNATURE;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::{IpAddr, SocketAddr};
+
+/// Bounds; the defaults suit captures from a balancer or a backend.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Opening bytes kept from the client (PROXY header + ClientHello fit in far less).
+    pub client_prefix: u32,
+    /// Opening bytes kept from the server.
+    pub server_prefix: u32,
+    /// Conversations tracked at once; beyond it the least recently active is reported.
+    pub max_flows: usize,
+    /// A conversation idle this long (capture time) is reported as still open.
+    pub idle_ns: u64,
+    /// How long a finished conversation waits for its other leg.
+    pub link_window_ns: u64,
+    /// How long a closed conversation absorbs late packets (final ACKs) before it is judged.
+    pub linger_ns: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            client_prefix: 4096,
+            server_prefix: 2048,
+            max_flows: 16384,
+            idle_ns: 120 * NS,
+            link_window_ns: 2 * NS,
+            linger_ns: NS / 2,
+        }
+    }
+}
+
+const NS: u64 = 1_000_000_000;
+
+/// Which frames to keep (`--port`, `--host`).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Keep conversations with one of these ports on either side (empty: all).
+    pub ports: Vec<u16>,
+    /// Keep conversations with one of these addresses on either side (empty: all).
+    pub hosts: Vec<IpAddr>,
+}
+
+impl Filter {
+    fn keep(&self, a: SocketAddr, b: SocketAddr) -> bool {
+        (self.ports.is_empty() || self.ports.iter().any(|&p| p == a.port() || p == b.port()))
+            && (self.hosts.is_empty()
+                || self.hosts.iter().any(|&h| h == a.ip() || h == b.ip()))
+    }
+}
+
+/// A fast hasher for flow keys (FxHash's multiply-rotate); keys come from the capture,
+/// which is not adversarial enough to need SipHash, and this sits on the per-packet path.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// A HashMap with [`FxHasher`].
+pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+type Key = (SocketAddr, SocketAddr);
+
+fn key(a: SocketAddr, b: SocketAddr) -> Key {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+/// One TCP conversation in progress. Side 0 is the sender of the first packet seen; which
+/// side is the client is settled by the SYN, or at the end from content and ports.
+#[derive(Debug)]
+pub(crate) struct Flow {
+    pub id: u64,
+    pub addr: [SocketAddr; 2],
+    pub half: [Half; 2],
+    /// Index of the client side, once known from SYN / SYN-ACK.
+    pub client: Option<usize>,
+    pub basis: DirectionBasis,
+    pub first_ts: u64,
+    pub last_ts: u64,
+    pub first_data_ts: [Option<u64>; 2],
+    pub fin_ts: [Option<u64>; 2],
+    pub rst_ts: [Option<u64>; 2],
+    pub synack: bool,
+    /// Contiguous bytes of each side at the moment the other side's first byte arrived.
+    pub other_had: [Option<u32>; 2],
+    pub packets: u64,
+}
+
+impl Flow {
+    fn closed_at(&self) -> Option<u64> {
+        let rst = self.rst_ts[0].or(self.rst_ts[1]);
+        let both_fin = match self.fin_ts {
+            [Some(a), Some(b)] => Some(a.max(b)),
+            _ => None,
+        };
+        match (rst, both_fin) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// UDP datagrams from one sender to one receiver that began with a PROXY header.
+#[derive(Debug)]
+pub(crate) struct UdpFlow {
+    pub id: u64,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub first: Vec<u8>,
+    pub first_ts: u64,
+    pub last_ts: u64,
+    pub datagrams: u64,
+    pub bytes: u64,
+}
+
+/// The decoder.
+pub struct Decoder {
+    limits: Limits,
+    filter: Filter,
+    flows: FxMap<Key, Flow>,
+    udp: FxMap<Key, UdpFlow>,
+    pending: Pending,
+    next_id: u64,
+    now: u64,
+    last_sweep: u64,
+    summary: Summary,
+    link_types: Vec<u32>,
+}
+
+impl Decoder {
+    /// A decoder with these bounds and filter.
+    pub fn new(limits: Limits, filter: Filter) -> Self {
+        Decoder {
+            limits,
+            filter,
+            flows: FxMap::default(),
+            udp: FxMap::default(),
+            pending: Pending::default(),
+            next_id: 1,
+            now: 0,
+            last_sweep: 0,
+            summary: Summary::default(),
+            link_types: Vec::new(),
+        }
+    }
+
+    /// The summary so far (complete after [`Decoder::finish`]).
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Mutable summary, for the shell to record the format and a capture error.
+    pub fn summary_mut(&mut self) -> &mut Summary {
+        &mut self.summary
+    }
+
+    /// Conversations currently held (tracked or waiting for their other leg).
+    pub fn held(&self) -> usize {
+        self.flows.len() + self.udp.len() + self.pending.len()
+    }
+
+    /// Notes a link type in use (for the summary).
+    pub fn link_type(&mut self, lt: u32) {
+        if !self.link_types.contains(&lt) {
+            self.link_types.push(lt);
+            self.summary.link_types.push(packet::linktype::name(lt));
+        }
+    }
+
+    /// One captured frame of link type `lt` at `ts` (nanoseconds since the epoch);
+    /// finished conversations are appended to `out`.
+    pub fn frame(&mut self, ts: u64, lt: u32, frame: &[u8], out: &mut Vec<FlowReport>) {
+        self.summary.packets += 1;
+        self.summary.bytes += frame.len() as u64;
+        // Capture time only moves forward; a frame out of order does not rewind it.
+        self.now = self.now.max(ts);
+        match packet::parse(lt, frame) {
+            Ok(p) => {
+                if !self.filter.keep(p.src, p.dst) {
+                    self.summary.skipped.filtered_out += 1;
+                } else {
+                    match p.transport {
+                        Transport::Tcp { seq, flags } => self.tcp(ts, &p, seq, flags, out),
+                        Transport::Udp => self.udp(ts, &p),
+                    }
+                }
+            }
+            Err(skip) => {
+                let s = &mut self.summary.skipped;
+                match skip {
+                    Skip::NotIp => s.not_ip += 1,
+                    Skip::Fragment => s.ip_fragments += 1,
+                    Skip::OtherTransport => s.other_transport += 1,
+                    Skip::Truncated => s.truncated += 1,
+                    Skip::UnsupportedLink => s.unsupported_link += 1,
+                }
+            }
+        }
+        if self.now >= self.last_sweep + NS / 4 {
+            self.sweep(out);
+        }
+    }
+
+    fn tcp(
+        &mut self,
+        ts: u64,
+        p: &packet::Packet<'_>,
+        seq: u32,
+        fl: u8,
+        out: &mut Vec<FlowReport>,
+    ) {
+        let k = key(p.src, p.dst);
+        let syn_only = fl & (flags::SYN | flags::ACK) == flags::SYN;
+        // A new SYN on a tuple whose conversation has closed starts a new conversation.
+        if syn_only
+            && let Some(f) = self.flows.get(&k)
+            && (f.closed_at().is_some() || (f.half[0].wire_bytes + f.half[1].wire_bytes > 0 && f.client.is_some_and(|c| f.addr[c] != p.src)))
+            && let Some(old) = self.flows.remove(&k)
+        {
+            self.done(link::close(old, &self.limits), out);
+        }
+        if !self.flows.contains_key(&k) {
+            if self.flows.len() >= self.limits.max_flows {
+                self.evict(out);
+            }
+            let id = self.next_id;
+            self.next_id += 1;
+            let lim = [self.limits.client_prefix, self.limits.server_prefix];
+            let (client, basis, limits) = if syn_only {
+                (Some(0), DirectionBasis::Syn, lim)
+            } else if fl & (flags::SYN | flags::ACK) == flags::SYN | flags::ACK {
+                (Some(1), DirectionBasis::SynAck, [lim[1], lim[0]])
+            } else {
+                // Unknown yet: keep the client's (larger) window on both sides.
+                (None, DirectionBasis::Inferred, [lim[0], lim[0]])
+            };
+            self.flows.insert(
+                k,
+                Flow {
+                    id,
+                    addr: [p.src, p.dst],
+                    half: [Half::new(limits[0]), Half::new(limits[1])],
+                    client,
+                    basis,
+                    first_ts: ts,
+                    last_ts: ts,
+                    first_data_ts: [None; 2],
+                    fin_ts: [None; 2],
+                    rst_ts: [None; 2],
+                    synack: false,
+                    other_had: [None; 2],
+                    packets: 0,
+                },
+            );
+        }
+        let Some(f) = self.flows.get_mut(&k) else {
+            return;
+        };
+        let side = usize::from(f.addr[0] != p.src);
+        f.packets += 1;
+        f.last_ts = f.last_ts.max(ts);
+        if fl & flags::SYN != 0 {
+            f.half[side].on_syn(seq);
+            if fl & flags::ACK != 0 {
+                f.synack = true;
+            }
+        }
+        if p.wire_len > 0 {
+            let data_seq = if fl & flags::SYN != 0 { seq.wrapping_add(1) } else { seq };
+            if f.first_data_ts[side].is_none() {
+                f.first_data_ts[side] = Some(ts);
+                f.other_had[side] = Some(f.half[1 - side].contiguous().len() as u32);
+            }
+            f.half[side].on_data(data_seq, p.payload, p.wire_len);
+        }
+        if fl & flags::FIN != 0 && f.fin_ts[side].is_none() {
+            f.fin_ts[side] = Some(ts);
+        }
+        if fl & flags::RST != 0 && f.rst_ts[side].is_none() {
+            f.rst_ts[side] = Some(ts);
+        }
+    }
+
+    fn udp(&mut self, ts: u64, p: &packet::Packet<'_>) {
+        let k = key(p.src, p.dst);
+        if let Some(u) = self.udp.get_mut(&k) {
+            u.datagrams += 1;
+            u.bytes += u64::from(p.wire_len);
+            u.last_ts = u.last_ts.max(ts);
+            return;
+        }
+        let proxy = p.payload.starts_with(&V2_SIGNATURE) || p.payload.starts_with(b"PROXY ");
+        if !proxy {
+            self.summary.skipped.udp_without_proxy += 1;
+            return;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.udp.insert(
+            k,
+            UdpFlow {
+                id,
+                src: p.src,
+                dst: p.dst,
+                first: p.payload[..p.payload.len().min(self.limits.client_prefix as usize)]
+                    .to_vec(),
+                first_ts: ts,
+                last_ts: ts,
+                datagrams: 1,
+                bytes: u64::from(p.wire_len),
+            },
+        );
+    }
+
+    /// Judges closed and idle conversations, and reports those done waiting for a link.
+    fn sweep(&mut self, out: &mut Vec<FlowReport>) {
+        self.last_sweep = self.now;
+        let now = self.now;
+        let lim = self.limits;
+        let ready: Vec<Key> = self
+            .flows
+            .iter()
+            .filter(|(_, f)| match f.closed_at() {
+                Some(c) => now >= c + lim.linger_ns,
+                None => now >= f.last_ts + lim.idle_ns,
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for k in ready {
+            if let Some(f) = self.flows.remove(&k) {
+                self.done(link::close(f, &lim), out);
+            }
+        }
+        let idle: Vec<Key> = self
+            .udp
+            .iter()
+            .filter(|(_, u)| now >= u.last_ts + lim.idle_ns.min(30 * NS))
+            .map(|(k, _)| *k)
+            .collect();
+        for k in idle {
+            if let Some(u) = self.udp.remove(&k) {
+                self.emit(udp_report(u), out);
+            }
+        }
+        for d in self.pending.expired(now, lim.link_window_ns) {
+            self.emit_done(d, None, out);
+        }
+    }
+
+    /// The table is full: report the least recently active eighth as they stand.
+    fn evict(&mut self, out: &mut Vec<FlowReport>) {
+        let mut ages: Vec<(u64, Key)> = self.flows.iter().map(|(k, f)| (f.last_ts, *k)).collect();
+        let n = (ages.len() / 8).max(1);
+        ages.select_nth_unstable(n - 1);
+        for (_, k) in ages.into_iter().take(n) {
+            if let Some(f) = self.flows.remove(&k) {
+                self.summary.evicted_early += 1;
+                let mut d = link::close(f, &self.limits);
+                d.report.notes.push("reported before it ended: the flow table was full".into());
+                self.emit_done(d, None, out);
+            }
+        }
+    }
+
+    fn done(&mut self, d: Done, out: &mut Vec<FlowReport>) {
+        match self.pending.pair(d) {
+            link::Paired::Both(a, b) => {
+                self.summary.linked_pairs += 1;
+                let (a, b) = link::annotate(a, b);
+                self.emit(a, out);
+                self.emit(b, out);
+            }
+            link::Paired::Waiting(evicted) => {
+                for d in evicted {
+                    self.emit_done(d, None, out);
+                }
+            }
+        }
+    }
+
+    fn emit_done(&mut self, d: Done, _partner: Option<Done>, out: &mut Vec<FlowReport>) {
+        self.emit(d.report, out);
+    }
+
+    fn emit(&mut self, r: FlowReport, out: &mut Vec<FlowReport>) {
+        let s = &mut self.summary;
+        s.flows += 1;
+        if r.transport == "udp" {
+            s.udp_flows += 1;
+        } else {
+            s.tcp_flows += 1;
+        }
+        if r.has_problem() {
+            s.flows_with_problems += 1;
+        }
+        if r.confidence == "low" {
+            s.mid_stream_flows += 1;
+        }
+        let mut codes: Vec<_> = r.findings.iter().map(|f| f.code).collect();
+        codes.sort();
+        codes.dedup();
+        for c in codes {
+            *s.findings.entry(c).or_default() += 1;
+        }
+        out.push(r);
+    }
+
+    /// The end of the capture: everything still held is judged and reported.
+    pub fn finish(&mut self, out: &mut Vec<FlowReport>) {
+        let mut rest: Vec<Flow> = self.flows.drain().map(|(_, f)| f).collect();
+        rest.sort_by_key(|f| f.id);
+        for f in rest {
+            let d = link::close(f, &self.limits);
+            self.done(d, out);
+        }
+        for d in self.pending.drain() {
+            self.emit_done(d, None, out);
+        }
+        let mut udp: Vec<UdpFlow> = self.udp.drain().map(|(_, u)| u).collect();
+        udp.sort_by_key(|u| u.id);
+        for u in udp {
+            self.emit(udp_report(u), out);
+        }
+    }
+}
+
+fn ms(from: u64, to: u64) -> f64 {
+    to.saturating_sub(from) as f64 / 1e6
+}
+
+pub(crate) fn timing(first: u64, last: u64) -> Timing {
+    Timing {
+        start: first as f64 / 1e9,
+        last_ms: ms(first, last),
+        ..Timing::default()
+    }
+}
+
+pub(crate) fn ms_opt(first: u64, t: Option<u64>) -> Option<f64> {
+    t.map(|t| ms(first, t))
+}
+
+fn udp_report(u: UdpFlow) -> FlowReport {
+    let o = opening::analyze(&u.first);
+    let payload = &u.first[o.payload_offset.min(u.first.len())..];
+    let sent = Sent {
+        kind: o
+            .payload
+            .as_ref()
+            .map(|s| kind_name(s.kind))
+            .unwrap_or_else(|| "unknown".into()),
+        summary: o
+            .payload
+            .as_ref()
+            .map(|s| s.summary.clone())
+            .unwrap_or_else(|| "hidden by the header problem".into()),
+        bytes: escape_bytes_max(payload, 64),
+        kept: u.first.len(),
+        total: u.bytes,
+    };
+    let mut headers = o.headers.into_iter();
+    let mut notes = vec![format!(
+        "{} datagram(s) from {} to {}; the first is analysed (each carries its own header)",
+        u.datagrams, u.src, u.dst
+    )];
+    notes.extend(o.notes);
+    FlowReport {
+        id: u.id,
+        transport: "udp",
+        client: u.src.to_string(),
+        server: u.dst.to_string(),
+        direction: DirectionBasis::FirstDatagram,
+        confidence: "high",
+        proxy: headers.next(),
+        more_proxy_headers: headers.collect(),
+        proxy_problem: o.problem,
+        client_sent: sent,
+        server_sent: None,
+        end: None,
+        outcome: None,
+        fingerprint: None,
+        client_sees: Vec::new(),
+        timing: timing(u.first_ts, u.last_ts),
+        packets: u.datagrams,
+        gaps: Vec::new(),
+        retransmissions: 0,
+        overlap_conflicts: Vec::new(),
+        linked: None,
+        notes,
+        findings: o.findings,
+    }
+}
+
+/// The kebab-case name of a sniffed kind.
+pub(crate) fn kind_name(k: crate::sniff::Kind) -> String {
+    serde_json::to_value(k)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{k:?}"))
+}

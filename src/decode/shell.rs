@@ -1,0 +1,389 @@
+//! The I/O shell of `decode`: streams a pcap or pcapng file (or stdin) through
+//! pcap-parser into the sans-IO [`Decoder`], writes each conversation as it is reported
+//! (ndjson, json, `--all`), keeps only the worst few for the default text view, and shows
+//! a progress bar on terminals for large files.
+//!
+//! Rules: the only part of `decode` that touches files, stdin, stdout and the terminal.
+//! Memory stays bounded: the reader's buffer, the decoder's bounded state, and at most
+//! [`WORST_SHOWN`] reports held for the text view. A capture that breaks is reported
+//! where it breaks; exit 2 only when nothing at all could be read.
+
+use super::engine::{Decoder, Filter, Limits};
+use super::packet::linktype;
+use super::report::{CaptureError, FlowReport, flow_text, summary_text};
+use crate::commands::{Failure, Output, OutputFormat};
+use crate::findings::Severity;
+use crate::render::Painter;
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapNGPacketBlock;
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+/// How many conversations the default text view shows.
+pub const WORST_SHOWN: usize = 10;
+
+/// Where the capture comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Standard input (`-`).
+    Stdin,
+    /// A file.
+    File(PathBuf),
+}
+
+/// Validated `decode` config.
+#[derive(Debug, Clone)]
+pub struct DecodeConfig {
+    /// The capture.
+    pub input: Input,
+    /// Show every conversation in text.
+    pub all: bool,
+    /// Ports and hosts to keep.
+    pub filter: Filter,
+    /// Output.
+    pub output: Output,
+    /// Bounds.
+    pub limits: Limits,
+}
+
+/// Runs `decode`; returns the exit code.
+pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
+    let (reader, name, size): (Box<dyn Read + Send>, String, Option<u64>) = match &cfg.input {
+        Input::Stdin => (Box::new(std::io::stdin()), "standard input".into(), None),
+        Input::File(p) => {
+            let f = std::fs::File::open(p)
+                .map_err(|e| Failure(format!("cannot read {}: {e}", p.display())))?;
+            let size = f.metadata().ok().map(|m| m.len());
+            (Box::new(f), p.display().to_string(), size)
+        }
+    };
+    let live = cfg.input == Input::Stdin;
+    let stdout = std::io::stdout();
+    let mut sink = Sink {
+        out: std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+        output: cfg.output,
+        all: cfg.all,
+        painter: Painter::new(cfg.output.color),
+        worst: Vec::new(),
+        first_json: true,
+        live,
+        closed: false,
+    };
+    let progress = size
+        .filter(|&s| s >= 64 << 20 && std::io::stderr().is_terminal())
+        .map(|s| {
+            let bar = indicatif::ProgressBar::new(s);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} decoding [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar
+        });
+    let mut dec = Decoder::new(cfg.limits, cfg.filter.clone());
+    let read = read_capture(reader, &mut dec, &mut sink, progress.as_ref());
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    let mut out = Vec::new();
+    dec.finish(&mut out);
+    for r in out {
+        sink.flow(r);
+    }
+    if let Err(e) = read {
+        if dec.summary().packets == 0 && dec.summary().format.is_empty() {
+            return Err(Failure(format!("{name}: {}", e.message)));
+        }
+        if dec.summary().packets == 0 {
+            return Err(Failure(format!(
+                "{name}: no packet could be read: {} (at byte {})",
+                e.message, e.offset
+            )));
+        }
+        dec.summary_mut().capture_error = Some(e);
+    }
+    let summary = dec.summary().clone();
+    sink.finish(&summary, &name)?;
+    Ok(if summary.flows_with_problems > 0 { 1 } else { 0 })
+}
+
+struct Sink<W: Write> {
+    out: W,
+    output: Output,
+    all: bool,
+    painter: Painter,
+    worst: Vec<FlowReport>,
+    first_json: bool,
+    live: bool,
+    closed: bool,
+}
+
+impl<W: Write> Sink<W> {
+    fn write(&mut self, s: &str) {
+        if self.closed {
+            return;
+        }
+        let r = self.out.write_all(s.as_bytes()).and_then(|_| {
+            if self.live { self.out.flush() } else { Ok(()) }
+        });
+        // A closed pipe (`| head`) ends the output, not the decoding's exit code.
+        if r.is_err() {
+            self.closed = true;
+        }
+    }
+
+    fn flow(&mut self, r: FlowReport) {
+        match self.output.format {
+            OutputFormat::Ndjson => {
+                let line = crate::render::to_json_line(&r);
+                self.write(&line);
+            }
+            OutputFormat::Json => {
+                let mut s = String::new();
+                if self.first_json {
+                    s.push_str("{\n  \"flows\": [\n");
+                    self.first_json = false;
+                } else {
+                    s.push_str(",\n");
+                }
+                let body = serde_json::to_string_pretty(&r).unwrap_or_default();
+                for (i, l) in body.lines().enumerate() {
+                    if i > 0 {
+                        s.push('\n');
+                    }
+                    s.push_str("    ");
+                    s.push_str(l);
+                }
+                self.write(&s);
+            }
+            OutputFormat::Text if self.all => {
+                let mut s = String::new();
+                flow_text(&self.painter, &mut s, &r);
+                self.write(&s);
+            }
+            OutputFormat::Text => {
+                if r.worst().is_some_and(|s| s > Severity::Info) {
+                    self.worst.push(r);
+                    if self.worst.len() > WORST_SHOWN * 2 {
+                        keep_worst(&mut self.worst);
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish(mut self, summary: &super::Summary, name: &str) -> Result<(), Failure> {
+        match self.output.format {
+            OutputFormat::Ndjson => {
+                #[derive(serde::Serialize)]
+                struct Line<'a> {
+                    summary: &'a super::Summary,
+                }
+                let line = crate::render::to_json_line(&Line { summary });
+                self.write(&line);
+            }
+            OutputFormat::Json => {
+                let mut s = String::new();
+                if self.first_json {
+                    s.push_str("{\n  \"flows\": [");
+                }
+                s.push_str("\n  ],\n  \"summary\": ");
+                let body = serde_json::to_string_pretty(summary).unwrap_or_default();
+                s.push_str(&body.replace('\n', "\n  "));
+                s.push_str("\n}\n");
+                self.write(&s);
+            }
+            OutputFormat::Text => {
+                let p = self.painter;
+                let mut s = String::new();
+                summary_text(&p, &mut s, summary, name);
+                if !self.all && !self.worst.is_empty() {
+                    keep_worst(&mut self.worst);
+                    s.push('\n');
+                    s.push_str(&p.heading("worst conversations first:"));
+                    s.push('\n');
+                    for r in &self.worst {
+                        flow_text(&p, &mut s, r);
+                    }
+                    if summary.flows_with_problems > self.worst.len() as u64 {
+                        s.push_str(&format!(
+                            "({} more with problems; `--all` shows every conversation, `--format ndjson` one per line)\n",
+                            summary.flows_with_problems - self.worst.len() as u64
+                        ));
+                    }
+                }
+                self.write(&s);
+            }
+        }
+        if self.closed {
+            return Ok(());
+        }
+        self.out
+            .flush()
+            .or_else(|e| if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })
+            .map_err(|e| Failure(format!("cannot write output: {e}")))
+    }
+}
+
+fn keep_worst(v: &mut Vec<FlowReport>) {
+    v.sort_by(|a, b| b.worst().cmp(&a.worst()).then(a.id.cmp(&b.id)));
+    v.truncate(WORST_SHOWN);
+}
+
+struct Iface {
+    lt: u32,
+    resolution: u64,
+    offset: i64,
+}
+
+/// Reads every block; on a broken capture returns where and why (after feeding
+/// everything before it to the decoder).
+fn read_capture<W: Write>(
+    reader: Box<dyn Read + Send>,
+    dec: &mut Decoder,
+    sink: &mut Sink<W>,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<(), CaptureError> {
+    let err = |offset: u64, packets: u64, message: String| CaptureError {
+        offset,
+        packets_before: packets,
+        message,
+    };
+    let mut rdr = match pcap_parser::create_reader(1 << 20, reader) {
+        Ok(r) => r,
+        Err(PcapError::Eof) => return Err(err(0, 0, "empty input: no capture".into())),
+        Err(PcapError::HeaderNotRecognized) => {
+            return Err(err(0, 0, "not a pcap or pcapng capture (unrecognised header)".into()));
+        }
+        Err(e) => return Err(err(0, 0, format!("cannot read the capture: {e:?}"))),
+    };
+    let mut legacy_lt: Option<u32> = None;
+    let mut nano = false;
+    let mut ifaces: Vec<Iface> = Vec::new();
+    let mut out = Vec::new();
+    let mut last_ts = 0u64;
+    let mut shown = 0u64;
+    loop {
+        let consumed = rdr.consumed() as u64;
+        if let Some(bar) = progress
+            && consumed >= shown + (8 << 20)
+        {
+            bar.set_position(consumed);
+            shown = consumed;
+        }
+        match rdr.next() {
+            Ok((len, block)) => {
+                match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        dec.summary_mut().format = "pcap".into();
+                        nano = h.is_nanosecond_precision();
+                        let lt = h.network.0 as u32;
+                        legacy_lt = Some(lt);
+                        dec.link_type(lt);
+                    }
+                    PcapBlockOwned::Legacy(b) => {
+                        let ts = u64::from(b.ts_sec) * 1_000_000_000
+                            + u64::from(b.ts_usec) * if nano { 1 } else { 1000 };
+                        last_ts = ts;
+                        let lt = legacy_lt.unwrap_or(linktype::ETHERNET);
+                        let data = &b.data[..b.data.len().min(b.caplen as usize)];
+                        dec.frame(ts, lt, data, &mut out);
+                    }
+                    PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                        dec.summary_mut().format = "pcapng".into();
+                        ifaces.clear();
+                    }
+                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                        let lt = idb.linktype.0 as u32;
+                        dec.link_type(lt);
+                        ifaces.push(Iface {
+                            lt,
+                            resolution: idb.ts_resolution().unwrap_or(1_000_000).max(1),
+                            offset: idb.ts_offset(),
+                        });
+                    }
+                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                        match ifaces.get(epb.if_id as usize) {
+                            Some(i) => {
+                                let (sec, frac) = epb.decode_ts(i.offset as u64, i.resolution);
+                                let ts = u64::from(sec) * 1_000_000_000
+                                    + (u128::from(frac) * 1_000_000_000 / u128::from(i.resolution))
+                                        as u64;
+                                last_ts = ts;
+                                dec.frame(ts, i.lt, epb.packet_data(), &mut out);
+                            }
+                            None => {
+                                return Err(err(
+                                    consumed,
+                                    dec.summary().packets,
+                                    format!(
+                                        "packet block for interface {} which was never described",
+                                        epb.if_id
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                        let lt = ifaces.first().map_or(linktype::ETHERNET, |i| i.lt);
+                        dec.frame(last_ts, lt, spb.packet_data(), &mut out);
+                    }
+                    PcapBlockOwned::NG(_) => {}
+                }
+                rdr.consume(len);
+                for r in out.drain(..) {
+                    sink.flow(r);
+                }
+            }
+            Err(PcapError::Eof) => return Ok(()),
+            Err(PcapError::Incomplete(_)) => {
+                if rdr.reader_exhausted() {
+                    return Err(err(
+                        consumed,
+                        dec.summary().packets,
+                        "the capture is truncated: it ends inside a packet record".into(),
+                    ));
+                }
+                if let Err(e) = rdr.refill() {
+                    return Err(err(consumed, dec.summary().packets, format!("read error: {e:?}")));
+                }
+            }
+            Err(PcapError::BufferTooSmall) => {
+                let cap = rdr.data().len().max(1 << 20);
+                if cap >= 64 << 20 || !rdr.grow(cap * 2) {
+                    return Err(err(
+                        consumed,
+                        dec.summary().packets,
+                        "a record is larger than 64 MiB: the capture is corrupt".into(),
+                    ));
+                }
+                if let Err(e) = rdr.refill() {
+                    return Err(err(consumed, dec.summary().packets, format!("read error: {e:?}")));
+                }
+            }
+            Err(PcapError::UnexpectedEof) => {
+                return Err(err(
+                    consumed,
+                    dec.summary().packets,
+                    "the capture is truncated: it ends inside a packet record".into(),
+                ));
+            }
+            Err(e) => {
+                let what = match e {
+                    PcapError::NomError(_, kind) => format!("invalid record ({kind:?})"),
+                    PcapError::OwnedNomError(_, kind) => format!("invalid record ({kind:?})"),
+                    PcapError::ReadError => "read error".into(),
+                    other => format!("{other:?}"),
+                };
+                return Err(err(
+                    consumed,
+                    dec.summary().packets,
+                    format!("the capture is corrupt here: {what}"),
+                ));
+            }
+        }
+    }
+}
