@@ -168,6 +168,18 @@ pub(crate) struct UdpFlow {
     pub last_ts: u64,
     pub datagrams: u64,
     pub bytes: u64,
+    /// Distinct source addresses the datagrams' headers carried (bounded).
+    pub sources: Vec<SocketAddr>,
+}
+
+/// At most this many distinct header sources are listed per UDP conversation.
+const MAX_UDP_SOURCES: usize = 16;
+
+fn header_source(payload: &[u8]) -> Option<SocketAddr> {
+    match crate::proxy::inspect(payload) {
+        crate::proxy::Inspection::Complete(h) => h.source,
+        _ => None,
+    }
 }
 
 /// The decoder.
@@ -271,7 +283,8 @@ impl Decoder {
         // A new SYN on a tuple whose conversation has closed starts a new conversation.
         if syn_only
             && let Some(f) = self.flows.get(&k)
-            && (f.closed_at().is_some() || (f.half[0].wire_bytes + f.half[1].wire_bytes > 0 && f.client.is_some_and(|c| f.addr[c] != p.src)))
+            && !f.half[usize::from(f.addr[0] != p.src)].same_syn(seq)
+            && (f.closed_at().is_some() || f.half[0].wire_bytes + f.half[1].wire_bytes > 0)
             && let Some(old) = self.flows.remove(&k)
         {
             self.done(link::close(old, &self.limits), out);
@@ -341,6 +354,12 @@ impl Decoder {
     fn udp(&mut self, ts: u64, p: &packet::Packet<'_>) {
         let k = key(p.src, p.dst);
         if let Some(u) = self.udp.get_mut(&k) {
+            if u.sources.len() < MAX_UDP_SOURCES
+                && let Some(src) = header_source(p.payload)
+                && !u.sources.contains(&src)
+            {
+                u.sources.push(src);
+            }
             u.datagrams += 1;
             u.bytes += u64::from(p.wire_len);
             u.last_ts = u.last_ts.max(ts);
@@ -365,6 +384,7 @@ impl Decoder {
                 last_ts: ts,
                 datagrams: 1,
                 bytes: u64::from(p.wire_len),
+                sources: header_source(p.payload).into_iter().collect(),
             },
         );
     }
@@ -543,6 +563,7 @@ fn udp_report(u: UdpFlow) -> FlowReport {
         retransmissions: 0,
         overlap_conflicts: Vec::new(),
         linked: None,
+        proxy_sources: u.sources.iter().map(|s| s.to_string()).collect(),
         notes,
         findings: o.findings,
     }

@@ -149,14 +149,14 @@ pub(crate) fn close(f: Flow, _limits: &Limits) -> Done {
             .unwrap_or_else(|| "hidden by the header problem".into()),
         bytes: escape_bytes_max(payload_bytes, 64),
         kept: client_bytes.len(),
-        total: f.half[c].wire_bytes,
+        total: f.half[c].wire_end,
     };
     let server_sent = Sent {
         kind: kind_name(v.server.kind),
         summary: v.server.summary.clone(),
         bytes: escape_bytes_max(server_bytes, 64),
         kept: server_bytes.len(),
-        total: f.half[s].wire_bytes,
+        total: f.half[s].wire_end,
     };
     let mut t = timing(f.first_ts, f.last_ts);
     t.first_client_byte_ms = ms_opt(f.first_ts, f.first_data_ts[c]);
@@ -243,6 +243,7 @@ pub(crate) fn close(f: Flow, _limits: &Limits) -> Done {
         retransmissions: f.half[0].retransmissions + f.half[1].retransmissions,
         overlap_conflicts: overlaps,
         linked: None,
+        proxy_sources: Vec::new(),
         notes,
         findings,
     };

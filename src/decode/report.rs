@@ -40,7 +40,7 @@ pub struct Sent {
     pub bytes: String,
     /// Bytes reassembled in order from the start of the direction (bounded).
     pub kept: usize,
-    /// Payload bytes on the wire in this direction (retransmissions included).
+    /// Payload bytes this direction sent (highest sequence offset seen).
     pub total: u64,
 }
 
@@ -137,6 +137,9 @@ pub struct FlowReport {
     pub overlap_conflicts: Vec<DirOffset>,
     /// The other leg of the proxied connection, when the capture holds it.
     pub linked: Option<Link>,
+    /// UDP: the distinct source addresses carried by the datagrams' headers (at most 16).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub proxy_sources: Vec<String>,
     /// Plain-language notes that are not findings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -290,8 +293,13 @@ pub fn flow_text(p: &Painter, out: &mut String, r: &FlowReport) {
                 ),
             );
         }
-        None if r.proxy_problem.is_some() => line("proxy", "broken header (see findings)".into()),
-        None => line("proxy", "none".into()),
+        None => match &r.proxy_problem {
+            Some(HeaderProblem::Malformed { .. }) => line("proxy", "malformed (see findings)".into()),
+            Some(HeaderProblem::Incomplete { .. }) => {
+                line("proxy", "incomplete (see findings and notes)".into())
+            }
+            None => line("proxy", "none".into()),
+        },
     }
     line(
         "client sent",
@@ -326,6 +334,9 @@ pub fn flow_text(p: &Painter, out: &mut String, r: &FlowReport) {
                 }
             ),
         );
+    }
+    if r.proxy_sources.len() > 1 {
+        line("header sources", r.proxy_sources.join(", "));
     }
     for n in &r.notes {
         line("note", n.clone());

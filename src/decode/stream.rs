@@ -74,6 +74,12 @@ impl Half {
         }
     }
 
+    /// Whether a SYN with this sequence number is the one already seen (a retransmission,
+    /// or the same packet captured on a second interface).
+    pub fn same_syn(&self, seq: u32) -> bool {
+        self.syn && self.base == Some(seq.wrapping_add(1))
+    }
+
     /// Whether the base is known (SYN seen or data seen).
     pub fn started(&self) -> bool {
         self.base.is_some()
