@@ -18,7 +18,12 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
             b'\\' => out.push_str("\\\\"),
             0x20..=0x7e => out.push(b as char),
             _ => {
-                let _ = write!(out, "\\x{b:02x}");
+                // By hand rather than `write!`: this runs for every conversation decoded.
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push('\\');
+                out.push('x');
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 0x0f)] as char);
             }
         }
     }

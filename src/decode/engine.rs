@@ -48,7 +48,7 @@ impl Default for Limits {
             server_prefix: 2048,
             max_flows: 16384,
             idle_ns: 120 * NS,
-            link_window_ns: 2 * NS,
+            link_window_ns: NS / 2,
             linger_ns: NS / 2,
         }
     }
@@ -125,7 +125,7 @@ fn key(a: SocketAddr, b: SocketAddr) -> Key {
 /// One TCP conversation in progress. Side 0 is the sender of the first packet seen; which
 /// side is the client is settled by the SYN, or at the end from content and ports.
 #[derive(Debug)]
-pub(crate) struct Flow {
+pub struct Flow {
     pub id: u64,
     pub addr: [SocketAddr; 2],
     pub half: [Half; 2],
@@ -159,7 +159,7 @@ impl Flow {
 
 /// UDP datagrams from one sender to one receiver that began with a PROXY header.
 #[derive(Debug)]
-pub(crate) struct UdpFlow {
+pub struct UdpFlow {
     pub id: u64,
     pub src: SocketAddr,
     pub dst: SocketAddr,
@@ -182,50 +182,81 @@ fn header_source(payload: &[u8]) -> Option<SocketAddr> {
     }
 }
 
-/// The decoder.
-pub struct Decoder {
+/// What the tracker hands on: a conversation to judge, or the capture time advancing.
+#[derive(Debug)]
+pub enum Event {
+    /// A TCP conversation that ended (`true`: reported early, the table was full).
+    Tcp(Box<Flow>, bool),
+    /// A UDP conversation that went idle or reached the end of the capture.
+    Udp(UdpFlow),
+    /// Capture time reached this instant (nanoseconds): conversations waiting for their
+    /// other leg longer than the window can be reported.
+    Tick(u64),
+}
+
+/// The per-packet half of the decoder: flow table, reassembly, endings. It judges
+/// nothing, so it can run on one core while [`Judge`] runs on another.
+pub struct Tracker {
     limits: Limits,
     filter: Filter,
     flows: FxMap<Key, Flow>,
     udp: FxMap<Key, UdpFlow>,
-    pending: Pending,
     next_id: u64,
     now: u64,
     last_sweep: u64,
     summary: Summary,
     link_types: Vec<u32>,
+    pool: Vec<Vec<u8>>,
 }
 
-impl Decoder {
-    /// A decoder with these bounds and filter.
+/// At most this many spare prefix buffers are kept for reuse.
+const POOL: usize = 512;
+
+impl Tracker {
+    /// A tracker with these bounds and filter.
     pub fn new(limits: Limits, filter: Filter) -> Self {
-        Decoder {
+        Tracker {
             limits,
             filter,
             flows: FxMap::default(),
             udp: FxMap::default(),
-            pending: Pending::default(),
             next_id: 1,
             now: 0,
             last_sweep: 0,
             summary: Summary::default(),
             link_types: Vec::new(),
+            pool: Vec::new(),
         }
     }
 
-    /// The summary so far (complete after [`Decoder::finish`]).
+    /// Takes back prefix buffers of judged conversations, for reuse.
+    pub fn recycle(&mut self, bufs: &mut Vec<Vec<u8>>) {
+        let room = POOL.saturating_sub(self.pool.len());
+        let n = bufs.len().min(room);
+        self.pool.extend(bufs.drain(..n));
+        bufs.clear();
+    }
+
+    fn half(&mut self, limit: u32) -> Half {
+        match self.pool.pop() {
+            Some(b) => Half::with_buf(limit, b),
+            None => Half::new(limit),
+        }
+    }
+
+    /// Frame counts, skips, link types (flow counts are the [`Judge`]'s).
     pub fn summary(&self) -> &Summary {
         &self.summary
     }
 
-    /// Mutable summary, for the shell to record the format and a capture error.
+    /// Mutable summary, for the shell to record the format.
     pub fn summary_mut(&mut self) -> &mut Summary {
         &mut self.summary
     }
 
-    /// Conversations currently held (tracked or waiting for their other leg).
+    /// Conversations currently tracked.
     pub fn held(&self) -> usize {
-        self.flows.len() + self.udp.len() + self.pending.len()
+        self.flows.len() + self.udp.len()
     }
 
     /// Notes a link type in use (for the summary).
@@ -236,9 +267,8 @@ impl Decoder {
         }
     }
 
-    /// One captured frame of link type `lt` at `ts` (nanoseconds since the epoch);
-    /// finished conversations are appended to `out`.
-    pub fn frame(&mut self, ts: u64, lt: u32, frame: &[u8], out: &mut Vec<FlowReport>) {
+    /// One captured frame of link type `lt` at `ts` (nanoseconds since the epoch).
+    pub fn frame(&mut self, ts: u64, lt: u32, frame: &[u8], out: &mut Vec<Event>) {
         self.summary.packets += 1;
         self.summary.bytes += frame.len() as u64;
         // Capture time only moves forward; a frame out of order does not rewind it.
@@ -276,7 +306,7 @@ impl Decoder {
         p: &packet::Packet<'_>,
         seq: u32,
         fl: u8,
-        out: &mut Vec<FlowReport>,
+        out: &mut Vec<Event>,
     ) {
         let k = key(p.src, p.dst);
         let syn_only = fl & (flags::SYN | flags::ACK) == flags::SYN;
@@ -287,7 +317,7 @@ impl Decoder {
             && (f.closed_at().is_some() || f.half[0].wire_bytes + f.half[1].wire_bytes > 0)
             && let Some(old) = self.flows.remove(&k)
         {
-            self.done(link::close(old, &self.limits), out);
+            out.push(Event::Tcp(Box::new(old), false));
         }
         if !self.flows.contains_key(&k) {
             if self.flows.len() >= self.limits.max_flows {
@@ -304,12 +334,13 @@ impl Decoder {
                 // Unknown yet: keep the client's (larger) window on both sides.
                 (None, DirectionBasis::Inferred, [lim[0], lim[0]])
             };
+            let half = [self.half(limits[0]), self.half(limits[1])];
             self.flows.insert(
                 k,
                 Flow {
                     id,
                     addr: [p.src, p.dst],
-                    half: [Half::new(limits[0]), Half::new(limits[1])],
+                    half,
                     client,
                     basis,
                     first_ts: ts,
@@ -389,8 +420,8 @@ impl Decoder {
         );
     }
 
-    /// Judges closed and idle conversations, and reports those done waiting for a link.
-    fn sweep(&mut self, out: &mut Vec<FlowReport>) {
+    /// Hands on closed and idle conversations, and the time.
+    fn sweep(&mut self, out: &mut Vec<Event>) {
         self.last_sweep = self.now;
         let now = self.now;
         let lim = self.limits;
@@ -403,11 +434,9 @@ impl Decoder {
             })
             .map(|(k, _)| *k)
             .collect();
-        for k in ready {
-            if let Some(f) = self.flows.remove(&k) {
-                self.done(link::close(f, &lim), out);
-            }
-        }
+        let mut ready: Vec<Flow> = ready.iter().filter_map(|k| self.flows.remove(k)).collect();
+        ready.sort_by_key(|f| f.id);
+        out.extend(ready.into_iter().map(|f| Event::Tcp(Box::new(f), false)));
         let idle: Vec<Key> = self
             .udp
             .iter()
@@ -416,25 +445,92 @@ impl Decoder {
             .collect();
         for k in idle {
             if let Some(u) = self.udp.remove(&k) {
-                self.emit(udp_report(u), out);
+                out.push(Event::Udp(u));
             }
         }
-        for d in self.pending.expired(now, lim.link_window_ns) {
-            self.emit_done(d, None, out);
-        }
+        out.push(Event::Tick(now));
     }
 
-    /// The table is full: report the least recently active eighth as they stand.
-    fn evict(&mut self, out: &mut Vec<FlowReport>) {
+    /// The table is full: hand on the least recently active eighth as they stand.
+    fn evict(&mut self, out: &mut Vec<Event>) {
         let mut ages: Vec<(u64, Key)> = self.flows.iter().map(|(k, f)| (f.last_ts, *k)).collect();
         let n = (ages.len() / 8).max(1);
         ages.select_nth_unstable(n - 1);
         for (_, k) in ages.into_iter().take(n) {
             if let Some(f) = self.flows.remove(&k) {
                 self.summary.evicted_early += 1;
-                let mut d = link::close(f, &self.limits);
-                d.report.notes.push("reported before it ended: the flow table was full".into());
-                self.emit_done(d, None, out);
+                out.push(Event::Tcp(Box::new(f), true));
+            }
+        }
+    }
+
+    /// The end of the capture: everything still tracked is handed on.
+    pub fn finish(&mut self, out: &mut Vec<Event>) {
+        let mut rest: Vec<Flow> = self.flows.drain().map(|(_, f)| f).collect();
+        rest.sort_by_key(|f| f.id);
+        out.extend(rest.into_iter().map(|f| Event::Tcp(Box::new(f), false)));
+        let mut udp: Vec<UdpFlow> = self.udp.drain().map(|(_, u)| u).collect();
+        udp.sort_by_key(|u| u.id);
+        out.extend(udp.into_iter().map(Event::Udp));
+    }
+}
+
+/// The per-conversation half of the decoder: judges, links legs, counts.
+pub struct Judge {
+    limits: Limits,
+    pending: Pending,
+    counts: Summary,
+    spare: Vec<Vec<u8>>,
+}
+
+impl Judge {
+    /// A judge with these bounds.
+    pub fn new(limits: Limits) -> Self {
+        Judge {
+            limits,
+            pending: Pending::default(),
+            counts: Summary::default(),
+            spare: Vec::new(),
+        }
+    }
+
+    /// Prefix buffers of judged conversations, to give back to the [`Tracker`].
+    pub fn spare(&mut self) -> &mut Vec<Vec<u8>> {
+        &mut self.spare
+    }
+
+    /// Conversations waiting for their other leg.
+    pub fn held(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Takes one event; reports ready conversations into `out`.
+    pub fn event(&mut self, e: Event, out: &mut Vec<FlowReport>) {
+        match e {
+            Event::Tcp(mut f, evicted) => {
+                let mut d = link::close(&f, &self.limits);
+                if self.spare.len() < POOL {
+                    for h in &mut f.half {
+                        let b = h.take_buf();
+                        if b.capacity() > 0 {
+                            self.spare.push(b);
+                        }
+                    }
+                }
+                if evicted {
+                    d.report
+                        .notes
+                        .push("reported before it ended: the flow table was full".into());
+                    self.emit(d.report, out);
+                } else {
+                    self.done(d, out);
+                }
+            }
+            Event::Udp(u) => self.emit(udp_report(u), out),
+            Event::Tick(now) => {
+                for d in self.pending.expired(now, self.limits.link_window_ns) {
+                    self.emit(d.report, out);
+                }
             }
         }
     }
@@ -442,25 +538,21 @@ impl Decoder {
     fn done(&mut self, d: Done, out: &mut Vec<FlowReport>) {
         match self.pending.pair(d) {
             link::Paired::Both(a, b) => {
-                self.summary.linked_pairs += 1;
+                self.counts.linked_pairs += 1;
                 let (a, b) = link::annotate(a, b);
                 self.emit(a, out);
                 self.emit(b, out);
             }
             link::Paired::Waiting(evicted) => {
                 for d in evicted {
-                    self.emit_done(d, None, out);
+                    self.emit(d.report, out);
                 }
             }
         }
     }
 
-    fn emit_done(&mut self, d: Done, _partner: Option<Done>, out: &mut Vec<FlowReport>) {
-        self.emit(d.report, out);
-    }
-
     fn emit(&mut self, r: FlowReport, out: &mut Vec<FlowReport>) {
-        let s = &mut self.summary;
+        let s = &mut self.counts;
         s.flows += 1;
         if r.transport == "udp" {
             s.udp_flows += 1;
@@ -482,22 +574,77 @@ impl Decoder {
         out.push(r);
     }
 
-    /// The end of the capture: everything still held is judged and reported.
+    /// The end: everything still waiting is reported.
     pub fn finish(&mut self, out: &mut Vec<FlowReport>) {
-        let mut rest: Vec<Flow> = self.flows.drain().map(|(_, f)| f).collect();
-        rest.sort_by_key(|f| f.id);
-        for f in rest {
-            let d = link::close(f, &self.limits);
-            self.done(d, out);
-        }
         for d in self.pending.drain() {
-            self.emit_done(d, None, out);
+            self.emit(d.report, out);
         }
-        let mut udp: Vec<UdpFlow> = self.udp.drain().map(|(_, u)| u).collect();
-        udp.sort_by_key(|u| u.id);
-        for u in udp {
-            self.emit(udp_report(u), out);
+    }
+
+    /// The tracker's summary completed with this judge's counts.
+    pub fn summary(&self, tracker: &Summary) -> Summary {
+        let c = &self.counts;
+        Summary {
+            flows: c.flows,
+            tcp_flows: c.tcp_flows,
+            udp_flows: c.udp_flows,
+            flows_with_problems: c.flows_with_problems,
+            mid_stream_flows: c.mid_stream_flows,
+            linked_pairs: c.linked_pairs,
+            findings: c.findings.clone(),
+            ..tracker.clone()
         }
+    }
+}
+
+/// Tracker and judge on one thread: frames in, reports out (the shell runs them on two).
+pub struct Decoder {
+    tracker: Tracker,
+    judge: Judge,
+    events: Vec<Event>,
+}
+
+impl Decoder {
+    /// A decoder with these bounds and filter.
+    pub fn new(limits: Limits, filter: Filter) -> Self {
+        Decoder {
+            tracker: Tracker::new(limits, filter),
+            judge: Judge::new(limits),
+            events: Vec::new(),
+        }
+    }
+
+    /// Notes a link type in use.
+    pub fn link_type(&mut self, lt: u32) {
+        self.tracker.link_type(lt);
+    }
+
+    /// One frame; finished conversations are appended to `out`.
+    pub fn frame(&mut self, ts: u64, lt: u32, frame: &[u8], out: &mut Vec<FlowReport>) {
+        self.tracker.frame(ts, lt, frame, &mut self.events);
+        for e in self.events.drain(..) {
+            self.judge.event(e, out);
+        }
+        self.tracker.recycle(self.judge.spare());
+    }
+
+    /// The end of the capture.
+    pub fn finish(&mut self, out: &mut Vec<FlowReport>) {
+        self.tracker.finish(&mut self.events);
+        for e in self.events.drain(..) {
+            self.judge.event(e, out);
+        }
+        self.judge.finish(out);
+    }
+
+    /// Conversations held (tracked or waiting for their other leg).
+    pub fn held(&self) -> usize {
+        self.tracker.held() + self.judge.held()
+    }
+
+    /// The summary so far.
+    pub fn summary(&self) -> Summary {
+        self.judge.summary(self.tracker.summary())
     }
 }
 

@@ -74,7 +74,7 @@ fn infer_client(f: &Flow) -> usize {
 }
 
 /// Judges a conversation that has ended (or is being reported as it stands).
-pub(crate) fn close(f: Flow, _limits: &Limits) -> Done {
+pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
     let c = match f.client {
         Some(c) => c,
         None => infer_client(&f),
@@ -102,9 +102,15 @@ pub(crate) fn close(f: Flow, _limits: &Limits) -> Done {
     let client_gave_up = matches!(first, Some((_, side, _)) if side == c)
         && f.half[s].wire_bytes == 0
         && f.half[c].wire_bytes > 0;
+    // The client sent PROXY header(s) and nothing else (a health check): cheap peel.
     let header_only = {
-        let o = crate::opening::analyze(client_bytes);
-        o.problem.is_none() && o.payload_offset >= client_bytes.len()
+        let mut at = 0;
+        while let Some(crate::proxy::Inspection::Complete(h)) =
+            client_bytes.get(at..).filter(|b| !b.is_empty()).map(crate::proxy::inspect)
+        {
+            at += h.length;
+        }
+        at > 0 && at >= client_bytes.len()
     };
     let server_ending = if refused {
         Ending::Refused
@@ -215,7 +221,14 @@ pub(crate) fn close(f: Flow, _limits: &Limits) -> Done {
         .headers
         .first()
         .and_then(|h| Some((h.source?, h.destination?)));
-    let payload = (payload_bytes.len() >= 16).then(|| {
+    // Payload linking needs bytes no other conversation sends: a ClientHello's 32 random
+    // bytes. Identical HTTP requests from different clients must not be tied.
+    let hello = v
+        .client
+        .payload
+        .as_ref()
+        .is_some_and(|p| p.kind == Kind::TlsClientHello);
+    let payload = (hello && payload_bytes.len() >= 48).then(|| {
         let mut h = FxHasher::default();
         h.write(&payload_bytes[..payload_bytes.len().min(64)]);
         h.finish()
@@ -277,7 +290,7 @@ pub struct Pending {
 }
 
 /// At most this many finished conversations wait for a partner.
-const MAX_PENDING: usize = 4096;
+const MAX_PENDING: usize = 1024;
 
 impl Pending {
     /// How many wait.
@@ -324,7 +337,9 @@ impl Pending {
         }
         if let Some(p) = d.payload
             && let Some(&id) = self.by_payload.get(&p)
-            && self.items.get(&id).is_some_and(|o| (o.client, o.server) != (d.client, d.server))
+            && self.items.get(&id).is_some_and(|o| {
+                (o.client, o.server) != (d.client, d.server) && o.start <= d.end && d.start <= o.end
+            })
             && let Some(other) = self.take(id)
         {
             let d_is_backend = match (d.header.is_some(), other.header.is_some()) {

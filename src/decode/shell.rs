@@ -8,7 +8,8 @@
 //! [`WORST_SHOWN`] reports held for the text view. A capture that breaks is reported
 //! where it breaks; exit 2 only when nothing at all could be read.
 
-use super::engine::{Decoder, Filter, Limits};
+use super::engine::{Event, Filter, Judge, Limits, Tracker};
+use super::report::Summary;
 use super::packet::linktype;
 use super::report::{CaptureError, FlowReport, flow_text, summary_text};
 use crate::commands::{Failure, Output, OutputFormat};
@@ -47,7 +48,21 @@ pub struct DecodeConfig {
     pub limits: Limits,
 }
 
+/// What the reading thread sends the judging thread.
+enum Msg {
+    /// Events from the tracker, in order.
+    Events(Vec<Event>),
+    /// The end: the tracker's summary (with any capture error), or `None` to print nothing.
+    End(Option<Summary>),
+}
+
+/// Events are sent in batches of this many (or at each tick of capture time).
+const BATCH: usize = 256;
+
 /// Runs `decode`; returns the exit code.
+///
+/// Two threads: this one reads frames and tracks flows ([`Tracker`]); the other judges,
+/// links and writes ([`Judge`] and the output), so judging never stalls reading.
 pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
     let (reader, name, size): (Box<dyn Read + Send>, String, Option<u64>) = match &cfg.input {
         Input::Stdin => (Box::new(std::io::stdin()), "standard input".into(), None),
@@ -59,17 +74,6 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
         }
     };
     let live = cfg.input == Input::Stdin;
-    let stdout = std::io::stdout();
-    let mut sink = Sink {
-        out: std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
-        output: cfg.output,
-        all: cfg.all,
-        painter: Painter::new(cfg.output.color),
-        worst: Vec::new(),
-        first_json: true,
-        live,
-        closed: false,
-    };
     let progress = size
         .filter(|&s| s >= 64 << 20 && std::io::stderr().is_terminal())
         .map(|s| {
@@ -83,31 +87,103 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
             );
             bar
         });
-    let mut dec = Decoder::new(cfg.limits, cfg.filter.clone());
-    let read = read_capture(reader, &mut dec, &mut sink, progress.as_ref());
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(4);
+    // Prefix buffers travel back for reuse, so steady state allocates nothing per flow.
+    let (give_back, take_back) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
+    let output = cfg.output;
+    let all = cfg.all;
+    let limits = cfg.limits;
+    let title = name.clone();
+    let worker = std::thread::spawn(move || -> Result<u64, Failure> {
+        let stdout = std::io::stdout();
+        let mut sink = Sink {
+            out: std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+            output,
+            all,
+            painter: Painter::new(output.color),
+            worst: Vec::new(),
+            first_json: true,
+            closed: false,
+        };
+        let mut judge = Judge::new(limits);
+        let mut out = Vec::new();
+        for msg in rx {
+            match msg {
+                Msg::Events(events) => {
+                    for e in events {
+                        judge.event(e, &mut out);
+                    }
+                    if judge.spare().len() >= 64 {
+                        let _ = give_back.send(std::mem::take(judge.spare()));
+                    }
+                    for r in out.drain(..) {
+                        sink.flow(r);
+                    }
+                    if live {
+                        sink.flush();
+                    }
+                }
+                Msg::End(None) => return Ok(0),
+                Msg::End(Some(tracker)) => {
+                    judge.finish(&mut out);
+                    for r in out.drain(..) {
+                        sink.flow(r);
+                    }
+                    let summary = judge.summary(&tracker);
+                    let problems = summary.flows_with_problems;
+                    sink.finish(&summary, &title)?;
+                    return Ok(problems);
+                }
+            }
+        }
+        Err(Failure("the reading thread stopped early".into()))
+    });
+    let mut tracker = Tracker::new(cfg.limits, cfg.filter.clone());
+    let read = {
+        let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+        let mut spare = Vec::new();
+        let mut send = |tracker: &mut Tracker, events: &mut Vec<Event>, force: bool| {
+            let tick = events.iter().any(|e| matches!(e, Event::Tick(_)));
+            if !events.is_empty() && (force || tick || events.len() >= BATCH) {
+                let _ = tx.send(Msg::Events(std::mem::take(events)));
+                while let Ok(mut bufs) = take_back.try_recv() {
+                    spare.append(&mut bufs);
+                }
+                tracker.recycle(&mut spare);
+            }
+        };
+        let r = read_capture(reader, &mut tracker, &mut batch, &mut send, progress.as_ref());
+        tracker.finish(&mut batch);
+        send(&mut tracker, &mut batch, true);
+        r
+    };
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
-    let mut out = Vec::new();
-    dec.finish(&mut out);
-    for r in out {
-        sink.flow(r);
-    }
+    let mut failure = None;
+    let mut summary = tracker.summary().clone();
     if let Err(e) = read {
-        if dec.summary().packets == 0 && dec.summary().format.is_empty() {
-            return Err(Failure(format!("{name}: {}", e.message)));
+        if summary.packets == 0 {
+            failure = Some(if summary.format.is_empty() {
+                format!("{name}: {}", e.message)
+            } else {
+                format!(
+                    "{name}: no packet could be read: {} (at byte {})",
+                    e.message, e.offset
+                )
+            });
         }
-        if dec.summary().packets == 0 {
-            return Err(Failure(format!(
-                "{name}: no packet could be read: {} (at byte {})",
-                e.message, e.offset
-            )));
-        }
-        dec.summary_mut().capture_error = Some(e);
+        summary.capture_error = Some(e);
     }
-    let summary = dec.summary().clone();
-    sink.finish(&summary, &name)?;
-    Ok(if summary.flows_with_problems > 0 { 1 } else { 0 })
+    let _ = tx.send(Msg::End(if failure.is_some() { None } else { Some(summary) }));
+    drop(tx);
+    let problems = worker
+        .join()
+        .map_err(|_| Failure("the judging thread failed".into()))??;
+    if let Some(msg) = failure {
+        return Err(Failure(msg));
+    }
+    Ok(if problems > 0 { 1 } else { 0 })
 }
 
 struct Sink<W: Write> {
@@ -117,18 +193,21 @@ struct Sink<W: Write> {
     painter: Painter,
     worst: Vec<FlowReport>,
     first_json: bool,
-    live: bool,
     closed: bool,
 }
 
 impl<W: Write> Sink<W> {
+    fn flush(&mut self) {
+        if !self.closed && self.out.flush().is_err() {
+            self.closed = true;
+        }
+    }
+
     fn write(&mut self, s: &str) {
         if self.closed {
             return;
         }
-        let r = self.out.write_all(s.as_bytes()).and_then(|_| {
-            if self.live { self.out.flush() } else { Ok(()) }
-        });
+        let r = self.out.write_all(s.as_bytes());
         // A closed pipe (`| head`) ends the output, not the decoding's exit code.
         if r.is_err() {
             self.closed = true;
@@ -175,12 +254,12 @@ impl<W: Write> Sink<W> {
         }
     }
 
-    fn finish(mut self, summary: &super::Summary, name: &str) -> Result<(), Failure> {
+    fn finish(mut self, summary: &Summary, name: &str) -> Result<(), Failure> {
         match self.output.format {
             OutputFormat::Ndjson => {
                 #[derive(serde::Serialize)]
                 struct Line<'a> {
-                    summary: &'a super::Summary,
+                    summary: &'a Summary,
                 }
                 let line = crate::render::to_json_line(&Line { summary });
                 self.write(&line);
@@ -241,10 +320,11 @@ struct Iface {
 
 /// Reads every block; on a broken capture returns where and why (after feeding
 /// everything before it to the decoder).
-fn read_capture<W: Write>(
+fn read_capture(
     reader: Box<dyn Read + Send>,
-    dec: &mut Decoder,
-    sink: &mut Sink<W>,
+    dec: &mut Tracker,
+    out: &mut Vec<Event>,
+    send: &mut impl FnMut(&mut Tracker, &mut Vec<Event>, bool),
     progress: Option<&indicatif::ProgressBar>,
 ) -> Result<(), CaptureError> {
     let err = |offset: u64, packets: u64, message: String| CaptureError {
@@ -263,7 +343,6 @@ fn read_capture<W: Write>(
     let mut legacy_lt: Option<u32> = None;
     let mut nano = false;
     let mut ifaces: Vec<Iface> = Vec::new();
-    let mut out = Vec::new();
     let mut last_ts = 0u64;
     let mut shown = 0u64;
     loop {
@@ -290,7 +369,7 @@ fn read_capture<W: Write>(
                         last_ts = ts;
                         let lt = legacy_lt.unwrap_or(linktype::ETHERNET);
                         let data = &b.data[..b.data.len().min(b.caplen as usize)];
-                        dec.frame(ts, lt, data, &mut out);
+                        dec.frame(ts, lt, data, out);
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => {
                         dec.summary_mut().format = "pcapng".into();
@@ -313,7 +392,7 @@ fn read_capture<W: Write>(
                                     + (u128::from(frac) * 1_000_000_000 / u128::from(i.resolution))
                                         as u64;
                                 last_ts = ts;
-                                dec.frame(ts, i.lt, epb.packet_data(), &mut out);
+                                dec.frame(ts, i.lt, epb.packet_data(), out);
                             }
                             None => {
                                 return Err(err(
@@ -329,17 +408,17 @@ fn read_capture<W: Write>(
                     }
                     PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
                         let lt = ifaces.first().map_or(linktype::ETHERNET, |i| i.lt);
-                        dec.frame(last_ts, lt, spb.packet_data(), &mut out);
+                        dec.frame(last_ts, lt, spb.packet_data(), out);
                     }
                     PcapBlockOwned::NG(_) => {}
                 }
                 rdr.consume(len);
-                for r in out.drain(..) {
-                    sink.flow(r);
-                }
+                send(dec, out, false);
             }
             Err(PcapError::Eof) => return Ok(()),
             Err(PcapError::Incomplete(_)) => {
+                // Live input: report what has ended before waiting for more bytes.
+                send(dec, out, true);
                 if rdr.reader_exhausted() {
                     return Err(err(
                         consumed,

@@ -66,6 +66,22 @@ impl Half {
         }
     }
 
+    /// A direction that keeps `limit` bytes in a recycled buffer (see [`Half::take_buf`]).
+    pub fn with_buf(limit: u32, mut buf: Vec<u8>) -> Self {
+        buf.clear();
+        Half {
+            limit,
+            buf,
+            ..Half::default()
+        }
+    }
+
+    /// Gives the buffer back for reuse by another conversation (no allocation then).
+    pub fn take_buf(&mut self) -> Vec<u8> {
+        self.filled.clear();
+        std::mem::take(&mut self.buf)
+    }
+
     /// A SYN from this side: payload starts at `seq + 1`.
     pub fn on_syn(&mut self, seq: u32) {
         self.syn = true;
@@ -127,6 +143,10 @@ impl Half {
 
     fn place(&mut self, start: u32, bytes: &[u8]) {
         let end = start + bytes.len() as u32;
+        if self.buf.capacity() == 0 {
+            // One allocation per direction, sized for what is kept.
+            self.buf.reserve_exact(self.limit as usize);
+        }
         if self.buf.len() < end as usize {
             self.buf.resize(end as usize, 0);
         }
@@ -249,9 +269,9 @@ mod tests {
     fn differing_overlap_keeps_the_first_copy() {
         let mut h = Half::new(64);
         h.on_data(5, b"abcdef", 6);
-        h.on_data(7, b"XYgh", 4);
+        h.on_data(7, b"cdXYgh", 6);
         assert_eq!(h.contiguous(), b"abcdefgh");
-        assert_eq!(h.overlap_conflict, Some(2));
+        assert_eq!(h.overlap_conflict, Some(4));
     }
 
     #[test]
