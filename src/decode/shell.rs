@@ -48,6 +48,33 @@ pub struct DecodeConfig {
     pub limits: Limits,
 }
 
+/// Decodes a whole capture from `reader` on this thread and returns every report and the
+/// summary (with the capture error, if any). For tests and for embedding (`demo`); the
+/// command itself streams with [`run`].
+pub fn decode_reader(
+    reader: Box<dyn Read + Send>,
+    limits: Limits,
+    filter: Filter,
+) -> (Vec<FlowReport>, Summary) {
+    let mut tracker = Tracker::new(limits, filter);
+    let mut judge = Judge::new(limits);
+    let mut reports = Vec::new();
+    let mut events = Vec::new();
+    let mut send = |t: &mut Tracker, events: &mut Vec<Event>, _force: bool| {
+        for e in events.drain(..) {
+            judge.event(e, &mut reports);
+        }
+        t.recycle(judge.spare());
+    };
+    let read = read_capture(reader, &mut tracker, &mut events, &mut send, None);
+    tracker.finish(&mut events);
+    send(&mut tracker, &mut events, true);
+    judge.finish(&mut reports);
+    let mut summary = judge.summary(tracker.summary());
+    summary.capture_error = read.err();
+    (reports, summary)
+}
+
 /// What the reading thread sends the judging thread.
 enum Msg {
     /// Events from the tracker, in order.

@@ -1,0 +1,221 @@
+//! `ppdiag decode` end to end: formats, stdin, filters, broken and odd captures, exit codes.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+fn path(name: &str) -> String {
+    root().join("testdata/captures").join(name).display().to_string()
+}
+
+fn bytes(name: &str) -> Vec<u8> {
+    std::fs::read(path(name)).unwrap()
+}
+
+fn json(o: &std::process::Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stderr(o)))
+}
+
+/// Writes `data` to a temporary file and returns it (kept alive by the handle).
+fn temp(data: &[u8], ext: &str) -> tempfile::NamedTempFile {
+    let f = tempfile::Builder::new().suffix(ext).tempfile().unwrap();
+    std::fs::write(f.path(), data).unwrap();
+    f
+}
+
+/// Record boundaries of a little-endian pcap: (offset, length) of each record.
+fn records(pcap: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 24;
+    while at + 16 <= pcap.len() {
+        let caplen = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
+        out.push((at, 16 + caplen));
+        at += 16 + caplen;
+    }
+    out
+}
+
+#[test]
+fn ndjson_is_one_line_per_conversation_then_the_summary() {
+    let o = ppdiag(&["decode", "--format", "ndjson", &path("haproxy-v2-nginx-ssl.pcap")]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (summary, flows) = lines.split_last().unwrap();
+    assert_eq!(flows.len(), 6);
+    assert!(flows.iter().all(|f| f["client"].is_string() && f["findings"].is_array()));
+    assert_eq!(summary["summary"]["flows"], 6);
+    assert_eq!(summary["summary"]["linked_pairs"], 3);
+}
+
+#[test]
+fn stdin_reads_the_same_as_the_file() {
+    let from_file = json(&ppdiag(&["decode", "--format", "json", &path("haproxy-v2-go.pcap")]));
+    let o = ppdiag_stdin(&["decode", "--format", "json", "-"], &bytes("haproxy-v2-go.pcap"));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(json(&o)["flows"], from_file["flows"]);
+}
+
+#[test]
+fn text_shows_counts_then_the_worst_conversations() {
+    let o = ppdiag(&["decode", &path("direct-mistakes.pcap")]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("4 conversation(s) (4 TCP, 0 UDP)"), "{out}");
+    assert!(out.contains("worst conversations first:"), "{out}");
+    for code in ["proxy-header-missing", "plaintext-to-tls-port", "tls-to-plaintext-port", "proxy-header-not-expected"] {
+        assert!(out.contains(code), "{code}: {out}");
+    }
+    assert!(!out.contains('\x1b'));
+    // Nothing wrong: exit 0, no worst list.
+    let o = ppdiag(&["decode", &path("ipv6.pcap")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("no problem found"));
+    assert!(!stdout(&o).contains("worst conversations"));
+    // --all lists healthy conversations too.
+    let o = ppdiag(&["decode", "--all", &path("ipv6.pcap")]);
+    assert_eq!(stdout(&o).matches("\n#").count() + usize::from(stdout(&o).starts_with('#')), 3);
+}
+
+#[test]
+fn port_and_host_filters() {
+    let v = json(&ppdiag(&["decode", "--format", "json", "--port", "19443", &path("haproxy-v2-nginx-ssl.pcap")]));
+    let flows = v["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 2);
+    assert!(flows.iter().all(|f| f["server"] == "127.0.0.1:19443"));
+    assert!(v["summary"]["skipped"]["filtered_out"].as_u64().unwrap() > 0);
+    let v = json(&ppdiag(&["decode", "--format", "json", "--host", "::1", &path("ipv6.pcap")]));
+    assert_eq!(v["flows"].as_array().unwrap().len(), 3);
+    let v = json(&ppdiag(&["decode", "--format", "json", "--host", "127.0.0.2", &path("ipv6.pcap")]));
+    assert_eq!(v["flows"].as_array().unwrap().len(), 0);
+    let o = ppdiag(&["decode", "--port", "http", &path("ipv6.pcap")]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_truncated_capture_reports_where_it_breaks_and_what_came_before() {
+    let data = bytes("haproxy-v2-nginx-ssl.pcap");
+    let recs = records(&data);
+    let (at, len) = recs[recs.len() / 2];
+    let cut = &data[..at + len / 2];
+    let f = temp(cut, ".pcap");
+    let o = ppdiag(&["decode", "--format", "json", f.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = json(&o);
+    let e = &v["summary"]["capture_error"];
+    assert_eq!(e["offset"], at as u64);
+    assert_eq!(e["packets_before"], (recs.len() / 2) as u64);
+    assert!(e["message"].as_str().unwrap().contains("truncated"));
+    assert!(!v["flows"].as_array().unwrap().is_empty());
+    let text = stdout(&ppdiag(&["decode", f.path().to_str().unwrap()]));
+    assert!(text.contains(&format!("capture breaks at byte {at}")), "{text}");
+}
+
+#[test]
+fn a_corrupt_record_stops_reading_there() {
+    let mut data = bytes("haproxy-v1-nginx-http.pcap");
+    let recs = records(&data);
+    let (at, _) = recs[10];
+    // caplen far larger than anything: a corrupt record header.
+    data[at + 8..at + 12].copy_from_slice(&0x7fff_fff0u32.to_le_bytes());
+    let f = temp(&data, ".pcap");
+    let o = ppdiag(&["decode", "--format", "json", f.path().to_str().unwrap()]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["summary"]["packets"], 10);
+    assert!(v["summary"]["capture_error"]["offset"].as_u64().unwrap() >= at as u64);
+}
+
+#[test]
+fn nothing_readable_is_exit_2() {
+    let garbage = temp(b"this is not a capture at all, just some text\n", ".pcap");
+    let o = ppdiag(&["decode", garbage.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a pcap or pcapng"), "{}", stderr(&o));
+    let empty = temp(b"", ".pcap");
+    let o = ppdiag(&["decode", empty.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("empty"), "{}", stderr(&o));
+    let o = ppdiag(&["decode", "/nonexistent/capture.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read"));
+    // A header and half a record: nothing could be read.
+    let data = bytes("haproxy-v2-go.pcap");
+    let half = temp(&data[..24 + 20], ".pcap");
+    let o = ppdiag(&["decode", half.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no packet could be read"), "{}", stderr(&o));
+    // A header alone is a valid, empty capture.
+    let header = temp(&data[..24], ".pcap");
+    let o = ppdiag(&["decode", "--format", "json", header.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(json(&o)["summary"]["flows"], 0);
+}
+
+/// The same capture written big-endian.
+fn to_big_endian(le: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(le.len());
+    let sw32 = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap()).to_be_bytes();
+    let sw16 = |b: &[u8]| u16::from_le_bytes(b.try_into().unwrap()).to_be_bytes();
+    out.extend_from_slice(&sw32(&le[0..4]));
+    out.extend_from_slice(&sw16(&le[4..6]));
+    out.extend_from_slice(&sw16(&le[6..8]));
+    for i in (8..24).step_by(4) {
+        out.extend_from_slice(&sw32(&le[i..i + 4]));
+    }
+    for (at, len) in records(le) {
+        for i in (at..at + 16).step_by(4) {
+            out.extend_from_slice(&sw32(&le[i..i + 4]));
+        }
+        out.extend_from_slice(&le[at + 16..at + len]);
+    }
+    out
+}
+
+#[test]
+fn big_endian_and_nanosecond_pcaps() {
+    let le = bytes("haproxy-v2-nginx-ssl.pcap");
+    let be = temp(&to_big_endian(&le), ".pcap");
+    let a = json(&ppdiag(&["decode", "--format", "json", &path("haproxy-v2-nginx-ssl.pcap")]));
+    let b = json(&ppdiag(&["decode", "--format", "json", be.path().to_str().unwrap()]));
+    assert_eq!(a["flows"], b["flows"]);
+    // direct-mistakes.pcap was recorded with nanosecond timestamps.
+    assert_eq!(&bytes("direct-mistakes.pcap")[..4], &[0x4d, 0x3c, 0xb2, 0xa1]);
+    let v = json(&ppdiag(&["decode", "--format", "json", &path("direct-mistakes.pcap")]));
+    for f in v["flows"].as_array().unwrap() {
+        let close = f["timing"]["close_ms"].as_f64().unwrap();
+        assert!(close > 0.0 && close < 1000.0, "{close}");
+    }
+}
+
+#[test]
+fn conversations_caught_mid_stream_are_flagged_and_still_judged() {
+    let data = bytes("haproxy-v2-nginx-ssl.pcap");
+    let mut out = data[..24].to_vec();
+    for (at, len) in records(&data) {
+        let frame = &data[at + 16..at + len];
+        let ihl = usize::from(frame[14] & 0x0f) * 4;
+        let flags = frame[14 + ihl + 13];
+        if flags & 0x02 == 0 {
+            out.extend_from_slice(&data[at..at + len]);
+        }
+    }
+    let f = temp(&out, ".pcap");
+    let v = json(&ppdiag(&["decode", "--format", "json", f.path().to_str().unwrap()]));
+    let flows = v["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 6);
+    assert_eq!(v["summary"]["mid_stream_flows"], 6);
+    for f in flows {
+        assert_eq!(f["confidence"], "low");
+        assert_eq!(f["direction"], "inferred");
+        assert!(f["server"].as_str().unwrap().contains(":1"), "{}", f["server"]);
+    }
+    let broken = flows
+        .iter()
+        .filter(|f| f["findings"].to_string().contains("proxy-header-not-expected"))
+        .count();
+    assert_eq!(broken, 4, "both legs of both broken connections");
+    assert!(flows[0]["findings"].to_string().contains("caught mid-stream") || flows.iter().any(|f| f["findings"].to_string().contains("caught mid-stream")));
+}
