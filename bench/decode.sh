@@ -15,17 +15,17 @@ BIN=target/release
 TIMES="$(mktemp)"
 trap 'rm -f "$TIMES" "$OUT"/ppdiag-bench-*.pcap' EXIT
 
-# seconds from GNU time's "m:ss.cc" or "h:mm:ss"
-secs() { awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }'; }
-
 # measure NAME BYTES RUNS CMD...: best wall time of RUNS, peak RSS of that run
 measure() {
     local name="$1" bytes="$2" runs="$3"; shift 3
     local best="" rss=""
     for _ in $(seq "$runs"); do
+        local t r t0 t1
+        t0="$(date +%s%N)"
         /usr/bin/time -v "$@" >/dev/null 2>"$TIMES" || true
-        local t r
-        t="$(grep 'Elapsed (wall clock)' "$TIMES" | awk '{print $NF}' | secs)"
+        t1="$(date +%s%N)"
+        # Wall time measured here in nanoseconds (GNU time prints centiseconds only).
+        t="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')"
         r="$(grep 'Maximum resident set size' "$TIMES" | awk '{print $NF}')"
         if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
             best="$t"; rss="$r"
@@ -34,7 +34,7 @@ measure() {
     awk -v n="$name" -v b="$bytes" -v t="$best" -v r="$rss" -v f="$CAPTURE" 'BEGIN {
         tp = (t > 0) ? b / t / 1e6 : 0
         unit = (tp >= 1000) ? sprintf("%.2f GB/s", tp / 1000) : sprintf("%.1f MB/s", tp)
-        printf "| %s | %s | %.2f s | %s | %.1f MiB |\n", f, n, t, unit, r / 1024 }'
+        printf "| %s | %s | %.3f s | %s | %.1f MiB |\n", f, n, t, unit, r / 1024 }'
 }
 
 echo "| capture | tool | wall time | throughput | peak RSS |"

@@ -200,6 +200,10 @@ pub struct Tracker {
     limits: Limits,
     filter: Filter,
     flows: FxMap<Key, Flow>,
+    /// Conversations handed on at their close, kept briefly (a few bytes each) to absorb
+    /// late frames: final ACKs, a FIN retransmitted, copies from a second interface.
+    /// The value: until when, and the client's SYN sequence number.
+    closed: FxMap<Key, (u64, Option<u32>)>,
     udp: FxMap<Key, UdpFlow>,
     next_id: u64,
     now: u64,
@@ -219,6 +223,7 @@ impl Tracker {
             limits,
             filter,
             flows: FxMap::default(),
+            closed: FxMap::default(),
             udp: FxMap::default(),
             next_id: 1,
             now: 0,
@@ -310,6 +315,15 @@ impl Tracker {
     ) {
         let k = key(p.src, p.dst);
         let syn_only = fl & (flags::SYN | flags::ACK) == flags::SYN;
+        // Late frames of a conversation already handed on; a new SYN starts a new one.
+        if let Some(&(_, isn)) = self.closed.get(&k) {
+            if syn_only && isn != Some(seq) {
+                self.closed.remove(&k);
+            } else {
+                self.summary.skipped.late_after_close += 1;
+                return;
+            }
+        }
         // A new SYN on a tuple whose conversation has closed starts a new conversation.
         if syn_only
             && let Some(f) = self.flows.get(&k)
@@ -380,6 +394,16 @@ impl Tracker {
         if fl & flags::RST != 0 && f.rst_ts[side].is_none() {
             f.rst_ts[side] = Some(ts);
         }
+        // Closed (a RST, or both FINs): judged now, remembered briefly by a tombstone.
+        if f.closed_at().is_some()
+            && let Some(f) = self.flows.remove(&k)
+        {
+            let isn = f
+                .client
+                .and_then(|c| f.half[c].syn_seq());
+            self.closed.insert(k, (ts.saturating_add(self.limits.linger_ns), isn));
+            out.push(Event::Tcp(Box::new(f), false));
+        }
     }
 
     fn udp(&mut self, ts: u64, p: &packet::Packet<'_>) {
@@ -434,6 +458,7 @@ impl Tracker {
             })
             .map(|(k, _)| *k)
             .collect();
+        self.closed.retain(|_, (until, _)| *until > now);
         let mut ready: Vec<Flow> = ready.iter().filter_map(|k| self.flows.remove(k)).collect();
         ready.sort_by_key(|f| f.id);
         out.extend(ready.into_iter().map(|f| Event::Tcp(Box::new(f), false)));

@@ -239,6 +239,9 @@ pub struct Skipped {
     pub udp_without_proxy: u64,
     /// Frames outside `--port`/`--host`.
     pub filtered_out: u64,
+    /// Frames of a conversation that had already ended (final ACKs, copies of the same
+    /// packets captured on a second interface).
+    pub late_after_close: u64,
 }
 
 /// One conversation in text.
@@ -396,6 +399,7 @@ pub fn summary_text(p: &Painter, out: &mut String, s: &Summary, source: &str) {
         (k.unsupported_link, "unsupported link type"),
         (k.udp_without_proxy, "UDP without a PROXY header"),
         (k.filtered_out, "outside --port/--host"),
+        (k.late_after_close, "after their conversation ended"),
     ]
     .iter()
     .filter(|(n, _)| *n > 0)

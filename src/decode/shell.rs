@@ -84,7 +84,7 @@ enum Msg {
 }
 
 /// Events are sent in batches of this many (or at each tick of capture time).
-const BATCH: usize = 256;
+const BATCH: usize = 64;
 
 /// Runs `decode`; returns the exit code.
 ///

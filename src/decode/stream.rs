@@ -96,6 +96,11 @@ impl Half {
         self.syn && self.base == Some(seq.wrapping_add(1))
     }
 
+    /// The sequence number of this side's SYN, when one was seen.
+    pub fn syn_seq(&self) -> Option<u32> {
+        self.base.filter(|_| self.syn).map(|b| b.wrapping_sub(1))
+    }
+
     /// Whether the base is known (SYN seen or data seen).
     pub fn started(&self) -> bool {
         self.base.is_some()
