@@ -748,3 +748,153 @@ pub(crate) fn kind_name(k: crate::sniff::Kind) -> String {
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_else(|| format!("{k:?}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::packet::linktype;
+    use crate::diagnose::Ending;
+    use crate::findings::Code;
+
+    const HELLO: &[u8] =
+        include_bytes!("../../testdata/bytes/openssl-s_client-clienthello-sni-alpn.bin");
+
+    /// A raw IPv4 TCP frame from `a` to `b` (last octet, port).
+    fn tcp(a: (u8, u16), b: (u8, u16), seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let total = 40 + payload.len();
+        let mut v = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0];
+        v.extend_from_slice(&[192, 0, 2, a.0, 192, 0, 2, b.0]);
+        v.extend_from_slice(&a.1.to_be_bytes());
+        v.extend_from_slice(&b.1.to_be_bytes());
+        v.extend_from_slice(&seq.to_be_bytes());
+        v.extend_from_slice(&[0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        v.extend_from_slice(payload);
+        v
+    }
+
+    fn run(frames: &[(u64, Vec<u8>)], limits: Limits) -> (Vec<FlowReport>, Summary) {
+        let mut d = Decoder::new(limits, Filter::default());
+        let mut out = Vec::new();
+        for (ts, f) in frames {
+            d.frame(*ts, linktype::RAW, f, &mut out);
+        }
+        d.finish(&mut out);
+        (out, d.summary())
+    }
+
+    fn codes(r: &FlowReport) -> Vec<Code> {
+        r.findings.iter().map(|f| f.code).collect()
+    }
+
+    const MS: u64 = 1_000_000;
+    const C: (u8, u16) = (1, 40000);
+    const S: (u8, u16) = (2, 443);
+
+    #[test]
+    fn refused() {
+        let (r, _) = run(
+            &[(0, tcp(C, S, 100, 0x02, b"")), (MS, tcp(S, C, 0, 0x14, b""))],
+            Limits::default(),
+        );
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].end.unwrap().how, "refused");
+        assert_eq!(codes(&r[0]), [Code::ConnectionRefused]);
+    }
+
+    #[test]
+    fn a_client_that_gives_up_on_a_silent_server() {
+        let (r, _) = run(
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(S, C, 500, 0x12, b"")),
+                (2 * MS, tcp(C, S, 101, 0x18, HELLO)),
+                (5000 * MS, tcp(C, S, 101 + HELLO.len() as u32, 0x11, b"")),
+            ],
+            Limits::default(),
+        );
+        assert_eq!(r[0].end.unwrap().server, Ending::Timeout);
+        assert_eq!(codes(&r[0]), [Code::TargetSilent]);
+        assert_eq!(r[0].end.unwrap().by, Some("client"));
+    }
+
+    #[test]
+    fn a_full_table_reports_early_and_loses_nothing() {
+        let mut frames = Vec::new();
+        for i in 0..10u16 {
+            let c = (1, 40000 + i);
+            frames.push((u64::from(i) * MS, tcp(c, S, 100, 0x02, b"")));
+            frames.push((u64::from(i) * MS + 1, tcp(c, S, 101, 0x18, b"GET / HTTP/1.1\r\n\r\n")));
+        }
+        let limits = Limits { max_flows: 4, ..Limits::default() };
+        let (r, s) = run(&frames, limits);
+        assert_eq!(r.len(), 10);
+        assert_eq!(s.flows, 10);
+        assert!(s.evicted_early > 0);
+        let early = r.iter().filter(|x| x.notes.iter().any(|n| n.contains("flow table was full"))).count();
+        assert_eq!(early as u64, s.evicted_early);
+    }
+
+    #[test]
+    fn legs_without_a_header_link_by_their_clienthello() {
+        let lb_out = (10, 50000);
+        let backend = (20, 8443);
+        let (r, s) = run(
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(C, S, 101, 0x18, HELLO)),
+                (2 * MS, tcp(lb_out, backend, 7, 0x02, b"")),
+                (3 * MS, tcp(lb_out, backend, 8, 0x18, HELLO)),
+                (4 * MS, tcp(backend, lb_out, 9, 0x14, b"")),
+                (5 * MS, tcp(S, C, 9, 0x14, b"")),
+            ],
+            Limits::default(),
+        );
+        assert_eq!(s.linked_pairs, 1);
+        let client_leg = r.iter().find(|x| x.server.ends_with(":443")).unwrap();
+        let link = client_leg.linked.as_ref().unwrap();
+        assert_eq!((link.role, link.by), ("client-leg", "same-payload"));
+        // The backend requires PROXY; the client leg is told so, not just "reset".
+        assert_eq!(codes(client_leg)[0], Code::ProxyHeaderMissing);
+        assert!(client_leg.findings[0].summary.starts_with("on the backend leg"));
+    }
+
+    #[test]
+    fn identical_plaintext_requests_are_not_linked() {
+        let req = b"GET / HTTP/1.1\r\nHost: example.net\r\n\r\n";
+        let (_, s) = run(
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(C, S, 101, 0x18, req)),
+                (2 * MS, tcp((3, 40001), S, 7, 0x02, b"")),
+                (3 * MS, tcp((3, 40001), S, 8, 0x18, req)),
+            ],
+            Limits::default(),
+        );
+        assert_eq!(s.linked_pairs, 0);
+    }
+
+    #[test]
+    fn udp_without_a_header_is_counted_not_tracked() {
+        let mut v = vec![0x45, 0, 0, 32, 0, 0, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2];
+        v.extend_from_slice(&[0x9c, 0x40, 0, 53, 0, 12, 0, 0, b'p', b'i', b'n', b'g']);
+        let (r, s) = run(&[(0, v)], Limits::default());
+        assert!(r.is_empty());
+        assert_eq!(s.skipped.udp_without_proxy, 1);
+    }
+
+    #[test]
+    fn a_reused_tuple_is_a_new_conversation() {
+        let (r, _) = run(
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(C, S, 101, 0x19, b"GET / HTTP/1.1\r\n\r\n")),
+                (2 * MS, tcp(S, C, 9, 0x11, b"")),
+                (10 * MS, tcp(C, S, 90000, 0x02, b"")),
+                (11 * MS, tcp(C, S, 90001, 0x18, b"GET /again HTTP/1.1\r\n\r\n")),
+            ],
+            Limits::default(),
+        );
+        assert_eq!(r.len(), 2);
+        assert_ne!(r[0].id, r[1].id);
+    }
+}

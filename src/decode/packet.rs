@@ -412,4 +412,57 @@ mod tests {
         assert_eq!(p.src.to_string(), "[::1]:40000");
         assert_eq!(p.payload, b"hello");
     }
+
+    /// Our slicing agrees with etherparse on every frame of the recorded Ethernet captures.
+    #[test]
+    fn agrees_with_etherparse_on_recorded_captures() {
+        use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+        use pcap_parser::{PcapBlockOwned, PcapError};
+        let captures: [&[u8]; 3] = [
+            include_bytes!("../../testdata/captures/haproxy-v2-nginx-ssl.pcap"),
+            include_bytes!("../../testdata/captures/ipv6.pcap"),
+            include_bytes!("../../testdata/captures/udp-proxy-v2.pcap"),
+        ];
+        let mut frames: Vec<Vec<u8>> = Vec::new();
+        for cap in captures {
+            let mut r = pcap_parser::create_reader(1 << 16, std::io::Cursor::new(cap)).unwrap();
+            loop {
+                let n = match r.next() {
+                    Ok((n, PcapBlockOwned::Legacy(b))) => {
+                        frames.push(b.data.to_vec());
+                        n
+                    }
+                    Ok((n, _)) => n,
+                    Err(PcapError::Eof) => break,
+                    Err(PcapError::Incomplete(_)) => {
+                        r.refill().unwrap();
+                        continue;
+                    }
+                    Err(e) => panic!("{e:?}"),
+                };
+                r.consume(n);
+            }
+        }
+        let mut compared = 0;
+        for data in &frames {
+            let ours = parse(linktype::ETHERNET, data).unwrap();
+            let theirs = SlicedPacket::from_ethernet(data).unwrap();
+            let (src, dst): (IpAddr, IpAddr) = match theirs.net.unwrap() {
+                NetSlice::Ipv4(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
+                NetSlice::Ipv6(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
+                NetSlice::Arp(_) => unreachable!(),
+            };
+            let (sport, dport, payload) = match theirs.transport.unwrap() {
+                TransportSlice::Tcp(t) => (t.source_port(), t.destination_port(), t.payload()),
+                TransportSlice::Udp(u) => (u.source_port(), u.destination_port(), u.payload()),
+                _ => unreachable!(),
+            };
+            assert_eq!(ours.src, SocketAddr::new(src, sport));
+            assert_eq!(ours.dst, SocketAddr::new(dst, dport));
+            assert_eq!(ours.payload, payload);
+            assert_eq!(ours.wire_len as usize, payload.len());
+            compared += 1;
+        }
+        assert!(compared > 60, "{compared}");
+    }
 }
