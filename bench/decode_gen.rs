@@ -12,9 +12,11 @@
 
 use std::io::{BufWriter, Write};
 
-const CLIENT_HELLO: &[u8] = include_bytes!("../testdata/bytes/openssl-s_client-clienthello-sni-alpn.bin");
+const CLIENT_HELLO: &[u8] =
+    include_bytes!("../testdata/bytes/openssl-s_client-clienthello-sni-alpn.bin");
 const SERVER_HELLO: &[u8] = include_bytes!("../testdata/bytes/openssl-s_server-tls13-reply.bin");
-const NGINX_400: &[u8] = include_bytes!("../testdata/bytes/nginx-1.22-ssl-400-reply-to-proxy-v1.bin");
+const NGINX_400: &[u8] =
+    include_bytes!("../testdata/bytes/nginx-1.22-ssl-400-reply-to-proxy-v1.bin");
 const MSS: usize = 1448;
 
 struct Rng(u64);
@@ -42,7 +44,20 @@ fn frame(src: Ep, dst: Ep, proto: u8, seq: u32, ack: u32, flags: u8, payload: &[
     let total = 20 + l4 + payload.len();
     let mut b = Vec::with_capacity(14 + total);
     b.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]);
-    b.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, proto, 0, 0]);
+    b.extend_from_slice(&[
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        0,
+        0x40,
+        0,
+        64,
+        proto,
+        0,
+        0,
+    ]);
     b.extend_from_slice(&src.0);
     b.extend_from_slice(&dst.0);
     b.extend_from_slice(&src.1.to_be_bytes());
@@ -70,10 +85,17 @@ struct Conv {
 
 impl Conv {
     fn new(c: Ep, s: Ep, rng: &mut Rng, syn: bool) -> Self {
-        let mut v = Conv { c, s, cseq: rng.next() as u32, sseq: rng.next() as u32, frames: Vec::new() };
+        let mut v = Conv {
+            c,
+            s,
+            cseq: rng.next() as u32,
+            sseq: rng.next() as u32,
+            frames: Vec::new(),
+        };
         if syn {
             v.frames.push(frame(c, s, 6, v.cseq, 0, 0x02, &[]));
-            v.frames.push(frame(s, c, 6, v.sseq, v.cseq.wrapping_add(1), 0x12, &[]));
+            v.frames
+                .push(frame(s, c, 6, v.sseq, v.cseq.wrapping_add(1), 0x12, &[]));
             v.cseq = v.cseq.wrapping_add(1);
             v.sseq = v.sseq.wrapping_add(1);
             v.frames.push(frame(c, s, 6, v.cseq, v.sseq, 0x10, &[]));
@@ -82,25 +104,45 @@ impl Conv {
     }
     fn client(&mut self, data: &[u8]) {
         for chunk in data.chunks(MSS) {
-            self.frames.push(frame(self.c, self.s, 6, self.cseq, self.sseq, 0x18, chunk));
+            self.frames
+                .push(frame(self.c, self.s, 6, self.cseq, self.sseq, 0x18, chunk));
             self.cseq = self.cseq.wrapping_add(chunk.len() as u32);
         }
     }
     fn server(&mut self, data: &[u8]) {
         for chunk in data.chunks(MSS) {
-            self.frames.push(frame(self.s, self.c, 6, self.sseq, self.cseq, 0x18, chunk));
+            self.frames
+                .push(frame(self.s, self.c, 6, self.sseq, self.cseq, 0x18, chunk));
             self.sseq = self.sseq.wrapping_add(chunk.len() as u32);
         }
     }
     fn fin(&mut self, server_first: bool) {
-        let (a, b) = if server_first { (self.s, self.c) } else { (self.c, self.s) };
-        let (sa, sb) = if server_first { (self.sseq, self.cseq) } else { (self.cseq, self.sseq) };
+        let (a, b) = if server_first {
+            (self.s, self.c)
+        } else {
+            (self.c, self.s)
+        };
+        let (sa, sb) = if server_first {
+            (self.sseq, self.cseq)
+        } else {
+            (self.cseq, self.sseq)
+        };
         self.frames.push(frame(a, b, 6, sa, sb, 0x11, &[]));
-        self.frames.push(frame(b, a, 6, sb, sa.wrapping_add(1), 0x11, &[]));
-        self.frames.push(frame(a, b, 6, sa.wrapping_add(1), sb.wrapping_add(1), 0x10, &[]));
+        self.frames
+            .push(frame(b, a, 6, sb, sa.wrapping_add(1), 0x11, &[]));
+        self.frames.push(frame(
+            a,
+            b,
+            6,
+            sa.wrapping_add(1),
+            sb.wrapping_add(1),
+            0x10,
+            &[],
+        ));
     }
     fn rst_by_server(&mut self) {
-        self.frames.push(frame(self.s, self.c, 6, self.sseq, self.cseq, 0x14, &[]));
+        self.frames
+            .push(frame(self.s, self.c, 6, self.sseq, self.cseq, 0x14, &[]));
     }
 }
 
@@ -122,14 +164,17 @@ fn hello(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn conversation(kind: u64, rng: &mut Rng, bulk: &[u8]) -> Vec<Vec<Frame>> {
-    let client: Ep = ([198, 51, 100, 1 + rng.below(250) as u8], 1024 + rng.below(64000) as u16);
+    let client: Ep = (
+        [198, 51, 100, 1 + rng.below(250) as u8],
+        1024 + rng.below(64000) as u16,
+    );
     let lb: Ep = ([192, 0, 2, 10], 443);
     let lb_out: Ep = ([192, 0, 2, 10], 1024 + rng.below(64000) as u16);
     let backend: Ep = ([192, 0, 2, 20 + rng.below(8) as u8], 8443);
     let n = (1 + rng.below(40)) as usize * 1024;
     match kind {
         // Healthy TLS through a balancer, both legs, bulk reply.
-        0 | 1 | 2 => {
+        0..=2 => {
             let h = hello(rng);
             let mut a = Conv::new(client, lb, rng, true);
             let mut b = Conv::new(lb_out, backend, rng, true);
@@ -174,7 +219,9 @@ fn conversation(kind: u64, rng: &mut Rng, bulk: &[u8]) -> Vec<Vec<Frame>> {
                 client.0[3], client.1
             );
             a.client(req.as_bytes());
-            let mut reply = format!("HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nContent-Length: {n}\r\n\r\n").into_bytes();
+            let mut reply =
+                format!("HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nContent-Length: {n}\r\n\r\n")
+                    .into_bytes();
             reply.extend_from_slice(&bulk[..n]);
             a.server(&reply);
             a.fin(false);
@@ -182,7 +229,12 @@ fn conversation(kind: u64, rng: &mut Rng, bulk: &[u8]) -> Vec<Vec<Frame>> {
         }
         // AWS NLB-style health check: LOCAL, family 0x11, no address block, NOOP TLV.
         6 => {
-            let mut a = Conv::new(([192, 0, 2, 10], 1024 + rng.below(64000) as u16), backend, rng, true);
+            let mut a = Conv::new(
+                ([192, 0, 2, 10], 1024 + rng.below(64000) as u16),
+                backend,
+                rng,
+                true,
+            );
             let mut h = b"\r\n\r\n\0\r\nQUIT\n\x20\x11\x00\x4d\x04\x00\x4a".to_vec();
             h.extend_from_slice(&[0; 74]);
             a.client(&h);
@@ -223,14 +275,22 @@ fn conversation(kind: u64, rng: &mut Rng, bulk: &[u8]) -> Vec<Vec<Frame>> {
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let out = args.get(1).map(String::as_str).unwrap_or("/tmp/ppdiag-bench.pcap");
+    let out = args
+        .get(1)
+        .map(String::as_str)
+        .unwrap_or("/tmp/ppdiag-bench.pcap");
     let mib: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(50);
-    let seed: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(0x9e3779b97f4a7c15);
+    let seed: u64 = args
+        .get(3)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x9e3779b97f4a7c15);
     let target = mib << 20;
     let mut rng = Rng(seed | 1);
     let bulk: Vec<u8> = (0..200 * 1024).map(|_| rng.next() as u8).collect();
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
-    w.write_all(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0])?;
+    w.write_all(&[
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+    ])?;
     let mut written = 24u64;
     let mut ts_us: u64 = 1_767_225_600_000_000; // 2026-01-01
     let mut active: Vec<std::collections::VecDeque<Frame>> = Vec::new();

@@ -19,6 +19,9 @@ _ppdiag() {
             ppdiag,completions)
                 cmd="ppdiag__subcmd__completions"
                 ;;
+            ppdiag,decode)
+                cmd="ppdiag__subcmd__decode"
+                ;;
             ppdiag,explain)
                 cmd="ppdiag__subcmd__explain"
                 ;;
@@ -33,6 +36,9 @@ _ppdiag() {
                 ;;
             ppdiag__subcmd__help,completions)
                 cmd="ppdiag__subcmd__help__subcmd__completions"
+                ;;
+            ppdiag__subcmd__help,decode)
+                cmd="ppdiag__subcmd__help__subcmd__decode"
                 ;;
             ppdiag__subcmd__help,explain)
                 cmd="ppdiag__subcmd__help__subcmd__explain"
@@ -53,7 +59,7 @@ _ppdiag() {
 
     case "${cmd}" in
         ppdiag)
-            opts="-h -V --format --color --help --version inspect explain completions manpage help"
+            opts="-h -V --format --color --help --version inspect explain decode completions manpage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -96,6 +102,36 @@ _ppdiag() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ppdiag__subcmd__decode)
+            opts="-h -V --all --port --host --format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json ndjson" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ppdiag__subcmd__explain)
             opts="-h -V --list --format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -119,7 +155,7 @@ _ppdiag() {
             return 0
             ;;
         ppdiag__subcmd__help)
-            opts="inspect explain completions manpage help"
+            opts="inspect explain decode completions manpage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -133,6 +169,20 @@ _ppdiag() {
             return 0
             ;;
         ppdiag__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ppdiag__subcmd__help__subcmd__decode)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

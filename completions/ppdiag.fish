@@ -34,6 +34,7 @@ complete -c ppdiag -n "__fish_ppdiag_needs_command" -s h -l help -d 'Print help 
 complete -c ppdiag -n "__fish_ppdiag_needs_command" -s V -l version -d 'Print version'
 complete -c ppdiag -n "__fish_ppdiag_needs_command" -f -a "inspect" -d 'Explain raw bytes copied from a log or a dump (hex, xxd, tcpdump -X, nginx escapes)'
 complete -c ppdiag -n "__fish_ppdiag_needs_command" -f -a "explain" -d 'Map an error message from a client or server log to its PROXY/TLS causes'
+complete -c ppdiag -n "__fish_ppdiag_needs_command" -f -a "decode" -d 'Explain a pcap/pcapng capture conversation by conversation (`-` reads stdin)'
 complete -c ppdiag -n "__fish_ppdiag_needs_command" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
 complete -c ppdiag -n "__fish_ppdiag_needs_command" -f -a "manpage" -d 'Print the man page (roff) to stdout'
 complete -c ppdiag -n "__fish_ppdiag_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -55,6 +56,17 @@ never\t'Never colour'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand explain" -l list -d 'Print the whole knowledge base'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand explain" -s V -l version -d 'Print version'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand decode" -l port -d 'Keep only conversations with this port on either side (repeatable)' -r
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand decode" -l host -d 'Keep only conversations with this address on either side (repeatable)' -r
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand decode" -l format -d 'Output format' -r -f -a "text\t'For people'
+json\t'One JSON document, for scripts and CI'
+ndjson\t'One JSON object per line (per connection, flow or target), written as results come'"
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand decode" -l color -d 'When to use colour in text output (`auto` honours NO_COLOR and terminals)' -r -f -a "auto\t'Colour on terminals unless NO_COLOR is set'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand decode" -l all -d 'Show every conversation, not only the worst ones'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand decode" -s V -l version -d 'Print version'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand completions" -l format -d 'Output format' -r -f -a "text\t'For people'
 json\t'One JSON document, for scripts and CI'
 ndjson\t'One JSON object per line (per connection, flow or target), written as results come'"
@@ -71,8 +83,9 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand manpage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand manpage" -s V -l version -d 'Print version'
-complete -c ppdiag -n "__fish_ppdiag_using_subcommand help; and not __fish_seen_subcommand_from inspect explain completions manpage help" -f -a "inspect" -d 'Explain raw bytes copied from a log or a dump (hex, xxd, tcpdump -X, nginx escapes)'
-complete -c ppdiag -n "__fish_ppdiag_using_subcommand help; and not __fish_seen_subcommand_from inspect explain completions manpage help" -f -a "explain" -d 'Map an error message from a client or server log to its PROXY/TLS causes'
-complete -c ppdiag -n "__fish_ppdiag_using_subcommand help; and not __fish_seen_subcommand_from inspect explain completions manpage help" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
-complete -c ppdiag -n "__fish_ppdiag_using_subcommand help; and not __fish_seen_subcommand_from inspect explain completions manpage help" -f -a "manpage" -d 'Print the man page (roff) to stdout'
-complete -c ppdiag -n "__fish_ppdiag_using_subcommand help; and not __fish_seen_subcommand_from inspect explain completions manpage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand help; and not __fish_seen_subcommand_from inspect explain decode completions manpage help" -f -a "inspect" -d 'Explain raw bytes copied from a log or a dump (hex, xxd, tcpdump -X, nginx escapes)'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand help; and not __fish_seen_subcommand_from inspect explain decode completions manpage help" -f -a "explain" -d 'Map an error message from a client or server log to its PROXY/TLS causes'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand help; and not __fish_seen_subcommand_from inspect explain decode completions manpage help" -f -a "decode" -d 'Explain a pcap/pcapng capture conversation by conversation (`-` reads stdin)'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand help; and not __fish_seen_subcommand_from inspect explain decode completions manpage help" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand help; and not __fish_seen_subcommand_from inspect explain decode completions manpage help" -f -a "manpage" -d 'Print the man page (roff) to stdout'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand help; and not __fish_seen_subcommand_from inspect explain decode completions manpage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

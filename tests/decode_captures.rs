@@ -98,7 +98,11 @@ fn every_capture_gets_its_expected_verdicts() {
         assert_eq!(actual, expected, "{name}");
         // Every conversation is accounted for, and the exit code follows the findings.
         let s = &v["summary"];
-        assert_eq!(s["flows"].as_u64().unwrap() as usize, expected.len(), "{name}");
+        assert_eq!(
+            s["flows"].as_u64().unwrap() as usize,
+            expected.len(),
+            "{name}"
+        );
         let problems = s["flows_with_problems"].as_u64().unwrap();
         assert_eq!(code, Some(if problems > 0 { 1 } else { 0 }), "{name}");
     }
@@ -129,15 +133,26 @@ fn link_types_and_formats_are_named() {
     assert_eq!(v["summary"]["flows"], 4);
     // The copies from the second interface are retransmissions while the conversation is
     // open, and late frames once it has ended; never a conversation of their own.
-    let late = v["summary"]["skipped"]["late_after_close"].as_u64().unwrap();
+    let late = v["summary"]["skipped"]["late_after_close"]
+        .as_u64()
+        .unwrap();
     let retrans: u64 = v["flows"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| f["retransmissions"].as_u64().unwrap())
         .sum();
-    assert!(late + retrans >= 20, "late {late}, retransmissions {retrans}");
-    assert!(v["flows"].as_array().unwrap().iter().all(|f| f["overlap_conflicts"].is_null()));
+    assert!(
+        late + retrans >= 20,
+        "late {late}, retransmissions {retrans}"
+    );
+    assert!(
+        v["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["overlap_conflicts"].is_null())
+    );
 }
 
 #[test]
@@ -186,7 +201,13 @@ fn the_client_leg_names_the_backend_cause() {
     let flows = v["flows"].as_array().unwrap();
     let client_leg = flows
         .iter()
-        .find(|f| f["server"] == "127.0.0.1:18443" && f["client_sent"]["summary"].as_str().unwrap().contains("ALPN"))
+        .find(|f| {
+            f["server"] == "127.0.0.1:18443"
+                && f["client_sent"]["summary"]
+                    .as_str()
+                    .unwrap()
+                    .contains("ALPN")
+        })
         .unwrap();
     assert_eq!(client_leg["linked"]["role"], "client-leg");
     assert_eq!(client_leg["linked"]["by"], "proxy-header-addresses");
@@ -200,13 +221,21 @@ fn the_client_leg_names_the_backend_cause() {
         .unwrap();
     assert_eq!(backend["proxy"]["source"], client_leg["client"]);
     assert_eq!(backend["fingerprint"], "nginx");
-    assert!(backend["timing"]["server_answered_after_client_bytes"].as_u64().unwrap() <= 28);
+    assert!(
+        backend["timing"]["server_answered_after_client_bytes"]
+            .as_u64()
+            .unwrap()
+            <= 28
+    );
 }
 
 /// tshark's PROXY dissector (heuristic first) and ppdiag must read the same fields.
 #[test]
 fn header_fields_agree_with_tshark() {
-    let have = std::process::Command::new("tshark").arg("--version").output().is_ok();
+    let have = std::process::Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok();
     if !have {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("tshark is required under CI=true (.ci/run installs it)");
@@ -218,14 +247,46 @@ fn header_fields_agree_with_tshark() {
     for name in CAPTURES {
         let path = capture(name);
         let o = std::process::Command::new("tshark")
-            .args(["-r", &path, "-o", "tcp.try_heuristic_first:TRUE", "-Y", "proxy"])
+            .args([
+                "-r",
+                &path,
+                "-o",
+                "tcp.try_heuristic_first:TRUE",
+                "-Y",
+                "proxy",
+            ])
             .args(["-T", "fields", "-E", "separator=|"])
-            .args(["-e", "tcp.srcport", "-e", "udp.srcport", "-e", "proxy.v2.cmd"])
-            .args(["-e", "proxy.src.ipv4", "-e", "proxy.src.ipv6", "-e", "proxy.srcport"])
-            .args(["-e", "proxy.dst.ipv4", "-e", "proxy.dst.ipv6", "-e", "proxy.dstport"])
+            .args([
+                "-e",
+                "tcp.srcport",
+                "-e",
+                "udp.srcport",
+                "-e",
+                "proxy.v2.cmd",
+            ])
+            .args([
+                "-e",
+                "proxy.src.ipv4",
+                "-e",
+                "proxy.src.ipv6",
+                "-e",
+                "proxy.srcport",
+            ])
+            .args([
+                "-e",
+                "proxy.dst.ipv4",
+                "-e",
+                "proxy.dst.ipv6",
+                "-e",
+                "proxy.dstport",
+            ])
             .output()
             .expect("tshark runs");
-        assert!(o.status.success(), "tshark on {name}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "tshark on {name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         let (v, _) = decode_json(&path);
         let flows = v["flows"].as_array().unwrap();
         for row in String::from_utf8_lossy(&o.stdout).lines() {
@@ -233,7 +294,12 @@ fn header_fields_agree_with_tshark() {
             let sport = if c[0].is_empty() { c[1] } else { c[0] };
             let flow = flows
                 .iter()
-                .find(|f| f["client"].as_str().unwrap().ends_with(&format!(":{sport}")))
+                .find(|f| {
+                    f["client"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with(&format!(":{sport}"))
+                })
                 .unwrap_or_else(|| panic!("{name}: no flow from port {sport}"));
             let h = &flow["proxy"];
             if c[2] == "0" {
@@ -257,12 +323,19 @@ fn header_fields_agree_with_tshark() {
             if flow["transport"] == "udp" {
                 // Each datagram carries its own header: every source must be listed.
                 let sources = flow["proxy_sources"].to_string();
-                assert!(sources.contains(&format!("\"{src}\"")), "{name} {row}: {sources}");
+                assert!(
+                    sources.contains(&format!("\"{src}\"")),
+                    "{name} {row}: {sources}"
+                );
                 compared += 1;
                 continue;
             }
             assert_eq!(h["source"], src.as_str(), "{name} {row}");
-            assert_eq!(h["destination"], sock(dst_ip, c[8]).as_str(), "{name} {row}");
+            assert_eq!(
+                h["destination"],
+                sock(dst_ip, c[8]).as_str(),
+                "{name} {row}"
+            );
             compared += 1;
         }
     }

@@ -5,7 +5,11 @@ use common::*;
 use serde_json::Value;
 
 fn path(name: &str) -> String {
-    root().join("testdata/captures").join(name).display().to_string()
+    root()
+        .join("testdata/captures")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 fn bytes(name: &str) -> Vec<u8> {
@@ -37,7 +41,12 @@ fn records(pcap: &[u8]) -> Vec<(usize, usize)> {
 
 #[test]
 fn ndjson_is_one_line_per_conversation_then_the_summary() {
-    let o = ppdiag(&["decode", "--format", "ndjson", &path("haproxy-v2-nginx-ssl.pcap")]);
+    let o = ppdiag(&[
+        "decode",
+        "--format",
+        "ndjson",
+        &path("haproxy-v2-nginx-ssl.pcap"),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let lines: Vec<Value> = stdout(&o)
         .lines()
@@ -45,15 +54,27 @@ fn ndjson_is_one_line_per_conversation_then_the_summary() {
         .collect();
     let (summary, flows) = lines.split_last().unwrap();
     assert_eq!(flows.len(), 6);
-    assert!(flows.iter().all(|f| f["client"].is_string() && f["findings"].is_array()));
+    assert!(
+        flows
+            .iter()
+            .all(|f| f["client"].is_string() && f["findings"].is_array())
+    );
     assert_eq!(summary["summary"]["flows"], 6);
     assert_eq!(summary["summary"]["linked_pairs"], 3);
 }
 
 #[test]
 fn stdin_reads_the_same_as_the_file() {
-    let from_file = json(&ppdiag(&["decode", "--format", "json", &path("haproxy-v2-go.pcap")]));
-    let o = ppdiag_stdin(&["decode", "--format", "json", "-"], &bytes("haproxy-v2-go.pcap"));
+    let from_file = json(&ppdiag(&[
+        "decode",
+        "--format",
+        "json",
+        &path("haproxy-v2-go.pcap"),
+    ]));
+    let o = ppdiag_stdin(
+        &["decode", "--format", "json", "-"],
+        &bytes("haproxy-v2-go.pcap"),
+    );
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(json(&o)["flows"], from_file["flows"]);
 }
@@ -65,7 +86,12 @@ fn text_shows_counts_then_the_worst_conversations() {
     let out = stdout(&o);
     assert!(out.contains("4 conversation(s) (4 TCP, 0 UDP)"), "{out}");
     assert!(out.contains("worst conversations first:"), "{out}");
-    for code in ["proxy-header-missing", "plaintext-to-tls-port", "tls-to-plaintext-port", "proxy-header-not-expected"] {
+    for code in [
+        "proxy-header-missing",
+        "plaintext-to-tls-port",
+        "tls-to-plaintext-port",
+        "proxy-header-not-expected",
+    ] {
         assert!(out.contains(code), "{code}: {out}");
     }
     assert!(!out.contains('\x1b'));
@@ -76,19 +102,43 @@ fn text_shows_counts_then_the_worst_conversations() {
     assert!(!stdout(&o).contains("worst conversations"));
     // --all lists healthy conversations too.
     let o = ppdiag(&["decode", "--all", &path("ipv6.pcap")]);
-    assert_eq!(stdout(&o).matches("\n#").count() + usize::from(stdout(&o).starts_with('#')), 3);
+    assert_eq!(
+        stdout(&o).matches("\n#").count() + usize::from(stdout(&o).starts_with('#')),
+        3
+    );
 }
 
 #[test]
 fn port_and_host_filters() {
-    let v = json(&ppdiag(&["decode", "--format", "json", "--port", "19443", &path("haproxy-v2-nginx-ssl.pcap")]));
+    let v = json(&ppdiag(&[
+        "decode",
+        "--format",
+        "json",
+        "--port",
+        "19443",
+        &path("haproxy-v2-nginx-ssl.pcap"),
+    ]));
     let flows = v["flows"].as_array().unwrap();
     assert_eq!(flows.len(), 2);
     assert!(flows.iter().all(|f| f["server"] == "127.0.0.1:19443"));
     assert!(v["summary"]["skipped"]["filtered_out"].as_u64().unwrap() > 0);
-    let v = json(&ppdiag(&["decode", "--format", "json", "--host", "::1", &path("ipv6.pcap")]));
+    let v = json(&ppdiag(&[
+        "decode",
+        "--format",
+        "json",
+        "--host",
+        "::1",
+        &path("ipv6.pcap"),
+    ]));
     assert_eq!(v["flows"].as_array().unwrap().len(), 3);
-    let v = json(&ppdiag(&["decode", "--format", "json", "--host", "127.0.0.2", &path("ipv6.pcap")]));
+    let v = json(&ppdiag(&[
+        "decode",
+        "--format",
+        "json",
+        "--host",
+        "127.0.0.2",
+        &path("ipv6.pcap"),
+    ]));
     assert_eq!(v["flows"].as_array().unwrap().len(), 0);
     let o = ppdiag(&["decode", "--port", "http", &path("ipv6.pcap")]);
     assert_eq!(o.status.code(), Some(2));
@@ -110,7 +160,10 @@ fn a_truncated_capture_reports_where_it_breaks_and_what_came_before() {
     assert!(e["message"].as_str().unwrap().contains("truncated"));
     assert!(!v["flows"].as_array().unwrap().is_empty());
     let text = stdout(&ppdiag(&["decode", f.path().to_str().unwrap()]));
-    assert!(text.contains(&format!("capture breaks at byte {at}")), "{text}");
+    assert!(
+        text.contains(&format!("capture breaks at byte {at}")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -133,7 +186,11 @@ fn nothing_readable_is_exit_2() {
     let garbage = temp(b"this is not a capture at all, just some text\n", ".pcap");
     let o = ppdiag(&["decode", garbage.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("not a pcap or pcapng"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a pcap or pcapng"),
+        "{}",
+        stderr(&o)
+    );
     let empty = temp(b"", ".pcap");
     let o = ppdiag(&["decode", empty.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
@@ -146,10 +203,19 @@ fn nothing_readable_is_exit_2() {
     let half = temp(&data[..24 + 20], ".pcap");
     let o = ppdiag(&["decode", half.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no packet could be read"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no packet could be read"),
+        "{}",
+        stderr(&o)
+    );
     // A header alone is a valid, empty capture.
     let header = temp(&data[..24], ".pcap");
-    let o = ppdiag(&["decode", "--format", "json", header.path().to_str().unwrap()]);
+    let o = ppdiag(&[
+        "decode",
+        "--format",
+        "json",
+        header.path().to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(json(&o)["summary"]["flows"], 0);
 }
@@ -178,12 +244,30 @@ fn to_big_endian(le: &[u8]) -> Vec<u8> {
 fn big_endian_and_nanosecond_pcaps() {
     let le = bytes("haproxy-v2-nginx-ssl.pcap");
     let be = temp(&to_big_endian(&le), ".pcap");
-    let a = json(&ppdiag(&["decode", "--format", "json", &path("haproxy-v2-nginx-ssl.pcap")]));
-    let b = json(&ppdiag(&["decode", "--format", "json", be.path().to_str().unwrap()]));
+    let a = json(&ppdiag(&[
+        "decode",
+        "--format",
+        "json",
+        &path("haproxy-v2-nginx-ssl.pcap"),
+    ]));
+    let b = json(&ppdiag(&[
+        "decode",
+        "--format",
+        "json",
+        be.path().to_str().unwrap(),
+    ]));
     assert_eq!(a["flows"], b["flows"]);
     // direct-mistakes.pcap was recorded with nanosecond timestamps.
-    assert_eq!(&bytes("direct-mistakes.pcap")[..4], &[0x4d, 0x3c, 0xb2, 0xa1]);
-    let v = json(&ppdiag(&["decode", "--format", "json", &path("direct-mistakes.pcap")]));
+    assert_eq!(
+        &bytes("direct-mistakes.pcap")[..4],
+        &[0x4d, 0x3c, 0xb2, 0xa1]
+    );
+    let v = json(&ppdiag(&[
+        "decode",
+        "--format",
+        "json",
+        &path("direct-mistakes.pcap"),
+    ]));
     for f in v["flows"].as_array().unwrap() {
         let close = f["timing"]["close_ms"].as_f64().unwrap();
         assert!(close > 0.0 && close < 1000.0, "{close}");
@@ -203,19 +287,39 @@ fn conversations_caught_mid_stream_are_flagged_and_still_judged() {
         }
     }
     let f = temp(&out, ".pcap");
-    let v = json(&ppdiag(&["decode", "--format", "json", f.path().to_str().unwrap()]));
+    let v = json(&ppdiag(&[
+        "decode",
+        "--format",
+        "json",
+        f.path().to_str().unwrap(),
+    ]));
     let flows = v["flows"].as_array().unwrap();
     assert_eq!(flows.len(), 6);
     assert_eq!(v["summary"]["mid_stream_flows"], 6);
     for f in flows {
         assert_eq!(f["confidence"], "low");
         assert_eq!(f["direction"], "inferred");
-        assert!(f["server"].as_str().unwrap().contains(":1"), "{}", f["server"]);
+        assert!(
+            f["server"].as_str().unwrap().contains(":1"),
+            "{}",
+            f["server"]
+        );
     }
     let broken = flows
         .iter()
-        .filter(|f| f["findings"].to_string().contains("proxy-header-not-expected"))
+        .filter(|f| {
+            f["findings"]
+                .to_string()
+                .contains("proxy-header-not-expected")
+        })
         .count();
     assert_eq!(broken, 4, "both legs of both broken connections");
-    assert!(flows[0]["findings"].to_string().contains("caught mid-stream") || flows.iter().any(|f| f["findings"].to_string().contains("caught mid-stream")));
+    assert!(
+        flows[0]["findings"]
+            .to_string()
+            .contains("caught mid-stream")
+            || flows
+                .iter()
+                .any(|f| f["findings"].to_string().contains("caught mid-stream"))
+    );
 }

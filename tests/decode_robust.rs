@@ -17,7 +17,11 @@ const CAPTURES: &[&[u8]] = &[
 ];
 
 fn run(data: Vec<u8>, limits: Limits) {
-    let (reports, summary) = decode_reader(Box::new(std::io::Cursor::new(data)), limits, Filter::default());
+    let (reports, summary) = decode_reader(
+        Box::new(std::io::Cursor::new(data)),
+        limits,
+        Filter::default(),
+    );
     assert_eq!(summary.flows as usize, reports.len());
     assert_eq!(summary.tcp_flows + summary.udp_flows, summary.flows);
     let mut ids: Vec<u64> = reports.iter().map(|r| r.id).collect();

@@ -68,8 +68,7 @@ pub struct Filter {
 impl Filter {
     fn keep(&self, a: SocketAddr, b: SocketAddr) -> bool {
         (self.ports.is_empty() || self.ports.iter().any(|&p| p == a.port() || p == b.port()))
-            && (self.hosts.is_empty()
-                || self.hosts.iter().any(|&h| h == a.ip() || h == b.ip()))
+            && (self.hosts.is_empty() || self.hosts.iter().any(|&h| h == a.ip() || h == b.ip()))
     }
 }
 
@@ -305,14 +304,7 @@ impl Tracker {
         }
     }
 
-    fn tcp(
-        &mut self,
-        ts: u64,
-        p: &packet::Packet<'_>,
-        seq: u32,
-        fl: u8,
-        out: &mut Vec<Event>,
-    ) {
+    fn tcp(&mut self, ts: u64, p: &packet::Packet<'_>, seq: u32, fl: u8, out: &mut Vec<Event>) {
         let k = key(p.src, p.dst);
         let syn_only = fl & (flags::SYN | flags::ACK) == flags::SYN;
         // Late frames of a conversation already handed on; a new SYN starts a new one.
@@ -381,7 +373,11 @@ impl Tracker {
             }
         }
         if p.wire_len > 0 {
-            let data_seq = if fl & flags::SYN != 0 { seq.wrapping_add(1) } else { seq };
+            let data_seq = if fl & flags::SYN != 0 {
+                seq.wrapping_add(1)
+            } else {
+                seq
+            };
             if f.first_data_ts[side].is_none() {
                 f.first_data_ts[side] = Some(ts);
                 f.other_had[side] = Some(f.half[1 - side].contiguous().len() as u32);
@@ -398,10 +394,9 @@ impl Tracker {
         if f.closed_at().is_some()
             && let Some(f) = self.flows.remove(&k)
         {
-            let isn = f
-                .client
-                .and_then(|c| f.half[c].syn_seq());
-            self.closed.insert(k, (ts.saturating_add(self.limits.linger_ns), isn));
+            let isn = f.client.and_then(|c| f.half[c].syn_seq());
+            self.closed
+                .insert(k, (ts.saturating_add(self.limits.linger_ns), isn));
             out.push(Event::Tcp(Box::new(f), false));
         }
     }
@@ -762,7 +757,20 @@ mod tests {
     /// A raw IPv4 TCP frame from `a` to `b` (last octet, port).
     fn tcp(a: (u8, u16), b: (u8, u16), seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
         let total = 40 + payload.len();
-        let mut v = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0];
+        let mut v = vec![
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            6,
+            0,
+            0,
+        ];
         v.extend_from_slice(&[192, 0, 2, a.0, 192, 0, 2, b.0]);
         v.extend_from_slice(&a.1.to_be_bytes());
         v.extend_from_slice(&b.1.to_be_bytes());
@@ -793,7 +801,10 @@ mod tests {
     #[test]
     fn refused() {
         let (r, _) = run(
-            &[(0, tcp(C, S, 100, 0x02, b"")), (MS, tcp(S, C, 0, 0x14, b""))],
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(S, C, 0, 0x14, b"")),
+            ],
             Limits::default(),
         );
         assert_eq!(r.len(), 1);
@@ -823,14 +834,23 @@ mod tests {
         for i in 0..10u16 {
             let c = (1, 40000 + i);
             frames.push((u64::from(i) * MS, tcp(c, S, 100, 0x02, b"")));
-            frames.push((u64::from(i) * MS + 1, tcp(c, S, 101, 0x18, b"GET / HTTP/1.1\r\n\r\n")));
+            frames.push((
+                u64::from(i) * MS + 1,
+                tcp(c, S, 101, 0x18, b"GET / HTTP/1.1\r\n\r\n"),
+            ));
         }
-        let limits = Limits { max_flows: 4, ..Limits::default() };
+        let limits = Limits {
+            max_flows: 4,
+            ..Limits::default()
+        };
         let (r, s) = run(&frames, limits);
         assert_eq!(r.len(), 10);
         assert_eq!(s.flows, 10);
         assert!(s.evicted_early > 0);
-        let early = r.iter().filter(|x| x.notes.iter().any(|n| n.contains("flow table was full"))).count();
+        let early = r
+            .iter()
+            .filter(|x| x.notes.iter().any(|n| n.contains("flow table was full")))
+            .count();
         assert_eq!(early as u64, s.evicted_early);
     }
 
@@ -855,7 +875,11 @@ mod tests {
         assert_eq!((link.role, link.by), ("client-leg", "same-payload"));
         // The backend requires PROXY; the client leg is told so, not just "reset".
         assert_eq!(codes(client_leg)[0], Code::ProxyHeaderMissing);
-        assert!(client_leg.findings[0].summary.starts_with("on the backend leg"));
+        assert!(
+            client_leg.findings[0]
+                .summary
+                .starts_with("on the backend leg")
+        );
     }
 
     #[test]
@@ -875,7 +899,9 @@ mod tests {
 
     #[test]
     fn udp_without_a_header_is_counted_not_tracked() {
-        let mut v = vec![0x45, 0, 0, 32, 0, 0, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2];
+        let mut v = vec![
+            0x45, 0, 0, 32, 0, 0, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
+        ];
         v.extend_from_slice(&[0x9c, 0x40, 0, 53, 0, 12, 0, 0, b'p', b'i', b'n', b'g']);
         let (r, s) = run(&[(0, v)], Limits::default());
         assert!(r.is_empty());
@@ -890,7 +916,10 @@ mod tests {
                 (MS, tcp(C, S, 101, 0x19, b"GET / HTTP/1.1\r\n\r\n")),
                 (2 * MS, tcp(S, C, 9, 0x11, b"")),
                 (10 * MS, tcp(C, S, 90000, 0x02, b"")),
-                (11 * MS, tcp(C, S, 90001, 0x18, b"GET /again HTTP/1.1\r\n\r\n")),
+                (
+                    11 * MS,
+                    tcp(C, S, 90001, 0x18, b"GET /again HTTP/1.1\r\n\r\n"),
+                ),
             ],
             Limits::default(),
         );

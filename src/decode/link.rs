@@ -13,7 +13,7 @@
 //! Rules: linking never invents a cause; it moves one found on the other leg, says so in
 //! the evidence, and keeps what this leg alone showed as evidence too.
 
-use super::engine::{FxHasher, FxMap, Limits, Flow, kind_name, ms_opt, timing};
+use super::engine::{Flow, FxHasher, FxMap, Limits, kind_name, ms_opt, timing};
 use super::report::{DirGap, DirOffset, DirectionBasis, End, FlowReport, Link, Sent};
 use crate::diagnose::{self, Ending, Exchange};
 use crate::escape::escape_bytes_max;
@@ -77,7 +77,7 @@ fn infer_client(f: &Flow) -> usize {
 pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
     let c = match f.client {
         Some(c) => c,
-        None => infer_client(&f),
+        None => infer_client(f),
     };
     let s = 1 - c;
     let side_name = |i: usize| if i == c { "client" } else { "server" };
@@ -105,8 +105,10 @@ pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
     // The client sent PROXY header(s) and nothing else (a health check): cheap peel.
     let header_only = {
         let mut at = 0;
-        while let Some(crate::proxy::Inspection::Complete(h)) =
-            client_bytes.get(at..).filter(|b| !b.is_empty()).map(crate::proxy::inspect)
+        while let Some(crate::proxy::Inspection::Complete(h)) = client_bytes
+            .get(at..)
+            .filter(|b| !b.is_empty())
+            .map(crate::proxy::inspect)
         {
             at += h.length;
         }
@@ -118,9 +120,9 @@ pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
         Ending::Timeout
     } else if f.rst_ts[s].is_some() {
         Ending::Reset
-    } else if f.fin_ts[s].is_some() {
-        Ending::Closed
-    } else if client_gave_up {
+    } else if f.fin_ts[s].is_some() || client_gave_up {
+        // A client that sent only a header (a health check) and closed: the server's
+        // silence is expected, not a timeout.
         Ending::Closed
     } else {
         Ending::Open
@@ -173,7 +175,12 @@ pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
     let mut overlaps = Vec::new();
     for side in [c, s] {
         let direction = side_name(side);
-        gaps.extend(f.half[side].gaps().into_iter().map(|gap| DirGap { direction, gap }));
+        gaps.extend(
+            f.half[side]
+                .gaps()
+                .into_iter()
+                .map(|gap| DirGap { direction, gap }),
+        );
         if let Some(offset) = f.half[side].overlap_conflict {
             overlaps.push(DirOffset { direction, offset });
         }
@@ -189,7 +196,10 @@ pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
         let line = format!(
             "the server answered after the {header_len}-byte PROXY header alone, before the first payload byte arrived: it read the header as its own protocol"
         );
-        if let Some(fd) = findings.iter_mut().find(|x| x.code == Code::ProxyHeaderNotExpected) {
+        if let Some(fd) = findings
+            .iter_mut()
+            .find(|x| x.code == Code::ProxyHeaderNotExpected)
+        {
             fd.evidence.push(line);
         } else {
             notes.push(line);
@@ -197,8 +207,10 @@ pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
     }
     // A header cut by the capture is a fact about the capture, not about the sender.
     let cut = client_bytes.len() as u32;
-    if matches!(v.client.problem, Some(crate::opening::HeaderProblem::Incomplete { .. }))
-        && f.half[c].gaps().iter().any(|g| g.offset == cut)
+    if matches!(
+        v.client.problem,
+        Some(crate::opening::HeaderProblem::Incomplete { .. })
+    ) && f.half[c].gaps().iter().any(|g| g.offset == cut)
     {
         findings.retain(|x| x.code != Code::ProxyHeaderIncomplete);
         notes.push(format!(
@@ -240,7 +252,11 @@ pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
         client: f.addr[c].to_string(),
         server: f.addr[s].to_string(),
         direction: f.basis,
-        confidence: if f.basis == DirectionBasis::Inferred { "low" } else { "high" },
+        confidence: if f.basis == DirectionBasis::Inferred {
+            "low"
+        } else {
+            "high"
+        },
         proxy: headers.next(),
         more_proxy_headers: headers.collect(),
         proxy_problem: v.client.problem,
@@ -274,7 +290,7 @@ pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
 /// The result of offering a finished conversation for linking.
 pub enum Paired {
     /// Linked: (client leg, backend leg).
-    Both(Done, Done),
+    Both(Box<Done>, Box<Done>),
     /// Waiting; these older ones had to leave the queue unlinked.
     Waiting(Vec<Done>),
 }
@@ -328,12 +344,12 @@ impl Pending {
             && let Some(&id) = self.by_tuple.get(&h)
             && let Some(other) = self.take(id)
         {
-            return Paired::Both(other, d);
+            return Paired::Both(Box::new(other), Box::new(d));
         }
         if let Some(&id) = self.by_header.get(&(d.client, d.server))
             && let Some(other) = self.take(id)
         {
-            return Paired::Both(d, other);
+            return Paired::Both(Box::new(d), Box::new(other));
         }
         if let Some(p) = d.payload
             && let Some(&id) = self.by_payload.get(&p)
@@ -348,9 +364,9 @@ impl Pending {
                 _ => d.start > other.start,
             };
             return if d_is_backend {
-                Paired::Both(other, d)
+                Paired::Both(Box::new(other), Box::new(d))
             } else {
-                Paired::Both(d, other)
+                Paired::Both(Box::new(d), Box::new(other))
             };
         }
         let id = d.report.id;
@@ -427,8 +443,11 @@ fn leg(r: &FlowReport) -> String {
 }
 
 /// Ties a client leg and a backend leg, carrying the backend's root cause to the client.
-pub fn annotate(client: Done, backend: Done) -> (FlowReport, FlowReport) {
-    let by = if backend.header.is_some_and(|h| h == (client.client, client.server)) {
+pub fn annotate(client: Box<Done>, backend: Box<Done>) -> (FlowReport, FlowReport) {
+    let by = if backend
+        .header
+        .is_some_and(|h| h == (client.client, client.server))
+    {
         "proxy-header-addresses"
     } else {
         "same-payload"

@@ -185,7 +185,11 @@ fn link(lt: u32, b: &[u8]) -> Result<(u16, &[u8]), Skip> {
                 // Host order of the writer: a family is small, so the order that gives a
                 // small number is the right one.
                 let le = u32::from_le_bytes(arr);
-                if le <= 0xffff { le } else { u32::from_be_bytes(arr) }
+                if le <= 0xffff {
+                    le
+                } else {
+                    u32::from_be_bytes(arr)
+                }
             };
             let rest = &b[4..];
             match family {
@@ -245,11 +249,19 @@ fn ipv6(b: &[u8]) -> Result<Packet<'_>, Skip> {
     }
     let payload_len = usize::from(be16(b, 4).ok_or(Skip::Truncated)?);
     let mut next = b[6];
-    let src = IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(&b[8..24]).map_err(|_| Skip::Truncated)?));
-    let dst = IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(&b[24..40]).map_err(|_| Skip::Truncated)?));
+    let src = IpAddr::V6(Ipv6Addr::from(
+        <[u8; 16]>::try_from(&b[8..24]).map_err(|_| Skip::Truncated)?,
+    ));
+    let dst = IpAddr::V6(Ipv6Addr::from(
+        <[u8; 16]>::try_from(&b[24..40]).map_err(|_| Skip::Truncated)?,
+    ));
     let mut at = 40;
     // Jumbograms (payload length 0) are trusted to the capture, like IPv4 TSO.
-    let mut declared = if payload_len == 0 { None } else { Some(payload_len) };
+    let mut declared = if payload_len == 0 {
+        None
+    } else {
+        Some(payload_len)
+    };
     for _ in 0..8 {
         match next {
             0 | 43 | 60 => {
@@ -329,7 +341,20 @@ mod tests {
     /// IPv4 + TCP (no options), given payload.
     pub(crate) fn ipv4_tcp(payload: &[u8], flags: u8, seq: u32) -> Vec<u8> {
         let total = 40 + payload.len();
-        let mut v = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0];
+        let mut v = vec![
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            6,
+            0,
+            0,
+        ];
         v.extend_from_slice(&[127, 0, 0, 1, 127, 0, 0, 2]);
         v.extend_from_slice(&[0x9c, 0x40, 0x01, 0xbb]);
         v.extend_from_slice(&seq.to_be_bytes());
@@ -344,7 +369,13 @@ mod tests {
         assert_eq!(p.dst.to_string(), "127.0.0.2:443");
         assert_eq!(p.payload, b"hello");
         assert_eq!(p.wire_len, 5);
-        assert_eq!(p.transport, Transport::Tcp { seq: 7, flags: 0x18 });
+        assert_eq!(
+            p.transport,
+            Transport::Tcp {
+                seq: 7,
+                flags: 0x18
+            }
+        );
     }
 
     #[test]
@@ -448,8 +479,14 @@ mod tests {
             let ours = parse(linktype::ETHERNET, data).unwrap();
             let theirs = SlicedPacket::from_ethernet(data).unwrap();
             let (src, dst): (IpAddr, IpAddr) = match theirs.net.unwrap() {
-                NetSlice::Ipv4(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
-                NetSlice::Ipv6(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
+                NetSlice::Ipv4(ip) => (
+                    ip.header().source_addr().into(),
+                    ip.header().destination_addr().into(),
+                ),
+                NetSlice::Ipv6(ip) => (
+                    ip.header().source_addr().into(),
+                    ip.header().destination_addr().into(),
+                ),
                 NetSlice::Arp(_) => unreachable!(),
             };
             let (sport, dport, payload) = match theirs.transport.unwrap() {

@@ -297,7 +297,9 @@ pub fn flow_text(p: &Painter, out: &mut String, r: &FlowReport) {
             );
         }
         None => match &r.proxy_problem {
-            Some(HeaderProblem::Malformed { .. }) => line("proxy", "malformed (see findings)".into()),
+            Some(HeaderProblem::Malformed { .. }) => {
+                line("proxy", "malformed (see findings)".into())
+            }
             Some(HeaderProblem::Incomplete { .. }) => {
                 line("proxy", "incomplete (see findings and notes)".into())
             }
@@ -362,7 +364,13 @@ pub fn summary_text(p: &Painter, out: &mut String, s: &Summary, source: &str) {
         ))
     );
     if !s.link_types.is_empty() {
-        let _ = writeln!(out, "  {} {} {}", p.key("capture:"), s.format, s.link_types.join(", "));
+        let _ = writeln!(
+            out,
+            "  {} {} {}",
+            p.key("capture:"),
+            s.format,
+            s.link_types.join(", ")
+        );
     }
     if s.linked_pairs > 0 {
         let _ = writeln!(
@@ -406,12 +414,7 @@ pub fn summary_text(p: &Painter, out: &mut String, s: &Summary, source: &str) {
     .map(|(n, what)| format!("{n} {what}"))
     .collect();
     if !skipped.is_empty() {
-        let _ = writeln!(
-            out,
-            "  {} {}",
-            p.key("frames skipped:"),
-            skipped.join(", ")
-        );
+        let _ = writeln!(out, "  {} {}", p.key("frames skipped:"), skipped.join(", "));
     }
     if s.evicted_early > 0 {
         let _ = writeln!(

@@ -9,8 +9,8 @@
 //! where it breaks; exit 2 only when nothing at all could be read.
 
 use super::engine::{Event, Filter, Judge, Limits, Tracker};
-use super::report::Summary;
 use super::packet::linktype;
+use super::report::Summary;
 use super::report::{CaptureError, FlowReport, flow_text, summary_text};
 use crate::commands::{Failure, Output, OutputFormat};
 use crate::findings::Severity;
@@ -80,7 +80,7 @@ enum Msg {
     /// Events from the tracker, in order.
     Events(Vec<Event>),
     /// The end: the tracker's summary (with any capture error), or `None` to print nothing.
-    End(Option<Summary>),
+    End(Option<Box<Summary>>),
 }
 
 /// Events are sent in batches of this many (or at each tick of capture time).
@@ -179,7 +179,13 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
                 tracker.recycle(&mut spare);
             }
         };
-        let r = read_capture(reader, &mut tracker, &mut batch, &mut send, progress.as_ref());
+        let r = read_capture(
+            reader,
+            &mut tracker,
+            &mut batch,
+            &mut send,
+            progress.as_ref(),
+        );
         tracker.finish(&mut batch);
         send(&mut tracker, &mut batch, true);
         r
@@ -202,7 +208,11 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
         }
         summary.capture_error = Some(e);
     }
-    let _ = tx.send(Msg::End(if failure.is_some() { None } else { Some(summary) }));
+    let _ = tx.send(Msg::End(if failure.is_some() {
+        None
+    } else {
+        Some(Box::new(summary))
+    }));
     drop(tx);
     let problems = worker
         .join()
@@ -329,7 +339,13 @@ impl<W: Write> Sink<W> {
         }
         self.out
             .flush()
-            .or_else(|e| if e.kind() == std::io::ErrorKind::BrokenPipe { Ok(()) } else { Err(e) })
+            .or_else(|e| {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })
             .map_err(|e| Failure(format!("cannot write output: {e}")))
     }
 }
@@ -363,7 +379,11 @@ fn read_capture(
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(err(0, 0, "empty input: no capture".into())),
         Err(PcapError::HeaderNotRecognized) => {
-            return Err(err(0, 0, "not a pcap or pcapng capture (unrecognised header)".into()));
+            return Err(err(
+                0,
+                0,
+                "not a pcap or pcapng capture (unrecognised header)".into(),
+            ));
         }
         Err(e) => return Err(err(0, 0, format!("cannot read the capture: {e:?}"))),
     };
@@ -454,7 +474,11 @@ fn read_capture(
                     ));
                 }
                 if let Err(e) = rdr.refill() {
-                    return Err(err(consumed, dec.summary().packets, format!("read error: {e:?}")));
+                    return Err(err(
+                        consumed,
+                        dec.summary().packets,
+                        format!("read error: {e:?}"),
+                    ));
                 }
             }
             Err(PcapError::BufferTooSmall) => {
@@ -467,7 +491,11 @@ fn read_capture(
                     ));
                 }
                 if let Err(e) = rdr.refill() {
-                    return Err(err(consumed, dec.summary().packets, format!("read error: {e:?}")));
+                    return Err(err(
+                        consumed,
+                        dec.summary().packets,
+                        format!("read error: {e:?}"),
+                    ));
                 }
             }
             Err(PcapError::UnexpectedEof) => {

@@ -209,10 +209,7 @@ impl Half {
             if s > at {
                 let hole = (at, s.min(end));
                 if hole.1 > hole.0 {
-                    let snapped = self
-                        .snapped
-                        .iter()
-                        .any(|&(a, b)| a < hole.1 && b > hole.0);
+                    let snapped = self.snapped.iter().any(|&(a, b)| a < hole.1 && b > hole.0);
                     out.push(Gap {
                         offset: hole.0,
                         length: hole.1 - hole.0,

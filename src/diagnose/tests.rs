@@ -230,5 +230,8 @@ fn http_outcome_carries_the_status_line() {
         Outcome::HttpResponse { line, .. } => assert_eq!(line, "HTTP/1.1 400 Bad Request"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(v.outcome.label(), "plaintext reply `HTTP/1.1 400 Bad Request`");
+    assert_eq!(
+        v.outcome.label(),
+        "plaintext reply `HTTP/1.1 400 Bad Request`"
+    );
 }
