@@ -323,3 +323,55 @@ fn conversations_caught_mid_stream_are_flagged_and_still_judged() {
                 .any(|f| f["findings"].to_string().contains("caught mid-stream"))
     );
 }
+
+/// `tcpdump -U -w - | ppdiag decode -`: conversations are reported as they end, while the
+/// input is still open.
+#[test]
+fn stdin_reports_conversations_while_the_input_stays_open() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("ppdiag"))
+        .args(["decode", "--format", "ndjson", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&bytes("haproxy-v2-go.pcap")).unwrap();
+    stdin.flush().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let done = line.starts_with("{\"summary\"");
+            tx.send(line).unwrap();
+            if done {
+                break;
+            }
+        }
+    });
+    // All four conversations arrive while stdin is still open (bounded wait, not a timing
+    // assertion: a regression makes this wait end empty).
+    let mut flows = 0;
+    while flows < 4 {
+        match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+            Ok(l) => {
+                assert!(
+                    !l.starts_with("{\"summary\""),
+                    "summary before the input ended"
+                );
+                flows += 1;
+            }
+            Err(_) => {
+                let _ = child.kill();
+                panic!("only {flows} conversation(s) reported while the input was open");
+            }
+        }
+    }
+    drop(stdin);
+    let summary = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+    assert!(summary.contains("\"flows\":4"), "{summary}");
+    reader.join().unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}

@@ -594,6 +594,14 @@ impl Judge {
         out.push(r);
     }
 
+    /// Reports every conversation still waiting for its other leg (live input that went
+    /// quiet: nothing more is coming soon to pair with).
+    pub fn flush(&mut self, out: &mut Vec<FlowReport>) {
+        for d in self.pending.drain() {
+            self.emit(d.report, out);
+        }
+    }
+
     /// The end: everything still waiting is reported.
     pub fn finish(&mut self, out: &mut Vec<FlowReport>) {
         for d in self.pending.drain() {

@@ -48,6 +48,82 @@ pub struct DecodeConfig {
     pub limits: Limits,
 }
 
+/// A reader for live input whose first read returns only the file header.
+///
+/// pcap-parser reads twice before its first block (once to recognise the format, once
+/// more to fill its buffer); on a pipe the second read blocks until more packets come.
+/// Handing it the header alone first means the second read brings the packets already
+/// written, so nothing waits for the next packet to be reported.
+struct Paced<R> {
+    inner: R,
+    head: Vec<u8>,
+    first: bool,
+}
+
+impl<R: Read> Paced<R> {
+    fn new(inner: R) -> Self {
+        Paced {
+            inner,
+            head: Vec::new(),
+            first: true,
+        }
+    }
+}
+
+impl<R: Read> Read for Paced<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.first {
+            self.first = false;
+            // The first 28 bytes say which format and how long its header is.
+            let mut head = [0u8; 28];
+            let mut got = 0;
+            while got < head.len() {
+                match self.inner.read(&mut head[got..])? {
+                    0 => break,
+                    n => got += n,
+                }
+            }
+            self.head = head[..got].to_vec();
+            let header_len = match self.head.get(..4) {
+                Some([0x0a, 0x0d, 0x0d, 0x0a]) => {
+                    let len = self.head.get(4..8).map(|b| [b[0], b[1], b[2], b[3]]);
+                    let le = self.head.get(8..12) == Some(&[0x4d, 0x3c, 0x2b, 0x1a][..]);
+                    let len = len.map_or(0, |l| {
+                        if le {
+                            u32::from_le_bytes(l)
+                        } else {
+                            u32::from_be_bytes(l)
+                        }
+                    }) as usize;
+                    // A section header with options is longer: read all of it (bounded).
+                    let want = len.min(1 << 16);
+                    let mut more = [0u8; 4096];
+                    while self.head.len() < want {
+                        let room = (want - self.head.len()).min(more.len());
+                        match self.inner.read(&mut more[..room])? {
+                            0 => break,
+                            n => self.head.extend_from_slice(&more[..n]),
+                        }
+                    }
+                    want.clamp(got.min(28), self.head.len())
+                }
+                _ => 24.min(got),
+            };
+            let n = header_len.min(buf.len());
+            buf[..n].copy_from_slice(&self.head[..n]);
+            self.head.drain(..n);
+            return Ok(n);
+        }
+        if !self.head.is_empty() {
+            let n = self.head.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.head[..n]);
+            self.head.drain(..n);
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
 /// Decodes a whole capture from `reader` on this thread and returns every report and the
 /// summary (with the capture error, if any). For tests and for embedding (`demo`); the
 /// command itself streams with [`run`].
@@ -92,7 +168,11 @@ const BATCH: usize = 64;
 /// links and writes ([`Judge`] and the output), so judging never stalls reading.
 pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
     let (reader, name, size): (Box<dyn Read + Send>, String, Option<u64>) = match &cfg.input {
-        Input::Stdin => (Box::new(std::io::stdin()), "standard input".into(), None),
+        Input::Stdin => (
+            Box::new(Paced::new(std::io::stdin())),
+            "standard input".into(),
+            None,
+        ),
         Input::File(p) => {
             let f = std::fs::File::open(p)
                 .map_err(|e| Failure(format!("cannot read {}: {e}", p.display())))?;
@@ -134,7 +214,29 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
         };
         let mut judge = Judge::new(limits);
         let mut out = Vec::new();
-        for msg in rx {
+        loop {
+            // Live input that goes quiet: what waits for its other leg is reported after a
+            // moment of wall time, so `tcpdump -U -w - | ppdiag decode -` shows flows as
+            // they end.
+            let msg = if live {
+                match rx.recv_timeout(std::time::Duration::from_millis(700)) {
+                    Ok(m) => m,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        judge.flush(&mut out);
+                        for r in out.drain(..) {
+                            sink.flow(r);
+                        }
+                        sink.flush();
+                        continue;
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match rx.recv() {
+                    Ok(m) => m,
+                    Err(_) => break,
+                }
+            };
             match msg {
                 Msg::Events(events) => {
                     for e in events {
