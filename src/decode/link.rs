@@ -149,12 +149,13 @@ pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
             .as_ref()
             .map(|p| kind_name(p.kind))
             .unwrap_or_else(|| "unknown".into()),
-        summary: v
-            .client
-            .payload
-            .as_ref()
-            .map(|p| p.summary.clone())
-            .unwrap_or_else(|| "hidden by the header problem".into()),
+        summary: match v.client.payload.as_ref() {
+            Some(p) if p.kind == Kind::Empty && !v.client.headers.is_empty() => {
+                "nothing after the PROXY header".into()
+            }
+            Some(p) => p.summary.clone(),
+            None => "hidden by the header problem".into(),
+        },
         bytes: escape_bytes_max(payload_bytes, 64),
         kept: client_bytes.len(),
         total: f.half[c].wire_end,
