@@ -744,12 +744,26 @@ fn udp_report(u: UdpFlow) -> FlowReport {
     }
 }
 
-/// The kebab-case name of a sniffed kind.
+/// The kebab-case name of a sniffed kind (its serde name, without serializing per flow).
 pub(crate) fn kind_name(k: crate::sniff::Kind) -> String {
-    serde_json::to_value(k)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{k:?}"))
+    use crate::sniff::Kind;
+    match k {
+        Kind::ProxyV1 => "proxy-v1",
+        Kind::ProxyV2 => "proxy-v2",
+        Kind::TlsClientHello => "tls-client-hello",
+        Kind::TlsServerHello => "tls-server-hello",
+        Kind::TlsAlert => "tls-alert",
+        Kind::TlsRecord => "tls-record",
+        Kind::Sslv2Hello => "sslv2-hello",
+        Kind::HttpRequest => "http-request",
+        Kind::HttpResponse => "http-response",
+        Kind::SshBanner => "ssh-banner",
+        Kind::SmtpBanner => "smtp-banner",
+        Kind::FtpBanner => "ftp-banner",
+        Kind::Empty => "empty",
+        Kind::Unknown => "unknown",
+    }
+    .to_string()
 }
 
 #[cfg(test)]
@@ -805,6 +819,29 @@ mod tests {
     const MS: u64 = 1_000_000;
     const C: (u8, u16) = (1, 40000);
     const S: (u8, u16) = (2, 443);
+
+    #[test]
+    fn kind_names_match_serde() {
+        use crate::sniff::Kind;
+        for k in [
+            Kind::ProxyV1,
+            Kind::ProxyV2,
+            Kind::TlsClientHello,
+            Kind::TlsServerHello,
+            Kind::TlsAlert,
+            Kind::TlsRecord,
+            Kind::Sslv2Hello,
+            Kind::HttpRequest,
+            Kind::HttpResponse,
+            Kind::SshBanner,
+            Kind::SmtpBanner,
+            Kind::FtpBanner,
+            Kind::Empty,
+            Kind::Unknown,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), kind_name(k));
+        }
+    }
 
     #[test]
     fn refused() {
