@@ -19,6 +19,7 @@ const CAPTURES: &[&str] = &[
     "any-sll.pcap",
     "snaplen96.pcap",
     "two-interfaces.pcapng",
+    "tls-alert.pcap",
 ];
 
 fn capture(name: &str) -> String {
