@@ -273,21 +273,21 @@ fn conversation(kind: u64, rng: &mut Rng, bulk: &[u8]) -> Vec<Vec<Frame>> {
     }
 }
 
-fn main() -> std::io::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let out = args
-        .get(1)
-        .map(String::as_str)
-        .unwrap_or("/tmp/ppdiag-bench.pcap");
-    let mib: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(50);
-    let seed: u64 = args
-        .get(3)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x9e3779b97f4a7c15);
-    let target = mib << 20;
+/// What [`generate`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Bytes.
+    pub bytes: u64,
+    /// Frames.
+    pub packets: u64,
+    /// TCP conversations (each leg counts) and UDP sender/receiver pairs.
+    pub conversations: u64,
+}
+
+/// Writes a capture of about `target` bytes to `w`; the same `seed` gives the same bytes.
+pub fn generate(w: &mut impl Write, target: u64, seed: u64) -> std::io::Result<Written> {
     let mut rng = Rng(seed | 1);
     let bulk: Vec<u8> = (0..200 * 1024).map(|_| rng.next() as u8).collect();
-    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
     w.write_all(&[
         0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
     ])?;
@@ -324,6 +324,30 @@ fn main() -> std::io::Result<()> {
         packets += 1;
     }
     w.flush()?;
-    eprintln!("{out}: {written} bytes, {packets} packets, {conversations} conversations");
+    Ok(Written {
+        bytes: written,
+        packets,
+        conversations,
+    })
+}
+
+#[allow(dead_code)]
+fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let out = args
+        .get(1)
+        .map(String::as_str)
+        .unwrap_or("/tmp/ppdiag-bench.pcap");
+    let mib: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(50);
+    let seed: u64 = args
+        .get(3)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x9e3779b97f4a7c15);
+    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
+    let n = generate(&mut w, mib << 20, seed)?;
+    eprintln!(
+        "{out}: {} bytes, {} packets, {} conversations",
+        n.bytes, n.packets, n.conversations
+    );
     Ok(())
 }
