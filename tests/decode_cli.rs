@@ -375,3 +375,35 @@ fn stdin_reports_conversations_while_the_input_stays_open() {
     reader.join().unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(1));
 }
+
+/// A record larger than the reader's buffer (a TSO/GRO super-segment, IPv4 length 0) is
+/// read by growing the buffer, not reported as corrupt.
+#[test]
+fn a_record_larger_than_the_read_buffer() {
+    let payload = vec![b'x'; 600_000];
+    let mut frame = vec![
+        0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
+    ];
+    frame.extend_from_slice(&[
+        0x9c, 0x40, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0,
+    ]);
+    frame.extend_from_slice(&payload);
+    let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    pcap.extend_from_slice(&1_000_000u32.to_le_bytes());
+    pcap.extend_from_slice(&101u32.to_le_bytes());
+    pcap.extend_from_slice(&[0; 8]);
+    pcap.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    pcap.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    pcap.extend_from_slice(&frame);
+    let f = temp(&pcap, ".pcap");
+    let v = json(&ppdiag(&[
+        "decode",
+        "--format",
+        "json",
+        f.path().to_str().unwrap(),
+    ]));
+    assert_eq!(v["summary"]["packets"], 1);
+    assert!(v["summary"]["capture_error"].is_null(), "{}", v["summary"]);
+    assert_eq!(v["flows"][0]["client_sent"]["total"], 600_000);
+    assert_eq!(v["flows"][0]["confidence"], "low");
+}

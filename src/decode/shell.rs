@@ -477,7 +477,7 @@ fn read_capture(
         packets_before: packets,
         message,
     };
-    let mut rdr = match pcap_parser::create_reader(1 << 20, reader) {
+    let mut rdr = match pcap_parser::create_reader(1 << 18, reader) {
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(err(0, 0, "empty input: no capture".into())),
         Err(PcapError::HeaderNotRecognized) => {
