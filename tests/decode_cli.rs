@@ -407,3 +407,126 @@ fn a_record_larger_than_the_read_buffer() {
     assert_eq!(v["flows"][0]["client_sent"]["total"], 600_000);
     assert_eq!(v["flows"][0]["confidence"], "low");
 }
+
+/// Rewrites an Ethernet pcap's frames for another link type (`frame` maps each frame).
+fn relink(le: &[u8], linktype: u32, frame: impl Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
+    let mut out = le[..20].to_vec();
+    out.extend_from_slice(&linktype.to_le_bytes());
+    for (at, len) in records(le) {
+        let f = frame(&le[at + 16..at + len]);
+        out.extend_from_slice(&le[at..at + 8]);
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        out.extend_from_slice(&f);
+    }
+    out
+}
+
+/// The same conversations read through every link layer decode supports give the same
+/// verdicts.
+#[test]
+fn every_link_type_gives_the_same_verdicts() {
+    let le = bytes("haproxy-v2-nginx-ssl.pcap");
+    let ip = |f: &[u8]| f[14..].to_vec();
+    let family = |v: u32, be: bool| {
+        move |f: &[u8]| {
+            let mut o = if be { v.to_be_bytes() } else { v.to_le_bytes() }.to_vec();
+            o.extend_from_slice(&f[14..]);
+            o
+        }
+    };
+    let tagged = |tags: &'static [[u8; 4]]| {
+        move |f: &[u8]| {
+            let mut o = f[..12].to_vec();
+            for t in tags {
+                o.extend_from_slice(t);
+            }
+            o.extend_from_slice(&f[12..]);
+            o
+        }
+    };
+    let sll2 = |f: &[u8]| {
+        let mut o = vec![0x08, 0x00, 0, 0, 0, 0, 0, 1, 0x03, 0x04, 0, 6];
+        o.extend_from_slice(&[0; 8]);
+        o.extend_from_slice(&f[14..]);
+        o
+    };
+    let variants: Vec<(&str, Vec<u8>)> = vec![
+        ("raw 101", relink(&le, 101, ip)),
+        ("raw IPv4 228", relink(&le, 228, ip)),
+        ("raw 12", relink(&le, 12, ip)),
+        (
+            "NULL, little-endian family",
+            relink(&le, 0, family(2, false)),
+        ),
+        ("NULL, big-endian family", relink(&le, 0, family(2, true))),
+        ("LOOP", relink(&le, 108, family(2, true))),
+        (
+            "802.1Q",
+            relink(&le, 1, tagged(&[[0x81, 0x00, 0x00, 0x0a]])),
+        ),
+        (
+            "QinQ",
+            relink(
+                &le,
+                1,
+                tagged(&[[0x88, 0xa8, 0x00, 0x64], [0x81, 0x00, 0x00, 0x0a]]),
+            ),
+        ),
+        ("SLL2 loopback", relink(&le, 276, sll2)),
+    ];
+    let expected = json(&ppdiag(&[
+        "decode",
+        "--format",
+        "json",
+        &path("haproxy-v2-nginx-ssl.pcap"),
+    ]));
+    let strip = |v: &Value| {
+        v["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["client"].clone(),
+                    f["server"].clone(),
+                    f["proxy"].clone(),
+                    f["findings"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    for (name, data) in variants {
+        let f = temp(&data, ".pcap");
+        let v = json(&ppdiag(&[
+            "decode",
+            "--format",
+            "json",
+            f.path().to_str().unwrap(),
+        ]));
+        assert_eq!(strip(&v), strip(&expected), "{name}");
+        assert_eq!(v["summary"]["skipped"]["not_ip"], 0, "{name}");
+    }
+    // IPv6: raw 229, and BSD NULL with the three IPv6 family numbers OSes use.
+    let le6 = bytes("ipv6.pcap");
+    let expected = json(&ppdiag(&["decode", "--format", "json", &path("ipv6.pcap")]));
+    let variants: Vec<(&str, Vec<u8>)> = vec![
+        ("raw IPv6 229", relink(&le6, 229, ip)),
+        (
+            "NULL 24 (NetBSD, OpenBSD)",
+            relink(&le6, 0, family(24, false)),
+        ),
+        ("NULL 28 (FreeBSD)", relink(&le6, 0, family(28, false))),
+        ("NULL 30 (macOS)", relink(&le6, 0, family(30, true))),
+    ];
+    for (name, data) in variants {
+        let f = temp(&data, ".pcap");
+        let v = json(&ppdiag(&[
+            "decode",
+            "--format",
+            "json",
+            f.path().to_str().unwrap(),
+        ]));
+        assert_eq!(strip(&v), strip(&expected), "{name}");
+    }
+}
