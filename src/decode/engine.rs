@@ -137,8 +137,8 @@ pub struct Flow {
     pub fin_ts: [Option<u64>; 2],
     pub rst_ts: [Option<u64>; 2],
     pub synack: bool,
-    /// Contiguous bytes of each side at the moment the other side's first byte arrived.
-    pub other_had: [Option<u32>; 2],
+    /// Packet index (within the conversation) of each side's earliest first byte.
+    pub first_data_index: [u64; 2],
     pub packets: u64,
 }
 
@@ -355,7 +355,7 @@ impl Tracker {
                     fin_ts: [None; 2],
                     rst_ts: [None; 2],
                     synack: false,
-                    other_had: [None; 2],
+                    first_data_index: [0; 2],
                     packets: 0,
                 },
             );
@@ -378,11 +378,13 @@ impl Tracker {
             } else {
                 seq
             };
-            if f.first_data_ts[side].is_none() {
+            // Earliest by timestamp, not by position in the file (interfaces interleave).
+            if f.first_data_ts[side].is_none_or(|t| ts < t) {
                 f.first_data_ts[side] = Some(ts);
-                f.other_had[side] = Some(f.half[1 - side].contiguous().len() as u32);
+                f.first_data_index[side] = f.packets;
             }
             f.half[side].on_data(data_seq, p.payload, p.wire_len);
+            f.half[side].mark(ts, f.packets);
         }
         if fl & flags::FIN != 0 && f.fin_ts[side].is_none() {
             f.fin_ts[side] = Some(ts);
@@ -841,6 +843,36 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(k).unwrap(), kind_name(k));
         }
+    }
+
+    #[test]
+    fn the_answer_is_placed_by_timestamp_not_file_order() {
+        let header = b"PROXY TCP4 192.0.2.9 192.0.2.2 5000 443\r\n";
+        let reply = b"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\n\r\n";
+        let hs = 101 + header.len() as u32;
+        let (r, _) = run(
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(S, C, 500, 0x12, b"")),
+                (2 * MS, tcp(C, S, 101, 0x18, header)),
+                // Written to the file before the 400, captured after it.
+                (4 * MS, tcp(C, S, hs, 0x18, HELLO)),
+                (3 * MS, tcp(S, C, 501, 0x19, reply)),
+                (5 * MS, tcp(C, S, hs + HELLO.len() as u32, 0x11, b"")),
+            ],
+            Limits::default(),
+        );
+        assert_eq!(
+            r[0].timing.server_answered_after_client_bytes,
+            Some(header.len() as u32)
+        );
+        assert_eq!(r[0].timing.first_server_byte_ms, Some(3.0));
+        let f = &r[0].findings[0];
+        assert_eq!(f.code, Code::ProxyHeaderNotExpected);
+        assert!(
+            f.evidence.iter().any(|e| e.contains("answered after the")),
+            "{f:?}"
+        );
     }
 
     #[test]

@@ -171,7 +171,9 @@ pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
     t.first_client_byte_ms = ms_opt(f.first_ts, f.first_data_ts[c]);
     t.first_server_byte_ms = ms_opt(f.first_ts, f.first_data_ts[s]);
     t.close_ms = ms_opt(f.first_ts, first.map(|x| x.0));
-    t.server_answered_after_client_bytes = f.other_had[s];
+    let answered_after =
+        f.first_data_ts[s].map(|ts| f.half[c].contiguous_before(ts, f.first_data_index[s]));
+    t.server_answered_after_client_bytes = answered_after;
     let mut gaps = Vec::new();
     let mut overlaps = Vec::new();
     for side in [c, s] {
@@ -189,7 +191,7 @@ pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
     let mut notes = Vec::new();
     let mut findings = v.findings;
     let header_len: usize = v.client.headers.iter().map(|h| h.length).sum();
-    if let Some(had) = f.other_had[s]
+    if let Some(had) = answered_after
         && !v.client.headers.is_empty()
         && had as usize <= header_len
         && client_bytes.len() > header_len

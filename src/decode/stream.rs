@@ -55,7 +55,16 @@ pub struct Half {
     pub overlap_conflict: Option<u32>,
     /// Whether a SYN was seen from this side.
     pub syn: bool,
+    /// When the in-order bytes grew: (timestamp, packet index, contiguous length), the
+    /// first [`MARKS`] times. Lets the other direction ask "how much had arrived by then",
+    /// in timestamp order even when the file interleaves interfaces out of order.
+    marks: [(u64, u64, u32); MARKS],
+    /// How many of `marks` are set.
+    nmarks: usize,
 }
+
+/// How many growth marks are kept per direction (the opening is what matters).
+const MARKS: usize = 8;
 
 impl Half {
     /// A direction that keeps `limit` bytes.
@@ -187,6 +196,27 @@ impl Half {
         push_range(&mut self.filled, (start, end));
     }
 
+    /// Records, after a segment, that the in-order bytes reached their current length at
+    /// capture time `ts` (packet `index` breaks ties between equal timestamps).
+    pub fn mark(&mut self, ts: u64, index: u64) {
+        let len = self.contiguous().len() as u32;
+        let grew = self.nmarks == 0 || self.marks[self.nmarks - 1].2 < len;
+        if self.nmarks < MARKS && grew {
+            self.marks[self.nmarks] = (ts, index, len);
+            self.nmarks += 1;
+        }
+    }
+
+    /// In-order bytes that had arrived before capture time `ts` (packet `index`).
+    pub fn contiguous_before(&self, ts: u64, index: u64) -> u32 {
+        self.marks[..self.nmarks]
+            .iter()
+            .filter(|&&(t, i, _)| t < ts || (t == ts && i < index))
+            .map(|m| m.2)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The in-order bytes from the start, up to the first hole.
     pub fn contiguous(&self) -> &[u8] {
         match self.filled.first() {
@@ -265,6 +295,20 @@ mod tests {
         assert_eq!(h.contiguous(), b"hello world!");
         assert!(h.gaps().is_empty());
         assert_eq!(h.overlap_conflict, None);
+    }
+
+    #[test]
+    fn bytes_before_a_time_follow_timestamps_not_file_order() {
+        let mut h = Half::new(64);
+        h.on_syn(0);
+        h.on_data(1, b"PROXY ...\r\n", 11);
+        h.mark(100, 1);
+        h.on_data(12, b"hello", 5);
+        h.mark(300, 2);
+        assert_eq!(h.contiguous_before(200, 9), 11);
+        assert_eq!(h.contiguous_before(300, 1), 11);
+        assert_eq!(h.contiguous_before(300, 3), 16);
+        assert_eq!(h.contiguous_before(50, 0), 0);
     }
 
     #[test]
