@@ -875,6 +875,39 @@ mod tests {
         );
     }
 
+    /// Header problems reach the report through the shared opening analysis.
+    #[test]
+    fn header_findings_in_a_capture() {
+        let v1 = b"PROXY TCP4 192.0.2.9 192.0.2.2 5000 443\r\n".to_vec();
+        let twice = [v1.clone(), v1.clone(), HELLO.to_vec()].concat();
+        let malformed = [
+            b"PROXY TCP4 192.0.2.9 192.0.2.2 05000 443\r\n".to_vec(),
+            HELLO.to_vec(),
+        ]
+        .concat();
+        // A v2 header with a CRC32C TLV whose value is wrong.
+        let mut crc = b"\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x13".to_vec();
+        crc.extend_from_slice(&[192, 0, 2, 9, 192, 0, 2, 2, 0x13, 0x88, 0x01, 0xbb]);
+        crc.extend_from_slice(&[0x03, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef]);
+        crc.extend_from_slice(HELLO);
+        for (bytes, code) in [
+            (twice, Code::ProxyHeaderDuplicated),
+            (malformed, Code::ProxyHeaderMalformed),
+            (crc, Code::ProxyCrcMismatch),
+        ] {
+            let (r, _) = run(
+                &[
+                    (0, tcp(C, S, 100, 0x02, b"")),
+                    (MS, tcp(S, C, 500, 0x12, b"")),
+                    (2 * MS, tcp(C, S, 101, 0x18, &bytes)),
+                    (3 * MS, tcp(S, C, 501, 0x14, b"")),
+                ],
+                Limits::default(),
+            );
+            assert!(codes(&r[0]).contains(&code), "{code:?}: {:?}", codes(&r[0]));
+        }
+    }
+
     #[test]
     fn refused() {
         let (r, _) = run(
