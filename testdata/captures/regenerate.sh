@@ -113,6 +113,7 @@ record() {
     bash -c "$(cat)" >>"$W/clients.log" 2>&1 || true
     sleep 1
     kill -INT "$cap"; wait "$cap" 2>/dev/null || true
+    chmod 644 "$file"   # dumpcap writes 0600; tcpdump may own it after dropping root
     echo "recorded $name: $(stat -c %s "$file") bytes"
 }
 C="${CURL[*]}"
