@@ -13,7 +13,7 @@
 //! Rules: linking never invents a cause; it moves one found on the other leg, says so in
 //! the evidence, and keeps what this leg alone showed as evidence too.
 
-use super::engine::{Flow, FxHasher, FxMap, Limits, kind_name, ms_opt, timing};
+use super::engine::{Flow, FxHasher, FxMap, kind_name, ms_opt, timing};
 use super::report::{DirGap, DirOffset, DirectionBasis, End, FlowReport, Link, Sent};
 use crate::diagnose::{self, Ending, Exchange};
 use crate::escape::escape_bytes_max;
@@ -74,7 +74,7 @@ fn infer_client(f: &Flow) -> usize {
 }
 
 /// Judges a conversation that has ended (or is being reported as it stands).
-pub(crate) fn close(f: &Flow, _limits: &Limits) -> Done {
+pub(crate) fn close(f: &Flow) -> Done {
     let c = match f.client {
         Some(c) => c,
         None => infer_client(f),

@@ -1,0 +1,268 @@
+//! Tests of the decoder on synthetic frames: endings, the flow table, linking, ordering.
+
+use super::*;
+use crate::decode::packet::linktype;
+use crate::diagnose::Ending;
+use crate::findings::Code;
+
+const HELLO: &[u8] =
+    include_bytes!("../../testdata/bytes/openssl-s_client-clienthello-sni-alpn.bin");
+
+/// A raw IPv4 TCP frame from `a` to `b` (last octet, port).
+fn tcp(a: (u8, u16), b: (u8, u16), seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let total = 40 + payload.len();
+    let mut v = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        0,
+        0x40,
+        0,
+        64,
+        6,
+        0,
+        0,
+    ];
+    v.extend_from_slice(&[192, 0, 2, a.0, 192, 0, 2, b.0]);
+    v.extend_from_slice(&a.1.to_be_bytes());
+    v.extend_from_slice(&b.1.to_be_bytes());
+    v.extend_from_slice(&seq.to_be_bytes());
+    v.extend_from_slice(&[0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    v.extend_from_slice(payload);
+    v
+}
+
+fn run(frames: &[(u64, Vec<u8>)], limits: Limits) -> (Vec<FlowReport>, Summary) {
+    let mut d = Decoder::new(limits, Filter::default());
+    let mut out = Vec::new();
+    for (ts, f) in frames {
+        d.frame(*ts, linktype::RAW, f, &mut out);
+    }
+    d.finish(&mut out);
+    (out, d.summary())
+}
+
+fn codes(r: &FlowReport) -> Vec<Code> {
+    r.findings.iter().map(|f| f.code).collect()
+}
+
+const MS: u64 = 1_000_000;
+const C: (u8, u16) = (1, 40000);
+const S: (u8, u16) = (2, 443);
+
+#[test]
+fn kind_names_match_serde() {
+    use crate::sniff::Kind;
+    for k in [
+        Kind::ProxyV1,
+        Kind::ProxyV2,
+        Kind::TlsClientHello,
+        Kind::TlsServerHello,
+        Kind::TlsAlert,
+        Kind::TlsRecord,
+        Kind::Sslv2Hello,
+        Kind::HttpRequest,
+        Kind::HttpResponse,
+        Kind::SshBanner,
+        Kind::SmtpBanner,
+        Kind::FtpBanner,
+        Kind::Empty,
+        Kind::Unknown,
+    ] {
+        assert_eq!(serde_json::to_value(k).unwrap(), kind_name(k));
+    }
+}
+
+#[test]
+fn the_answer_is_placed_by_timestamp_not_file_order() {
+    let header = b"PROXY TCP4 192.0.2.9 192.0.2.2 5000 443\r\n";
+    let reply = b"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\n\r\n";
+    let hs = 101 + header.len() as u32;
+    let (r, _) = run(
+        &[
+            (0, tcp(C, S, 100, 0x02, b"")),
+            (MS, tcp(S, C, 500, 0x12, b"")),
+            (2 * MS, tcp(C, S, 101, 0x18, header)),
+            // Written to the file before the 400, captured after it.
+            (4 * MS, tcp(C, S, hs, 0x18, HELLO)),
+            (3 * MS, tcp(S, C, 501, 0x19, reply)),
+            (5 * MS, tcp(C, S, hs + HELLO.len() as u32, 0x11, b"")),
+        ],
+        Limits::default(),
+    );
+    assert_eq!(
+        r[0].timing.server_answered_after_client_bytes,
+        Some(header.len() as u32)
+    );
+    assert_eq!(r[0].timing.first_server_byte_ms, Some(3.0));
+    let f = &r[0].findings[0];
+    assert_eq!(f.code, Code::ProxyHeaderNotExpected);
+    assert!(
+        f.evidence.iter().any(|e| e.contains("answered after the")),
+        "{f:?}"
+    );
+}
+
+/// Header problems reach the report through the shared opening analysis.
+#[test]
+fn header_findings_in_a_capture() {
+    let v1 = b"PROXY TCP4 192.0.2.9 192.0.2.2 5000 443\r\n".to_vec();
+    let twice = [v1.clone(), v1.clone(), HELLO.to_vec()].concat();
+    let malformed = [
+        b"PROXY TCP4 192.0.2.9 192.0.2.2 05000 443\r\n".to_vec(),
+        HELLO.to_vec(),
+    ]
+    .concat();
+    // A v2 header with a CRC32C TLV whose value is wrong.
+    let mut crc = b"\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x13".to_vec();
+    crc.extend_from_slice(&[192, 0, 2, 9, 192, 0, 2, 2, 0x13, 0x88, 0x01, 0xbb]);
+    crc.extend_from_slice(&[0x03, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef]);
+    crc.extend_from_slice(HELLO);
+    for (bytes, code) in [
+        (twice, Code::ProxyHeaderDuplicated),
+        (malformed, Code::ProxyHeaderMalformed),
+        (crc, Code::ProxyCrcMismatch),
+    ] {
+        let (r, _) = run(
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(S, C, 500, 0x12, b"")),
+                (2 * MS, tcp(C, S, 101, 0x18, &bytes)),
+                (3 * MS, tcp(S, C, 501, 0x14, b"")),
+            ],
+            Limits::default(),
+        );
+        assert!(codes(&r[0]).contains(&code), "{code:?}: {:?}", codes(&r[0]));
+    }
+}
+
+#[test]
+fn refused() {
+    let (r, _) = run(
+        &[
+            (0, tcp(C, S, 100, 0x02, b"")),
+            (MS, tcp(S, C, 0, 0x14, b"")),
+        ],
+        Limits::default(),
+    );
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].end.unwrap().how, "refused");
+    assert_eq!(codes(&r[0]), [Code::ConnectionRefused]);
+}
+
+#[test]
+fn a_client_that_gives_up_on_a_silent_server() {
+    let (r, _) = run(
+        &[
+            (0, tcp(C, S, 100, 0x02, b"")),
+            (MS, tcp(S, C, 500, 0x12, b"")),
+            (2 * MS, tcp(C, S, 101, 0x18, HELLO)),
+            (5000 * MS, tcp(C, S, 101 + HELLO.len() as u32, 0x11, b"")),
+        ],
+        Limits::default(),
+    );
+    assert_eq!(r[0].end.unwrap().server, Ending::Timeout);
+    assert_eq!(codes(&r[0]), [Code::TargetSilent]);
+    assert_eq!(r[0].end.unwrap().by, Some("client"));
+}
+
+#[test]
+fn a_full_table_reports_early_and_loses_nothing() {
+    let mut frames = Vec::new();
+    for i in 0..10u16 {
+        let c = (1, 40000 + i);
+        frames.push((u64::from(i) * MS, tcp(c, S, 100, 0x02, b"")));
+        frames.push((
+            u64::from(i) * MS + 1,
+            tcp(c, S, 101, 0x18, b"GET / HTTP/1.1\r\n\r\n"),
+        ));
+    }
+    let limits = Limits {
+        max_flows: 4,
+        ..Limits::default()
+    };
+    let (r, s) = run(&frames, limits);
+    assert_eq!(r.len(), 10);
+    assert_eq!(s.flows, 10);
+    assert!(s.evicted_early > 0);
+    let early = r
+        .iter()
+        .filter(|x| x.notes.iter().any(|n| n.contains("flow table was full")))
+        .count();
+    assert_eq!(early as u64, s.evicted_early);
+}
+
+#[test]
+fn legs_without_a_header_link_by_their_clienthello() {
+    let lb_out = (10, 50000);
+    let backend = (20, 8443);
+    let (r, s) = run(
+        &[
+            (0, tcp(C, S, 100, 0x02, b"")),
+            (MS, tcp(C, S, 101, 0x18, HELLO)),
+            (2 * MS, tcp(lb_out, backend, 7, 0x02, b"")),
+            (3 * MS, tcp(lb_out, backend, 8, 0x18, HELLO)),
+            (4 * MS, tcp(backend, lb_out, 9, 0x14, b"")),
+            (5 * MS, tcp(S, C, 9, 0x14, b"")),
+        ],
+        Limits::default(),
+    );
+    assert_eq!(s.linked_pairs, 1);
+    let client_leg = r.iter().find(|x| x.server.ends_with(":443")).unwrap();
+    let link = client_leg.linked.as_ref().unwrap();
+    assert_eq!((link.role, link.by), ("client-leg", "same-payload"));
+    // The backend requires PROXY; the client leg is told so, not just "reset".
+    assert_eq!(codes(client_leg)[0], Code::ProxyHeaderMissing);
+    assert!(
+        client_leg.findings[0]
+            .summary
+            .starts_with("on the backend leg")
+    );
+}
+
+#[test]
+fn identical_plaintext_requests_are_not_linked() {
+    let req = b"GET / HTTP/1.1\r\nHost: example.net\r\n\r\n";
+    let (_, s) = run(
+        &[
+            (0, tcp(C, S, 100, 0x02, b"")),
+            (MS, tcp(C, S, 101, 0x18, req)),
+            (2 * MS, tcp((3, 40001), S, 7, 0x02, b"")),
+            (3 * MS, tcp((3, 40001), S, 8, 0x18, req)),
+        ],
+        Limits::default(),
+    );
+    assert_eq!(s.linked_pairs, 0);
+}
+
+#[test]
+fn udp_without_a_header_is_counted_not_tracked() {
+    let mut v = vec![
+        0x45, 0, 0, 32, 0, 0, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
+    ];
+    v.extend_from_slice(&[0x9c, 0x40, 0, 53, 0, 12, 0, 0, b'p', b'i', b'n', b'g']);
+    let (r, s) = run(&[(0, v)], Limits::default());
+    assert!(r.is_empty());
+    assert_eq!(s.skipped.udp_without_proxy, 1);
+}
+
+#[test]
+fn a_reused_tuple_is_a_new_conversation() {
+    let (r, _) = run(
+        &[
+            (0, tcp(C, S, 100, 0x02, b"")),
+            (MS, tcp(C, S, 101, 0x19, b"GET / HTTP/1.1\r\n\r\n")),
+            (2 * MS, tcp(S, C, 9, 0x11, b"")),
+            (10 * MS, tcp(C, S, 90000, 0x02, b"")),
+            (
+                11 * MS,
+                tcp(C, S, 90001, 0x18, b"GET /again HTTP/1.1\r\n\r\n"),
+            ),
+        ],
+        Limits::default(),
+    );
+    assert_eq!(r.len(), 2);
+    assert_ne!(r[0].id, r[1].id);
+}
