@@ -1,24 +1,22 @@
-//! The sans-IO decoder: frames in, [`FlowReport`]s out, in bounded memory.
+//! Tracking (sans-IO): frames in, [`Event`]s out, in bounded memory. [`Decoder`] pairs a
+//! [`Tracker`] with a [`super::judge::Judge`] on one thread; the shell runs them on two.
 //!
-//! It keeps a flow table keyed by the 4-tuple (TCP) and by sender/receiver (UDP datagrams
-//! that begin with a PROXY header), a bounded opening prefix per direction
-//! ([`super::stream::Half`]), and the facts that need no bytes: SYN/FIN/RST and who sent
-//! them, first-byte times, how many client bytes had arrived when the server first
-//! answered. A conversation is judged by [`crate::diagnose::judge`] once it ends (both
-//! FINs, a RST, idle for [`Limits::idle_ns`] of capture time, the flow table full, or the
-//! end of the capture), then waits up to [`Limits::link_window_ns`] for the other leg of a
-//! proxied connection ([`super::link`]) before it is reported.
+//! The tracker keeps a flow table keyed by the 4-tuple (TCP) and by sender/receiver (UDP
+//! datagrams that begin with a PROXY header), a bounded opening prefix per direction
+//! ([`super::stream::Half`], buffers recycled between conversations), and the facts that
+//! need no bytes: SYN/FIN/RST and who sent them, first-byte times, when each direction's
+//! in-order bytes grew. A conversation is handed on as soon as it closes (both FINs or a
+//! RST; a small tombstone then absorbs late frames), when idle for [`Limits::idle_ns`] of
+//! capture time, when the table is full, or at the end of the capture.
 //!
 //! Rules: capture time only (the timestamps of the frames), never the wall clock; no
 //! allocation per packet once a flow exists; every frame is either part of a reported
 //! conversation or counted in [`Summary::skipped`].
 
-use super::link::{self, Done, Pending};
+use super::judge::Judge;
 use super::packet::{self, Skip, Transport, flags};
-use super::report::{DirectionBasis, FlowReport, Sent, Summary, Timing};
+use super::report::{DirectionBasis, FlowReport, Summary, Timing};
 use super::stream::Half;
-use crate::escape::escape_bytes_max;
-use crate::opening;
 use crate::proxy::V2_SIGNATURE;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -213,7 +211,7 @@ pub struct Tracker {
 }
 
 /// At most this many spare prefix buffers are kept for reuse.
-const POOL: usize = 512;
+pub(crate) const POOL: usize = 512;
 
 impl Tracker {
     /// A tracker with these bounds and filter.
@@ -497,136 +495,6 @@ impl Tracker {
     }
 }
 
-/// The per-conversation half of the decoder: judges, links legs, counts.
-pub struct Judge {
-    limits: Limits,
-    pending: Pending,
-    counts: Summary,
-    spare: Vec<Vec<u8>>,
-}
-
-impl Judge {
-    /// A judge with these bounds.
-    pub fn new(limits: Limits) -> Self {
-        Judge {
-            limits,
-            pending: Pending::default(),
-            counts: Summary::default(),
-            spare: Vec::new(),
-        }
-    }
-
-    /// Prefix buffers of judged conversations, to give back to the [`Tracker`].
-    pub fn spare(&mut self) -> &mut Vec<Vec<u8>> {
-        &mut self.spare
-    }
-
-    /// Conversations waiting for their other leg.
-    pub fn held(&self) -> usize {
-        self.pending.len()
-    }
-
-    /// Takes one event; reports ready conversations into `out`.
-    pub fn event(&mut self, e: Event, out: &mut Vec<FlowReport>) {
-        match e {
-            Event::Tcp(mut f, evicted) => {
-                let mut d = link::close(&f);
-                if self.spare.len() < POOL {
-                    for h in &mut f.half {
-                        let b = h.take_buf();
-                        if b.capacity() > 0 {
-                            self.spare.push(b);
-                        }
-                    }
-                }
-                if evicted {
-                    d.report
-                        .notes
-                        .push("reported before it ended: the flow table was full".into());
-                    self.emit(d.report, out);
-                } else {
-                    self.done(d, out);
-                }
-            }
-            Event::Udp(u) => self.emit(udp_report(u), out),
-            Event::Tick(now) => {
-                for d in self.pending.expired(now, self.limits.link_window_ns) {
-                    self.emit(d.report, out);
-                }
-            }
-        }
-    }
-
-    fn done(&mut self, d: Done, out: &mut Vec<FlowReport>) {
-        match self.pending.pair(d) {
-            link::Paired::Both(a, b) => {
-                self.counts.linked_pairs += 1;
-                let (a, b) = link::annotate(a, b);
-                self.emit(a, out);
-                self.emit(b, out);
-            }
-            link::Paired::Waiting(evicted) => {
-                for d in evicted {
-                    self.emit(d.report, out);
-                }
-            }
-        }
-    }
-
-    fn emit(&mut self, r: FlowReport, out: &mut Vec<FlowReport>) {
-        let s = &mut self.counts;
-        s.flows += 1;
-        if r.transport == "udp" {
-            s.udp_flows += 1;
-        } else {
-            s.tcp_flows += 1;
-        }
-        if r.has_problem() {
-            s.flows_with_problems += 1;
-        }
-        if r.confidence == "low" {
-            s.mid_stream_flows += 1;
-        }
-        let mut codes: Vec<_> = r.findings.iter().map(|f| f.code).collect();
-        codes.sort();
-        codes.dedup();
-        for c in codes {
-            *s.findings.entry(c).or_default() += 1;
-        }
-        out.push(r);
-    }
-
-    /// Reports every conversation still waiting for its other leg (live input that went
-    /// quiet: nothing more is coming soon to pair with).
-    pub fn flush(&mut self, out: &mut Vec<FlowReport>) {
-        for d in self.pending.drain() {
-            self.emit(d.report, out);
-        }
-    }
-
-    /// The end: everything still waiting is reported.
-    pub fn finish(&mut self, out: &mut Vec<FlowReport>) {
-        for d in self.pending.drain() {
-            self.emit(d.report, out);
-        }
-    }
-
-    /// The tracker's summary completed with this judge's counts.
-    pub fn summary(&self, tracker: &Summary) -> Summary {
-        let c = &self.counts;
-        Summary {
-            flows: c.flows,
-            tcp_flows: c.tcp_flows,
-            udp_flows: c.udp_flows,
-            flows_with_problems: c.flows_with_problems,
-            mid_stream_flows: c.mid_stream_flows,
-            linked_pairs: c.linked_pairs,
-            findings: c.findings.clone(),
-            ..tracker.clone()
-        }
-    }
-}
-
 /// Tracker and judge on one thread: frames in, reports out (the shell runs them on two).
 pub struct Decoder {
     tracker: Tracker,
@@ -692,58 +560,6 @@ pub(crate) fn timing(first: u64, last: u64) -> Timing {
 
 pub(crate) fn ms_opt(first: u64, t: Option<u64>) -> Option<f64> {
     t.map(|t| ms(first, t))
-}
-
-fn udp_report(u: UdpFlow) -> FlowReport {
-    let o = opening::analyze(&u.first);
-    let payload = &u.first[o.payload_offset.min(u.first.len())..];
-    let sent = Sent {
-        kind: o
-            .payload
-            .as_ref()
-            .map(|s| kind_name(s.kind))
-            .unwrap_or_else(|| "unknown".into()),
-        summary: o
-            .payload
-            .as_ref()
-            .map(|s| s.summary.clone())
-            .unwrap_or_else(|| "hidden by the header problem".into()),
-        bytes: escape_bytes_max(payload, 64),
-        kept: u.first.len(),
-        total: u.bytes,
-    };
-    let mut headers = o.headers.into_iter();
-    let mut notes = vec![format!(
-        "{} datagram(s) from {} to {}; the first is analysed (each carries its own header)",
-        u.datagrams, u.src, u.dst
-    )];
-    notes.extend(o.notes);
-    FlowReport {
-        id: u.id,
-        transport: "udp",
-        client: u.src.to_string(),
-        server: u.dst.to_string(),
-        direction: DirectionBasis::FirstDatagram,
-        confidence: "high",
-        proxy: headers.next(),
-        more_proxy_headers: headers.collect(),
-        proxy_problem: o.problem,
-        client_sent: sent,
-        server_sent: None,
-        end: None,
-        outcome: None,
-        fingerprint: None,
-        client_sees: Vec::new(),
-        timing: timing(u.first_ts, u.last_ts),
-        packets: u.datagrams,
-        gaps: Vec::new(),
-        retransmissions: 0,
-        overlap_conflicts: Vec::new(),
-        linked: None,
-        proxy_sources: u.sources.iter().map(|s| s.to_string()).collect(),
-        notes,
-        findings: o.findings,
-    }
 }
 
 /// The kebab-case name of a sniffed kind (its serde name, without serializing per flow).

@@ -3,7 +3,7 @@
 //!
 //! Sans-IO core: [`packet`] (link layer → IP → TCP/UDP, borrowed), [`stream`] (one
 //! direction's bounded opening prefix, reassembled), [`engine`] (flow table, endings,
-//! timing, eviction), [`link`] (judging, and tying the two legs of a proxied
+//! timing, eviction), [`judge`] (judging handed-on conversations, counts), [`link`] (judging, and tying the two legs of a proxied
 //! connection), [`report`] (what the text and JSON renderers read). I/O shell: [`shell`]
 //! (pcap-parser streaming from a file or stdin, progress bar, output as flows end).
 //!
@@ -12,11 +12,13 @@
 //! where it breaks, with everything before it.
 
 pub mod engine;
+pub mod judge;
 pub mod link;
 pub mod packet;
 pub mod report;
 pub mod shell;
 pub mod stream;
 
-pub use engine::{Decoder, Filter, Limits};
+pub use engine::{Decoder, Filter, Limits, Tracker};
+pub use judge::Judge;
 pub use report::{FlowReport, Summary};

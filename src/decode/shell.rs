@@ -8,7 +8,8 @@
 //! [`WORST_SHOWN`] reports held for the text view. A capture that breaks is reported
 //! where it breaks; exit 2 only when nothing at all could be read.
 
-use super::engine::{Event, Filter, Judge, Limits, Tracker};
+use super::engine::{Event, Filter, Limits, Tracker};
+use super::judge::Judge;
 use super::packet::linktype;
 use super::report::Summary;
 use super::report::{CaptureError, FlowReport, flow_text, summary_text};

@@ -1,0 +1,196 @@
+//! Judging handed-on conversations (sans-IO): a [`Judge`] turns the [`Tracker`]'s events
+//! into [`FlowReport`]s — TCP through [`link::close`] (the shared `diagnose::judge`) and
+//! leg linking, UDP through the opening analysis — and keeps the counts of the summary.
+//!
+//! Rules: every conversation handed on is reported exactly once (linked, expired from the
+//! link window, or at the end); memory is bounded by the link queue.
+//!
+//! [`Tracker`]: super::engine::Tracker
+
+use super::engine::{Event, Limits, POOL, UdpFlow, kind_name, timing};
+use super::link::{self, Done, Pending};
+use super::report::{DirectionBasis, FlowReport, Sent, Summary};
+use crate::escape::escape_bytes_max;
+use crate::opening;
+
+/// The per-conversation half of the decoder: judges, links legs, counts.
+pub struct Judge {
+    limits: Limits,
+    pending: Pending,
+    counts: Summary,
+    spare: Vec<Vec<u8>>,
+}
+
+impl Judge {
+    /// A judge with these bounds.
+    pub fn new(limits: Limits) -> Self {
+        Judge {
+            limits,
+            pending: Pending::default(),
+            counts: Summary::default(),
+            spare: Vec::new(),
+        }
+    }
+
+    /// Prefix buffers of judged conversations, to give back to the [`Tracker`].
+    pub fn spare(&mut self) -> &mut Vec<Vec<u8>> {
+        &mut self.spare
+    }
+
+    /// Conversations waiting for their other leg.
+    pub fn held(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Takes one event; reports ready conversations into `out`.
+    pub fn event(&mut self, e: Event, out: &mut Vec<FlowReport>) {
+        match e {
+            Event::Tcp(mut f, evicted) => {
+                let mut d = link::close(&f);
+                if self.spare.len() < POOL {
+                    for h in &mut f.half {
+                        let b = h.take_buf();
+                        if b.capacity() > 0 {
+                            self.spare.push(b);
+                        }
+                    }
+                }
+                if evicted {
+                    d.report
+                        .notes
+                        .push("reported before it ended: the flow table was full".into());
+                    self.emit(d.report, out);
+                } else {
+                    self.done(d, out);
+                }
+            }
+            Event::Udp(u) => self.emit(udp_report(u), out),
+            Event::Tick(now) => {
+                for d in self.pending.expired(now, self.limits.link_window_ns) {
+                    self.emit(d.report, out);
+                }
+            }
+        }
+    }
+
+    fn done(&mut self, d: Done, out: &mut Vec<FlowReport>) {
+        match self.pending.pair(d) {
+            link::Paired::Both(a, b) => {
+                self.counts.linked_pairs += 1;
+                let (a, b) = link::annotate(a, b);
+                self.emit(a, out);
+                self.emit(b, out);
+            }
+            link::Paired::Waiting(evicted) => {
+                for d in evicted {
+                    self.emit(d.report, out);
+                }
+            }
+        }
+    }
+
+    fn emit(&mut self, r: FlowReport, out: &mut Vec<FlowReport>) {
+        let s = &mut self.counts;
+        s.flows += 1;
+        if r.transport == "udp" {
+            s.udp_flows += 1;
+        } else {
+            s.tcp_flows += 1;
+        }
+        if r.has_problem() {
+            s.flows_with_problems += 1;
+        }
+        if r.confidence == "low" {
+            s.mid_stream_flows += 1;
+        }
+        let mut codes: Vec<_> = r.findings.iter().map(|f| f.code).collect();
+        codes.sort();
+        codes.dedup();
+        for c in codes {
+            *s.findings.entry(c).or_default() += 1;
+        }
+        out.push(r);
+    }
+
+    /// Reports every conversation still waiting for its other leg (live input that went
+    /// quiet: nothing more is coming soon to pair with).
+    pub fn flush(&mut self, out: &mut Vec<FlowReport>) {
+        for d in self.pending.drain() {
+            self.emit(d.report, out);
+        }
+    }
+
+    /// The end: everything still waiting is reported.
+    pub fn finish(&mut self, out: &mut Vec<FlowReport>) {
+        for d in self.pending.drain() {
+            self.emit(d.report, out);
+        }
+    }
+
+    /// The tracker's summary completed with this judge's counts.
+    pub fn summary(&self, tracker: &Summary) -> Summary {
+        let c = &self.counts;
+        Summary {
+            flows: c.flows,
+            tcp_flows: c.tcp_flows,
+            udp_flows: c.udp_flows,
+            flows_with_problems: c.flows_with_problems,
+            mid_stream_flows: c.mid_stream_flows,
+            linked_pairs: c.linked_pairs,
+            findings: c.findings.clone(),
+            ..tracker.clone()
+        }
+    }
+}
+
+fn udp_report(u: UdpFlow) -> FlowReport {
+    let o = opening::analyze(&u.first);
+    let payload = &u.first[o.payload_offset.min(u.first.len())..];
+    let sent = Sent {
+        kind: o
+            .payload
+            .as_ref()
+            .map(|s| kind_name(s.kind))
+            .unwrap_or_else(|| "unknown".into()),
+        summary: o
+            .payload
+            .as_ref()
+            .map(|s| s.summary.clone())
+            .unwrap_or_else(|| "hidden by the header problem".into()),
+        bytes: escape_bytes_max(payload, 64),
+        kept: u.first.len(),
+        total: u.bytes,
+    };
+    let mut headers = o.headers.into_iter();
+    let mut notes = vec![format!(
+        "{} datagram(s) from {} to {}; the first is analysed (each carries its own header)",
+        u.datagrams, u.src, u.dst
+    )];
+    notes.extend(o.notes);
+    FlowReport {
+        id: u.id,
+        transport: "udp",
+        client: u.src.to_string(),
+        server: u.dst.to_string(),
+        direction: DirectionBasis::FirstDatagram,
+        confidence: "high",
+        proxy: headers.next(),
+        more_proxy_headers: headers.collect(),
+        proxy_problem: o.problem,
+        client_sent: sent,
+        server_sent: None,
+        end: None,
+        outcome: None,
+        fingerprint: None,
+        client_sees: Vec::new(),
+        timing: timing(u.first_ts, u.last_ts),
+        packets: u.datagrams,
+        gaps: Vec::new(),
+        retransmissions: 0,
+        overlap_conflicts: Vec::new(),
+        linked: None,
+        proxy_sources: u.sources.iter().map(|s| s.to_string()).collect(),
+        notes,
+        findings: o.findings,
+    }
+}
