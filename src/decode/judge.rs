@@ -1,5 +1,5 @@
 //! Judging handed-on conversations (sans-IO): a [`Judge`] turns the [`Tracker`]'s events
-//! into [`FlowReport`]s — TCP through [`link::close`] (the shared `diagnose::judge`) and
+//! into [`FlowReport`]s — TCP through `link::close` (the shared `diagnose::judge`) and
 //! leg linking, UDP through the opening analysis — and keeps the counts of the summary.
 //!
 //! Rules: every conversation handed on is reported exactly once (linked, expired from the
@@ -32,7 +32,7 @@ impl Judge {
         }
     }
 
-    /// Prefix buffers of judged conversations, to give back to the [`Tracker`].
+    /// Prefix buffers of judged conversations, to give back to the [`super::engine::Tracker`].
     pub fn spare(&mut self) -> &mut Vec<Vec<u8>> {
         &mut self.spare
     }

@@ -1,7 +1,7 @@
 //! The I/O shell of `decode`: streams a pcap or pcapng file (or stdin) through
-//! pcap-parser into the sans-IO [`Decoder`], writes each conversation as it is reported
-//! (ndjson, json, `--all`), keeps only the worst few for the default text view, and shows
-//! a progress bar on terminals for large files.
+//! pcap-parser into the sans-IO [`Tracker`] and [`Judge`] (on two threads), writes each
+//! conversation as it is reported (ndjson, json, `--all`), keeps only the worst few for
+//! the default text view, and shows a progress bar on terminals for large files.
 //!
 //! Rules: the only part of `decode` that touches files, stdin, stdout and the terminal.
 //! Memory stays bounded: the reader's buffer, the decoder's bounded state, and at most

@@ -3,7 +3,7 @@
 //! Bytes are placed at their offset from the first payload sequence number, so
 //! retransmissions are delivered once, out-of-order segments wait in place for the hole
 //! before them to fill, and an overlap whose bytes differ from what is already there is
-//! flagged (the first copy is kept). Only the first [`Half::limit`] bytes are kept;
+//! flagged (the first copy is kept). Only the first `limit` bytes are kept;
 //! everything later costs one subtraction and a comparison. A segment cut by the snaplen
 //! leaves a gap marked as such, which is a fact about the capture, not the peers.
 //!
