@@ -207,10 +207,10 @@ pub struct Tracker {
     last_sweep: u64,
     summary: Summary,
     link_types: Vec<u32>,
-    pool: Vec<Vec<u8>>,
+    pool: Vec<Half>,
 }
 
-/// At most this many spare prefix buffers are kept for reuse.
+/// At most this many spare directions (with their buffers) are kept for reuse.
 pub(crate) const POOL: usize = 512;
 
 impl Tracker {
@@ -231,8 +231,8 @@ impl Tracker {
         }
     }
 
-    /// Takes back prefix buffers of judged conversations, for reuse.
-    pub fn recycle(&mut self, bufs: &mut Vec<Vec<u8>>) {
+    /// Takes back the directions of judged conversations, for reuse.
+    pub fn recycle(&mut self, bufs: &mut Vec<Half>) {
         let room = POOL.saturating_sub(self.pool.len());
         let n = bufs.len().min(room);
         self.pool.extend(bufs.drain(..n));
@@ -241,7 +241,10 @@ impl Tracker {
 
     fn half(&mut self, limit: u32) -> Half {
         match self.pool.pop() {
-            Some(b) => Half::with_buf(limit, b),
+            Some(mut h) => {
+                h.reset(limit);
+                h
+            }
             None => Half::new(limit),
         }
     }

@@ -10,6 +10,7 @@
 use super::engine::{Event, Limits, POOL, UdpFlow, kind_name, timing};
 use super::link::{self, Done, Pending};
 use super::report::{DirectionBasis, FlowReport, Sent, Summary};
+use super::stream::Half;
 use crate::escape::escape_bytes_max;
 use crate::opening;
 
@@ -18,7 +19,7 @@ pub struct Judge {
     limits: Limits,
     pending: Pending,
     counts: Summary,
-    spare: Vec<Vec<u8>>,
+    spare: Vec<Half>,
 }
 
 impl Judge {
@@ -32,8 +33,9 @@ impl Judge {
         }
     }
 
-    /// Prefix buffers of judged conversations, to give back to the [`super::engine::Tracker`].
-    pub fn spare(&mut self) -> &mut Vec<Vec<u8>> {
+    /// Directions of judged conversations (with their buffers), to give back to the
+    /// [`super::engine::Tracker`].
+    pub fn spare(&mut self) -> &mut Vec<Half> {
         &mut self.spare
     }
 
@@ -48,12 +50,7 @@ impl Judge {
             Event::Tcp(mut f, evicted) => {
                 let mut d = link::close(&f);
                 if self.spare.len() < POOL {
-                    for h in &mut f.half {
-                        let b = h.take_buf();
-                        if b.capacity() > 0 {
-                            self.spare.push(b);
-                        }
-                    }
+                    self.spare.extend(f.half.iter_mut().map(std::mem::take));
                 }
                 if evicted {
                     d.report

@@ -196,8 +196,9 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
             bar
         });
     let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(4);
-    // Prefix buffers travel back for reuse, so steady state allocates nothing per flow.
-    let (give_back, take_back) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
+    // Directions (with their buffers) travel back for reuse, so steady state allocates
+    // nothing per conversation for them.
+    let (give_back, take_back) = std::sync::mpsc::channel::<Vec<super::stream::Half>>();
     let output = cfg.output;
     let all = cfg.all;
     let limits = cfg.limits;

@@ -75,20 +75,22 @@ impl Half {
         }
     }
 
-    /// A direction that keeps `limit` bytes in a recycled buffer (see [`Half::take_buf`]).
-    pub fn with_buf(limit: u32, mut buf: Vec<u8>) -> Self {
+    /// Makes a used direction new again, keeping its allocations (buffers are recycled
+    /// between conversations, so steady state allocates nothing per conversation).
+    pub fn reset(&mut self, limit: u32) {
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut filled = std::mem::take(&mut self.filled);
+        let mut snapped = std::mem::take(&mut self.snapped);
         buf.clear();
-        Half {
+        filled.clear();
+        snapped.clear();
+        *self = Half {
             limit,
             buf,
+            filled,
+            snapped,
             ..Half::default()
-        }
-    }
-
-    /// Gives the buffer back for reuse by another conversation (no allocation then).
-    pub fn take_buf(&mut self) -> Vec<u8> {
-        self.filled.clear();
-        std::mem::take(&mut self.buf)
+        };
     }
 
     /// A SYN from this side: payload starts at `seq + 1`.
@@ -157,7 +159,7 @@ impl Half {
 
     fn place(&mut self, start: u32, bytes: &[u8]) {
         let end = start + bytes.len() as u32;
-        if self.buf.capacity() == 0 {
+        if self.buf.capacity() < self.limit as usize {
             // One allocation per direction, sized for what is kept.
             self.buf.reserve_exact(self.limit as usize);
         }
@@ -351,6 +353,21 @@ mod tests {
         let mut h = Half::new(8);
         h.on_data(100, b"xy", 2);
         h.on_data(98, b"abxyz", 5);
+        assert_eq!(h.contiguous(), b"xyz");
+    }
+
+    #[test]
+    fn reset_forgets_everything_but_the_allocation() {
+        let mut h = Half::new(64);
+        h.on_syn(0);
+        h.on_data(1, b"abc", 10);
+        h.mark(5, 1);
+        let cap = h.buf.capacity();
+        h.reset(32);
+        assert!(h.contiguous().is_empty() && h.gaps().is_empty() && !h.syn);
+        assert_eq!((h.wire_bytes, h.limit, h.contiguous_before(u64::MAX, 0)), (0, 32, 0));
+        assert_eq!(h.buf.capacity(), cap);
+        h.on_data(7, b"xyz", 3);
         assert_eq!(h.contiguous(), b"xyz");
     }
 
