@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of `ppdiag decode` against tshark and a bare pcap-parser loop, on captures
 # written by the deterministic generator (bench/decode_gen.rs), page-cached, measured in
-# one run with /usr/bin/time -v (wall time, peak RSS). Prints a Markdown table.
+# one run: best wall time of RUNS, and peak RSS with /usr/bin/time -v. Prints a Markdown
+# table.
 #   bench/decode.sh              # 50 MiB and 2 GiB
 #   SIZES="50" bench/decode.sh   # only 50 MiB
 # Needs: cargo, tshark, /usr/bin/time (GNU time). The captures go to /tmp and are deleted.
@@ -15,22 +16,22 @@ BIN=target/release
 TIMES="$(mktemp)"
 trap 'rm -f "$TIMES" "$OUT"/ppdiag-bench-*.pcap' EXIT
 
-# measure NAME BYTES RUNS CMD...: best wall time of RUNS, peak RSS of that run
+# measure NAME BYTES RUNS CMD...: best wall time of RUNS (bash's EPOCHREALTIME, so only
+# the command's own start-up is counted), then peak RSS from one /usr/bin/time -v run
 measure() {
     local name="$1" bytes="$2" runs="$3"; shift 3
-    local best="" rss=""
+    local best="" t0 t1 t rss
     for _ in $(seq "$runs"); do
-        local t r t0 t1
-        t0="$(date +%s%N)"
-        /usr/bin/time -v "$@" >/dev/null 2>"$TIMES" || true
-        t1="$(date +%s%N)"
-        # Wall time measured here in nanoseconds (GNU time prints centiseconds only).
-        t="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')"
-        r="$(grep 'Maximum resident set size' "$TIMES" | awk '{print $NF}')"
+        t0="$EPOCHREALTIME"
+        "$@" >/dev/null 2>&1 || true
+        t1="$EPOCHREALTIME"
+        t="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')"
         if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-            best="$t"; rss="$r"
+            best="$t"
         fi
     done
+    /usr/bin/time -v "$@" >/dev/null 2>"$TIMES" || true
+    rss="$(grep 'Maximum resident set size' "$TIMES" | awk '{print $NF}')"
     awk -v n="$name" -v b="$bytes" -v t="$best" -v r="$rss" -v f="$CAPTURE" 'BEGIN {
         tp = (t > 0) ? b / t / 1e6 : 0
         unit = (tp >= 1000) ? sprintf("%.2f GB/s", tp / 1000) : sprintf("%.1f MB/s", tp)
