@@ -285,7 +285,7 @@ impl Tracker {
                 } else {
                     match p.transport {
                         Transport::Tcp { seq, flags } => self.tcp(ts, &p, seq, flags, out),
-                        Transport::Udp => self.udp(ts, &p),
+                        Transport::Udp => self.udp(ts, &p, out),
                     }
                 }
             }
@@ -404,7 +404,7 @@ impl Tracker {
         }
     }
 
-    fn udp(&mut self, ts: u64, p: &packet::Packet<'_>) {
+    fn udp(&mut self, ts: u64, p: &packet::Packet<'_>, out: &mut Vec<Event>) {
         let k = key(p.src, p.dst);
         if let Some(u) = self.udp.get_mut(&k) {
             if u.sources.len() < MAX_UDP_SOURCES
@@ -422,6 +422,18 @@ impl Tracker {
         if !proxy {
             self.summary.skipped.udp_without_proxy += 1;
             return;
+        }
+        if self.udp.len() >= self.limits.max_flows {
+            // Full: hand on the least recently active eighth as they stand.
+            let mut ages: Vec<(u64, Key)> = self.udp.iter().map(|(k, u)| (u.last_ts, *k)).collect();
+            let n = (ages.len() / 8).max(1);
+            ages.select_nth_unstable(n - 1);
+            for (_, k) in ages.into_iter().take(n) {
+                if let Some(u) = self.udp.remove(&k) {
+                    self.summary.evicted_early += 1;
+                    out.push(Event::Udp(u));
+                }
+            }
         }
         let id = self.next_id;
         self.next_id += 1;

@@ -365,7 +365,10 @@ mod tests {
         let cap = h.buf.capacity();
         h.reset(32);
         assert!(h.contiguous().is_empty() && h.gaps().is_empty() && !h.syn);
-        assert_eq!((h.wire_bytes, h.limit, h.contiguous_before(u64::MAX, 0)), (0, 32, 0));
+        assert_eq!(
+            (h.wire_bytes, h.limit, h.contiguous_before(u64::MAX, 0)),
+            (0, 32, 0)
+        );
         assert_eq!(h.buf.capacity(), cap);
         h.on_data(7, b"xyz", 3);
         assert_eq!(h.contiguous(), b"xyz");
