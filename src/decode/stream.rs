@@ -7,7 +7,8 @@
 //! everything later costs one subtraction and a comparison. A segment cut by the snaplen
 //! leaves a gap marked as such, which is a fact about the capture, not the peers.
 //!
-//! Rules: no allocation until the first payload byte; never more than `limit` bytes.
+//! Rules: no allocation until the first payload byte; never more than `limit` bytes kept
+//! or allocated.
 
 use serde::Serialize;
 
@@ -159,9 +160,12 @@ impl Half {
 
     fn place(&mut self, start: u32, bytes: &[u8]) {
         let end = start + bytes.len() as u32;
-        if self.buf.capacity() < self.limit as usize {
-            // One allocation per direction, sized for what is kept.
-            self.buf.reserve_exact(self.limit as usize);
+        if self.buf.capacity() < end as usize {
+            // Grow by doubling from 512 bytes, never past the limit: most openings are a
+            // few hundred bytes, and recycled directions keep what they grew to.
+            let want = (self.buf.capacity() * 2).max(512).max(end as usize);
+            let want = want.min(self.limit as usize).max(end as usize);
+            self.buf.reserve_exact(want - self.buf.len());
         }
         if self.buf.len() < end as usize {
             self.buf.resize(end as usize, 0);
@@ -348,6 +352,7 @@ mod tests {
         h.on_data(1000, &[0; 100], 100);
         assert_eq!(h.contiguous(), b"abcd");
         assert!(h.full());
+        assert!(h.buf.capacity() <= 4);
         assert_eq!(h.wire_bytes, 106);
         // Data from before the base is trimmed.
         let mut h = Half::new(8);
