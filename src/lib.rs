@@ -8,7 +8,9 @@
 //!   [`explain`] (the knowledge base of error messages), [`findings`] (the one
 //!   findings model), [`escape`] (peer bytes made safe to print);
 //! - presentation: [`render`] turns the same structs into text or JSON strings;
-//! - shells: [`cli`] (clap types and validation into plain config) and [`commands`].
+//! - shells: [`cli`] (clap types and validation into plain config), [`commands`], and the
+//!   network shells [`probe`] (ask a live target what it expects) and [`send`] (a
+//!   PROXY-speaking netcat), each with its sans-IO parts beside it.
 
 pub mod cli;
 pub mod commands;
@@ -17,7 +19,9 @@ pub mod escape;
 pub mod explain;
 pub mod findings;
 pub mod opening;
+pub mod probe;
 pub mod proxy;
 pub mod rawbytes;
 pub mod render;
+pub mod send;
 pub mod sniff;

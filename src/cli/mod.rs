@@ -7,6 +7,9 @@
 use crate::commands::{self, Output, OutputFormat};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
+
+pub mod probe;
+pub mod send;
 use std::path::PathBuf;
 
 /// Diagnose PROXY protocol / TLS mismatches between load balancers and backends.
@@ -62,6 +65,16 @@ pub enum Cmd {
         after_help = "Examples:\n  ppdiag explain 'curl: (35) OpenSSL/3.0.13: error:0A00010B:SSL routines::wrong version number'\n  ppdiag explain 'broken header: \"\\x16\\x03\\x01\" while reading PROXY protocol'\n  ppdiag explain --list"
     )]
     Explain(ExplainArgs),
+    /// Ask live targets what they expect: no header, PROXY v1, v2, v2 LOCAL; TLS or HTTP.
+    #[command(
+        after_help = "Examples:\n  ppdiag probe backend.internal:443\n  ppdiag probe https://api.example.com/health --balancer-sends v2\n  ppdiag probe --targets-file fleet.txt --format ndjson\n  ppdiag probe https://api.example.com --connect-to api.example.com:443:10.0.3.7:8443\n\nExit codes: 0 the target works one way and nothing is wrong, 1 a problem was diagnosed, 2 bad arguments or a name that does not resolve."
+    )]
+    Probe(probe::ProbeArgs),
+    /// A PROXY-speaking netcat: send a crafted v1/v2 header, optionally TLS and HTTP, show what comes back.
+    #[command(
+        after_help = "Examples:\n  ppdiag send 127.0.0.1:8443 --proxy v2 --aws-vpce vpce-0123 --tls --http GET /\n  ppdiag send 127.0.0.1:8080 --proxy v1 --src 203.0.113.7:51000 --http GET /\n  ppdiag send 127.0.0.1:8443 --local --family inet --crc32c --hex\n  printf 'EHLO x\\r\\n' | ppdiag send 127.0.0.1:25 --proxy v2\n  ppdiag send 127.0.0.1:8443 --break crc --crc32c"
+    )]
+    Send(send::SendArgs),
     /// Print shell completions for SHELL to stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -186,6 +199,20 @@ pub fn run() -> i32 {
             let message = if a.list { None } else { text_source(a.message) };
             commands::explain::run(&ExplainConfig { message, output })
         }
+        Cmd::Probe(a) => match probe::config(a, output) {
+            Ok(cfg) => crate::probe::run::run(cfg),
+            Err(e) => {
+                eprintln!("ppdiag probe: {e}");
+                return 2;
+            }
+        },
+        Cmd::Send(a) => match send::config(a, output) {
+            Ok(cfg) => crate::send::run(cfg),
+            Err(e) => {
+                eprintln!("ppdiag send: {e}");
+                return 2;
+            }
+        },
         Cmd::Completions(a) => {
             let mut cmd = Cli::command();
             let mut buf = Vec::new();

@@ -1,0 +1,185 @@
+//! The probe's text report (sans-IO): the inference sentence first, then the attempt
+//! table, the TLS details and the findings.
+//!
+//! Rules: reads [`ProbeReport`]s only; every peer-derived string is already escaped or
+//! goes through [`crate::render`]'s sanitizing helpers.
+
+use super::model::{Attempt, ProbeReport};
+use crate::escape::sanitize_text;
+use crate::findings::Finding;
+use crate::render::{Painter, findings_text, key_values};
+use std::fmt::Write as _;
+
+fn attempt_line(p: &Painter, out: &mut String, a: &Attempt) {
+    let mut result = a.outcome.label();
+    if a.stopped_early {
+        result = "nothing (stopped early: the server waits for the client)".into();
+    } else if let Some(e) = &a.connect_error {
+        result = match e.as_str() {
+            "refused" => "connection refused".into(),
+            "timeout" => "no answer to the connection attempt".into(),
+            other => format!("cannot connect: {other}"),
+        };
+    }
+    let got = if a.received > 0 {
+        format!("{} bytes", a.received)
+    } else {
+        "-".into()
+    };
+    let _ = writeln!(
+        out,
+        "  {:<14} {:<52} {:>6} ms  {}",
+        p.key(&a.name),
+        sanitize_text(&result),
+        a.elapsed_ms,
+        got
+    );
+    if a.received > 0 && a.tls.is_none() && !matches!(a.outcome, crate::diagnose::Outcome::TlsAlert { .. }) {
+        let _ = writeln!(out, "  {:<14} {} \"{}\"", "", p.dim("got:"), sanitize_text(&a.first_bytes));
+    }
+    for line in a.client_sees.iter().take(2) {
+        let _ = writeln!(out, "  {:<14} {} {}", "", p.dim("a TLS client prints:"), sanitize_text(line));
+    }
+    if let Some(e) = &a.tls_error {
+        if a.tls.is_some() {
+            let _ = writeln!(out, "  {:<14} {} {}", "", p.dim("after the handshake:"), sanitize_text(e));
+        }
+    }
+}
+
+/// One target address.
+pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
+    let head = if r.target == r.address.to_string() {
+        r.target.clone()
+    } else {
+        format!("{} ({})", r.target, r.address)
+    };
+    let _ = writeln!(out, "{}", p.heading(&sanitize_text(&head)));
+    let _ = writeln!(out, "{}", p.heading(&sanitize_text(&r.summary)));
+    let mut rows = vec![(
+        "expects".to_string(),
+        format!(
+            "proxy {}{}, protocol {}",
+            r.expects.proxy,
+            if r.expects.proxy_versions.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", r.expects.proxy_versions.join(", "))
+            },
+            r.expects.protocol
+        ),
+    )];
+    if r.resolved.len() > 1 || r.host.parse::<std::net::IpAddr>().is_err() {
+        rows.push((
+            "resolved".into(),
+            format!(
+                "{} -> {}",
+                r.host,
+                r.resolved.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    if let Some(fp) = r.fingerprint {
+        rows.push(("backend".into(), fp.describe().to_string()));
+    }
+    key_values(p, out, 2, &rows);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "  {:<14} {:<52} {:>9}  {}", "attempt", "result", "time", "received");
+    for a in &r.attempts {
+        attempt_line(p, out, a);
+    }
+    if let Some(t) = &r.tls {
+        let _ = writeln!(out);
+        let s = &t.session;
+        let mut rows = vec![(
+            "tls".to_string(),
+            format!(
+                "{} {}{} (attempt {})",
+                s.version,
+                s.cipher,
+                s.group.as_deref().map(|g| format!(", group {g}")).unwrap_or_default(),
+                t.from_attempt
+            ),
+        )];
+        rows.push(("alpn".into(), s.alpn.clone().unwrap_or_else(|| "none".into())));
+        rows.push(("sni sent".into(), s.sni.clone().unwrap_or_else(|| "none (IP target)".into())));
+        rows.push((
+            "client cert".into(),
+            if s.client_cert_requested { "requested by the server" } else { "not requested" }.into(),
+        ));
+        for (i, c) in t.chain.iter().enumerate() {
+            let k = if i == 0 { "certificate".to_string() } else { format!("chain[{i}]") };
+            if let Some(e) = &c.parse_error {
+                rows.push((k, e.clone()));
+                continue;
+            }
+            rows.push((k, format!("{}{}", c.subject, if c.self_signed { " (self-signed)" } else { "" })));
+            if i == 0 {
+                rows.push(("  names".into(), c.sans.join(", ")));
+            }
+            rows.push(("  issuer".into(), c.issuer.clone()));
+            rows.push((
+                "  valid".into(),
+                format!(
+                    "{} to {} ({})",
+                    c.not_before,
+                    c.not_after,
+                    if c.days_left < 0 {
+                        format!("expired {} days ago", -c.days_left)
+                    } else {
+                        format!("{} days left", c.days_left)
+                    }
+                ),
+            ));
+            rows.push(("  key".into(), c.key.clone()));
+        }
+        rows.push((
+            "verification".into(),
+            if t.verification.ok {
+                format!("ok for {}", t.verification.name)
+            } else {
+                format!(
+                    "failed for {}: {}",
+                    t.verification.name,
+                    t.verification.message.clone().unwrap_or_default()
+                )
+            },
+        ));
+        key_values(p, out, 2, &rows);
+    }
+    let _ = writeln!(out);
+    findings_text(p, out, &r.findings);
+}
+
+/// The whole run.
+pub fn render(reports: &[ProbeReport], fleet: &[Finding], color: bool) -> String {
+    let p = Painter::new(color);
+    let mut out = String::new();
+    for (i, r) in reports.iter().enumerate() {
+        if i > 0 {
+            let _ = writeln!(out);
+        }
+        render_one(&p, &mut out, r);
+    }
+    if reports.len() > 1 {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", p.heading(&format!("{} target address(es) probed", reports.len())));
+        for r in reports {
+            let _ = writeln!(
+                out,
+                "  {:<24} proxy {:<9} protocol {:<7} {}",
+                r.address.to_string(),
+                r.expects.proxy,
+                r.expects.protocol,
+                match crate::findings::worst(&r.findings) {
+                    Some(s) if s >= crate::findings::Severity::Warning => p.bad(s.as_str()),
+                    _ => p.good("ok"),
+                }
+            );
+        }
+        if !fleet.is_empty() {
+            findings_text(&p, &mut out, fleet);
+        }
+    }
+    out
+}
