@@ -248,7 +248,7 @@ fn outcome(server: &Sniffed, ending: Ending) -> Outcome {
             Outcome::HttpResponse {
                 status: http.and_then(|h| h.status),
                 line: http
-                    .map(|h| h.message.clone())
+                    .and_then(status_line)
                     .unwrap_or_else(|| server.summary.clone()),
             }
         }
@@ -263,6 +263,17 @@ fn outcome(server: &Sniffed, ending: Ending) -> Outcome {
             summary: server.summary.clone(),
         },
     }
+}
+
+/// `HTTP/1.1 400 Bad Request`, rebuilt from the parsed head (already escaped).
+fn status_line(h: &sniff::HttpInfo) -> Option<String> {
+    let status = h.status?;
+    let mut line = format!("{} {status}", h.version.as_deref().unwrap_or("HTTP/?"));
+    if let Some(r) = h.reason.as_deref().filter(|r| !r.is_empty()) {
+        line.push(' ');
+        line.push_str(r);
+    }
+    Some(line)
 }
 
 fn fingerprint(

@@ -217,3 +217,21 @@ fn malformed_header_is_judged_by_the_opening_only() {
     });
     assert_eq!(codes(&v), [Code::ProxyHeaderMalformed]);
 }
+
+#[test]
+fn plaintext_reply_outcome_carries_the_status_line() {
+    let client = with_v1(CLIENT_HELLO);
+    let v = judge(&Exchange {
+        client: &client,
+        server: NGINX_400,
+        ending: Ending::Closed,
+    });
+    match &v.outcome {
+        Outcome::HttpResponse { line, .. } => assert_eq!(line, "HTTP/1.1 400 Bad Request"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        v.outcome.label(),
+        "plaintext reply `HTTP/1.1 400 Bad Request`"
+    );
+}

@@ -113,7 +113,9 @@ pub fn worked(a: &Attempt) -> bool {
     let understood = match (&a.outcome, a.payload) {
         (Outcome::TlsAccepted { .. }, Payload::Tls) => true,
         (Outcome::TlsAlert { description, .. }, Payload::Tls) => ![10u8, 50, 22].contains(description),
-        (Outcome::HttpResponse { status: Some(_), .. }, Payload::Http) => true,
+        // A well-formed request answered 400 was not understood (a PROXY reader
+        // that wanted a header, or a header read as the request line).
+        (Outcome::HttpResponse { status: Some(s), .. }, Payload::Http) => *s != 400,
         _ => false,
     };
     understood && !a.findings.iter().any(|f| MISMATCH.contains(&f.code))

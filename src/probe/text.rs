@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 fn attempt_line(p: &Painter, out: &mut String, a: &Attempt) {
     let mut result = a.outcome.label();
     if a.stopped_early {
-        result = "nothing (stopped early: the server waits for the client)".into();
+        result = "nothing (ended early: it waits for the client)".into();
     } else if let Some(e) = &a.connect_error {
         result = match e.as_str() {
             "refused" => "connection refused".into(),

@@ -213,6 +213,8 @@ pub fn verify(chain: &[CertificateDer<'static>], name: &ServerName<'static>, roo
                     C::NotValidForName | C::NotValidForNameContext { .. } => "name-mismatch",
                     C::Revoked => "revoked",
                     C::BadSignature => "bad-signature",
+                    // A self-signed certificate marked as a CA (`openssl req -x509`).
+                    C::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => "unknown-issuer",
                     _ => "other",
                 },
                 _ => "other",
