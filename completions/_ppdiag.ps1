@@ -29,6 +29,8 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Explain raw bytes copied from a log or a dump (hex, xxd, tcpdump -X, nginx escapes)')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Map an error message from a client or server log to its PROXY/TLS causes')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Ask live targets what they expect: no header, PROXY v1, v2, v2 LOCAL; TLS or HTTP')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'A PROXY-speaking netcat: send a crafted v1/v2 header, optionally TLS and HTTP, show what comes back')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions for SHELL to stdout')
             [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -49,6 +51,85 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in text output (`auto` honours NO_COLOR and terminals)')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Print the whole knowledge base')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ppdiag;probe' {
+            [CompletionResult]::new('--targets-file', '--targets-file', [CompletionResultType]::ParameterName, 'Read more targets from a file, one per line (`#` comments; `-` for stdin)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port for targets given without one')
+            [CompletionResult]::new('--connect-to', '--connect-to', [CompletionResultType]::ParameterName, 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host (curl''s convention; repeatable)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds each attempt may take, connect included')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Target addresses probed at the same time')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these attempts: header (none, v1, v2, v2-local), payload (tls, http, wait) or attempt names (v2+tls); comma-separated')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Skip these attempts (same names as --only)')
+            [CompletionResult]::new('--src', '--src', [CompletionResultType]::ParameterName, 'Source address in the headers (default: this side of the socket)')
+            [CompletionResult]::new('--dst', '--dst', [CompletionResultType]::ParameterName, 'Destination address in the headers (default: the target''s address)')
+            [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'SNI to send (default: the target''s host name; none for IP addresses)')
+            [CompletionResult]::new('--alpn', '--alpn', [CompletionResultType]::ParameterName, 'ALPN protocols to offer, comma-separated')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'Method of the plaintext HTTP request')
+            [CompletionResult]::new('--balancer-sends', '--balancer-sends', [CompletionResultType]::ParameterName, 'What the balancer in front sends: its mismatch becomes an error (exit 1)')
+            [CompletionResult]::new('--expiry-warn', '--expiry-warn', [CompletionResultType]::ParameterName, 'Warn when the certificate expires within this many days')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file (repeatable)')
+            [CompletionResult]::new('--tlv', '--tlv', [CompletionResultType]::ParameterName, 'A raw TLV: TYPE=VALUE, TYPE decimal or 0x-hex, VALUE text or `hex:…` (repeatable)')
+            [CompletionResult]::new('--aws-vpce', '--aws-vpce', [CompletionResultType]::ParameterName, 'AWS VPC endpoint id (TLV 0xEA), e.g. vpce-0123456789abcdef0')
+            [CompletionResult]::new('--azure-linkid', '--azure-linkid', [CompletionResultType]::ParameterName, 'Azure Private Link LinkID (TLV 0xEE), a 32-bit number')
+            [CompletionResult]::new('--gcp-psc', '--gcp-psc', [CompletionResultType]::ParameterName, 'GCP Private Service Connect connection id (TLV 0xE0), a 64-bit number')
+            [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'AUTHORITY TLV (0x02): the host name the client asked for')
+            [CompletionResult]::new('--alpn-tlv', '--alpn-tlv', [CompletionResultType]::ParameterName, 'ALPN TLV (0x01)')
+            [CompletionResult]::new('--unique-id', '--unique-id', [CompletionResultType]::ParameterName, 'UNIQUE_ID TLV (0x05): text, or `hex:…`')
+            [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'NETNS TLV (0x30)')
+            [CompletionResult]::new('--ssl-client', '--ssl-client', [CompletionResultType]::ParameterName, 'SSL TLV (0x20) client flags: 1 SSL, 2 CERT_CONN, 4 CERT_SESS (default 1 when any --ssl-* is given)')
+            [CompletionResult]::new('--ssl-verify', '--ssl-verify', [CompletionResultType]::ParameterName, 'SSL TLV verify field (0: client certificate verified)')
+            [CompletionResult]::new('--ssl-version', '--ssl-version', [CompletionResultType]::ParameterName, 'SSL sub-TLV VERSION (0x21), e.g. TLSv1.3')
+            [CompletionResult]::new('--ssl-cn', '--ssl-cn', [CompletionResultType]::ParameterName, 'SSL sub-TLV CN (0x22): the client certificate''s common name')
+            [CompletionResult]::new('--ssl-cipher', '--ssl-cipher', [CompletionResultType]::ParameterName, 'SSL sub-TLV CIPHER (0x23)')
+            [CompletionResult]::new('--ssl-sig-alg', '--ssl-sig-alg', [CompletionResultType]::ParameterName, 'SSL sub-TLV SIG_ALG (0x24)')
+            [CompletionResult]::new('--ssl-key-alg', '--ssl-key-alg', [CompletionResultType]::ParameterName, 'SSL sub-TLV KEY_ALG (0x25)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in text output (`auto` honours NO_COLOR and terminals)')
+            [CompletionResult]::new('--crc32c', '--crc32c', [CompletionResultType]::ParameterName, 'Add a CRC32C TLV (0x03) computed over the finished header')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ppdiag;send' {
+            [CompletionResult]::new('--connect-to', '--connect-to', [CompletionResultType]::ParameterName, 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to connect, and of silence after which the exchange ends')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Which header to send')
+            [CompletionResult]::new('--src', '--src', [CompletionResultType]::ParameterName, 'Source address in the header (default: this side of the socket)')
+            [CompletionResult]::new('--dst', '--dst', [CompletionResultType]::ParameterName, 'Destination address in the header (default: the target''s address)')
+            [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'Declared address family (with --local and no addresses: AWS NLB''s health-check form)')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'Declared transport (v2)')
+            [CompletionResult]::new('--break', '--break', [CompletionResultType]::ParameterName, 'A deliberate fault, to test a receiver (repeatable)')
+            [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'SNI to send (default: the target''s host name)')
+            [CompletionResult]::new('--alpn', '--alpn', [CompletionResultType]::ParameterName, 'ALPN protocols to offer, comma-separated')
+            [CompletionResult]::new('--http', '--http', [CompletionResultType]::ParameterName, 'Send an HTTP request and print the response (otherwise stdin/stdout are bridged, like netcat)')
+            [CompletionResult]::new('--tlv', '--tlv', [CompletionResultType]::ParameterName, 'A raw TLV: TYPE=VALUE, TYPE decimal or 0x-hex, VALUE text or `hex:…` (repeatable)')
+            [CompletionResult]::new('--aws-vpce', '--aws-vpce', [CompletionResultType]::ParameterName, 'AWS VPC endpoint id (TLV 0xEA), e.g. vpce-0123456789abcdef0')
+            [CompletionResult]::new('--azure-linkid', '--azure-linkid', [CompletionResultType]::ParameterName, 'Azure Private Link LinkID (TLV 0xEE), a 32-bit number')
+            [CompletionResult]::new('--gcp-psc', '--gcp-psc', [CompletionResultType]::ParameterName, 'GCP Private Service Connect connection id (TLV 0xE0), a 64-bit number')
+            [CompletionResult]::new('--authority', '--authority', [CompletionResultType]::ParameterName, 'AUTHORITY TLV (0x02): the host name the client asked for')
+            [CompletionResult]::new('--alpn-tlv', '--alpn-tlv', [CompletionResultType]::ParameterName, 'ALPN TLV (0x01)')
+            [CompletionResult]::new('--unique-id', '--unique-id', [CompletionResultType]::ParameterName, 'UNIQUE_ID TLV (0x05): text, or `hex:…`')
+            [CompletionResult]::new('--netns', '--netns', [CompletionResultType]::ParameterName, 'NETNS TLV (0x30)')
+            [CompletionResult]::new('--ssl-client', '--ssl-client', [CompletionResultType]::ParameterName, 'SSL TLV (0x20) client flags: 1 SSL, 2 CERT_CONN, 4 CERT_SESS (default 1 when any --ssl-* is given)')
+            [CompletionResult]::new('--ssl-verify', '--ssl-verify', [CompletionResultType]::ParameterName, 'SSL TLV verify field (0: client certificate verified)')
+            [CompletionResult]::new('--ssl-version', '--ssl-version', [CompletionResultType]::ParameterName, 'SSL sub-TLV VERSION (0x21), e.g. TLSv1.3')
+            [CompletionResult]::new('--ssl-cn', '--ssl-cn', [CompletionResultType]::ParameterName, 'SSL sub-TLV CN (0x22): the client certificate''s common name')
+            [CompletionResult]::new('--ssl-cipher', '--ssl-cipher', [CompletionResultType]::ParameterName, 'SSL sub-TLV CIPHER (0x23)')
+            [CompletionResult]::new('--ssl-sig-alg', '--ssl-sig-alg', [CompletionResultType]::ParameterName, 'SSL sub-TLV SIG_ALG (0x24)')
+            [CompletionResult]::new('--ssl-key-alg', '--ssl-key-alg', [CompletionResultType]::ParameterName, 'SSL sub-TLV KEY_ALG (0x25)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in text output (`auto` honours NO_COLOR and terminals)')
+            [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'v2 LOCAL command (a health check) instead of PROXY')
+            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Print the header bytes sent, in hex (text output; JSON always has them)')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Run a TLS handshake after the header')
+            [CompletionResult]::new('--crc32c', '--crc32c', [CompletionResultType]::ParameterName, 'Add a CRC32C TLV (0x03) computed over the finished header')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -76,6 +157,8 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
         'ppdiag;help' {
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Explain raw bytes copied from a log or a dump (hex, xxd, tcpdump -X, nginx escapes)')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Map an error message from a client or server log to its PROXY/TLS causes')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Ask live targets what they expect: no header, PROXY v1, v2, v2 LOCAL; TLS or HTTP')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'A PROXY-speaking netcat: send a crafted v1/v2 header, optionally TLS and HTTP, show what comes back')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions for SHELL to stdout')
             [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -85,6 +168,12 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
             break
         }
         'ppdiag;help;explain' {
+            break
+        }
+        'ppdiag;help;probe' {
+            break
+        }
+        'ppdiag;help;send' {
             break
         }
         'ppdiag;help;completions' {

@@ -41,7 +41,13 @@ fn codes(r: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{}:{}", f["code"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["code"].as_str().unwrap(),
+                f["severity"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -68,7 +74,8 @@ fn nginx_ssl_with_and_without_proxy_protocol_and_plain_http() {
         return;
     }
     let c = certs();
-    let (p_ssl, p_ssl_pp, p_http_pp, p_verify) = (free_port(), free_port(), free_port(), free_port());
+    let (p_ssl, p_ssl_pp, p_http_pp, p_verify) =
+        (free_port(), free_port(), free_port(), free_port());
     let tls = format!(
         "ssl_certificate {}; ssl_certificate_key {};",
         c.cert.display(),
@@ -81,7 +88,11 @@ fn nginx_ssl_with_and_without_proxy_protocol_and_plain_http() {
          server {{ listen 127.0.0.1:{p_verify} ssl; {tls} ssl_client_certificate {}; ssl_verify_client on; location / {{ return 200 'ok\\n'; }} }}\n",
         c.ca.display()
     );
-    let _g = nginx(&servers, &[p_ssl, p_ssl_pp, p_http_pp, p_verify], c.dir.path());
+    let _g = nginx(
+        &servers,
+        &[p_ssl, p_ssl_pp, p_http_pp, p_verify],
+        c.dir.path(),
+    );
     let ca = c.ca.to_str().unwrap();
 
     // listen ssl without proxy_protocol: the classic "wrong version number".
@@ -93,9 +104,18 @@ fn nginx_ssl_with_and_without_proxy_protocol_and_plain_http() {
     assert_eq!(code, 0, "{v:#}");
     let a = attempt(r, "v1+tls");
     assert_eq!(a["outcome"]["kind"], "http-response");
-    assert!(a["client_sees"].to_string().contains("wrong version number"), "{a:#}");
+    assert!(
+        a["client_sees"]
+            .to_string()
+            .contains("wrong version number"),
+        "{a:#}"
+    );
     assert_eq!(r["tls"]["verification"]["ok"], true, "{:#}", r["tls"]);
-    assert!(r["tls"]["chain"][0]["sans"].to_string().contains("127.0.0.1"));
+    assert!(
+        r["tls"]["chain"][0]["sans"]
+            .to_string()
+            .contains("127.0.0.1")
+    );
     // Told what the balancer sends, the mismatch is the error.
     let (code, v) = probe(&[&target(p_ssl), "--cacert", ca, "--balancer-sends", "v2"]);
     assert_eq!(code, 1);
@@ -104,17 +124,29 @@ fn nginx_ssl_with_and_without_proxy_protocol_and_plain_http() {
     // listen ssl proxy_protocol.
     let (code, v) = probe(&[&target(p_ssl_pp), "--cacert", ca]);
     let r = first(&v);
-    assert_eq!(expects(r), ("required".into(), s(&["v1", "v2"]), "tls".into()));
+    assert_eq!(
+        expects(r),
+        ("required".into(), s(&["v1", "v2"]), "tls".into())
+    );
     let c2 = codes(r);
-    assert!(c2.contains(&"proxy-header-missing:info".to_string()), "{c2:?}");
-    assert!(c2.contains(&"health-check-local:info".to_string()), "{c2:?}");
+    assert!(
+        c2.contains(&"proxy-header-missing:info".to_string()),
+        "{c2:?}"
+    );
+    assert!(
+        c2.contains(&"health-check-local:info".to_string()),
+        "{c2:?}"
+    );
     assert_eq!(code, 0);
     assert_eq!(attempt(r, "none+tls")["outcome"]["kind"], "reset", "{r:#}");
 
     // Plain HTTP with proxy_protocol (a global "use PROXY" switch).
     let (code, v) = probe(&[&target(p_http_pp)]);
     let r = first(&v);
-    assert_eq!(expects(r), ("required".into(), s(&["v1", "v2"]), "http".into()));
+    assert_eq!(
+        expects(r),
+        ("required".into(), s(&["v1", "v2"]), "http".into())
+    );
     assert!(codes(r).contains(&"proxy-header-missing:info".to_string()));
     assert_eq!(code, 0);
     let (code, _) = probe(&[&target(p_http_pp), "--balancer-sends", "none"]);
@@ -145,31 +177,60 @@ fn haproxy_accept_proxy_ssl_plain_ssl_and_strict_sni() {
 
     let (code, v) = probe(&[&target(pa), "--cacert", ca]);
     let r = first(&v);
-    assert_eq!(expects(r), ("required".into(), s(&["v1", "v2"]), "tls".into()), "{r:#}");
+    assert_eq!(
+        expects(r),
+        ("required".into(), s(&["v1", "v2"]), "tls".into()),
+        "{r:#}"
+    );
     assert!(codes(r).contains(&"proxy-header-missing:info".to_string()));
     assert!(codes(r).contains(&"health-check-local:info".to_string()));
     assert_eq!(code, 0);
 
     let (_, v) = probe(&[&target(pb), "--cacert", ca]);
     let r = first(&v);
-    assert_eq!(expects(r), ("forbidden".into(), vec![], "tls".into()), "{r:#}");
+    assert_eq!(
+        expects(r),
+        ("forbidden".into(), vec![], "tls".into()),
+        "{r:#}"
+    );
     assert_eq!(r["fingerprint"], "silent-closer");
     assert_eq!(codes(r), s(&["proxy-header-not-expected:info"]));
 
     // strict-sni with a name it has no certificate for: TLS is spoken and refused.
-    let (code, v) = probe(&[&target(pc), "--cacert", ca, "--sni", "other.example", "--only", "tls"]);
+    let (code, v) = probe(&[
+        &target(pc),
+        "--cacert",
+        ca,
+        "--sni",
+        "other.example",
+        "--only",
+        "tls",
+    ]);
     let r = first(&v);
     assert_eq!(expects(r).2, "tls", "{r:#}");
-    assert!(codes(r).contains(&"tls-handshake-failed:error".to_string()), "{r:#}");
+    assert!(
+        codes(r).contains(&"tls-handshake-failed:error".to_string()),
+        "{r:#}"
+    );
     assert_eq!(code, 1);
     // With the right name it completes.
-    let (_, v) = probe(&[&target(pc), "--cacert", ca, "--sni", "localhost", "--only", "none+tls"]);
+    let (_, v) = probe(&[
+        &target(pc),
+        "--cacert",
+        ca,
+        "--sni",
+        "localhost",
+        "--only",
+        "none+tls",
+    ]);
     assert_eq!(first(&v)["tls"]["verification"]["ok"], true);
 }
 
 #[test]
 fn go_crypto_tls_with_and_without_go_proxyproto() {
-    let Some(bin) = go_server_binary() else { return };
+    let Some(bin) = go_server_binary() else {
+        return;
+    };
     let c = certs();
     let ca = c.ca.to_str().unwrap();
     let tls = Some((c.cert.as_path(), c.key.as_path()));
@@ -182,24 +243,40 @@ fn go_crypto_tls_with_and_without_go_proxyproto() {
     // Traefik's websecure without proxyProtocol: a silent close.
     let (_, v) = probe(&[&target(p1), "--cacert", ca]);
     let r = first(&v);
-    assert_eq!(expects(r), ("forbidden".into(), vec![], "tls".into()), "{r:#}");
+    assert_eq!(
+        expects(r),
+        ("forbidden".into(), vec![], "tls".into()),
+        "{r:#}"
+    );
     assert_eq!(r["fingerprint"], "silent-closer");
     assert!(codes(r).contains(&"proxy-header-not-expected:info".to_string()));
     assert_eq!(r["tls"]["session"]["alpn"], "http/1.1");
 
     let (_, v) = probe(&[&target(p2), "--cacert", ca]);
     let r = first(&v);
-    assert_eq!(expects(r), ("required".into(), s(&["v1", "v2"]), "tls".into()), "{r:#}");
+    assert_eq!(
+        expects(r),
+        ("required".into(), s(&["v1", "v2"]), "tls".into()),
+        "{r:#}"
+    );
     assert!(codes(r).contains(&"proxy-header-missing:info".to_string()));
 
     let (code, v) = probe(&[&target(p3), "--cacert", ca]);
     let r = first(&v);
-    assert_eq!(expects(r), ("optional".into(), s(&["v1", "v2"]), "tls".into()), "{r:#}");
+    assert_eq!(
+        expects(r),
+        ("optional".into(), s(&["v1", "v2"]), "tls".into()),
+        "{r:#}"
+    );
     assert_eq!(code, 0);
 
     let (_, v) = probe(&[&target(p4)]);
     let r = first(&v);
-    assert_eq!(expects(r), ("required".into(), s(&["v1", "v2"]), "http".into()), "{r:#}");
+    assert_eq!(
+        expects(r),
+        ("required".into(), s(&["v1", "v2"]), "http".into()),
+        "{r:#}"
+    );
 }
 
 #[test]
@@ -213,7 +290,11 @@ fn openssl_s_server_and_an_expired_certificate() {
     let g = s_server(p, &c.cert, &c.key, &[]);
     let (code, v) = probe(&[&target(p), "--cacert", ca]);
     let r = first(&v);
-    assert_eq!(expects(r), ("forbidden".into(), vec![], "tls".into()), "{r:#}");
+    assert_eq!(
+        expects(r),
+        ("forbidden".into(), vec![], "tls".into()),
+        "{r:#}"
+    );
     assert_eq!(codes(r), s(&["proxy-header-not-expected:info"]));
     assert_eq!(code, 0);
     drop(g);
@@ -222,7 +303,10 @@ fn openssl_s_server_and_an_expired_certificate() {
     let _g = s_server(p, &c.expired_cert, &c.expired_key, &[]);
     let (code, v) = probe(&[&target(p), "--cacert", ca, "--only", "none+tls"]);
     let r = first(&v);
-    assert!(codes(r).contains(&"tls-certificate-problem:error".to_string()), "{r:#}");
+    assert!(
+        codes(r).contains(&"tls-certificate-problem:error".to_string()),
+        "{r:#}"
+    );
     assert!(r["tls"]["chain"][0]["days_left"].as_i64().unwrap() < 0);
     assert_eq!(code, 1);
 }
@@ -235,7 +319,11 @@ fn silent_black_hole_and_closed_targets_end_at_the_timeout() {
     for port in [silent, hole] {
         let (code, v) = ppdiag_json(&["probe", "--timeout", "0.5", &target(port)]);
         let r = first(&v);
-        assert_eq!(expects(r), ("unknown".into(), vec![], "unknown".into()), "{r:#}");
+        assert_eq!(
+            expects(r),
+            ("unknown".into(), vec![], "unknown".into()),
+            "{r:#}"
+        );
         assert_eq!(codes(r), s(&["target-silent:error"]));
         assert_eq!(code, 1);
         for a in r["attempts"].as_array().unwrap() {
@@ -251,7 +339,13 @@ fn silent_black_hole_and_closed_targets_end_at_the_timeout() {
     let (code, v) = probe(&[&target(closed)]);
     let r = first(&v);
     assert_eq!(codes(r), s(&["connection-refused:error"]));
-    assert!(r["attempts"].as_array().unwrap().iter().all(|a| a["outcome"]["kind"] == "refused"));
+    assert!(
+        r["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["outcome"]["kind"] == "refused")
+    );
     assert_eq!(code, 1);
 }
 
@@ -274,24 +368,41 @@ fn several_targets_ndjson_fleet_and_connect_to() {
     std::fs::write(&file, format!("# fleet\n127.0.0.1:{pa}\n127.0.0.1:{pb}\n")).unwrap();
     let o = assert_cmd::Command::cargo_bin("ppdiag")
         .unwrap()
-        .args(["probe", "--timeout", T, "--cacert", ca, "--concurrency", "2", "--format", "ndjson", "--targets-file"])
+        .args([
+            "probe",
+            "--timeout",
+            T,
+            "--cacert",
+            ca,
+            "--concurrency",
+            "2",
+            "--format",
+            "ndjson",
+            "--targets-file",
+        ])
         .arg(&file)
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&o.stdout);
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3, "{text}");
     let mut proxies: Vec<String> = lines[..2].iter().map(|l| expects(l).0).collect();
     proxies.sort();
     assert_eq!(proxies, ["forbidden", "required"]);
-    assert_eq!(lines[2]["fleet_findings"][0]["code"], "proxy-header-not-expected");
+    assert_eq!(
+        lines[2]["fleet_findings"][0]["code"],
+        "proxy-header-not-expected"
+    );
     assert_eq!(lines[2]["fleet_findings"][0]["severity"], "warning");
     assert_eq!(o.status.code(), Some(1));
 
     // --connect-to keeps the name for SNI and verification.
     let (_, v) = probe(&[
-        &format!("https://localhost:1/health"),
+        "https://localhost:1/health",
         "--connect-to",
         &format!("localhost:1:127.0.0.1:{pb}"),
         "--cacert",
@@ -312,7 +423,10 @@ fn text_output_leads_with_the_inference() {
     let (code, out, _) = ppdiag_text(&["probe", "--timeout", "0.5", &target(closed)]);
     assert_eq!(code, 1);
     let first = out.lines().nth(1).unwrap();
-    assert!(first.contains("cannot tell what") && first.contains("refused"), "{out}");
+    assert!(
+        first.contains("cannot tell what") && first.contains("refused"),
+        "{out}"
+    );
     assert!(out.contains("error [connection-refused]"));
 }
 

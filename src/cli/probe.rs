@@ -13,6 +13,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// One TLV: type and value.
+pub type Tlv = (u8, Vec<u8>);
+
 /// TLV flags (v2 headers), shared by `probe` and `send`.
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "PROXY v2 TLVs")]
@@ -69,14 +72,15 @@ pub struct TlvArgs {
 
 impl TlvArgs {
     /// The TLVs, in a fixed order (named ones, then raw ones), and the CRC flag.
-    pub fn build(&self) -> Result<(Vec<(u8, Vec<u8>)>, bool), String> {
+    pub fn build(&self) -> Result<(Vec<Tlv>, bool), String> {
         let mut out = Vec::new();
         if let Some(v) = &self.aws_vpce {
             out.push(tlvs::aws_vpce(v));
         }
         if let Some(v) = &self.azure_linkid {
             let n = tlvs::parse_u64(v)?;
-            let n = u32::try_from(n).map_err(|_| format!("--azure-linkid {v}: larger than 32 bits"))?;
+            let n =
+                u32::try_from(n).map_err(|_| format!("--azure-linkid {v}: larger than 32 bits"))?;
             out.push(tlvs::azure_linkid(n));
         }
         if let Some(v) = &self.gcp_psc {
@@ -183,7 +187,12 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "NAME")]
     pub sni: Option<String>,
     /// ALPN protocols to offer, comma-separated.
-    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "h2,http/1.1")]
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "h2,http/1.1"
+    )]
     pub alpn: Vec<String>,
     /// Method of the plaintext HTTP request.
     #[arg(long, value_name = "METHOD", default_value = "GET")]
@@ -216,7 +225,9 @@ fn known(item: &str) -> bool {
 /// Timeout seconds into a duration (0.05 to 300 s).
 pub fn timeout(secs: f64) -> Result<Duration, String> {
     if !(0.05..=300.0).contains(&secs) {
-        return Err(format!("--timeout {secs}: give seconds between 0.05 and 300"));
+        return Err(format!(
+            "--timeout {secs}: give seconds between 0.05 and 300"
+        ));
     }
     Ok(Duration::from_secs_f64(secs))
 }
@@ -237,7 +248,9 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
         targets.extend(target::parse_file(&text, a.port)?);
     }
     if targets.is_empty() {
-        return Err("give at least one TARGET (host:port, [v6]:port or a URL), or --targets-file".into());
+        return Err(
+            "give at least one TARGET (host:port, [v6]:port or a URL), or --targets-file".into(),
+        );
     }
     let connect_to = a
         .connect_to
@@ -272,7 +285,10 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
         return Err("--alpn: protocol names are 1 to 255 bytes".into());
     }
     if a.method.is_empty() || !a.method.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(format!("--method `{}`: letters only (GET, HEAD, ...)", a.method));
+        return Err(format!(
+            "--method `{}`: letters only (GET, HEAD, ...)",
+            a.method
+        ));
     }
     Ok(ProbeConfig {
         targets,

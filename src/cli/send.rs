@@ -158,13 +158,26 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
     let (tlvs, crc32c) = a.tlvs.build()?;
     let header = match a.proxy {
         ProxyArg::None => {
-            if a.local || !tlvs.is_empty() || crc32c || !a.breaks.is_empty() || a.src.is_some() || a.dst.is_some() {
-                return Err("--proxy none sends no header: drop --local, --src, --dst, TLVs and --break".into());
+            if a.local
+                || !tlvs.is_empty()
+                || crc32c
+                || !a.breaks.is_empty()
+                || a.src.is_some()
+                || a.dst.is_some()
+            {
+                return Err(
+                    "--proxy none sends no header: drop --local, --src, --dst, TLVs and --break"
+                        .into(),
+                );
             }
             None
         }
         p => {
-            let kind = if p == ProxyArg::V1 { Kind::V1 } else { Kind::V2 };
+            let kind = if p == ProxyArg::V1 {
+                Kind::V1
+            } else {
+                Kind::V2
+            };
             if kind == Kind::V1 && (a.local || !tlvs.is_empty() || crc32c) {
                 return Err("--local and TLVs exist only in v2 headers: use --proxy v2".into());
             }
@@ -192,12 +205,22 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
             };
             // Check it builds now (with stand-in addresses), so mistakes are exit 2.
             let mut probe = spec.clone();
-            if probe.src.is_none() && probe.dst.is_none() && !probe.local && probe.family != Some(Family::Unspec) {
-                let any = if probe.family == Some(Family::Inet6) { "[::1]:1" } else { "127.0.0.1:1" };
+            if probe.src.is_none()
+                && probe.dst.is_none()
+                && !probe.local
+                && probe.family != Some(Family::Unspec)
+            {
+                let any = if probe.family == Some(Family::Inet6) {
+                    "[::1]:1"
+                } else {
+                    "127.0.0.1:1"
+                };
                 probe.src = any.parse().ok();
                 probe.dst = any.parse().ok();
                 if probe.family == Some(Family::Unix) {
-                    return Err("--family unix needs --local (a declared family without addresses)".into());
+                    return Err(
+                        "--family unix needs --local (a declared family without addresses)".into(),
+                    );
                 }
             } else if probe.src.is_some() != probe.dst.is_some() {
                 let other = probe.src.or(probe.dst);
@@ -211,12 +234,21 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
     let http = match a.http {
         Some(v) if v.len() == 2 => {
             if !v[0].bytes().all(|b| b.is_ascii_alphabetic()) || v[0].is_empty() {
-                return Err(format!("--http `{}`: the method is letters only (GET, HEAD, ...)", v[0]));
+                return Err(format!(
+                    "--http `{}`: the method is letters only (GET, HEAD, ...)",
+                    v[0]
+                ));
             }
             if !v[1].starts_with('/') && v[1] != "*" {
-                return Err(format!("--http: the path must start with `/` (got `{}`)", v[1]));
+                return Err(format!(
+                    "--http: the path must start with `/` (got `{}`)",
+                    v[1]
+                ));
             }
-            if v[1].bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+            if v[1]
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+            {
                 return Err("--http: the path cannot contain spaces or control characters".into());
             }
             Some((v[0].to_ascii_uppercase(), v[1].clone()))

@@ -100,7 +100,13 @@ pub fn describe(der: &[u8], now: i64) -> CertInfo {
             format!("EC {curve}")
         }
         Ok(x509_parser::public_key::PublicKey::DSA(_)) => "DSA".into(),
-        Ok(_) => match cert.public_key().algorithm.algorithm.to_id_string().as_str() {
+        Ok(_) => match cert
+            .public_key()
+            .algorithm
+            .algorithm
+            .to_id_string()
+            .as_str()
+        {
             "1.3.101.112" => "Ed25519".into(),
             "1.3.101.113" => "Ed448".into(),
             other => other.to_string(),

@@ -12,9 +12,7 @@
 //! Anything that fails whatever is sent, and certificate problems, are `warning` or
 //! `error`: they make the exit code 1.
 
-use super::model::{
-    Attempt, AttemptSpec, Expects, HeaderChoice, Payload, TlsDetails, TlsSession,
-};
+use super::model::{Attempt, AttemptSpec, Expects, HeaderChoice, Payload, TlsDetails, TlsSession};
 use crate::diagnose::{self, Ending, Exchange, Fingerprint, Outcome};
 use crate::escape::escape_bytes_max;
 use crate::findings::{Code, Finding, Severity};
@@ -112,10 +110,17 @@ const MISMATCH: [Code; 5] = [
 pub fn worked(a: &Attempt) -> bool {
     let understood = match (&a.outcome, a.payload) {
         (Outcome::TlsAccepted { .. }, Payload::Tls) => true,
-        (Outcome::TlsAlert { description, .. }, Payload::Tls) => ![10u8, 50, 22].contains(description),
+        (Outcome::TlsAlert { description, .. }, Payload::Tls) => {
+            ![10u8, 50, 22].contains(description)
+        }
         // A well-formed request answered 400 was not understood (a PROXY reader
         // that wanted a header, or a header read as the request line).
-        (Outcome::HttpResponse { status: Some(s), .. }, Payload::Http) => *s != 400,
+        (
+            Outcome::HttpResponse {
+                status: Some(s), ..
+            },
+            Payload::Http,
+        ) => *s != 400,
         _ => false,
     };
     understood && !a.findings.iter().any(|f| MISMATCH.contains(&f.code))
@@ -179,7 +184,10 @@ pub fn infer(
     expiry_warn_days: i64,
 ) -> Inference {
     let mut findings = Vec::new();
-    let real: Vec<&Attempt> = attempts.iter().filter(|a| a.payload != Payload::Wait).collect();
+    let real: Vec<&Attempt> = attempts
+        .iter()
+        .filter(|a| a.payload != Payload::Wait)
+        .collect();
     let fingerprint = attempts
         .iter()
         .filter(|a| a.header != HeaderChoice::None)
@@ -190,7 +198,7 @@ pub fn infer(
         "tls"
     } else if real.iter().any(|a| a.payload == Payload::Http && worked(a)) {
         "http"
-    } else if attempts.iter().any(|a| banner(a)) {
+    } else if attempts.iter().any(banner) {
         "tcp"
     } else {
         "unknown"
@@ -231,7 +239,11 @@ pub fn infer(
         proxy_versions: versions.clone(),
         protocol,
     };
-    let payload = if protocol == "http" { Payload::Http } else { Payload::Tls };
+    let payload = if protocol == "http" {
+        Payload::Http
+    } else {
+        Payload::Tls
+    };
 
     // Nothing understood at all: say why, from what every attempt got.
     if protocol == "unknown" {
@@ -240,11 +252,20 @@ pub fn infer(
 
     match proxy {
         "forbidden" | "optional" => {
-            for (h, what) in [(HeaderChoice::V2, "a PROXY v2 header"), (HeaderChoice::V1, "a PROXY v1 header")] {
+            for (h, what) in [
+                (HeaderChoice::V2, "a PROXY v2 header"),
+                (HeaderChoice::V1, "a PROXY v1 header"),
+            ] {
                 if ok(attempts, h) {
                     continue;
                 }
-                if proxy == "forbidden" && h == HeaderChoice::V1 && sends != Some(h) && findings.iter().any(|f: &Finding| f.code == Code::ProxyHeaderNotExpected) {
+                if proxy == "forbidden"
+                    && h == HeaderChoice::V1
+                    && sends != Some(h)
+                    && findings
+                        .iter()
+                        .any(|f: &Finding| f.code == Code::ProxyHeaderNotExpected)
+                {
                     continue;
                 }
                 if let Some(a) = find(attempts, h, payload) {
@@ -255,9 +276,16 @@ pub fn infer(
                         .cloned()
                         .unwrap_or_else(|| {
                             Finding::new(
-                                if proxy == "optional" { Code::ProxyVersionUnsupported } else { Code::ProxyHeaderNotExpected },
+                                if proxy == "optional" {
+                                    Code::ProxyVersionUnsupported
+                                } else {
+                                    Code::ProxyHeaderNotExpected
+                                },
                                 Severity::Error,
-                                format!("the target does not accept {what}: it answered with {}", a.outcome.label()),
+                                format!(
+                                    "the target does not accept {what}: it answered with {}",
+                                    a.outcome.label()
+                                ),
                             )
                         });
                     let mut f = conditional(base, sends, h, what);
@@ -288,7 +316,9 @@ pub fn infer(
             if let Some(a) = a {
                 f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
             }
-            if let Some(w) = wait.filter(|w| !w.stopped_early && matches!(w.outcome, Outcome::Silent)) {
+            if let Some(w) =
+                wait.filter(|w| !w.stopped_early && matches!(w.outcome, Outcome::Silent))
+            {
                 f = f.evidence(format!(
                     "connected without sending anything, the target stayed silent ({} ms): it waits for the client",
                     w.elapsed_ms
@@ -296,7 +326,10 @@ pub fn infer(
             }
             f = f.evidence("direct checks from inside the cluster (hairpin traffic, kubelet probes) fail the same way: they do not send a header");
             findings.push(f);
-            for (h, have, what) in [(HeaderChoice::V1, v1_ok, "v1"), (HeaderChoice::V2, v2_ok, "v2")] {
+            for (h, have, what) in [
+                (HeaderChoice::V1, v1_ok, "v1"),
+                (HeaderChoice::V2, v2_ok, "v2"),
+            ] {
                 if have || !tested(attempts, h) {
                     continue;
                 }
@@ -320,7 +353,11 @@ pub fn infer(
                         "the target accepts v2 LOCAL headers, as AWS NLB and HAProxy health checks send",
                     ));
                 } else if v2_ok {
-                    let sev = if sends == Some(HeaderChoice::V2Local) { Severity::Error } else { Severity::Warning };
+                    let sev = if sends == Some(HeaderChoice::V2Local) {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    };
                     findings.push(local_rejected(attempts, sev));
                 }
             }
@@ -336,8 +373,17 @@ pub fn infer(
     }
 
     if protocol == "http" {
-        if let Some(a) = attempts.iter().find(|a| a.payload == Payload::Tls && a.findings.iter().any(|f| f.code == Code::TlsToPlaintextPort)) {
-            if let Some(f) = a.findings.iter().find(|f| f.code == Code::TlsToPlaintextPort) {
+        if let Some(a) = attempts.iter().find(|a| {
+            a.payload == Payload::Tls
+                && a.findings
+                    .iter()
+                    .any(|f| f.code == Code::TlsToPlaintextPort)
+        }) {
+            if let Some(f) = a
+                .findings
+                .iter()
+                .find(|f| f.code == Code::TlsToPlaintextPort)
+            {
                 let mut f = f.clone();
                 f.severity = Severity::Info;
                 f.summary = format!("if clients use TLS (https://): {}", f.summary);
@@ -438,13 +484,19 @@ fn nothing_worked(real: &[&Attempt]) -> Vec<Finding> {
 fn tls_findings(attempts: &[Attempt], tls: Option<&TlsDetails>, warn_days: i64) -> Vec<Finding> {
     let mut out = Vec::new();
     // TLS spoken but refused (alerts) by every attempt that got past the header.
-    if !attempts.iter().any(|a| matches!(a.outcome, Outcome::TlsAccepted { .. })) {
+    if !attempts
+        .iter()
+        .any(|a| matches!(a.outcome, Outcome::TlsAccepted { .. }))
+    {
         let alerted: Vec<&Attempt> = attempts
             .iter()
             .filter(|a| a.payload == Payload::Tls && worked(a))
             .collect();
         if let Some(a) = alerted.first() {
-            if let Outcome::TlsAlert { description: 70, .. } = a.outcome {
+            if let Outcome::TlsAlert {
+                description: 70, ..
+            } = a.outcome
+            {
                 out.push(
                     Finding::new(
                         Code::TlsHandshakeFailed,
@@ -455,14 +507,33 @@ fn tls_findings(attempts: &[Attempt], tls: Option<&TlsDetails>, warn_days: i64) 
                     .evidence("ppdiag's TLS client (rustls) offers TLS 1.2 and 1.3 only, as current browsers and curl builds do")
                     .fix("enable TLS 1.2 (and 1.3) on the server: clients have dropped TLS 1.0/1.1"),
                 );
-            } else if let Some(f) = a.findings.iter().find(|f| f.code == Code::TlsHandshakeFailed) {
-                out.push(f.clone().evidence(format!("attempt {}: {}", a.name, a.outcome.label())));
+            } else if let Some(f) = a
+                .findings
+                .iter()
+                .find(|f| f.code == Code::TlsHandshakeFailed)
+            {
+                out.push(
+                    f.clone()
+                        .evidence(format!("attempt {}: {}", a.name, a.outcome.label())),
+                );
             }
         }
-        if let Some(a) = attempts.iter().find(|a| a.tls_error.as_deref().is_some_and(|e| e.contains("PeerIncompatible") || e.contains("peer is incompatible"))) {
+        if let Some(a) = attempts.iter().find(|a| {
+            a.tls_error.as_deref().is_some_and(|e| {
+                e.contains("PeerIncompatible") || e.contains("peer is incompatible")
+            })
+        }) {
             out.push(
-                Finding::new(Code::TlsHandshakeFailed, Severity::Error, "the server answered with parameters ppdiag's TLS client does not support")
-                    .evidence(format!("attempt {}: {}", a.name, a.tls_error.clone().unwrap_or_default())),
+                Finding::new(
+                    Code::TlsHandshakeFailed,
+                    Severity::Error,
+                    "the server answered with parameters ppdiag's TLS client does not support",
+                )
+                .evidence(format!(
+                    "attempt {}: {}",
+                    a.name,
+                    a.tls_error.clone().unwrap_or_default()
+                )),
             );
         }
         return out;
@@ -482,11 +553,32 @@ fn tls_findings(attempts: &[Attempt], tls: Option<&TlsDetails>, warn_days: i64) 
     if let Some(leaf) = t.chain.first() {
         let valid = format!("valid {} to {}", leaf.not_before, leaf.not_after);
         if leaf.not_yet_valid {
-            out.push(cert_problem(Severity::Error, format!("the certificate is not valid yet ({valid})"), &t.chain, "check the server's clock and the certificate's notBefore"));
+            out.push(cert_problem(
+                Severity::Error,
+                format!("the certificate is not valid yet ({valid})"),
+                &t.chain,
+                "check the server's clock and the certificate's notBefore",
+            ));
         } else if leaf.days_left < 0 {
-            out.push(cert_problem(Severity::Error, format!("the certificate expired {} day(s) ago ({valid})", -leaf.days_left), &t.chain, "renew the certificate and reload the server"));
+            out.push(cert_problem(
+                Severity::Error,
+                format!(
+                    "the certificate expired {} day(s) ago ({valid})",
+                    -leaf.days_left
+                ),
+                &t.chain,
+                "renew the certificate and reload the server",
+            ));
         } else if leaf.days_left < warn_days {
-            out.push(cert_problem(Severity::Warning, format!("the certificate expires in {} day(s) ({valid})", leaf.days_left), &t.chain, "renew the certificate soon; check that automatic renewal runs"));
+            out.push(cert_problem(
+                Severity::Warning,
+                format!(
+                    "the certificate expires in {} day(s) ({valid})",
+                    leaf.days_left
+                ),
+                &t.chain,
+                "renew the certificate soon; check that automatic renewal runs",
+            ));
         }
     }
     match t.verification.problem.as_deref() {
@@ -517,15 +609,31 @@ fn tls_findings(attempts: &[Attempt], tls: Option<&TlsDetails>, warn_days: i64) 
     out
 }
 
-fn cert_problem(sev: Severity, summary: String, chain: &[super::cert::CertInfo], fix: &str) -> Finding {
+fn cert_problem(
+    sev: Severity,
+    summary: String,
+    chain: &[super::cert::CertInfo],
+    fix: &str,
+) -> Finding {
     let mut f = Finding::new(Code::TlsCertificateProblem, sev, summary).fix(fix);
     if let Some(leaf) = chain.first() {
-        f = f.evidence(format!("subject {}; issuer {}; names {}", leaf.subject, leaf.issuer, leaf.sans.join(", ")));
+        f = f.evidence(format!(
+            "subject {}; issuer {}; names {}",
+            leaf.subject,
+            leaf.issuer,
+            leaf.sans.join(", ")
+        ));
     }
     f
 }
 
-fn sentence(address: &str, e: &Expects, fp: Option<Fingerprint>, wait_banner: bool, attempts: &[Attempt]) -> String {
+fn sentence(
+    address: &str,
+    e: &Expects,
+    fp: Option<Fingerprint>,
+    wait_banner: bool,
+    attempts: &[Attempt],
+) -> String {
     let versions = match e.proxy_versions.as_slice() {
         [] => String::new(),
         [one] => format!("PROXY {one}"),
@@ -537,14 +645,28 @@ fn sentence(address: &str, e: &Expects, fp: Option<Fingerprint>, wait_banner: bo
         "optional" => format!("{address} speaks {proto} with or without a {versions} header"),
         "forbidden" => format!("{address} speaks {proto} and does not accept a PROXY header"),
         _ if e.protocol == "tcp" && wait_banner => {
-            format!("{address} speaks first (a banner); whether it parses a PROXY header is not visible")
+            format!(
+                "{address} speaks first (a banner); whether it parses a PROXY header is not visible"
+            )
         }
         _ => {
-            let why = if attempts.iter().filter(|a| a.payload != Payload::Wait).all(|a| a.outcome == Outcome::Refused) {
+            let why = if attempts
+                .iter()
+                .filter(|a| a.payload != Payload::Wait)
+                .all(|a| a.outcome == Outcome::Refused)
+            {
                 "every connection was refused"
-            } else if attempts.iter().filter(|a| a.payload != Payload::Wait).all(|a| a.connect_error.is_some()) {
+            } else if attempts
+                .iter()
+                .filter(|a| a.payload != Payload::Wait)
+                .all(|a| a.connect_error.is_some())
+            {
                 "no connection could be made"
-            } else if attempts.iter().filter(|a| a.payload != Payload::Wait).all(|a| matches!(a.outcome, Outcome::Silent)) {
+            } else if attempts
+                .iter()
+                .filter(|a| a.payload != Payload::Wait)
+                .all(|a| matches!(a.outcome, Outcome::Silent))
+            {
                 "it answered nothing to any attempt"
             } else {
                 "no attempt got an answer it understands"
@@ -563,14 +685,19 @@ fn sentence(address: &str, e: &Expects, fp: Option<Fingerprint>, wait_banner: bo
 /// The session of the first attempt whose TLS handshake completed, preferring one
 /// without a header, then v2, v1, LOCAL.
 pub fn first_session(attempts: &[Attempt]) -> Option<(&Attempt, &TlsSession)> {
-    [HeaderChoice::None, HeaderChoice::V2, HeaderChoice::V1, HeaderChoice::V2Local]
-        .iter()
-        .find_map(|h| {
-            attempts
-                .iter()
-                .find(|a| a.header == *h && a.payload == Payload::Tls)
-                .and_then(|a| a.tls.as_ref().map(|t| (a, t)))
-        })
+    [
+        HeaderChoice::None,
+        HeaderChoice::V2,
+        HeaderChoice::V1,
+        HeaderChoice::V2Local,
+    ]
+    .iter()
+    .find_map(|h| {
+        attempts
+            .iter()
+            .find(|a| a.header == *h && a.payload == Payload::Tls)
+            .and_then(|a| a.tls.as_ref().map(|t| (a, t)))
+    })
 }
 
 /// Exit code for a set of findings: 1 when any is a warning or worse.

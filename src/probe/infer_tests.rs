@@ -10,7 +10,8 @@ const S_SERVER_TLS13: &[u8] =
 const NGINX_400: &[u8] =
     include_bytes!("../../testdata/bytes/nginx-1.22-ssl-400-reply-to-proxy-v1.bin");
 const V1: &[u8] = b"PROXY TCP4 127.0.0.1 127.0.0.1 40000 443\r\n";
-const V2: &[u8] = b"\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c\x7f\x00\x00\x01\x7f\x00\x00\x01\x9c\x40\x01\xbb";
+const V2: &[u8] =
+    b"\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c\x7f\x00\x00\x01\x7f\x00\x00\x01\x9c\x40\x01\xbb";
 const LOCAL: &[u8] = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00";
 const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
 const PLAIN_TO_TLS: &[u8] = b"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\nContent-Type: text/html\r\n\r\n<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>";
@@ -30,14 +31,37 @@ fn attempt(h: HeaderChoice, p: Payload, reply: Reply) -> Attempt {
         Payload::Wait => b"",
     };
     let client = [header, body].concat();
-    judged(AttemptSpec { header: h, payload: p }, &client, header.len(), reply.0, reply.1, None)
+    judged(
+        AttemptSpec {
+            header: h,
+            payload: p,
+        },
+        &client,
+        header.len(),
+        reply.0,
+        reply.1,
+        None,
+    )
 }
 
 /// A matrix: replies for none/v1/v2/local × TLS, then × HTTP, then the wait.
 fn matrix(tls: [Reply; 4], http: [Reply; 4], wait: Reply) -> Vec<Attempt> {
-    let hs = [HeaderChoice::None, HeaderChoice::V1, HeaderChoice::V2, HeaderChoice::V2Local];
-    let mut v: Vec<Attempt> = hs.iter().zip(tls).map(|(h, r)| attempt(*h, Payload::Tls, r)).collect();
-    v.extend(hs.iter().zip(http).map(|(h, r)| attempt(*h, Payload::Http, r)));
+    let hs = [
+        HeaderChoice::None,
+        HeaderChoice::V1,
+        HeaderChoice::V2,
+        HeaderChoice::V2Local,
+    ];
+    let mut v: Vec<Attempt> = hs
+        .iter()
+        .zip(tls)
+        .map(|(h, r)| attempt(*h, Payload::Tls, r))
+        .collect();
+    v.extend(
+        hs.iter()
+            .zip(http)
+            .map(|(h, r)| attempt(*h, Payload::Http, r)),
+    );
     v.push(attempt(HeaderChoice::None, Payload::Wait, wait));
     v
 }
@@ -47,7 +71,10 @@ const CLOSE: Reply = (b"", Ending::Closed);
 const SILENT: Reply = (b"", Ending::Timeout);
 const REFUSED: Reply = (b"", Ending::Refused);
 const N400: Reply = (NGINX_400, Ending::Closed);
-const OK200: Reply = (b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", Ending::Closed);
+const OK200: Reply = (
+    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    Ending::Closed,
+);
 
 fn codes(i: &Inference) -> Vec<(Code, Severity)> {
     i.findings.iter().map(|f| (f.code, f.severity)).collect()
@@ -67,24 +94,38 @@ fn nginx_ssl_without_proxy_protocol_forbids_the_header() {
     assert_eq!(i.fingerprint, Some(Fingerprint::Nginx));
     assert_eq!(codes(&i), [(Code::ProxyHeaderNotExpected, Severity::Info)]);
     assert_eq!(exit_code(&i.findings), 0);
-    assert!(i.summary.contains("does not accept a PROXY header"), "{}", i.summary);
+    assert!(
+        i.summary.contains("does not accept a PROXY header"),
+        "{}",
+        i.summary
+    );
     // The user says the balancer sends v2: now it is the error.
     let i = infer("t", &a, None, Some(HeaderChoice::V2), 21);
-    assert_eq!(codes(&i)[0], (Code::ProxyHeaderNotExpected, Severity::Error));
+    assert_eq!(
+        codes(&i)[0],
+        (Code::ProxyHeaderNotExpected, Severity::Error)
+    );
     assert!(i.findings[0].fixes[0].starts_with("nginx:"));
     assert_eq!(exit_code(&i.findings), 1);
 }
 
 #[test]
 fn proxy_required_tls_server() {
-    let a = matrix([CLOSE, ACCEPT, ACCEPT, ACCEPT], [CLOSE, OK200, OK200, OK200], SILENT);
+    let a = matrix(
+        [CLOSE, ACCEPT, ACCEPT, ACCEPT],
+        [CLOSE, OK200, OK200, OK200],
+        SILENT,
+    );
     let i = infer("t", &a, None, None, 21);
     assert_eq!(i.expects.proxy, "required");
     assert_eq!(i.expects.proxy_versions, ["v1", "v2"]);
     assert_eq!(i.expects.protocol, "tls");
     assert_eq!(
         codes(&i),
-        [(Code::ProxyHeaderMissing, Severity::Info), (Code::HealthCheckLocal, Severity::Info)]
+        [
+            (Code::ProxyHeaderMissing, Severity::Info),
+            (Code::HealthCheckLocal, Severity::Info)
+        ]
     );
     let i = infer("t", &a, None, Some(HeaderChoice::None), 21);
     assert_eq!(exit_code(&i.findings), 1);
@@ -92,18 +133,32 @@ fn proxy_required_tls_server() {
 
 #[test]
 fn v2_only_reader_and_local_rejected() {
-    let a = matrix([CLOSE, CLOSE, ACCEPT, CLOSE], [CLOSE, CLOSE, OK200, CLOSE], SILENT);
+    let a = matrix(
+        [CLOSE, CLOSE, ACCEPT, CLOSE],
+        [CLOSE, CLOSE, OK200, CLOSE],
+        SILENT,
+    );
     let i = infer("t", &a, None, None, 21);
     assert_eq!(i.expects.proxy, "required");
     assert_eq!(i.expects.proxy_versions, ["v2"]);
     let c = codes(&i);
-    assert!(c.contains(&(Code::ProxyVersionUnsupported, Severity::Info)), "{c:?}");
-    assert!(c.contains(&(Code::HealthCheckLocal, Severity::Warning)), "{c:?}");
+    assert!(
+        c.contains(&(Code::ProxyVersionUnsupported, Severity::Info)),
+        "{c:?}"
+    );
+    assert!(
+        c.contains(&(Code::HealthCheckLocal, Severity::Warning)),
+        "{c:?}"
+    );
 }
 
 #[test]
 fn optional_header_plain_http() {
-    let a = matrix([N400, N400, N400, N400], [OK200, OK200, OK200, OK200], SILENT);
+    let a = matrix(
+        [N400, N400, N400, N400],
+        [OK200, OK200, OK200, OK200],
+        SILENT,
+    );
     let i = infer("t", &a, None, None, 21);
     assert_eq!(i.expects.proxy, "optional");
     assert_eq!(i.expects.protocol, "http");
@@ -113,7 +168,10 @@ fn optional_header_plain_http() {
 fn refused_and_silent_targets() {
     let a = matrix([REFUSED; 4], [REFUSED; 4], REFUSED);
     let i = infer("t", &a, None, None, 21);
-    assert_eq!((i.expects.proxy, i.expects.protocol), ("unknown", "unknown"));
+    assert_eq!(
+        (i.expects.proxy, i.expects.protocol),
+        ("unknown", "unknown")
+    );
     assert_eq!(codes(&i), [(Code::ConnectionRefused, Severity::Error)]);
     assert!(i.summary.contains("refused"));
     let a = matrix([SILENT; 4], [SILENT; 4], SILENT);
@@ -124,8 +182,18 @@ fn refused_and_silent_targets() {
 
 #[test]
 fn connect_timeouts() {
-    let spec = AttemptSpec { header: HeaderChoice::None, payload: Payload::Tls };
-    let a = vec![judged(spec, b"", 0, b"", Ending::Timeout, Some("timeout".into()))];
+    let spec = AttemptSpec {
+        header: HeaderChoice::None,
+        payload: Payload::Tls,
+    };
+    let a = vec![judged(
+        spec,
+        b"",
+        0,
+        b"",
+        Ending::Timeout,
+        Some("timeout".into()),
+    )];
     let i = infer("t", &a, None, None, 21);
     assert_eq!(codes(&i), [(Code::ConnectTimeout, Severity::Error)]);
 }

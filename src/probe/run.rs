@@ -85,14 +85,22 @@ struct Shared {
     roots: Roots,
 }
 
-async fn resolve(t: &Target, rules: &[ConnectTo], deadline: Instant) -> Result<Vec<SocketAddr>, Failure> {
+async fn resolve(
+    t: &Target,
+    rules: &[ConnectTo],
+    deadline: Instant,
+) -> Result<Vec<SocketAddr>, Failure> {
     let (host, port) = target::route(t, rules);
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
     let found = tokio::time::timeout_at(deadline, tokio::net::lookup_host((host.as_str(), port)))
         .await
-        .map_err(|_| Failure(format!("cannot resolve `{host}`: no answer from DNS in time")))?
+        .map_err(|_| {
+            Failure(format!(
+                "cannot resolve `{host}`: no answer from DNS in time"
+            ))
+        })?
         .map_err(|e| Failure(format!("cannot resolve `{host}`: {e}")))?;
     let mut out: Vec<SocketAddr> = Vec::new();
     for a in found {
@@ -116,13 +124,24 @@ fn load_extra_roots(roots: &mut Roots, files: &[PathBuf]) -> Result<(), Failure>
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(f)
             .map_err(|e| Failure(format!("cannot read --cacert {}: {e}", f.display())))?
             .collect::<Result<_, _>>()
-            .map_err(|e| Failure(format!("--cacert {}: not PEM certificates: {e}", f.display())))?;
+            .map_err(|e| {
+                Failure(format!(
+                    "--cacert {}: not PEM certificates: {e}",
+                    f.display()
+                ))
+            })?;
         if certs.is_empty() {
-            return Err(Failure(format!("--cacert {}: no certificate in the file", f.display())));
+            return Err(Failure(format!(
+                "--cacert {}: no certificate in the file",
+                f.display()
+            )));
         }
         let (added, _) = store.add_parsable_certificates(certs);
         if added == 0 {
-            return Err(Failure(format!("--cacert {}: no usable CA certificate", f.display())));
+            return Err(Failure(format!(
+                "--cacert {}: no usable CA certificate",
+                f.display()
+            )));
         }
     }
     roots.store = Arc::new(store);
@@ -190,13 +209,18 @@ async fn run_async(cfg: ProbeConfig) -> Result<i32, Failure> {
                 struct Fleet<'a> {
                     fleet_findings: &'a [Finding],
                 }
-                if let Some(line) = output.json(&Fleet { fleet_findings: &fleet }) {
+                if let Some(line) = output.json(&Fleet {
+                    fleet_findings: &fleet,
+                }) {
                     crate::commands::emit(&line)?;
                 }
             }
         }
         OutputFormat::Json => {
-            if let Some(doc) = output.json(&RunReport { probes: &reports, findings: &fleet }) {
+            if let Some(doc) = output.json(&RunReport {
+                probes: &reports,
+                findings: &fleet,
+            }) {
                 crate::commands::emit(&doc)?;
             }
         }
@@ -211,7 +235,10 @@ async fn run_async(cfg: ProbeConfig) -> Result<i32, Failure> {
 /// Targets probed together that disagree on what they expect (a target group whose
 /// backends are configured differently).
 pub fn fleet_findings(reports: &[ProbeReport]) -> Vec<Finding> {
-    let known: Vec<&ProbeReport> = reports.iter().filter(|r| r.expects.proxy != "unknown").collect();
+    let known: Vec<&ProbeReport> = reports
+        .iter()
+        .filter(|r| r.expects.proxy != "unknown")
+        .collect();
     let mut out = Vec::new();
     if known.len() < 2 {
         return out;
@@ -238,7 +265,12 @@ pub fn fleet_findings(reports: &[ProbeReport]) -> Vec<Finding> {
     out
 }
 
-async fn probe_address(sh: &Shared, t: &Target, resolved: Vec<IpAddr>, addr: SocketAddr) -> ProbeReport {
+async fn probe_address(
+    sh: &Shared,
+    t: &Target,
+    resolved: Vec<IpAddr>,
+    addr: SocketAddr,
+) -> ProbeReport {
     let (tx, rx) = watch::channel(false);
     let tx = Arc::new(tx);
     let mut set = tokio::task::JoinSet::new();
@@ -309,7 +341,13 @@ fn answered_client_first(a: &Attempt) -> bool {
     )
 }
 
-fn details(sh: &Shared, t: &Target, from: &str, s: &TlsSession, chain: &[CertificateDer<'static>]) -> TlsDetails {
+fn details(
+    sh: &Shared,
+    t: &Target,
+    from: &str,
+    s: &TlsSession,
+    chain: &[CertificateDer<'static>],
+) -> TlsDetails {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -318,7 +356,10 @@ fn details(sh: &Shared, t: &Target, from: &str, s: &TlsSession, chain: &[Certifi
     TlsDetails {
         from_attempt: from.to_string(),
         session: s.clone(),
-        chain: chain.iter().map(|c| super::cert::describe(c, now)).collect(),
+        chain: chain
+            .iter()
+            .map(|c| super::cert::describe(c, now))
+            .collect(),
         verification: tls::verify(chain, &name, &sh.roots),
     }
 }
@@ -412,7 +453,15 @@ async fn run_attempt(
         }
     };
     let local = stream.local_addr().unwrap_or(addr);
-    let header = header_for(spec.header, local, addr, cfg.src, cfg.dst, &cfg.tlvs, cfg.crc32c);
+    let header = header_for(
+        spec.header,
+        local,
+        addr,
+        cfg.src,
+        cfg.dst,
+        &cfg.tlvs,
+        cfg.crc32c,
+    );
     let tap: SharedTap = Arc::new(Mutex::new(Tap::default()));
     let mut rec = Recorder::new(stream, tap.clone());
     let mut session = None;
@@ -448,15 +497,7 @@ async fn run_attempt(
                 let stopper = async {
                     let _ = stop.wait_for(|v| *v).await;
                 };
-                let e = net::read_reply(
-                    &mut rec,
-                    ReadPlan {
-                        max: 4096,
-                        ..plan
-                    },
-                    stopper,
-                )
-                .await;
+                let e = net::read_reply(&mut rec, ReadPlan { max: 4096, ..plan }, stopper).await;
                 if e == Ending::Open && net::snapshot(&tap).server.is_empty() {
                     stopped_early = true;
                 }
@@ -473,7 +514,11 @@ async fn run_attempt(
     };
     let snap = net::snapshot(&tap);
     let ending = snap.ending(ending);
-    let ending = if session.is_some() { Ending::Open } else { ending };
+    let ending = if session.is_some() {
+        Ending::Open
+    } else {
+        ending
+    };
     let mut a = infer::judged(spec, &snap.client, header.len(), &snap.server, ending, None);
     a.local = Some(local);
     a.elapsed_ms = start.elapsed().as_millis() as u64;
@@ -504,7 +549,10 @@ fn sni_name(cfg: &ProbeConfig, t: &Target) -> (ServerName<'static>, Option<Strin
             return (n, Some(t.host.clone()));
         }
     }
-    let ip: IpAddr = t.host.parse().unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let ip: IpAddr = t
+        .host
+        .parse()
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
     (ServerName::IpAddress(ip.into()), None)
 }
 
@@ -570,7 +618,11 @@ async fn tls_exchange(
 }
 
 /// The session of a completed handshake.
-pub fn session_of(conn: &rustls::ClientConnection, sni: Option<String>, seen: &tls::Observed) -> TlsSession {
+pub fn session_of(
+    conn: &rustls::ClientConnection,
+    sni: Option<String>,
+    seen: &tls::Observed,
+) -> TlsSession {
     TlsSession {
         version: conn
             .protocol_version()

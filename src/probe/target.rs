@@ -95,7 +95,9 @@ pub fn parse(input: &str, default_port: Option<u16>) -> Result<Target, String> {
         return Err(format!("target `{input}`: no host"));
     }
     if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("target `{input}`: the host contains spaces or control characters"));
+        return Err(format!(
+            "target `{input}`: the host contains spaces or control characters"
+        ));
     }
     let scheme_port = match scheme.as_deref() {
         Some("https") => Some(443),
@@ -146,15 +148,21 @@ fn fields(s: &str) -> Result<Vec<String>, String> {
         match c {
             '[' => {
                 depth += 1;
-                out.last_mut().map(|f| f.push(c));
+                if let Some(f) = out.last_mut() {
+                    f.push(c);
+                }
             }
             ']' => {
                 depth -= 1;
-                out.last_mut().map(|f| f.push(c));
+                if let Some(f) = out.last_mut() {
+                    f.push(c);
+                }
             }
             ':' if depth == 0 => out.push(String::new()),
             _ => {
-                out.last_mut().map(|f| f.push(c));
+                if let Some(f) = out.last_mut() {
+                    f.push(c);
+                }
             }
         }
     }
@@ -230,15 +238,24 @@ mod tests {
     #[test]
     fn forms() {
         let t = parse("example.com:8443", None).unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.path.as_str()), ("example.com", 8443, "/"));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("example.com", 8443, "/")
+        );
         let t = parse("[::1]:443", None).unwrap();
         assert_eq!((t.host.as_str(), t.port), ("::1", 443));
         assert_eq!(t.authority(), "[::1]:443");
         assert!(t.host_is_ip());
         let t = parse("https://api.example.com/health?x=1#frag", None).unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.path.as_str()), ("api.example.com", 443, "/health?x=1"));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("api.example.com", 443, "/health?x=1")
+        );
         let t = parse("http://[::1]:8080", None).unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.path.as_str()), ("::1", 8080, "/"));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("::1", 8080, "/")
+        );
         let t = parse("127.0.0.1", Some(25)).unwrap();
         assert_eq!(t.port, 25);
         let t = parse("::1", Some(22)).unwrap();
@@ -251,7 +268,11 @@ mod tests {
         assert!(parse("example.com:99999", None).is_err());
         assert!(parse("[::1", None).is_err());
         assert!(parse("[nothost]:1", None).is_err());
-        assert!(parse("ftp://x", None).unwrap_err().contains("unknown scheme"));
+        assert!(
+            parse("ftp://x", None)
+                .unwrap_err()
+                .contains("unknown scheme")
+        );
         assert!(parse("", None).is_err());
         assert!(parse(":443", None).is_err());
     }
@@ -260,7 +281,10 @@ mod tests {
     fn connect_to_rules() {
         let r = parse_connect_to("example.com:443:127.0.0.1:8443").unwrap();
         let t = parse("example.com:443", None).unwrap();
-        assert_eq!(route(&t, &[r.clone()]), ("127.0.0.1".into(), 8443));
+        assert_eq!(
+            route(&t, std::slice::from_ref(&r)),
+            ("127.0.0.1".into(), 8443)
+        );
         let other = parse("other.com:443", None).unwrap();
         assert_eq!(route(&other, &[r]), ("other.com".into(), 443));
         let any = parse_connect_to("::[::1]:").unwrap();
@@ -271,7 +295,11 @@ mod tests {
 
     #[test]
     fn files() {
-        let ts = parse_file("# fleet\n10.0.0.1:443 10.0.0.2:443\n\nhttps://a.test # tls\n", None).unwrap();
+        let ts = parse_file(
+            "# fleet\n10.0.0.1:443 10.0.0.2:443\n\nhttps://a.test # tls\n",
+            None,
+        )
+        .unwrap();
         assert_eq!(ts.len(), 3);
         assert!(parse_file("nope", None).unwrap_err().starts_with("line 1"));
     }

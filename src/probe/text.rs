@@ -34,15 +34,36 @@ fn attempt_line(p: &Painter, out: &mut String, a: &Attempt) {
         a.elapsed_ms,
         got
     );
-    if a.received > 0 && a.tls.is_none() && !matches!(a.outcome, crate::diagnose::Outcome::TlsAlert { .. }) {
-        let _ = writeln!(out, "  {:<14} {} \"{}\"", "", p.dim("got:"), sanitize_text(&a.first_bytes));
+    if a.received > 0
+        && a.tls.is_none()
+        && !matches!(a.outcome, crate::diagnose::Outcome::TlsAlert { .. })
+    {
+        let _ = writeln!(
+            out,
+            "  {:<14} {} \"{}\"",
+            "",
+            p.dim("got:"),
+            sanitize_text(&a.first_bytes)
+        );
     }
     for line in a.client_sees.iter().take(2) {
-        let _ = writeln!(out, "  {:<14} {} {}", "", p.dim("a TLS client prints:"), sanitize_text(line));
+        let _ = writeln!(
+            out,
+            "  {:<14} {} {}",
+            "",
+            p.dim("a TLS client prints:"),
+            sanitize_text(line)
+        );
     }
     if let Some(e) = &a.tls_error {
         if a.tls.is_some() {
-            let _ = writeln!(out, "  {:<14} {} {}", "", p.dim("after the handshake:"), sanitize_text(e));
+            let _ = writeln!(
+                out,
+                "  {:<14} {} {}",
+                "",
+                p.dim("after the handshake:"),
+                sanitize_text(e)
+            );
         }
     }
 }
@@ -75,7 +96,11 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
             format!(
                 "{} -> {}",
                 r.host,
-                r.resolved.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+                r.resolved
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -84,7 +109,11 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
     }
     key_values(p, out, 2, &rows);
     let _ = writeln!(out);
-    let _ = writeln!(out, "  {:<14} {:<52} {:>9}  {}", "attempt", "result", "time", "received");
+    let _ = writeln!(
+        out,
+        "  {:<14} {:<52} {:>9}  received",
+        "attempt", "result", "time"
+    );
     for a in &r.attempts {
         attempt_line(p, out, a);
     }
@@ -97,23 +126,48 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
                 "{} {}{} (attempt {})",
                 s.version,
                 s.cipher,
-                s.group.as_deref().map(|g| format!(", group {g}")).unwrap_or_default(),
+                s.group
+                    .as_deref()
+                    .map(|g| format!(", group {g}"))
+                    .unwrap_or_default(),
                 t.from_attempt
             ),
         )];
-        rows.push(("alpn".into(), s.alpn.clone().unwrap_or_else(|| "none".into())));
-        rows.push(("sni sent".into(), s.sni.clone().unwrap_or_else(|| "none (IP target)".into())));
+        rows.push((
+            "alpn".into(),
+            s.alpn.clone().unwrap_or_else(|| "none".into()),
+        ));
+        rows.push((
+            "sni sent".into(),
+            s.sni.clone().unwrap_or_else(|| "none (IP target)".into()),
+        ));
         rows.push((
             "client cert".into(),
-            if s.client_cert_requested { "requested by the server" } else { "not requested" }.into(),
+            if s.client_cert_requested {
+                "requested by the server"
+            } else {
+                "not requested"
+            }
+            .into(),
         ));
         for (i, c) in t.chain.iter().enumerate() {
-            let k = if i == 0 { "certificate".to_string() } else { format!("chain[{i}]") };
+            let k = if i == 0 {
+                "certificate".to_string()
+            } else {
+                format!("chain[{i}]")
+            };
             if let Some(e) = &c.parse_error {
                 rows.push((k, e.clone()));
                 continue;
             }
-            rows.push((k, format!("{}{}", c.subject, if c.self_signed { " (self-signed)" } else { "" })));
+            rows.push((
+                k,
+                format!(
+                    "{}{}",
+                    c.subject,
+                    if c.self_signed { " (self-signed)" } else { "" }
+                ),
+            ));
             if i == 0 {
                 rows.push(("  names".into(), c.sans.join(", ")));
             }
@@ -163,7 +217,11 @@ pub fn render(reports: &[ProbeReport], fleet: &[Finding], color: bool) -> String
     }
     if reports.len() > 1 {
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}", p.heading(&format!("{} target address(es) probed", reports.len())));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.heading(&format!("{} target address(es) probed", reports.len()))
+        );
         for r in reports {
             let _ = writeln!(
                 out,

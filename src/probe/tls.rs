@@ -171,7 +171,11 @@ pub struct Verification {
 }
 
 /// Verifies `chain` for `name` at `now` against `roots`.
-pub fn verify(chain: &[CertificateDer<'static>], name: &ServerName<'static>, roots: &Roots) -> Verification {
+pub fn verify(
+    chain: &[CertificateDer<'static>],
+    name: &ServerName<'static>,
+    roots: &Roots,
+) -> Verification {
     let name_text = match name {
         ServerName::DnsName(d) => d.as_ref().to_string(),
         ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
@@ -185,7 +189,12 @@ pub fn verify(chain: &[CertificateDer<'static>], name: &ServerName<'static>, roo
             message: Some("the server sent no certificate".into()),
         };
     };
-    let verifier = match WebPkiServerVerifier::builder_with_provider(roots.store.clone(), provider()).build() {
+    let verifier = match WebPkiServerVerifier::builder_with_provider(
+        roots.store.clone(),
+        provider(),
+    )
+    .build()
+    {
         Ok(v) => v,
         Err(e) => {
             return Verification {
@@ -214,7 +223,9 @@ pub fn verify(chain: &[CertificateDer<'static>], name: &ServerName<'static>, roo
                     C::Revoked => "revoked",
                     C::BadSignature => "bad-signature",
                     // A self-signed certificate marked as a CA (`openssl req -x509`).
-                    C::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => "unknown-issuer",
+                    C::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
+                        "unknown-issuer"
+                    }
                     _ => "other",
                 },
                 _ => "other",

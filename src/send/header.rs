@@ -224,9 +224,7 @@ fn build_v1(spec: &HeaderSpec) -> Result<Vec<u8>, BuildError> {
             ppp::v1::Addresses::from((s, d)).to_string()
         }
         _ => {
-            return Err(BuildError(
-                "give both --src and --dst, or neither".into(),
-            ));
+            return Err(BuildError("give both --src and --dst, or neither".into()));
         }
     };
     if spec.family == Some(Family::Inet6) && line.starts_with("PROXY TCP4") {
@@ -235,7 +233,11 @@ fn build_v1(spec: &HeaderSpec) -> Result<Vec<u8>, BuildError> {
     for b in &spec.breaks {
         match b {
             Break::Signature => line = line.replacen("PROXY", "PROXZ", 1),
-            Break::Version => line = line.replacen(" TCP4 ", " TCP5 ", 1).replacen(" TCP6 ", " TCP5 ", 1),
+            Break::Version => {
+                line = line
+                    .replacen(" TCP4 ", " TCP5 ", 1)
+                    .replacen(" TCP6 ", " TCP5 ", 1)
+            }
             Break::Family => {
                 // IPv4 in a TCP6 line is only a warning for lenient readers: name a
                 // family v1 does not have instead.

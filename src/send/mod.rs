@@ -153,7 +153,11 @@ async fn resolve(cfg: &SendConfig) -> Result<SocketAddr, Failure> {
     let deadline = Instant::now() + cfg.timeout.max(Duration::from_secs(5));
     tokio::time::timeout_at(deadline, tokio::net::lookup_host((host.as_str(), port)))
         .await
-        .map_err(|_| Failure(format!("cannot resolve `{host}`: no answer from DNS in time")))?
+        .map_err(|_| {
+            Failure(format!(
+                "cannot resolve `{host}`: no answer from DNS in time"
+            ))
+        })?
         .map_err(|e| Failure(format!("cannot resolve `{host}`: {e}")))?
         .next()
         .ok_or_else(|| Failure(format!("cannot resolve `{host}`: no addresses")))
@@ -175,7 +179,14 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
                 header: crate::probe::model::HeaderChoice::None,
                 payload: crate::probe::model::Payload::Wait,
             };
-            let a = crate::probe::infer::judged(spec, b"", 0, b"", ending, msg.or(Some("refused".into())));
+            let a = crate::probe::infer::judged(
+                spec,
+                b"",
+                0,
+                b"",
+                ending,
+                msg.or(Some("refused".into())),
+            );
             let report = SendReport {
                 target: cfg.target.input.clone(),
                 address: Some(addr),
@@ -203,7 +214,11 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
         None => Vec::new(),
         Some(spec) => {
             let mut spec = spec.clone();
-            if !spec.local && spec.src.is_none() && spec.dst.is_none() && spec.family != Some(proxy::Family::Unspec) {
+            if !spec.local
+                && spec.src.is_none()
+                && spec.dst.is_none()
+                && spec.family != Some(proxy::Family::Unspec)
+            {
                 spec.src = local;
                 spec.dst = Some(addr);
             } else if spec.src.is_some() != spec.dst.is_some() {
@@ -214,7 +229,11 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
         }
     };
     if cfg.hex && cfg.output.format == OutputFormat::Text {
-        eprintln!("sent header ({} bytes): {}", header_bytes.len(), crate::escape::hex_spaced(&header_bytes));
+        eprintln!(
+            "sent header ({} bytes): {}",
+            header_bytes.len(),
+            crate::escape::hex_spaced(&header_bytes)
+        );
     }
     let tap: SharedTap = Arc::new(Mutex::new(Tap::default()));
     let mut rec = Recorder::new(stream, tap.clone());
@@ -230,18 +249,27 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
         let (name, sni) = server_name(&cfg);
         let (config, seen) = crate::probe::tls::client_config(&cfg.alpn);
         let connector = tokio_rustls::TlsConnector::from(config);
-        match tokio::time::timeout_at(deadline, connector.connect(name, rec).into_fallible()).await {
+        match tokio::time::timeout_at(deadline, connector.connect(name, rec).into_fallible()).await
+        {
             Err(_) => {
                 tls_error = Some("no answer to the ClientHello before the timeout".into());
                 Ending::Timeout
             }
             Ok(Err((e, mut rec))) => {
                 tls_error = Some(sanitize_text(&e.to_string()).into_owned());
-                let plan = ReadPlan { deadline, settle: Some(net::SETTLE), max: net::TAP_CAP };
+                let plan = ReadPlan {
+                    deadline,
+                    settle: Some(net::SETTLE),
+                    max: net::TAP_CAP,
+                };
                 net::read_reply(&mut rec, plan, std::future::pending()).await
             }
             Ok(Ok(mut stream)) => {
-                session = Some(crate::probe::run::session_of(stream.get_ref().1, sni, &seen));
+                session = Some(crate::probe::run::session_of(
+                    stream.get_ref().1,
+                    sni,
+                    &seen,
+                ));
                 let (e, n) = exchange(&cfg, &mut stream, &mut reply).await;
                 sent = n;
                 if let Some(err) = e.1 {
@@ -263,7 +291,11 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
     let verdict = diagnose::judge(&Exchange {
         client: &snap.client,
         server: &snap.server,
-        ending: if session.is_some() { Ending::Open } else { ending },
+        ending: if session.is_some() {
+            Ending::Open
+        } else {
+            ending
+        },
     });
     let report = SendReport {
         target: cfg.target.input.clone(),
@@ -301,7 +333,10 @@ where
         };
         let req = crate::probe::run::http_request(method, &t);
         let deadline = Instant::now() + cfg.timeout;
-        if !matches!(tokio::time::timeout_at(deadline, s.write_all(&req)).await, Ok(Ok(()))) {
+        if !matches!(
+            tokio::time::timeout_at(deadline, s.write_all(&req)).await,
+            Ok(Ok(()))
+        ) {
             return ((Ending::Reset, None), 0);
         }
         let end = read_all(s, reply, deadline, None).await;
@@ -311,7 +346,12 @@ where
 }
 
 /// Reads until EOF, reset, the deadline, or `idle` without bytes.
-async fn read_all<S>(s: &mut S, reply: &mut Vec<u8>, deadline: Instant, idle: Option<Duration>) -> ExchangeEnd
+async fn read_all<S>(
+    s: &mut S,
+    reply: &mut Vec<u8>,
+    deadline: Instant,
+    idle: Option<Duration>,
+) -> ExchangeEnd
 where
     S: tokio::io::AsyncRead + Unpin,
 {
@@ -325,9 +365,18 @@ where
                 let room = net::TAP_CAP.saturating_sub(reply.len());
                 reply.extend_from_slice(&buf[..n.min(room)]);
             }
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => return (Ending::Reset, None),
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return (Ending::Closed, None),
-            Ok(Err(e)) => return (Ending::Closed, Some(sanitize_text(&e.to_string()).into_owned())),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return (Ending::Reset, None);
+            }
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return (Ending::Closed, None);
+            }
+            Ok(Err(e)) => {
+                return (
+                    Ending::Closed,
+                    Some(sanitize_text(&e.to_string()).into_owned()),
+                );
+            }
         }
     }
 }
@@ -440,8 +489,13 @@ pub fn render(r: &SendReport, color: bool, show_reply: bool) -> String {
             }
             s
         }
-        ReadBack::Incomplete { at_least } => format!("an incomplete header (at least {at_least} more bytes expected by a receiver)"),
-        ReadBack::Malformed { malformed } => format!("a malformed header: {} (byte {}, rule {})", malformed.message, malformed.offset, malformed.rule),
+        ReadBack::Incomplete { at_least } => {
+            format!("an incomplete header (at least {at_least} more bytes expected by a receiver)")
+        }
+        ReadBack::Malformed { malformed } => format!(
+            "a malformed header: {} (byte {}, rule {})",
+            malformed.message, malformed.offset, malformed.rule
+        ),
         ReadBack::NotProxy => "bytes that are not a PROXY header".into(),
     };
     rows.push(("header sent".into(), header));
@@ -455,15 +509,29 @@ pub fn render(r: &SendReport, color: bool, show_reply: bool) -> String {
                 "{} {}{}{}",
                 t.version,
                 t.cipher,
-                t.alpn.as_deref().map(|a| format!(", ALPN {a}")).unwrap_or_default(),
-                t.sni.as_deref().map(|s| format!(", SNI {s}")).unwrap_or_default()
+                t.alpn
+                    .as_deref()
+                    .map(|a| format!(", ALPN {a}"))
+                    .unwrap_or_default(),
+                t.sni
+                    .as_deref()
+                    .map(|s| format!(", SNI {s}"))
+                    .unwrap_or_default()
             ),
         ));
     }
     if let Some(e) = &r.tls_error {
         rows.push(("tls error".into(), e.clone()));
     }
-    rows.push(("result".into(), format!("{} ({} bytes back, {} ms)", r.outcome.label(), r.reply_bytes, r.elapsed_ms)));
+    rows.push((
+        "result".into(),
+        format!(
+            "{} ({} bytes back, {} ms)",
+            r.outcome.label(),
+            r.reply_bytes,
+            r.elapsed_ms
+        ),
+    ));
     if let Some(fp) = r.fingerprint {
         rows.push(("backend".into(), fp.describe().into()));
     }
@@ -480,7 +548,11 @@ pub fn render(r: &SendReport, color: bool, show_reply: bool) -> String {
             let _ = writeln!(out, "  {}", sanitize_text(line));
         }
         if cut < r.reply.len() {
-            let _ = writeln!(out, "  ... ({} bytes in all; --format json shows them)", r.reply_bytes);
+            let _ = writeln!(
+                out,
+                "  ... ({} bytes in all; --format json shows them)",
+                r.reply_bytes
+            );
         }
     }
     let _ = writeln!(out);

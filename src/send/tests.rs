@@ -17,11 +17,21 @@ fn complete(bytes: &[u8]) -> proxy::Header {
 
 #[test]
 fn v1_round_trip_both_families() {
-    let b = build(&HeaderSpec::new(Kind::V1, a("192.0.2.1:5000"), a("127.0.0.1:443"))).unwrap();
+    let b = build(&HeaderSpec::new(
+        Kind::V1,
+        a("192.0.2.1:5000"),
+        a("127.0.0.1:443"),
+    ))
+    .unwrap();
     assert_eq!(b, b"PROXY TCP4 192.0.2.1 127.0.0.1 5000 443\r\n");
     let h = complete(&b);
     assert_eq!(h.source, Some(a("192.0.2.1:5000")));
-    let b = build(&HeaderSpec::new(Kind::V1, a("[2001:db8::1]:1"), a("[::1]:2"))).unwrap();
+    let b = build(&HeaderSpec::new(
+        Kind::V1,
+        a("[2001:db8::1]:1"),
+        a("[::1]:2"),
+    ))
+    .unwrap();
     let h = complete(&b);
     assert_eq!(h.family, proxy::Family::Inet6);
     assert_eq!(h.destination, Some(a("[::1]:2")));
@@ -68,9 +78,15 @@ fn v2_with_every_named_tlv_and_crc() {
     assert_eq!(h.destination, Some(a("127.0.0.1:8443")));
     assert_eq!(h.crc32c_ok, Some(true));
     let values: Vec<_> = h.tlvs.iter().map(|t| (t.kind, t.value.clone())).collect();
-    assert_eq!(values[0], (0xEA, TlvValue::Text("vpce-0123456789abcdef0".into())));
+    assert_eq!(
+        values[0],
+        (0xEA, TlvValue::Text("vpce-0123456789abcdef0".into()))
+    );
     assert_eq!(values[1], (0xEE, TlvValue::AzureLinkId(0x0102_0304)));
-    assert_eq!(values[2], (0xE0, TlvValue::GcpPscConnectionId(0x1122_3344_5566_7788)));
+    assert_eq!(
+        values[2],
+        (0xE0, TlvValue::GcpPscConnectionId(0x1122_3344_5566_7788))
+    );
     assert_eq!(values[3], (0x02, TlvValue::Text("api.example.com".into())));
     assert_eq!(values[4], (0x01, TlvValue::Text("h2".into())));
     assert_eq!(values[5], (0x05, TlvValue::Text("req-42".into())));
@@ -79,7 +95,10 @@ fn v2_with_every_named_tlv_and_crc() {
         TlvValue::Ssl(ssl) => {
             assert!(ssl.ssl && ssl.cert_conn && ssl.cert_sess);
             assert_eq!(ssl.sub_tlvs.len(), 4);
-            assert_eq!(ssl.sub_tlvs[1].value, TlvValue::Text("client.example".into()));
+            assert_eq!(
+                ssl.sub_tlvs[1].value,
+                TlvValue::Text("client.example".into())
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -88,7 +107,12 @@ fn v2_with_every_named_tlv_and_crc() {
 
 #[test]
 fn v2_matches_ppp_for_plain_headers() {
-    let b = build(&HeaderSpec::new(Kind::V2, a("127.0.0.1:1"), a("127.0.0.2:2"))).unwrap();
+    let b = build(&HeaderSpec::new(
+        Kind::V2,
+        a("127.0.0.1:1"),
+        a("127.0.0.2:2"),
+    ))
+    .unwrap();
     let ppp = ppp::v2::Builder::with_addresses(
         ppp::v2::Version::Two | ppp::v2::Command::Proxy,
         ppp::v2::Protocol::Stream,
@@ -163,7 +187,13 @@ fn every_break_is_read_back_as_that_fault() {
     assert!(malformed_rule(&v2(Break::Tlv)).contains("tlv"));
     assert_eq!(malformed_rule(&v2(Break::Truncate)), "incomplete");
     assert_eq!(malformed_rule(&v1(Break::Truncate)), "incomplete");
-    for b in [Break::Version, Break::Family, Break::Crlf, Break::TooLong, Break::Port] {
+    for b in [
+        Break::Version,
+        Break::Family,
+        Break::Crlf,
+        Break::TooLong,
+        Break::Port,
+    ] {
         let rule = malformed_rule(&v1(b));
         assert!(rule.starts_with("v1-"), "{b:?}: {rule}");
     }

@@ -121,9 +121,9 @@ pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
 /// Parses `TYPE=VALUE`: TYPE in decimal or 0x-hex (0–255); VALUE as text, or as bytes
 /// after `hex:` (`--tlv 0xE3=hex:0102ff`).
 pub fn parse_raw(s: &str) -> Result<(u8, Vec<u8>), String> {
-    let (t, v) = s
-        .split_once('=')
-        .ok_or_else(|| format!("`{s}`: expected TYPE=VALUE, e.g. 0xE3=hex:0102 or 0x02=example.com"))?;
+    let (t, v) = s.split_once('=').ok_or_else(|| {
+        format!("`{s}`: expected TYPE=VALUE, e.g. 0xE3=hex:0102 or 0x02=example.com")
+    })?;
     let kind = parse_u64(t)?;
     let kind = u8::try_from(kind).map_err(|_| format!("TLV type {kind} is larger than 255"))?;
     let value = match v.strip_prefix("hex:") {

@@ -82,10 +82,19 @@ impl Drop for Guard {
 pub fn wait_port(port: u16, guard: &mut Guard) {
     let end = Instant::now() + Duration::from_secs(15);
     while Instant::now() < end {
-        if TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), Duration::from_millis(200)).is_ok() {
+        if TcpStream::connect_timeout(
+            &SocketAddr::from(([127, 0, 0, 1], port)),
+            Duration::from_millis(200),
+        )
+        .is_ok()
+        {
             return;
         }
-        assert!(guard.alive(), "{} exited before listening on {port}", guard.name);
+        assert!(
+            guard.alive(),
+            "{} exited before listening on {port}",
+            guard.name
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("{} did not listen on {port} within 15 s", guard.name);
@@ -168,7 +177,11 @@ pub fn nginx(servers: &str, ports: &[u16], dir: &Path) -> Guard {
     .unwrap();
     let mut g = Guard::spawn(
         "nginx",
-        Command::new("nginx").arg("-p").arg(dir).arg("-c").arg(&conf),
+        Command::new("nginx")
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(&conf),
         Some(&dir.join("nginx.out")),
     );
     for p in ports {
@@ -319,7 +332,13 @@ pub fn listener(kind: Listener) -> (u16, ListenerGuard) {
             let _ = c.flush();
         }
     });
-    (port, ListenerGuard { stop, handle: Some(handle) })
+    (
+        port,
+        ListenerGuard {
+            stop,
+            handle: Some(handle),
+        },
+    )
 }
 
 /// Stops a test listener on drop.
