@@ -398,6 +398,10 @@ fn rules(
                 }
             },
             (Some(_), Spoke::Http) => match outcome {
+                // The header was parsed: the 400 is about plaintext on a TLS port.
+                Outcome::HttpResponse { status: Some(400), line } if plain_to_https_body(server_bytes) => {
+                    out.push(plaintext_to_tls(&format!("`{line}`: {}", plain_to_https_who(server_bytes))));
+                }
                 Outcome::HttpResponse { status: Some(400), .. } => {
                     let mut f = Finding::new(
                         Code::ProxyHeaderNotExpected,
@@ -450,13 +454,8 @@ fn rules(
                 _ => {}
             },
             (None, Spoke::Http) => match outcome {
-                Outcome::HttpResponse { status: Some(400), line } => {
-                    let body = String::from_utf8_lossy(server_bytes);
-                    if body.contains("plain HTTP request was sent to HTTPS port")
-                        || body.contains("Client sent an HTTP request to an HTTPS server")
-                    {
-                        out.push(plaintext_to_tls(&format!("`{line}`: {}", if body.contains("plain HTTP") { "The plain HTTP request was sent to HTTPS port (nginx)" } else { "Client sent an HTTP request to an HTTPS server (Go)" })));
-                    }
+                Outcome::HttpResponse { status: Some(400), line } if plain_to_https_body(server_bytes) => {
+                    out.push(plaintext_to_tls(&format!("`{line}`: {}", plain_to_https_who(server_bytes))));
                 }
                 Outcome::TlsAlert { .. } | Outcome::OtherBytes { .. } => out.push(plaintext_to_tls(&reply)),
                 Outcome::ClosedSilently | Outcome::Reset => out.push(
@@ -510,6 +509,21 @@ fn tls_failed(description: u8, name: &str) -> Finding {
         format!("the server refused the TLS handshake with alert {name} ({description}): {why}"),
     )
     .fix(fix)
+}
+
+/// The body of a 400 says plaintext reached a TLS port (nginx, Go).
+fn plain_to_https_body(server_bytes: &[u8]) -> bool {
+    let body = String::from_utf8_lossy(server_bytes);
+    body.contains("plain HTTP request was sent to HTTPS port")
+        || body.contains("Client sent an HTTP request to an HTTPS server")
+}
+
+fn plain_to_https_who(server_bytes: &[u8]) -> &'static str {
+    if String::from_utf8_lossy(server_bytes).contains("plain HTTP") {
+        "The plain HTTP request was sent to HTTPS port (nginx)"
+    } else {
+        "Client sent an HTTP request to an HTTPS server (Go)"
+    }
 }
 
 fn plaintext_to_tls(reply: &str) -> Finding {

@@ -188,11 +188,19 @@ pub fn infer(
         .iter()
         .filter(|a| a.payload != Payload::Wait)
         .collect();
+    // Only a reaction to a header mismatch identifies the backend; a 400 to plaintext
+    // on a TLS port says nothing about how it reads PROXY.
+    let reacted = |a: &&Attempt, code: Code| a.findings.iter().any(|f| f.code == code);
     let fingerprint = attempts
         .iter()
-        .filter(|a| a.header != HeaderChoice::None)
+        .filter(|a| reacted(a, Code::ProxyHeaderNotExpected))
         .find_map(|a| a.fingerprint)
-        .or_else(|| attempts.iter().find_map(|a| a.fingerprint));
+        .or_else(|| {
+            attempts
+                .iter()
+                .filter(|a| reacted(a, Code::ProxyHeaderMissing))
+                .find_map(|a| a.fingerprint)
+        });
 
     let protocol = if real.iter().any(|a| a.payload == Payload::Tls && worked(a)) {
         "tls"
@@ -290,7 +298,7 @@ pub fn infer(
                         });
                     let mut f = conditional(base, sends, h, what);
                     f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
-                    for line in a.client_sees.iter().take(3) {
+                    for line in a.client_sees.iter().take(2) {
                         f = f.evidence(format!("TLS clients print: {line}"));
                     }
                     findings.push(f);

@@ -428,6 +428,9 @@ pub fn http_request(method: &str, t: &Target) -> Vec<u8> {
     .into_bytes()
 }
 
+/// How long the connect-and-wait attempt lets the others go first.
+const WAIT_GRACE: Duration = Duration::from_millis(150);
+
 type AttemptResult = (Attempt, Option<Vec<CertificateDer<'static>>>);
 
 async fn run_attempt(
@@ -439,6 +442,21 @@ async fn run_attempt(
 ) -> AttemptResult {
     let start = Instant::now();
     let deadline = start + cfg.timeout;
+    if spec.payload == Payload::Wait && cfg.attempts.len() > 1 {
+        // Connect last: a server that handles one connection at a time (OpenSSL
+        // s_server, many small daemons) would otherwise sit on this silent connection
+        // while the others queue. If another attempt already shows the server waits
+        // for the client, this one has nothing to add.
+        let grace = (start + WAIT_GRACE).min(deadline);
+        let fired = tokio::time::timeout_at(grace, stop.wait_for(|v| *v)).await;
+        if matches!(fired, Ok(Ok(_))) {
+            let mut a = infer::judged(spec, b"", 0, b"", Ending::Open, None);
+            a.stopped_early = true;
+            a.findings.clear();
+            a.elapsed_ms = start.elapsed().as_millis() as u64;
+            return (a, None);
+        }
+    }
     let stream = match net::connect(addr, deadline).await {
         Ok(s) => s,
         Err(e) => {

@@ -10,7 +10,7 @@ use crate::findings::Finding;
 use crate::render::{Painter, findings_text, key_values};
 use std::fmt::Write as _;
 
-fn attempt_line(p: &Painter, out: &mut String, a: &Attempt) {
+fn attempt_line(p: &Painter, out: &mut String, a: &Attempt, shown: &mut Vec<String>) {
     let mut result = a.outcome.label();
     if a.stopped_early {
         result = "nothing (ended early: it waits for the client)".into();
@@ -34,10 +34,14 @@ fn attempt_line(p: &Painter, out: &mut String, a: &Attempt) {
         a.elapsed_ms,
         got
     );
+    // Each distinct reply and client message is shown once, under the first attempt
+    // that got it.
     if a.received > 0
         && a.tls.is_none()
         && !matches!(a.outcome, crate::diagnose::Outcome::TlsAlert { .. })
+        && !shown.contains(&a.first_bytes)
     {
+        shown.push(a.first_bytes.clone());
         let _ = writeln!(
             out,
             "  {:<14} {} \"{}\"",
@@ -47,6 +51,10 @@ fn attempt_line(p: &Painter, out: &mut String, a: &Attempt) {
         );
     }
     for line in a.client_sees.iter().take(2) {
+        if shown.contains(line) {
+            continue;
+        }
+        shown.push(line.clone());
         let _ = writeln!(
             out,
             "  {:<14} {} {}",
@@ -114,8 +122,9 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
         "  {:<14} {:<52} {:>9}  received",
         "attempt", "result", "time"
     );
+    let mut shown = Vec::new();
     for a in &r.attempts {
-        attempt_line(p, out, a);
+        attempt_line(p, out, a, &mut shown);
     }
     if let Some(t) = &r.tls {
         let _ = writeln!(out);
