@@ -285,7 +285,8 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
     };
     let snap = net::snapshot(&tap);
     ending = snap.ending(ending);
-    if !cfg.tls {
+    if session.is_none() {
+        // Plaintext, or a TLS handshake that failed: what came back is the raw bytes.
         reply = snap.server.clone();
     }
     let verdict = diagnose::judge(&Exchange {
@@ -475,12 +476,14 @@ pub fn render(r: &SendReport, color: bool, show_reply: bool) -> String {
         ReadBack::None => "none".to_string(),
         ReadBack::Complete { header } => {
             let mut s = format!(
-                "PROXY v{} {:?} ({} bytes)",
+                "v{} {} ({} bytes)",
                 header.version.number(),
-                header.command,
+                match header.command {
+                    proxy::Command::Proxy => "PROXY",
+                    proxy::Command::Local => "LOCAL",
+                },
                 header.length
-            )
-            .to_lowercase();
+            );
             if let (Some(a), Some(b)) = (header.source, header.destination) {
                 let _ = write!(s, " {a} -> {b}");
             }
