@@ -165,14 +165,16 @@ fn haproxy_accept_proxy_ssl_plain_ssl_and_strict_sni() {
         return;
     }
     let c = certs();
-    let (pa, pb, pc) = (free_port(), free_port(), free_port());
+    let (pa, pb, pc, pd) = (free_port(), free_port(), free_port(), free_port());
     let crt = c.combined.display();
+    let cafile = c.ca.display();
     let cfg = format!(
         "frontend accept\n  bind 127.0.0.1:{pa} accept-proxy ssl crt {crt}\n  http-request return status 200 content-type text/plain string ok\n\
          frontend plain\n  bind 127.0.0.1:{pb} ssl crt {crt}\n  http-request return status 200 content-type text/plain string ok\n\
-         frontend strict\n  bind 127.0.0.1:{pc} ssl crt {crt} strict-sni\n  http-request return status 200 content-type text/plain string ok\n"
+         frontend strict\n  bind 127.0.0.1:{pc} ssl crt {crt} strict-sni\n  http-request return status 200 content-type text/plain string ok\n\
+         frontend mtls\n  bind 127.0.0.1:{pd} ssl crt {crt} verify required ca-file {cafile}\n  http-request return status 200 content-type text/plain string ok\n"
     );
-    let _g = haproxy(&cfg, &[pa, pb, pc], c.dir.path());
+    let _g = haproxy(&cfg, &[pa, pb, pc, pd], c.dir.path());
     let ca = c.ca.to_str().unwrap();
 
     let (code, v) = probe(&[&target(pa), "--cacert", ca]);
@@ -224,6 +226,16 @@ fn haproxy_accept_proxy_ssl_plain_ssl_and_strict_sni() {
         "none+tls",
     ]);
     assert_eq!(first(&v)["tls"]["verification"]["ok"], true);
+
+    // verify required: TLS 1.3 completes, then the server refuses without a certificate.
+    let (code, v) = probe(&[&target(pd), "--cacert", ca, "--only", "none+tls"]);
+    let r = first(&v);
+    assert_eq!(r["tls"]["session"]["client_cert_requested"], true, "{r:#}");
+    assert!(
+        codes(r).contains(&"tls-handshake-failed:error".to_string()),
+        "{r:#}"
+    );
+    assert_eq!(code, 1);
 }
 
 #[test]
@@ -309,6 +321,85 @@ fn openssl_s_server_and_an_expired_certificate() {
     );
     assert!(r["tls"]["chain"][0]["days_left"].as_i64().unwrap() < 0);
     assert_eq!(code, 1);
+}
+
+#[test]
+fn tls_1_0_only_server_is_named() {
+    if !need("openssl") {
+        return;
+    }
+    let c = certs();
+    let p = free_port();
+    let _g = s_server(
+        p,
+        &c.cert,
+        &c.key,
+        &["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"],
+    );
+    let (code, v) = probe(&[&target(p), "--only", "none+tls"]);
+    let r = first(&v);
+    assert_eq!(expects(r).2, "tls", "{r:#}");
+    assert_eq!(
+        attempt(r, "none+tls")["outcome"]["name"],
+        "protocol_version"
+    );
+    let f = &r["findings"][0];
+    assert_eq!(f["code"], "tls-handshake-failed");
+    assert!(
+        f["summary"].as_str().unwrap().contains("TLS 1.0/1.1"),
+        "{f:#}"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_server_that_speaks_first() {
+    let (port, _l) = listener(Listener::Banner);
+    let (code, v) = ppdiag_json(&["probe", "--timeout", "0.5", &target(port)]);
+    let r = first(&v);
+    assert_eq!(
+        expects(r),
+        ("unknown".into(), vec![], "tcp".into()),
+        "{r:#}"
+    );
+    assert_eq!(attempt(r, "wait")["outcome"]["kind"], "banner");
+    assert!(r["summary"].as_str().unwrap().contains("speaks first"));
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn ipv6_target_and_attempt_selection() {
+    let Some(bin) = go_server_binary() else {
+        return;
+    };
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("SKIP: no IPv6 loopback");
+        return;
+    }
+    let c = certs();
+    let p = free_port_on("::1");
+    let _g = go_server_on(
+        &bin,
+        "::1",
+        p,
+        Some((c.cert.as_path(), c.key.as_path())),
+        "require",
+    );
+    let (_, v) = probe(&[&format!("[::1]:{p}"), "--only", "tls", "--skip", "v2-local"]);
+    let r = first(&v);
+    assert_eq!(r["address"], format!("[::1]:{p}"));
+    let names: Vec<&str> = r["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["none+tls", "v1+tls", "v2+tls"]);
+    assert_eq!(
+        expects(r),
+        ("required".into(), s(&["v1", "v2"]), "tls".into()),
+        "{r:#}"
+    );
 }
 
 #[test]

@@ -98,10 +98,13 @@ fn haproxy_decodes_what_send_built() {
     let local = v["local"].as_str().unwrap().to_string();
     assert!(reply(&v).contains(&format!("src={local}")), "{v:#}");
 
-    // A wrong CRC32C and a broken signature are refused: HAProxy closes.
+    // A wrong CRC32C, a broken signature, a length past the end and a TLV running past
+    // the header are all refused: HAProxy closes.
     for fault in [
         ["--crc32c", "--break", "crc"],
         ["--break", "signature", "--hex"],
+        ["--break", "length", "--hex"],
+        ["--break", "tlv", "--hex"],
     ] {
         let mut args = vec![t.as_str(), "--proxy", "v2"];
         args.extend_from_slice(&fault);

@@ -242,6 +242,10 @@ pub fn infer(
     } else {
         "unknown"
     };
+    if proxy == "unknown" {
+        // A banner to every attempt says nothing about which header was read.
+        versions.clear();
+    }
     let expects = Expects {
         proxy,
         proxy_versions: versions.clone(),
@@ -399,14 +403,6 @@ pub fn infer(
             }
         }
     }
-    if protocol == "tcp" && proxy == "unknown" {
-        findings.push(Finding::new(
-            Code::TargetSilent,
-            Severity::Info,
-            "the server speaks first (banner before any client byte): whether it parses a PROXY header cannot be seen from its banner",
-        ).fix("check the backend's configuration for PROXY support; a header it does not parse shows up as an error after the banner"));
-    }
-
     if protocol == "tls" {
         findings.extend(tls_findings(attempts, tls, expiry_warn_days));
     }
@@ -547,7 +543,23 @@ fn tls_findings(attempts: &[Attempt], tls: Option<&TlsDetails>, warn_days: i64) 
         return out;
     }
     let Some(t) = tls else { return out };
-    if t.session.client_cert_requested {
+    let after = attempts
+        .iter()
+        .find(|a| a.name == t.from_attempt)
+        .and_then(|a| a.tls_error.clone());
+    if t.session.client_cert_requested && after.is_some() {
+        out.push(
+            Finding::new(
+                Code::TlsHandshakeFailed,
+                Severity::Error,
+                "the server requires a client certificate: it ended the connection right after the handshake because none was sent",
+            )
+            .evidence(format!("attempt {}: CertificateRequest received, then: {}", t.from_attempt, after.unwrap_or_default()))
+            .evidence("TLS 1.3 clients see the handshake succeed and fail on the first read: curl `alert certificate required`, Go `remote error: tls: certificate required`")
+            .fix("present a client certificate the server's CA signed; a balancer in front must do it itself (HAProxy `server ... ssl crt client.pem`)")
+            .fix("or make the client certificate optional on the server (nginx `ssl_verify_client optional`, HAProxy `verify optional`)"),
+        );
+    } else if t.session.client_cert_requested {
         out.push(
             Finding::new(
                 Code::TlsHandshakeFailed,

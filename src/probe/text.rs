@@ -250,3 +250,68 @@ pub fn render(reports: &[ProbeReport], fleet: &[Finding], color: bool) -> String
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::Ending;
+    use crate::probe::infer::{infer, judged};
+    use crate::probe::model::{AttemptSpec, Expects, HeaderChoice, Payload};
+
+    fn report(server: &'static [u8], ending: Ending) -> ProbeReport {
+        let spec = AttemptSpec {
+            header: HeaderChoice::V1,
+            payload: Payload::Http,
+        };
+        let client = b"PROXY TCP4 127.0.0.1 127.0.0.1 1 2\r\nGET / HTTP/1.1\r\n\r\n";
+        let attempts = vec![judged(spec, client, 36, server, ending, None)];
+        let i = infer("127.0.0.1:2", &attempts, None, None, 21);
+        ProbeReport {
+            target: "127.0.0.1:2".into(),
+            host: "127.0.0.1".into(),
+            port: 2,
+            resolved: vec!["127.0.0.1".parse().unwrap()],
+            address: "127.0.0.1:2".parse().unwrap(),
+            summary: i.summary,
+            expects: i.expects,
+            fingerprint: i.fingerprint,
+            attempts,
+            tls: None,
+            findings: i.findings,
+        }
+    }
+
+    #[test]
+    fn inference_first_and_peer_bytes_escaped() {
+        let r = report(b"\x1b[31mHTTP/1.1 200 OK\r\n\r\n", Ending::Closed);
+        let out = render(&[r], &[], false);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "127.0.0.1:2");
+        assert!(
+            lines[1].starts_with("cannot tell what 127.0.0.1:2 expects"),
+            "{out}"
+        );
+        assert!(!out.contains('\x1b'), "{out}");
+        assert!(out.contains("\\x1b[31m"), "{out}");
+    }
+
+    #[test]
+    fn fleet_table_and_findings() {
+        let mut a = report(b"HTTP/1.1 200 OK\r\n\r\n", Ending::Closed);
+        a.expects = Expects {
+            proxy: "required",
+            proxy_versions: vec!["v1"],
+            protocol: "http",
+        };
+        let mut b = a.clone();
+        b.address = "127.0.0.2:2".parse().unwrap();
+        b.expects.proxy = "forbidden";
+        let fleet = crate::probe::run::fleet_findings(&[a.clone(), b.clone()]);
+        assert_eq!(fleet.len(), 1);
+        assert_eq!(fleet[0].evidence.len(), 2);
+        let out = render(&[a.clone(), b], &fleet, false);
+        assert!(out.contains("2 target address(es) probed"), "{out}");
+        assert!(out.contains("warning [proxy-header-not-expected] the targets disagree"));
+        assert!(crate::probe::run::fleet_findings(&[a.clone(), a]).is_empty());
+    }
+}

@@ -29,7 +29,12 @@ pub fn need(bin: &str) -> bool {
 
 /// A free loopback port (bound and released; the tests use it at once).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
+    free_port_on("127.0.0.1")
+}
+
+/// A free port on `host` (`127.0.0.1` or `::1`).
+pub fn free_port_on(host: &str) -> u16 {
+    TcpListener::bind((host, 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
@@ -80,13 +85,16 @@ impl Drop for Guard {
 
 /// Waits (at most 15 s) until something accepts on `port`.
 pub fn wait_port(port: u16, guard: &mut Guard) {
+    wait_port_on("127.0.0.1", port, guard)
+}
+
+/// Waits (at most 15 s) until something accepts on `host`:`port`.
+pub fn wait_port_on(host: &str, port: u16, guard: &mut Guard) {
+    let ip: std::net::IpAddr = host.parse().expect("an IP address");
     let end = Instant::now() + Duration::from_secs(15);
     while Instant::now() < end {
-        if TcpStream::connect_timeout(
-            &SocketAddr::from(([127, 0, 0, 1], port)),
-            Duration::from_millis(200),
-        )
-        .is_ok()
+        if TcpStream::connect_timeout(&SocketAddr::new(ip, port), Duration::from_millis(200))
+            .is_ok()
         {
             return;
         }
@@ -277,16 +285,29 @@ pub fn go_server_binary() -> Option<PathBuf> {
 
 /// Starts the Go server on `port`: `tls` gives (cert, key); `proxy` is none|use|require.
 pub fn go_server(bin: &Path, port: u16, tls: Option<(&Path, &Path)>, proxy: &str) -> Guard {
+    go_server_on(bin, "127.0.0.1", port, tls, proxy)
+}
+
+/// Starts the Go server on `host` (`127.0.0.1` or `::1`) and `port`.
+pub fn go_server_on(
+    bin: &Path,
+    host: &str,
+    port: u16,
+    tls: Option<(&Path, &Path)>,
+    proxy: &str,
+) -> Guard {
     let mut cmd = Command::new(bin);
-    cmd.arg("-addr")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("-proxy")
-        .arg(proxy);
+    let addr = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    cmd.arg("-addr").arg(addr).arg("-proxy").arg(proxy);
     if let Some((c, k)) = tls {
         cmd.arg("-cert").arg(c).arg("-key").arg(k);
     }
     let mut g = Guard::spawn("goserver", &mut cmd, None);
-    wait_port(port, &mut g);
+    wait_port_on(host, port, &mut g);
     g
 }
 
@@ -297,6 +318,8 @@ pub enum Listener {
     Silent,
     /// Accepts and never reads (a black hole).
     BlackHole,
+    /// Speaks first: writes an SMTP greeting on accept, then reads.
+    Banner,
 }
 
 /// Starts a listener thread; it stops when the returned guard drops.
@@ -312,7 +335,10 @@ pub fn listener(kind: Listener) -> (u16, ListenerGuard) {
         while !s2.load(std::sync::atomic::Ordering::Relaxed) && Instant::now() < end {
             match l.accept() {
                 Ok((mut c, _)) => {
-                    if kind == Listener::Silent {
+                    if kind == Listener::Banner {
+                        let _ = c.write_all(b"220 mail.test ESMTP ready\r\n");
+                    }
+                    if kind != Listener::BlackHole {
                         let _ = c.set_nonblocking(true);
                         let mut buf = [0u8; 4096];
                         let _ = c.read(&mut buf);
@@ -321,7 +347,7 @@ pub fn listener(kind: Listener) -> (u16, ListenerGuard) {
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(10)),
             }
-            if kind == Listener::Silent {
+            if kind != Listener::BlackHole {
                 for c in &mut held {
                     let mut buf = [0u8; 4096];
                     let _ = c.read(&mut buf);
