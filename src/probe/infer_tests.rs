@@ -219,3 +219,37 @@ fn old_tls_only_server() {
     assert_eq!(i.expects.proxy, "optional");
     assert!(codes(&i).contains(&(Code::TlsHandshakeFailed, Severity::Error)));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+    /// Whatever a peer sends, judging and inferring never panic and stay consistent.
+    #[test]
+    fn any_reply_is_judged_without_panic(
+        replies in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), 9),
+        endings in proptest::collection::vec(0u8..5, 9),
+    ) {
+        let hs = [HeaderChoice::None, HeaderChoice::V1, HeaderChoice::V2, HeaderChoice::V2Local];
+        let mut specs = Vec::new();
+        for p in [Payload::Tls, Payload::Http] {
+            for h in hs {
+                specs.push((h, p));
+            }
+        }
+        specs.push((HeaderChoice::None, Payload::Wait));
+        let attempts: Vec<Attempt> = specs
+            .iter()
+            .zip(replies.iter().zip(&endings))
+            .map(|((h, p), (r, e))| {
+                let ending = [Ending::Closed, Ending::Reset, Ending::Timeout, Ending::Open, Ending::Refused][*e as usize];
+                judged(AttemptSpec { header: *h, payload: *p }, CLIENT_HELLO, 0, r, ending, None)
+            })
+            .collect();
+        let i = infer("t", &attempts, None, Some(HeaderChoice::V2), 21);
+        proptest::prop_assert!(["required", "optional", "forbidden", "unknown"].contains(&i.expects.proxy));
+        proptest::prop_assert!(["tls", "http", "tcp", "unknown"].contains(&i.expects.protocol));
+        if i.expects.proxy == "unknown" {
+            proptest::prop_assert!(i.expects.proxy_versions.is_empty());
+        }
+        let _ = exit_code(&i.findings);
+    }
+}

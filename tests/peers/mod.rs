@@ -12,12 +12,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Whether `bin` is on PATH; under CI=true a missing one panics (a test must fail).
+/// Where `bin` is: PATH, then the sbin directories (nginx and haproxy live there and
+/// a CI environment may not have them on PATH).
+pub fn find_bin(bin: &str) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    dirs.extend(["/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin"].map(PathBuf::from));
+    dirs.into_iter().map(|d| d.join(bin)).find(|p| p.is_file())
+}
+
+/// Whether `bin` is installed; under CI=true a missing one panics (a test must fail).
 pub fn need(bin: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
-        .unwrap_or(false)
-        || Path::new(bin).is_file();
+    let found = find_bin(bin).is_some();
     if !found {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("{bin} is required under CI=true (.ci/run installs it)");
@@ -25,6 +32,10 @@ pub fn need(bin: &str) -> bool {
         eprintln!("SKIP: {bin} not installed");
     }
     found
+}
+
+fn peer_bin(name: &str) -> PathBuf {
+    find_bin(name).unwrap_or_else(|| PathBuf::from(name))
 }
 
 /// A free loopback port (bound and released; the tests use it at once).
@@ -185,7 +196,7 @@ pub fn nginx(servers: &str, ports: &[u16], dir: &Path) -> Guard {
     .unwrap();
     let mut g = Guard::spawn(
         "nginx",
-        Command::new("nginx")
+        Command::new(peer_bin("nginx"))
             .arg("-p")
             .arg(dir)
             .arg("-c")
@@ -210,7 +221,7 @@ pub fn haproxy(sections: &str, ports: &[u16], dir: &Path) -> Guard {
     .unwrap();
     let mut g = Guard::spawn(
         "haproxy",
-        Command::new("haproxy").arg("-db").arg("-f").arg(&conf),
+        Command::new(peer_bin("haproxy")).arg("-db").arg("-f").arg(&conf),
         Some(&dir.join("haproxy.out")),
     );
     for p in ports {
@@ -221,7 +232,7 @@ pub fn haproxy(sections: &str, ports: &[u16], dir: &Path) -> Guard {
 
 /// OpenSSL s_server on `port`.
 pub fn s_server(port: u16, cert: &Path, key: &Path, extra: &[&str]) -> Guard {
-    let mut cmd = Command::new("openssl");
+    let mut cmd = Command::new(peer_bin("openssl"));
     cmd.arg("s_server")
         .arg("-accept")
         .arg(format!("127.0.0.1:{port}"))
@@ -264,7 +275,7 @@ pub fn go_server_binary() -> Option<PathBuf> {
             // half-written file.
             let tmp = dir.join(format!("goserver.{}", std::process::id()));
             let gocache = dir.join("gocache");
-            let status = Command::new("go")
+            let status = Command::new(peer_bin("go"))
                 .arg("build")
                 .arg("-o")
                 .arg(&tmp)
