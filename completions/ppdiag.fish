@@ -96,6 +96,8 @@ ndjson\t'One JSON object per line (per connection, flow or target), written as r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l color -d 'When to use colour in text output (`auto` honours NO_COLOR and terminals)' -r -f -a "auto\t'Colour on terminals unless NO_COLOR is set'
 always\t'Always colour'
 never\t'Never colour'"
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s 4 -l ipv4 -d 'Probe only the IPv4 addresses of each name'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s 6 -l ipv6 -d 'Probe only the IPv6 addresses of each name'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l crc32c -d 'Add a CRC32C TLV (0x03) computed over the finished header'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s V -l version -d 'Print version'

@@ -206,6 +206,12 @@ pub struct ProbeArgs {
     /// Also trust the CA certificates in this PEM file (repeatable).
     #[arg(long, value_name = "PATH")]
     pub cacert: Vec<PathBuf>,
+    /// Probe only the IPv4 addresses of each name.
+    #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// Probe only the IPv6 addresses of each name.
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
     /// TLVs for the v2 headers.
     #[command(flatten)]
     pub tlvs: TlvArgs,
@@ -311,6 +317,13 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
         }),
         expiry_warn_days: a.expiry_warn,
         cacert: a.cacert,
+        ip_version: if a.ipv4 {
+            Some(4)
+        } else if a.ipv6 {
+            Some(6)
+        } else {
+            None
+        },
         output,
     })
 }

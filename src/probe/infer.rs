@@ -720,6 +720,32 @@ pub fn first_session(attempts: &[Attempt]) -> Option<(&Attempt, &TlsSession)> {
     })
 }
 
+/// The URL's scheme against the protocol found: `https://` to a plaintext port, or
+/// `http://` to a TLS port, is what the user's own client will hit.
+pub fn scheme_findings(scheme: Option<&str>, expects: &Expects) -> Vec<Finding> {
+    match (scheme, expects.protocol) {
+        (Some("https"), "http") => vec![
+            Finding::new(
+                Code::TlsToPlaintextPort,
+                Severity::Error,
+                "the URL says https://, but this port speaks plaintext HTTP",
+            )
+            .evidence("TLS clients print `wrong version number` (OpenSSL, curl), `http: server gave HTTP response to HTTPS client` (Go)")
+            .fix("use http:// for this port, or point the URL at the TLS port"),
+        ],
+        (Some("http"), "tls") => vec![
+            Finding::new(
+                Code::PlaintextToTlsPort,
+                Severity::Error,
+                "the URL says http://, but this port speaks TLS",
+            )
+            .evidence("servers answer `400 The plain HTTP request was sent to HTTPS port` (nginx) or close")
+            .fix("use https:// for this port, or point the URL at the plaintext port"),
+        ],
+        _ => Vec::new(),
+    }
+}
+
 /// Exit code for a set of findings: 1 when any is a warning or worse.
 pub fn exit_code(findings: &[Finding]) -> i32 {
     match crate::findings::worst(findings) {

@@ -220,6 +220,25 @@ fn old_tls_only_server() {
     assert!(codes(&i).contains(&(Code::TlsHandshakeFailed, Severity::Error)));
 }
 
+#[test]
+fn url_scheme_against_protocol() {
+    let e = |protocol| Expects {
+        proxy: "forbidden",
+        proxy_versions: vec![],
+        protocol,
+    };
+    assert_eq!(
+        scheme_findings(Some("https"), &e("http"))[0].code,
+        Code::TlsToPlaintextPort
+    );
+    assert_eq!(
+        scheme_findings(Some("http"), &e("tls"))[0].code,
+        Code::PlaintextToTlsPort
+    );
+    assert!(scheme_findings(Some("https"), &e("tls")).is_empty());
+    assert!(scheme_findings(None, &e("http")).is_empty());
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
     /// Whatever a peer sends, judging and inferring never panic and stay consistent.

@@ -60,6 +60,8 @@ pub struct ProbeConfig {
     pub expiry_warn_days: i64,
     /// Extra trusted roots (PEM files).
     pub cacert: Vec<PathBuf>,
+    /// Probe only IPv4 (4) or IPv6 (6) addresses.
+    pub ip_version: Option<u8>,
     /// Output.
     pub output: Output,
 }
@@ -158,6 +160,22 @@ async fn run_async(cfg: ProbeConfig) -> Result<i32, Failure> {
     for (i, t) in cfg.targets.iter().enumerate() {
         match resolve(t, &cfg.connect_to, deadline).await {
             Ok(addrs) => {
+                let addrs: Vec<SocketAddr> = addrs
+                    .into_iter()
+                    .filter(|a| match cfg.ip_version {
+                        Some(4) => a.is_ipv4(),
+                        Some(6) => a.is_ipv6(),
+                        _ => true,
+                    })
+                    .collect();
+                if addrs.is_empty() {
+                    errors.push(format!(
+                        "`{}` has no IPv{} address",
+                        t.host,
+                        cfg.ip_version.unwrap_or(4)
+                    ));
+                    continue;
+                }
                 let ips: Vec<IpAddr> = addrs.iter().map(|a| a.ip()).collect();
                 for a in addrs {
                     units.push((i, t.clone(), ips.clone(), a));
@@ -318,6 +336,12 @@ async fn probe_address(
         sh.cfg.balancer_sends,
         sh.cfg.expiry_warn_days,
     );
+    let mut findings = inference.findings;
+    findings.extend(infer::scheme_findings(
+        t.scheme.as_deref(),
+        &inference.expects,
+    ));
+    crate::findings::sort_worst_first(&mut findings);
     ProbeReport {
         target: t.input.clone(),
         host: t.host.clone(),
@@ -329,7 +353,7 @@ async fn probe_address(
         fingerprint: inference.fingerprint,
         attempts,
         tls,
-        findings: inference.findings,
+        findings,
     }
 }
 

@@ -221,7 +221,10 @@ pub fn haproxy(sections: &str, ports: &[u16], dir: &Path) -> Guard {
     .unwrap();
     let mut g = Guard::spawn(
         "haproxy",
-        Command::new(peer_bin("haproxy")).arg("-db").arg("-f").arg(&conf),
+        Command::new(peer_bin("haproxy"))
+            .arg("-db")
+            .arg("-f")
+            .arg(&conf),
         Some(&dir.join("haproxy.out")),
     );
     for p in ports {
