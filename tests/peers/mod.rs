@@ -431,3 +431,65 @@ pub fn ppdiag_text(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&o.stderr).to_string(),
     )
 }
+
+/// `ppdiag serve` started with `args` on a port it picks (`-l 127.0.0.1:0`), ndjson
+/// output collected by a thread. Returns the guard, the address it listens on and the
+/// lines printed so far (shared).
+pub fn serve(args: &[&str]) -> (Guard, SocketAddr, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::BufRead;
+    let bin = assert_cmd::cargo::cargo_bin("ppdiag");
+    let mut child = Command::new(bin)
+        .arg("serve")
+        .args(["-l", "127.0.0.1:0", "--format", "ndjson"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ppdiag serve starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let l2 = lines.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("\"listening\"") {
+                let _ = tx.send(line.clone());
+            }
+            l2.lock().unwrap().push(line);
+        }
+    });
+    let guard = Guard {
+        child,
+        name: "ppdiag serve".into(),
+    };
+    let first = rx
+        .recv_timeout(Duration::from_secs(15))
+        .expect("ppdiag serve prints its listening address");
+    let v: serde_json::Value = serde_json::from_str(&first).expect("ndjson");
+    let addr: SocketAddr = v["address"]
+        .as_str()
+        .expect("address")
+        .parse()
+        .expect("an address");
+    (guard, addr, lines)
+}
+
+/// Waits (at most 10 s) until `lines` holds `n` lines containing `needle`.
+pub fn wait_lines(lines: &std::sync::Mutex<Vec<String>>, needle: &str, n: usize) -> Vec<String> {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got: Vec<String> = lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(needle))
+            .cloned()
+            .collect();
+        if got.len() >= n || Instant::now() > end {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
