@@ -188,20 +188,6 @@ pub fn infer(
         .iter()
         .filter(|a| a.payload != Payload::Wait)
         .collect();
-    // Only a reaction to a header mismatch identifies the backend; a 400 to plaintext
-    // on a TLS port says nothing about how it reads PROXY.
-    let reacted = |a: &&Attempt, code: Code| a.findings.iter().any(|f| f.code == code);
-    let fingerprint = attempts
-        .iter()
-        .filter(|a| reacted(a, Code::ProxyHeaderNotExpected))
-        .find_map(|a| a.fingerprint)
-        .or_else(|| {
-            attempts
-                .iter()
-                .filter(|a| reacted(a, Code::ProxyHeaderMissing))
-                .find_map(|a| a.fingerprint)
-        });
-
     let protocol = if real.iter().any(|a| a.payload == Payload::Tls && worked(a)) {
         "tls"
     } else if real.iter().any(|a| a.payload == Payload::Http && worked(a)) {
@@ -241,6 +227,23 @@ pub fn infer(
         }
     } else {
         "unknown"
+    };
+    // Only a reaction to a header mismatch identifies the backend: the TLS stack reading
+    // a header it does not expect (forbidden), or the PROXY reader missing one
+    // (required). A 400 to plaintext on a TLS port, or a v2-only reader closing on v1,
+    // says nothing about the software.
+    let reacted = |a: &&Attempt, code: Code| a.findings.iter().any(|f| f.code == code);
+    let mismatch = match proxy {
+        "required" => Code::ProxyHeaderMissing,
+        _ => Code::ProxyHeaderNotExpected,
+    };
+    let fingerprint = if proxy == "unknown" && protocol == "unknown" {
+        None
+    } else {
+        attempts
+            .iter()
+            .filter(|a| reacted(a, mismatch))
+            .find_map(|a| a.fingerprint)
     };
     if proxy == "unknown" {
         // A banner to every attempt says nothing about which header was read.

@@ -432,10 +432,13 @@ pub fn ppdiag_text(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Lines printed by a peer, collected by a thread.
+pub type Lines = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
 /// `ppdiag serve` started with `args` on a port it picks (`-l 127.0.0.1:0`), ndjson
 /// output collected by a thread. Returns the guard, the address it listens on and the
 /// lines printed so far (shared).
-pub fn serve(args: &[&str]) -> (Guard, SocketAddr, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+pub fn serve(args: &[&str]) -> (Guard, SocketAddr, Lines) {
     use std::io::BufRead;
     let bin = assert_cmd::cargo::cargo_bin("ppdiag");
     let mut child = Command::new(bin)
@@ -453,7 +456,10 @@ pub fn serve(args: &[&str]) -> (Guard, SocketAddr, std::sync::Arc<std::sync::Mut
     let (tx, rx) = std::sync::mpsc::channel();
     let l2 = lines.clone();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
             if line.contains("\"listening\"") {
                 let _ = tx.send(line.clone());
             }
