@@ -130,6 +130,7 @@ duplicate\t'The header twice'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l sni -d 'SNI to send (default: the target\'s host name)' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l alpn -d 'ALPN protocols to offer, comma-separated' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l http -d 'Send an HTTP request and print the response (otherwise stdin/stdout are bridged, like netcat)' -r
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l data -d 'Send these bytes after the header (and TLS) instead of reading stdin: text, or `hex:…`' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l tlv -d 'A raw TLV: TYPE=VALUE, TYPE decimal or 0x-hex, VALUE text or `hex:…` (repeatable)' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l aws-vpce -d 'AWS VPC endpoint id (TLV 0xEA), e.g. vpce-0123456789abcdef0' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l azure-linkid -d 'Azure Private Link LinkID (TLV 0xEE), a 32-bit number' -r
@@ -154,6 +155,7 @@ never\t'Never colour'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l local -d 'v2 LOCAL command (a health check) instead of PROXY'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l hex -d 'Print the header bytes sent, in hex (text output; JSON always has them)'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l tls -d 'Run a TLS handshake after the header'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l udp -d 'One UDP datagram (header + --data or stdin), then print the replies (LoxiLB-style PROXY over UDP)'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l crc32c -d 'Add a CRC32C TLV (0x03) computed over the finished header'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -s V -l version -d 'Print version'

@@ -313,3 +313,63 @@ fn refused_and_bad_arguments() {
         assert_eq!(code, 2, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn udp_datagram_carries_header_and_payload() {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sock.local_addr().unwrap().port();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let echo = std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        if let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let _ = sock.send_to(&buf[..n], from);
+            return buf[..n].to_vec();
+        }
+        Vec::new()
+    });
+    let (code, v) = send(&[
+        &format!("127.0.0.1:{port}"),
+        "--udp",
+        "--src",
+        "198.51.100.9:5353",
+        "--dst",
+        "10.0.0.1:53",
+        "--data",
+        "hex:00010203",
+    ]);
+    let got = echo.join().unwrap();
+    // One datagram: the v2 header (family INET, transport DGRAM) then the payload.
+    assert_eq!(got[12..14], [0x21, 0x12], "{got:02x?}");
+    assert!(got.ends_with(&[0, 1, 2, 3]));
+    assert_eq!(v["header"]["header"]["transport"], "dgram", "{v:#}");
+    assert_eq!(v["header"]["header"]["source"], "198.51.100.9:5353");
+    assert_eq!(v["reply_bytes"].as_u64().unwrap() as usize, got.len());
+    assert_eq!(code, 0, "{v:#}");
+
+    // Nothing listens: the port-unreachable comes back as a refusal.
+    let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let (code, v) = send(&[&format!("127.0.0.1:{port}"), "--udp", "--data", "x"]);
+    assert_eq!(v["outcome"]["kind"], "refused", "{v:#}");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn data_instead_of_stdin() {
+    let Some(bin) = go_server_binary() else {
+        return;
+    };
+    let p = free_port();
+    let _g = go_server(&bin, p, None, "require");
+    let (code, v) = send(&[
+        &format!("127.0.0.1:{p}"),
+        "--proxy",
+        "v2",
+        "--data",
+        "GET / HTTP/1.0\r\n\r\n",
+    ]);
+    assert!(reply(&v).contains("proxy=v2 cmd=PROXY"), "{v:#}");
+    assert_eq!(code, 0);
+}

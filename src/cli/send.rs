@@ -142,6 +142,12 @@ pub struct SendArgs {
     /// Send an HTTP request and print the response (otherwise stdin/stdout are bridged, like netcat).
     #[arg(long, num_args = 2, value_names = ["METHOD", "PATH"])]
     pub http: Option<Vec<String>>,
+    /// Send these bytes after the header (and TLS) instead of reading stdin: text, or `hex:…`.
+    #[arg(long, value_name = "TEXT", conflicts_with = "http")]
+    pub data: Option<String>,
+    /// One UDP datagram (header + --data or stdin), then print the replies (LoxiLB-style PROXY over UDP).
+    #[arg(long, conflicts_with_all = ["tls", "http"])]
+    pub udp: bool,
     /// TLVs (v2).
     #[command(flatten)]
     pub tlvs: TlvArgs,
@@ -197,6 +203,7 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
                     Some(TransportArg::Dgram) => Transport::Dgram,
                     Some(TransportArg::Stream) => Transport::Stream,
                     None if a.local && a.family.is_none() => Transport::Unspec,
+                    None if a.udp => Transport::Dgram,
                     None => Transport::Stream,
                 },
                 tlvs,
@@ -265,6 +272,14 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
         sni: a.sni,
         alpn: a.alpn,
         http,
+        data: match a.data {
+            Some(d) => Some(match d.strip_prefix("hex:") {
+                Some(h) => crate::send::tlvs::parse_hex(h).map_err(|e| format!("--data: {e}"))?,
+                None => d.into_bytes(),
+            }),
+            None => None,
+        },
+        udp: a.udp,
         output,
     })
 }
