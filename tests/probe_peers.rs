@@ -537,3 +537,69 @@ fn bad_arguments_and_unresolvable_names_exit_2() {
         assert!(err.contains("ppdiag"), "{err}");
     }
 }
+
+/// DESIGN.md's first case seen from the client: a balancer (HAProxy `send-proxy-v2`,
+/// as an AWS NLB with `proxy_protocol_v2.enabled`) in front of a backend that does not
+/// parse the header: nginx `listen ssl` answers 400, Go crypto/tls closes.
+#[test]
+fn balancer_adding_a_header_the_backend_does_not_parse() {
+    if !need("haproxy") || !need("nginx") {
+        return;
+    }
+    let Some(bin) = go_server_binary() else {
+        return;
+    };
+    let c = certs();
+    let (p_nginx, p_go, lb_nginx, lb_go) = (free_port(), free_port(), free_port(), free_port());
+    let servers = format!(
+        "server {{ listen 127.0.0.1:{p_nginx} ssl; ssl_certificate {}; ssl_certificate_key {}; location / {{ return 200 'ok\\n'; }} }}\n",
+        c.cert.display(),
+        c.key.display()
+    );
+    let ndir = c.dir.path().join("nginx");
+    std::fs::create_dir_all(&ndir).unwrap();
+    let _n = nginx(&servers, &[p_nginx], &ndir);
+    let _go = go_server(
+        &bin,
+        p_go,
+        Some((c.cert.as_path(), c.key.as_path())),
+        "none",
+    );
+    let cfg = format!(
+        "frontend a\n  mode tcp\n  bind 127.0.0.1:{lb_nginx}\n  default_backend na\n\
+         backend na\n  mode tcp\n  server s 127.0.0.1:{p_nginx} send-proxy-v2\n\
+         frontend b\n  mode tcp\n  bind 127.0.0.1:{lb_go}\n  default_backend nb\n\
+         backend nb\n  mode tcp\n  server s 127.0.0.1:{p_go} send-proxy-v2\n"
+    );
+    let _h = haproxy(&cfg, &[lb_nginx, lb_go], c.dir.path());
+
+    let (code, v) = probe(&[&target(lb_nginx)]);
+    let r = first(&v);
+    assert_eq!(codes(r), s(&["proxy-header-not-expected:error"]), "{r:#}");
+    assert_eq!(r["fingerprint"], "nginx");
+    assert!(
+        r["summary"]
+            .as_str()
+            .unwrap()
+            .contains("something in front adds a PROXY header")
+    );
+    assert!(
+        r["findings"][0]["fixes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("nginx:")
+    );
+    assert_eq!(code, 1);
+
+    let (code, v) = probe(&[&target(lb_go)]);
+    let r = first(&v);
+    assert_eq!(codes(r), s(&["proxy-header-not-expected:error"]), "{r:#}");
+    assert_eq!(attempt(r, "wait")["outcome"]["kind"], "closed-silently");
+    assert!(
+        r["findings"][0]["fixes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Traefik:")
+    );
+    assert_eq!(code, 1);
+}

@@ -320,7 +320,9 @@ const FIX_STOP_SENDING: &str = "or stop sending it: AWS NLB target group attribu
 const FIX_SEND: &str = "make the balancer send the header: AWS NLB target group attribute `proxy_protocol_v2.enabled=true`; HAProxy `send-proxy-v2` on the `server` line; nginx stream `proxy_protocol on`; LoxiLB/Kubernetes: the Service's PROXY protocol setting";
 const FIX_DONT_REQUIRE: &str = "or, if nothing in front sends PROXY, stop requiring it: nginx: drop `proxy_protocol` from `listen`; Traefik: drop `proxyProtocol`; go-proxyproto: policy USE instead of REQUIRE";
 
-fn not_expected_fixes(f: Finding, fp: Option<Fingerprint>) -> Finding {
+/// Adds the fixes for a PROXY header the server does not parse, the likeliest first for
+/// the backend `fp` points to.
+pub fn not_expected_fixes(f: Finding, fp: Option<Fingerprint>) -> Finding {
     let mut order: Vec<&str> = FIX_PARSE.to_vec();
     if fp == Some(Fingerprint::SilentCloser) {
         order.swap(0, 1);

@@ -237,7 +237,9 @@ pub fn infer(
         "required" => Code::ProxyHeaderMissing,
         _ => Code::ProxyHeaderNotExpected,
     };
-    let fingerprint = if proxy == "unknown" && protocol == "unknown" {
+    let fingerprint = if front_adds_header(attempts) {
+        find(attempts, HeaderChoice::None, Payload::Tls).and_then(|a| a.fingerprint)
+    } else if proxy == "unknown" && protocol == "unknown" {
         None
     } else {
         attempts
@@ -261,7 +263,13 @@ pub fn infer(
     };
 
     // Nothing understood at all: say why, from what every attempt got.
-    if protocol == "unknown" {
+    let front = protocol == "unknown" && front_adds_header(attempts);
+    let closes = protocol == "unknown" && !front && closes_unprompted(attempts);
+    if front {
+        findings.push(front_header_finding(address, attempts));
+    } else if closes {
+        findings.push(closes_unprompted_finding(address, attempts));
+    } else if protocol == "unknown" {
         findings.extend(nothing_worked(&real));
     }
 
@@ -411,7 +419,20 @@ pub fn infer(
     }
 
     crate::findings::sort_worst_first(&mut findings);
-    let summary = sentence(address, &expects, fingerprint, wait_banner, attempts);
+    let mut summary = sentence(address, &expects, fingerprint, wait_banner, attempts);
+    if closes {
+        summary = format!(
+            "{address} closes every connection, even one on which nothing was sent: the backend likely gets a PROXY header from a balancer in front and rejects it"
+        );
+    }
+    if front {
+        summary = format!(
+            "{address} answers even a well-formed request with the backend's 400: something in front adds a PROXY header the backend does not parse"
+        );
+        if let Some(fp) = fingerprint {
+            summary.push_str(&format!(" (the backend looks like {})", fp.describe()));
+        }
+    }
     Inference {
         expects,
         summary,
@@ -431,6 +452,110 @@ fn local_rejected(attempts: &[Attempt], sev: Severity) -> Finding {
         f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
     }
     f
+}
+
+fn is_400(a: &Attempt) -> bool {
+    matches!(
+        a.outcome,
+        Outcome::HttpResponse {
+            status: Some(400),
+            ..
+        }
+    )
+}
+
+/// A TLS ClientHello and a well-formed plaintext request, both sent without a header,
+/// are both answered 400 (and not with "plain HTTP sent to HTTPS port"): the backend
+/// read something before our bytes. That is a balancer in front adding a PROXY header
+/// (AWS NLB `proxy_protocol_v2.enabled`, HAProxy `send-proxy-v2`) that the backend
+/// does not parse: DESIGN.md's Traefik-behind-NLB case, seen from the client's side.
+pub fn front_adds_header(attempts: &[Attempt]) -> bool {
+    match (
+        find(attempts, HeaderChoice::None, Payload::Tls),
+        find(attempts, HeaderChoice::None, Payload::Http),
+    ) {
+        (Some(t), Some(h)) => {
+            is_400(t)
+                && is_400(h)
+                && !h
+                    .findings
+                    .iter()
+                    .any(|f| f.code == Code::PlaintextToTlsPort)
+        }
+        _ => false,
+    }
+}
+
+fn front_header_finding(address: &str, attempts: &[Attempt]) -> Finding {
+    let tls = find(attempts, HeaderChoice::None, Payload::Tls);
+    let fp = tls.and_then(|a| a.fingerprint);
+    let mut f = Finding::new(
+        Code::ProxyHeaderNotExpected,
+        Severity::Error,
+        format!(
+            "something in front of {address} adds a PROXY header that the backend does not parse: even requests sent without one are answered 400"
+        ),
+    );
+    for a in attempts
+        .iter()
+        .filter(|a| a.header == HeaderChoice::None && a.payload != Payload::Wait)
+    {
+        f = f.evidence(format!(
+            "attempt {} (no header from ppdiag): {}",
+            a.name,
+            a.outcome.label()
+        ));
+    }
+    if let Some(fp) = fp {
+        f = f.evidence(format!("the backend's reaction matches {}", fp.describe()));
+    }
+    if let Some(line) = tls.and_then(|a| a.client_sees.first()) {
+        f = f.evidence(format!("TLS clients on this path print: {line}"));
+    }
+    f = f.evidence("a plaintext server answers a well-formed GET with 200/404 and a TLS server answers a ClientHello with a ServerHello; both got 400, so the backend read other bytes first");
+    f = f.evidence(
+        "probe the backend directly (`ppdiag probe BACKEND:PORT`) to see what it expects",
+    );
+    crate::diagnose::not_expected_fixes(f, fp)
+}
+
+fn dropped(a: &Attempt) -> bool {
+    matches!(a.outcome, Outcome::ClosedSilently | Outcome::Reset)
+}
+
+/// Every attempt is closed or reset without a byte, including the connection on which
+/// ppdiag sent nothing at all: the server reacted to bytes it got from someone else (a
+/// balancer's PROXY header), or refuses the connection itself.
+pub fn closes_unprompted(attempts: &[Attempt]) -> bool {
+    let wait = find(attempts, HeaderChoice::None, Payload::Wait);
+    let real: Vec<&Attempt> = attempts
+        .iter()
+        .filter(|a| a.payload != Payload::Wait)
+        .collect();
+    !real.is_empty()
+        && real.iter().all(|a| dropped(a))
+        && wait.is_some_and(|w| !w.stopped_early && dropped(w))
+}
+
+fn closes_unprompted_finding(address: &str, attempts: &[Attempt]) -> Finding {
+    let mut f = Finding::new(
+        Code::ProxyHeaderNotExpected,
+        Severity::Error,
+        format!(
+            "{address} closes every connection without a byte, even one on which ppdiag sent nothing: a balancer in front likely adds a PROXY header that the backend rejects at once"
+        ),
+    );
+    if let Some(w) = find(attempts, HeaderChoice::None, Payload::Wait) {
+        f = f.evidence(format!(
+            "attempt wait (nothing sent): {} after {} ms",
+            w.outcome.label(),
+            w.elapsed_ms
+        ));
+    }
+    f = f
+        .evidence("a TLS backend that closes on a header it does not expect fits: Go crypto/tls (Traefik without `proxyProtocol`), HAProxy `bind ... ssl`, OpenSSL; TLS clients on this path print `unexpected eof while reading` (OpenSSL), `SSL_ERROR_SYSCALL` (curl), `EOF` (Go)")
+        .evidence("also fits a listener that refuses this source address (HAProxy `tcp-request connection reject`, a firewall that accepts then closes) or a balancer with no healthy backend: probe the backend directly to tell them apart");
+    crate::diagnose::not_expected_fixes(f, Some(Fingerprint::SilentCloser))
 }
 
 fn nothing_worked(real: &[&Attempt]) -> Vec<Finding> {

@@ -221,6 +221,51 @@ fn old_tls_only_server() {
 }
 
 #[test]
+fn a_balancer_in_front_adds_a_header_the_backend_does_not_parse() {
+    // HAProxy `send-proxy-v2` in front of nginx `listen ssl`: every attempt gets the
+    // backend's 400, even the well-formed GET sent without a header.
+    const NGINX_400_GET: Reply = (
+        b"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\n\r\n<html><head><title>400 Bad Request</title></head></html>",
+        Ending::Closed,
+    );
+    let a = matrix([N400; 4], [NGINX_400_GET; 4], SILENT);
+    assert!(front_adds_header(&a));
+    let i = infer("lb:443", &a, None, None, 21);
+    assert_eq!(codes(&i), [(Code::ProxyHeaderNotExpected, Severity::Error)]);
+    assert!(
+        i.findings[0].summary.contains("something in front"),
+        "{}",
+        i.summary
+    );
+    assert_eq!(i.fingerprint, Some(Fingerprint::Nginx));
+    assert!(i.summary.contains("adds a PROXY header"), "{}", i.summary);
+    // nginx `listen ssl` probed directly is not that: the GET gets "plain HTTP ... HTTPS".
+    let direct = matrix(
+        [ACCEPT, N400, N400, N400],
+        [(PLAIN_TO_TLS, Ending::Closed), N400, N400, N400],
+        SILENT,
+    );
+    assert!(!front_adds_header(&direct));
+}
+
+#[test]
+fn everything_closed_even_the_silent_connection() {
+    // HAProxy `send-proxy-v2` in front of a Go crypto/tls server without go-proxyproto.
+    let a = matrix([CLOSE; 4], [CLOSE; 4], CLOSE);
+    assert!(closes_unprompted(&a));
+    let i = infer("lb:443", &a, None, None, 21);
+    assert_eq!(codes(&i), [(Code::ProxyHeaderNotExpected, Severity::Error)]);
+    assert!(
+        i.summary.contains("even one on which nothing was sent"),
+        "{}",
+        i.summary
+    );
+    // A server that waits when nothing is sent is not that.
+    let a = matrix([CLOSE; 4], [CLOSE; 4], SILENT);
+    assert!(!closes_unprompted(&a));
+}
+
+#[test]
 fn url_scheme_against_protocol() {
     let e = |protocol| Expects {
         proxy: "forbidden",
