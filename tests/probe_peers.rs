@@ -156,7 +156,20 @@ fn nginx_ssl_with_and_without_proxy_protocol_and_plain_http() {
     let (_, v) = probe(&[&target(p_verify), "--cacert", ca, "--only", "none"]);
     let r = first(&v);
     assert_eq!(r["tls"]["session"]["client_cert_requested"], true, "{r:#}");
-    assert!(codes(r).contains(&"tls-handshake-failed:info".to_string()));
+    assert_eq!(
+        r["tls"]["session"]["http_status"],
+        "HTTP/1.1 400 Bad Request"
+    );
+    assert!(
+        codes(r).contains(&"tls-handshake-failed:error".to_string()),
+        "{r:#}"
+    );
+    // Without a client certificate requirement, GET inside TLS gets nginx's 200.
+    let (_, v) = probe(&[&target(p_ssl), "--cacert", ca, "--only", "none+tls"]);
+    assert_eq!(
+        first(&v)["tls"]["session"]["http_status"],
+        "HTTP/1.1 200 OK"
+    );
 }
 
 #[test]

@@ -675,14 +675,26 @@ fn tls_findings(attempts: &[Attempt], tls: Option<&TlsDetails>, warn_days: i64) 
         .iter()
         .find(|a| a.name == t.from_attempt)
         .and_then(|a| a.tls_error.clone());
-    if t.session.client_cert_requested && after.is_some() {
+    let status_400 = t
+        .session
+        .http_status
+        .as_deref()
+        .is_some_and(|s| s.split(' ').nth(1) == Some("400"));
+    if t.session.client_cert_requested && (after.is_some() || status_400) {
+        let then = match (&after, &t.session.http_status) {
+            (Some(e), _) => e.clone(),
+            (None, Some(s)) => format!(
+                "GET inside TLS answered `{s}` (nginx: `No required SSL certificate was sent`)"
+            ),
+            _ => String::new(),
+        };
         out.push(
             Finding::new(
                 Code::TlsHandshakeFailed,
                 Severity::Error,
-                "the server requires a client certificate: it ended the connection right after the handshake because none was sent",
+                "the server requires a client certificate: it refused the connection after the handshake because none was sent",
             )
-            .evidence(format!("attempt {}: CertificateRequest received, then: {}", t.from_attempt, after.unwrap_or_default()))
+            .evidence(format!("attempt {}: CertificateRequest received, then: {then}", t.from_attempt))
             .evidence("TLS 1.3 clients see the handshake succeed and fail on the first read: curl `alert certificate required`, Go `remote error: tls: certificate required`")
             .fix("present a client certificate the server's CA signed; a balancer in front must do it itself (HAProxy `server ... ssl crt client.pem`)")
             .fix("or make the client certificate optional on the server (nginx `ssl_verify_client optional`, HAProxy `verify optional`)"),

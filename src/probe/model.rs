@@ -115,6 +115,9 @@ pub struct TlsSession {
     pub sni: Option<String>,
     /// The server asked for a client certificate.
     pub client_cert_requested: bool,
+    /// When the server chose HTTP/1.1 by ALPN: the status line it answered `GET` with,
+    /// inside TLS.
+    pub http_status: Option<String>,
 }
 
 /// What one attempt saw.

@@ -617,28 +617,29 @@ async fn tls_exchange(
         Ok(Ok(mut stream)) => {
             let (_, conn) = stream.get_ref();
             let mut session = session_of(conn, sni, &seen);
-            if session.client_cert_requested {
-                // TLS 1.3 servers that require a certificate say so after the handshake.
-                use tokio::io::AsyncReadExt;
-                let until = (Instant::now() + Duration::from_millis(500)).min(deadline);
-                let mut buf = [0u8; 512];
-                if let Ok(Err(e)) = tokio::time::timeout_at(until, stream.read(&mut buf)).await {
-                    session.client_cert_requested = true;
-                    let chain = seen.chain.lock().map(|c| c.clone()).unwrap_or_default();
-                    return TlsResult {
-                        ending: Ending::Open,
-                        session: Some(session),
-                        error: Some(crate::escape::sanitize_text(&e.to_string()).into_owned()),
-                        chain: Some(chain),
-                    };
-                }
+            let mut error = None;
+            let http = session.alpn.as_deref() == Some("http/1.1");
+            if http || session.client_cert_requested {
+                // Over HTTP/1.1 (the server chose it), one request shows what it answers
+                // (nginx: `400 No required SSL certificate was sent`). A TLS 1.3 server
+                // that requires a certificate sends its alert after the handshake.
+                let wait = if http { 1000 } else { 500 };
+                let until = (Instant::now() + Duration::from_millis(wait)).min(deadline);
+                let (status, err) = https_exchange(
+                    &mut stream,
+                    http.then(|| http_request(&cfg.method, t)),
+                    until,
+                )
+                .await;
+                session.http_status = status;
+                error = err;
             }
             let _ = tokio::time::timeout(Duration::from_millis(50), stream.shutdown()).await;
             let chain = seen.chain.lock().map(|c| c.clone()).unwrap_or_default();
             TlsResult {
                 ending: Ending::Open,
                 session: Some(session),
-                error: None,
+                error,
                 chain: Some(chain),
             }
         }
@@ -657,6 +658,63 @@ async fn tls_exchange(
             }
         }
     }
+}
+
+/// Sends `request` (if any) inside TLS and reads until the response head is complete,
+/// the peer closes or alerts, or `until`. Returns the status line (escaped) and the TLS
+/// error, if one came.
+async fn https_exchange<S>(
+    stream: &mut S,
+    request: Option<Vec<u8>>,
+    until: Instant,
+) -> (Option<String>, Option<String>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::AsyncReadExt;
+    if let Some(req) = request {
+        if let Ok(Err(e)) = tokio::time::timeout_at(until, stream.write_all(&req)).await {
+            return (
+                None,
+                Some(crate::escape::sanitize_text(&e.to_string()).into_owned()),
+            );
+        }
+    }
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(until, stream.read(&mut buf)).await {
+            Err(_) | Ok(Ok(0)) => break,
+            Ok(Ok(n)) => {
+                got.extend_from_slice(&buf[..n]);
+                if got.windows(4).any(|w| w == b"\r\n\r\n") || got.len() > 16 * 1024 {
+                    break;
+                }
+            }
+            Ok(Err(e)) => {
+                return (
+                    status_line(&got),
+                    Some(crate::escape::sanitize_text(&e.to_string()).into_owned()),
+                );
+            }
+        }
+    }
+    (status_line(&got), None)
+}
+
+fn status_line(bytes: &[u8]) -> Option<String> {
+    let s = crate::sniff::sniff(bytes);
+    let h = s.http?;
+    let status = h.status?;
+    Some(
+        format!(
+            "{} {status} {}",
+            h.version.unwrap_or_default(),
+            h.reason.unwrap_or_default()
+        )
+        .trim()
+        .to_string(),
+    )
 }
 
 /// The session of a completed handshake.
@@ -679,6 +737,7 @@ pub fn session_of(
             .map(|g| format!("{:?}", g.name())),
         alpn: conn.alpn_protocol().map(crate::escape::escape_bytes),
         sni,
+        http_status: None,
         client_cert_requested: seen
             .client_cert_requested
             .load(std::sync::atomic::Ordering::Relaxed),

@@ -150,6 +150,9 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
             "sni sent".into(),
             s.sni.clone().unwrap_or_else(|| "none (IP target)".into()),
         ));
+        if let Some(h) = &s.http_status {
+            rows.push(("GET inside TLS".into(), h.clone()));
+        }
         rows.push((
             "client cert".into(),
             if s.client_cert_requested {
