@@ -278,8 +278,10 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
     if attempts.is_empty() {
         return Err("--only/--skip leave no attempt to run".into());
     }
-    if a.concurrency == 0 {
-        return Err("--concurrency must be at least 1".into());
+    if !(1..=256).contains(&a.concurrency) {
+        // Each address opens 9 connections at once: 256 keeps a run under the usual
+        // 4096 open files, and under what a balancer or a firewall tolerates from one host.
+        return Err("--concurrency: give 1 to 256".into());
     }
     if let (Some(s), Some(d)) = (a.src, a.dst) {
         if s.is_ipv4() != d.is_ipv4() {

@@ -223,4 +223,6 @@ pub struct ProbeReport {
     pub tls: Option<TlsDetails>,
     /// Findings, worst first.
     pub findings: Vec<Finding>,
+    /// Milliseconds this address took, all attempts together.
+    pub elapsed_ms: u64,
 }

@@ -289,6 +289,7 @@ async fn probe_address(
     resolved: Vec<IpAddr>,
     addr: SocketAddr,
 ) -> ProbeReport {
+    let started = Instant::now();
     let (tx, rx) = watch::channel(false);
     let tx = Arc::new(tx);
     let mut set = tokio::task::JoinSet::new();
@@ -354,6 +355,7 @@ async fn probe_address(
         attempts,
         tls,
         findings,
+        elapsed_ms: started.elapsed().as_millis() as u64,
     }
 }
 

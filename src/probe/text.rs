@@ -281,6 +281,7 @@ mod tests {
             attempts,
             tls: None,
             findings: i.findings,
+            elapsed_ms: 3,
         }
     }
 
