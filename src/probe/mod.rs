@@ -2,14 +2,18 @@
 //!
 //! Sans-IO parts: [`target`] (parsing targets and `--connect-to`), [`model`] (the
 //! attempt matrix and the report), [`infer`] (what the target expects, from every
-//! attempt's verdict), [`cert`] (certificate details), [`text`] (the text report).
+//! attempt's verdict), [`failing`] (when nothing works), [`tls_findings`] (TLS and
+//! certificates), [`cert`] (certificate details), [`text`] (the text report).
 //! I/O shell: [`net`] (recording streams, bounded reads), [`tls`] (rustls client and
-//! verification), [`run`] (DNS, the concurrent attempts, the fleet).
+//! verification), [`attempt`] (one connection of the matrix), [`run`] (DNS, the
+//! concurrent attempts, the fleet, the output).
 //!
 //! Rules: every attempt is judged by [`crate::diagnose::judge`]; every wait is bounded
 //! by `--timeout`; only the shell touches sockets and clocks.
 
+pub mod attempt;
 pub mod cert;
+pub mod failing;
 pub mod infer;
 pub mod model;
 pub mod net;
@@ -17,3 +21,4 @@ pub mod run;
 pub mod target;
 pub mod text;
 pub mod tls;
+pub mod tls_findings;

@@ -1,5 +1,5 @@
 //! `ppdiag send`: a PROXY-speaking netcat. Builds one header exactly as asked
-//! ([`header`], [`tlvs`]: sans-IO), sends it, optionally runs a TLS handshake, then
+//! ([`header`], [`tlvs`]: sans-IO; the report's text in `text`; `--udp` in `udp`), sends it, optionally runs a TLS handshake, then
 //! either an HTTP request (`--http METHOD PATH`) or bridges stdin/stdout, and shows
 //! exactly what came back, classified by [`crate::diagnose::judge`] like a probe
 //! attempt.
@@ -9,7 +9,11 @@
 //! netcat), otherwise escaped; the report goes to stderr while bridging.
 
 pub mod header;
+mod text;
 pub mod tlvs;
+mod udp;
+
+pub use text::render;
 
 use crate::commands::{Failure, Output, OutputFormat};
 use crate::diagnose::{self, Ending, Exchange, Fingerprint, Outcome};
@@ -19,10 +23,8 @@ use crate::probe::model::TlsSession;
 use crate::probe::net::{self, ReadPlan, Recorder, SharedTap, Tap};
 use crate::probe::target::{self, ConnectTo, Target};
 use crate::proxy::{self, Inspection};
-use crate::render::{Painter, findings_text, key_values};
 use header::HeaderSpec;
 use serde::Serialize;
-use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -126,7 +128,8 @@ pub struct SendReport {
     pub findings: Vec<Finding>,
 }
 
-fn read_back(bytes: &[u8]) -> ReadBack {
+/// What a strict receiver reads in the header bytes sent.
+pub fn read_back(bytes: &[u8]) -> ReadBack {
     if bytes.is_empty() {
         return ReadBack::None;
     }
@@ -170,7 +173,7 @@ async fn resolve(cfg: &SendConfig) -> Result<SocketAddr, Failure> {
 async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
     let addr = resolve(&cfg).await?;
     if cfg.udp {
-        return udp(&cfg, addr).await;
+        return udp::run(&cfg, addr).await;
     }
     let bridging = cfg.http.is_none() && cfg.data.is_none();
     let start = Instant::now();
@@ -272,7 +275,7 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
                 net::read_reply(&mut rec, plan, std::future::pending()).await
             }
             Ok(Ok(mut stream)) => {
-                session = Some(crate::probe::run::session_of(
+                session = Some(crate::probe::attempt::session_of(
                     stream.get_ref().1,
                     sni,
                     &seen,
@@ -339,7 +342,7 @@ where
             path: path.clone(),
             ..cfg.target.clone()
         };
-        let req = crate::probe::run::http_request(method, &t);
+        let req = crate::probe::attempt::http_request(method, &t);
         let deadline = Instant::now() + cfg.timeout;
         if !matches!(
             tokio::time::timeout_at(deadline, s.write_all(&req)).await,
@@ -445,119 +448,6 @@ where
     }
 }
 
-/// One datagram: the header and the data (or stdin), then the replies until the peer
-/// is quiet for `--timeout`. LoxiLB and other UDP balancers put the v2 header and the
-/// payload in one datagram.
-async fn udp(cfg: &SendConfig, addr: SocketAddr) -> Result<i32, Failure> {
-    let start = Instant::now();
-    let bind: SocketAddr = if addr.is_ipv4() {
-        ([0, 0, 0, 0], 0).into()
-    } else {
-        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    let sock = tokio::net::UdpSocket::bind(bind)
-        .await
-        .map_err(|e| Failure(format!("cannot open a UDP socket: {e}")))?;
-    sock.connect(addr)
-        .await
-        .map_err(|e| Failure(format!("cannot reach {addr} over UDP: {e}")))?;
-    let local = sock.local_addr().ok();
-    let header_bytes = match &cfg.header {
-        None => Vec::new(),
-        Some(spec) => {
-            let mut spec = spec.clone();
-            if !spec.local
-                && spec.src.is_none()
-                && spec.dst.is_none()
-                && spec.family != Some(proxy::Family::Unspec)
-            {
-                spec.src = local;
-                spec.dst = Some(addr);
-            }
-            header::build(&spec).map_err(|e| Failure(format!("cannot build the header: {e}")))?
-        }
-    };
-    let payload = match &cfg.data {
-        Some(d) => d.clone(),
-        None => {
-            let mut buf = Vec::new();
-            let mut stdin = tokio::io::stdin();
-            let _ =
-                tokio::time::timeout(cfg.timeout, (&mut stdin).take(65_000).read_to_end(&mut buf))
-                    .await;
-            buf
-        }
-    };
-    let mut datagram = header_bytes.clone();
-    datagram.extend_from_slice(&payload);
-    if datagram.len() > 65_507 {
-        return Err(Failure(format!(
-            "the datagram would be {} bytes; UDP carries at most 65507",
-            datagram.len()
-        )));
-    }
-    let mut ending = Ending::Timeout;
-    let mut reply = Vec::new();
-    if let Err(e) = sock.send(&datagram).await {
-        return Err(Failure(format!("cannot send to {addr}: {e}")));
-    }
-    let mut buf = vec![0u8; 65_536];
-    loop {
-        // After a reply, more datagrams usually follow at once or not at all.
-        let wait = if reply.is_empty() {
-            cfg.timeout
-        } else {
-            cfg.timeout.min(Duration::from_millis(500))
-        };
-        match tokio::time::timeout(wait, sock.recv(&mut buf)).await {
-            Err(_) => break,
-            Ok(Ok(n)) => {
-                let room = net::TAP_CAP.saturating_sub(reply.len());
-                reply.extend_from_slice(&buf[..n.min(room)]);
-                ending = Ending::Open;
-            }
-            // ICMP port unreachable, reported on a connected socket.
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                ending = Ending::Refused;
-                break;
-            }
-            Ok(Err(_)) => break,
-        }
-    }
-    let verdict = diagnose::judge(&Exchange {
-        client: &datagram,
-        server: &reply,
-        ending,
-    });
-    // Silence is normal for UDP services given a datagram they do not answer: keep the
-    // header's own findings and a refusal, not "target silent".
-    let findings: Vec<Finding> = verdict
-        .findings
-        .into_iter()
-        .filter(|f| f.code != crate::findings::Code::TargetSilent)
-        .collect();
-    let report = SendReport {
-        target: cfg.target.input.clone(),
-        address: Some(addr),
-        local,
-        header_hex: hex_compact(&header_bytes),
-        header_bytes: header_bytes.len(),
-        header: read_back(&header_bytes),
-        tls: None,
-        tls_error: None,
-        sent: payload.len(),
-        reply: escape_bytes(&reply),
-        reply_bytes: reply.len(),
-        outcome: verdict.outcome,
-        ending,
-        fingerprint: verdict.fingerprint,
-        client_sees: Vec::new(),
-        elapsed_ms: start.elapsed().as_millis() as u64,
-        findings,
-    };
-    finish(cfg, &report, false)
-}
-
 fn server_name(cfg: &SendConfig) -> (rustls::pki_types::ServerName<'static>, Option<String>) {
     use crate::probe::tls::server_name;
     if let Some(n) = cfg.sni.as_deref().and_then(server_name) {
@@ -576,6 +466,7 @@ fn server_name(cfg: &SendConfig) -> (rustls::pki_types::ServerName<'static>, Opt
     (rustls::pki_types::ServerName::IpAddress(ip.into()), None)
 }
 
+/// Prints the report (stderr while bridging) and returns the exit code.
 fn finish(cfg: &SendConfig, r: &SendReport, bridging: bool) -> Result<i32, Failure> {
     let code = crate::probe::infer::exit_code(&r.findings);
     if let Some(json) = cfg.output.json(r) {
@@ -589,107 +480,4 @@ fn finish(cfg: &SendConfig, r: &SendReport, bridging: bool) -> Result<i32, Failu
         crate::commands::emit(&text)?;
     }
     Ok(code)
-}
-
-/// The text report.
-pub fn render(r: &SendReport, color: bool, show_reply: bool) -> String {
-    let p = Painter::new(color);
-    let mut out = String::new();
-    let mut rows = vec![(
-        "connected".to_string(),
-        match (r.local, r.address) {
-            (Some(l), Some(a)) => format!("{l} -> {a}"),
-            (_, Some(a)) => format!("(not connected) {a}"),
-            _ => "-".into(),
-        },
-    )];
-    let header = match &r.header {
-        ReadBack::None => "none".to_string(),
-        ReadBack::Complete { header } => {
-            let mut s = format!(
-                "v{} {} ({} bytes)",
-                header.version.number(),
-                match header.command {
-                    proxy::Command::Proxy => "PROXY",
-                    proxy::Command::Local => "LOCAL",
-                },
-                header.length
-            );
-            if let (Some(a), Some(b)) = (header.source, header.destination) {
-                let _ = write!(s, " {a} -> {b}");
-            }
-            for t in &header.tlvs {
-                let _ = write!(s, "; {} {}", t.name, t.value.display());
-            }
-            s
-        }
-        ReadBack::Incomplete { at_least } => {
-            format!("an incomplete header (at least {at_least} more bytes expected by a receiver)")
-        }
-        ReadBack::Malformed { malformed } => format!(
-            "a malformed header: {} (byte {}, rule {})",
-            malformed.message, malformed.offset, malformed.rule
-        ),
-        ReadBack::NotProxy => "bytes that are not a PROXY header".into(),
-    };
-    rows.push(("header sent".into(), header));
-    if r.header_bytes > 0 {
-        rows.push(("header hex".into(), r.header_hex.clone()));
-    }
-    if let Some(t) = &r.tls {
-        rows.push((
-            "tls".into(),
-            format!(
-                "{} {}{}{}",
-                t.version,
-                t.cipher,
-                t.alpn
-                    .as_deref()
-                    .map(|a| format!(", ALPN {a}"))
-                    .unwrap_or_default(),
-                t.sni
-                    .as_deref()
-                    .map(|s| format!(", SNI {s}"))
-                    .unwrap_or_default()
-            ),
-        ));
-    }
-    if let Some(e) = &r.tls_error {
-        rows.push(("tls error".into(), e.clone()));
-    }
-    rows.push((
-        "result".into(),
-        format!(
-            "{} ({} bytes back, {} ms)",
-            r.outcome.label(),
-            r.reply_bytes,
-            r.elapsed_ms
-        ),
-    ));
-    if let Some(fp) = r.fingerprint {
-        rows.push(("backend".into(), fp.describe().into()));
-    }
-    for c in r.client_sees.iter().take(3) {
-        rows.push(("a TLS client prints".into(), c.clone()));
-    }
-    key_values(&p, &mut out, 0, &rows);
-    if show_reply && r.reply_bytes > 0 {
-        let _ = writeln!(out, "{}", p.heading("reply:"));
-        // Printable text stays readable; everything else is escaped.
-        let cut = r.reply.len().min(4096);
-        let shown = &r.reply[..cut];
-        for line in shown.split("\\x0d\\x0a").flat_map(|l| l.split("\\x0a")) {
-            let _ = writeln!(out, "  {}", sanitize_text(line));
-        }
-        if cut < r.reply.len() {
-            let _ = writeln!(
-                out,
-                "  ... ({} bytes in all; --format json shows them)",
-                r.reply_bytes
-            );
-        }
-    }
-    let _ = writeln!(out);
-    findings_text(&p, &mut out, &r.findings);
-    out
 }
