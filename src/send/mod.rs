@@ -1,8 +1,8 @@
 //! `ppdiag send`: a PROXY-speaking netcat. Builds one header exactly as asked
-//! ([`header`], [`tlvs`]: sans-IO; the report's text in `text`; `--udp` in `udp`), sends it, optionally runs a TLS handshake, then
-//! either an HTTP request (`--http METHOD PATH`) or bridges stdin/stdout, and shows
-//! exactly what came back, classified by [`crate::diagnose::judge`] like a probe
-//! attempt.
+//! ([`header`], [`tlvs`]: sans-IO), sends it, optionally runs a TLS handshake, then
+//! either an HTTP request (`--http METHOD PATH`), `--data`, or bridges stdin/stdout,
+//! and shows exactly what came back, classified by [`crate::diagnose::judge`] like a
+//! probe attempt. The text report is in `text` (sans-IO), `--udp` in `udp`.
 //!
 //! Rules: the I/O shell here is thin and bounded by `--timeout` (of inactivity while
 //! bridging); peer bytes go to stdout raw only when bridging (that is the job of a
