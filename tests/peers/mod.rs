@@ -285,8 +285,8 @@ pub fn go_server_binary() -> Option<PathBuf> {
                 .arg(&src)
                 .env("GOPATH", "/usr/share/gocode")
                 .env("GO111MODULE", "off")
-                .env("GOFLAGS", "-mod=mod")
                 .env("GOCACHE", &gocache)
+                .env("HOME", &dir)
                 .status()
                 .expect("go build runs");
             assert!(status.success(), "go build of tests/peers/goserver failed");
