@@ -99,6 +99,8 @@ pub struct Inference {
     pub fingerprint: Option<Fingerprint>,
     /// Findings, worst first.
     pub findings: Vec<Finding>,
+    /// Plain-language remarks that are not findings (what accepting a header implies).
+    pub notes: Vec<String>,
 }
 
 /// Codes that mean "the server did not understand what came before or instead of the
@@ -443,11 +445,29 @@ pub fn infer(
             summary.push_str(&format!(" (the backend looks like {})", fp.describe()));
         }
     }
+    let notes = notes(&expects, attempts);
     Inference {
         expects,
         summary,
         fingerprint,
         findings,
+        notes,
+    }
+}
+
+/// What accepting a header from this machine means for address spoofing.
+fn notes(e: &Expects, attempts: &[Attempt]) -> Vec<String> {
+    let from = attempts
+        .iter()
+        .find(|a| a.header != HeaderChoice::None && worked(a))
+        .and_then(|a| a.local)
+        .map(|l| l.ip().to_string())
+        .unwrap_or_else(|| "this machine".into());
+    match e.proxy {
+        "required" | "optional" => vec![format!(
+            "the target took a PROXY header from {from}: if that is not a balancer's address, anyone who reaches the backend directly can claim any client address; trust the addresses in a header only from the balancers (Traefik `proxyProtocol.trustedIPs`, nginx `set_real_ip_from`, HAProxy `tcp-request connection expect-proxy layer4 if {{ src <balancers> }}`, go-proxyproto policy by source)"
+        )],
+        _ => Vec::new(),
     }
 }
 

@@ -127,6 +127,7 @@ fn proxy_required_tls_server() {
             (Code::HealthCheckLocal, Severity::Info)
         ]
     );
+    assert!(i.notes[0].contains("trustedIPs"), "{:?}", i.notes);
     let i = infer("t", &a, None, Some(HeaderChoice::None), 21);
     assert_eq!(exit_code(&i.findings), 1);
 }

@@ -225,4 +225,6 @@ pub struct ProbeReport {
     pub findings: Vec<Finding>,
     /// Milliseconds this address took, all attempts together.
     pub elapsed_ms: u64,
+    /// Remarks that are not findings (e.g. what accepting a header from here implies).
+    pub notes: Vec<String>,
 }

@@ -350,6 +350,7 @@ async fn probe_address(
         tls,
         findings,
         elapsed_ms: started.elapsed().as_millis() as u64,
+        notes: inference.notes,
     }
 }
 

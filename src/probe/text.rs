@@ -215,6 +215,9 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
     }
     let _ = writeln!(out);
     findings_text(p, out, &r.findings);
+    for n in &r.notes {
+        let _ = writeln!(out, "{} {}", p.dim("note:"), sanitize_text(n));
+    }
 }
 
 /// The whole run.
@@ -282,6 +285,7 @@ mod tests {
             tls: None,
             findings: i.findings,
             elapsed_ms: 3,
+            notes: i.notes,
         }
     }
 
