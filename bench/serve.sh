@@ -19,6 +19,7 @@ wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/n
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
     -subj /CN=localhost -addext subjectAltName=DNS:localhost \
+    -addext basicConstraints=critical,CA:FALSE \
     -keyout "$DIR/key.pem" -out "$DIR/cert.pem" 2>/dev/null
 NTLS=$(free_port); NPLAIN=$(free_port); STLS=$(free_port); SPLAIN=$(free_port)
 mkdir -p "$DIR/t"
