@@ -189,7 +189,7 @@ fn openssl_s_client_sni_alpn_and_pinned_fingerprint() {
         .unwrap()
         .to_string();
     let script = format!(
-        "printf 'GET / HTTP/1.1\\r\\nHost: example.test\\r\\n\\r\\n' | timeout 20 openssl s_client -connect {} -servername example.test -alpn http/1.1 -tls1_3 -showcerts 2>/dev/null > out.txt; openssl x509 -in out.txt -noout -fingerprint -sha256",
+        "printf 'GET / HTTP/1.1\\r\\nHost: example.test\\r\\n\\r\\n' | timeout 20 openssl s_client -connect {} -servername example.test -alpn http/1.1 -tls1_3 -showcerts -ign_eof 2>/dev/null > out.txt; openssl x509 -in out.txt -noout -fingerprint -sha256",
         serve.addr()
     );
     let dir = tempfile::tempdir().unwrap();
