@@ -8,7 +8,8 @@
 //!   [`explain`] (the knowledge base of error messages), [`findings`] (the one
 //!   findings model), [`escape`] (peer bytes made safe to print);
 //! - presentation: [`render`] turns the same structs into text or JSON strings;
-//! - shells: [`cli`] (clap types and validation into plain config) and [`commands`].
+//! - shells: [`cli`] (clap types and validation into plain config), [`commands`], and
+//!   [`serve`] (the fake backend: a tokio shell around its sans-IO judge).
 
 pub mod cli;
 pub mod commands;
@@ -20,4 +21,5 @@ pub mod opening;
 pub mod proxy;
 pub mod rawbytes;
 pub mod render;
+pub mod serve;
 pub mod sniff;

@@ -4,6 +4,8 @@
 //! configs and return an exit code. Exit codes: 0 nothing wrong found, 1 a problem was
 //! diagnosed, 2 ppdiag could not do its job (bad arguments, unreadable input).
 
+pub mod serve;
+
 use crate::commands::{self, Output, OutputFormat};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -62,6 +64,11 @@ pub enum Cmd {
         after_help = "Examples:\n  ppdiag explain 'curl: (35) OpenSSL/3.0.13: error:0A00010B:SSL routines::wrong version number'\n  ppdiag explain 'broken header: \"\\x16\\x03\\x01\" while reading PROXY protocol'\n  ppdiag explain --list"
     )]
     Explain(ExplainArgs),
+    /// A fake backend: expect (or forbid) a PROXY header, terminate TLS, report every connection.
+    #[command(
+        after_help = "Examples:\n  ppdiag serve --tls --listen 127.0.0.1:8443\n  ppdiag serve --proxy optional --trusted 10.0.0.0/8 --reply echo\n  ppdiag serve --tls --count 1 --expect-version v2 --expect-source 192.0.2.0/24 --expect-tlv aws\n  ppdiag serve --emulate nginx-ssl --listen 127.0.0.1:9443\n  ppdiag serve --udp --proxy-versions v2 --format ndjson\n\nExit codes: 0 every connection met the expectations, 1 one did not (or had a problem), 2 serve could not run."
+    )]
+    Serve(Box<serve::ServeArgs>),
     /// Print shell completions for SHELL to stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -186,6 +193,10 @@ pub fn run() -> i32 {
             let message = if a.list { None } else { text_source(a.message) };
             commands::explain::run(&ExplainConfig { message, output })
         }
+        Cmd::Serve(a) => match serve::config(*a, output) {
+            Ok(config) => crate::serve::run(config),
+            Err(msg) => Err(commands::Failure(format!("serve: {msg}"))),
+        },
         Cmd::Completions(a) => {
             let mut cmd = Cli::command();
             let mut buf = Vec::new();
