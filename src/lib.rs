@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod demo;
 pub mod diagnose;
 pub mod escape;
 pub mod explain;

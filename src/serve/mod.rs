@@ -113,7 +113,14 @@ struct Ctx {
     shutdown: watch::Receiver<bool>,
 }
 
-async fn serve(config: ServeConfig) -> Result<i32, Failure> {
+/// Listeners bound and TLS prepared, before any connection is accepted.
+struct Bound {
+    prepared: Option<tls::Prepared>,
+    tcp: Vec<TcpListener>,
+    udp: Vec<UdpSocket>,
+}
+
+async fn bind(config: &ServeConfig) -> Result<Bound, Failure> {
     let prepared = match &config.tls {
         Some(t) => Some(tls::prepare(t).map_err(Failure)?),
         None => None,
@@ -141,6 +148,68 @@ async fn serve(config: ServeConfig) -> Result<i32, Failure> {
             udp.push(s);
         }
     }
+    Ok(Bound { prepared, tcp, udp })
+}
+
+/// A serve instance running inside another command (`ppdiag demo`): nothing is printed,
+/// its connection records come to the owner, and it stops when dropped.
+pub struct Embedded {
+    /// The bound TCP addresses, in `listen` order.
+    pub addrs: Vec<SocketAddr>,
+    /// One record per connection, as it ends.
+    pub records: mpsc::Receiver<Box<Record>>,
+    stop: watch::Sender<bool>,
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Starts serve inside the current tokio runtime; see [`Embedded`].
+pub async fn embed(config: ServeConfig) -> Result<Embedded, Failure> {
+    let Bound { prepared, tcp, udp } = bind(&config).await?;
+    let addrs = tcp
+        .iter()
+        .map(|l| l.local_addr().map_err(|e| Failure(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (events_tx, mut events_rx) = mpsc::channel::<Event>(1024);
+    let (records_tx, records) = mpsc::channel(1024);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        while let Some(ev) = events_rx.recv().await {
+            if let Event::Record(r) = ev {
+                if records_tx.send(r).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let max = config.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let ctx = Arc::new(Ctx {
+        acceptor: prepared.map(|p| p.config),
+        config,
+        events: events_tx,
+        next_id: AtomicU64::new(0),
+        shutdown: stop_rx,
+    });
+    let slots = Arc::new(Semaphore::new(max));
+    for l in tcp {
+        tokio::spawn(accept_loop(ctx.clone(), l, slots.clone()));
+    }
+    for s in udp {
+        tokio::spawn(udp_loop(ctx.clone(), s));
+    }
+    Ok(Embedded {
+        addrs,
+        records,
+        stop: stop_tx,
+    })
+}
+
+async fn serve(config: ServeConfig) -> Result<i32, Failure> {
+    let Bound { prepared, tcp, udp } = bind(&config).await?;
     let (events_tx, events_rx) = mpsc::channel::<Event>(1024);
     let (stop_tx, stop_rx) = watch::channel(false);
     let count = config.count;
