@@ -37,6 +37,9 @@ _ppdiag() {
             ppdiag,send)
                 cmd="ppdiag__subcmd__send"
                 ;;
+            ppdiag,serve)
+                cmd="ppdiag__subcmd__serve"
+                ;;
             ppdiag__subcmd__help,completions)
                 cmd="ppdiag__subcmd__help__subcmd__completions"
                 ;;
@@ -58,6 +61,9 @@ _ppdiag() {
             ppdiag__subcmd__help,send)
                 cmd="ppdiag__subcmd__help__subcmd__send"
                 ;;
+            ppdiag__subcmd__help,serve)
+                cmd="ppdiag__subcmd__help__subcmd__serve"
+                ;;
             *)
                 ;;
         esac
@@ -65,7 +71,7 @@ _ppdiag() {
 
     case "${cmd}" in
         ppdiag)
-            opts="-h -V --format --color --help --version inspect explain probe send completions manpage help"
+            opts="-h -V --format --color --help --version inspect explain probe send serve completions manpage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,7 +137,7 @@ _ppdiag() {
             return 0
             ;;
         ppdiag__subcmd__help)
-            opts="inspect explain probe send completions manpage help"
+            opts="inspect explain probe send serve completions manpage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -229,6 +235,20 @@ _ppdiag() {
             return 0
             ;;
         ppdiag__subcmd__help__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ppdiag__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -548,6 +568,124 @@ _ppdiag() {
                     return 0
                     ;;
                 --ssl-key-alg)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json ndjson" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ppdiag__subcmd__serve)
+            opts="-l -n -h -V --listen --udp --proxy --proxy-versions --trusted --header-timeout --idle-timeout --tls --name --cert --key --cert-out --alpn --client-auth --client-ca --reply --emulate --count --max-connections --workers --expect-source --expect-version --expect-tlv --expect-sni --format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -W "required optional forbidden" -- "${cur}"))
+                    return 0
+                    ;;
+                --proxy-versions)
+                    COMPREPLY=($(compgen -W "v1 v2" -- "${cur}"))
+                    return 0
+                    ;;
+                --trusted)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --alpn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-auth)
+                    COMPREPLY=($(compgen -W "optional required" -- "${cur}"))
+                    return 0
+                    ;;
+                --client-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reply)
+                    COMPREPLY=($(compgen -W "http echo none" -- "${cur}"))
+                    return 0
+                    ;;
+                --emulate)
+                    COMPREPLY=($(compgen -W "nginx-ssl go-tls nginx-proxy" -- "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-version)
+                    COMPREPLY=($(compgen -W "v1 v2" -- "${cur}"))
+                    return 0
+                    ;;
+                --expect-tlv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-sni)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

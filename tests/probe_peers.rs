@@ -3,6 +3,7 @@
 //! listeners that stay silent, never read, or are closed. Each test asserts the
 //! inferred `expects` and the finding codes.
 
+mod common;
 #[path = "peers/mod.rs"]
 mod peers;
 

@@ -3,6 +3,7 @@
 //! CRC32C is checked by HAProxy, deliberate faults are refused, TLS and netcat-style
 //! bridging work.
 
+mod common;
 #[path = "peers/mod.rs"]
 mod peers;
 

@@ -4,6 +4,8 @@
 //! configs and return an exit code. Exit codes: 0 nothing wrong found, 1 a problem was
 //! diagnosed, 2 ppdiag could not do its job (bad arguments, unreadable input).
 
+pub mod serve;
+
 use crate::commands::{self, Output, OutputFormat};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
@@ -75,6 +77,11 @@ pub enum Cmd {
         after_help = "Examples:\n  ppdiag send 127.0.0.1:8443 --proxy v2 --aws-vpce vpce-0123 --tls --http GET /\n  ppdiag send 127.0.0.1:8080 --proxy v1 --src 203.0.113.7:51000 --http GET /\n  ppdiag send 127.0.0.1:8443 --local --family inet --crc32c --hex\n  printf 'EHLO x\\r\\n' | ppdiag send 127.0.0.1:25 --proxy v2\n  ppdiag send 127.0.0.1:8443 --break crc --crc32c"
     )]
     Send(send::SendArgs),
+    /// A fake backend: expect (or forbid) a PROXY header, terminate TLS, report every connection.
+    #[command(
+        after_help = "Examples:\n  ppdiag serve --tls --listen 127.0.0.1:8443\n  ppdiag serve --proxy optional --trusted 10.0.0.0/8 --reply echo\n  ppdiag serve --tls --count 1 --expect-version v2 --expect-source 192.0.2.0/24 --expect-tlv aws\n  ppdiag serve --emulate nginx-ssl --listen 127.0.0.1:9443\n  ppdiag serve --udp --proxy-versions v2 --format ndjson\n\nExit codes: 0 every connection met the expectations, 1 one did not (or had a problem), 2 serve could not run."
+    )]
+    Serve(Box<serve::ServeArgs>),
     /// Print shell completions for SHELL to stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -212,6 +219,10 @@ pub fn run() -> i32 {
                 eprintln!("ppdiag send: {e}");
                 return 2;
             }
+        },
+        Cmd::Serve(a) => match serve::config(*a, output) {
+            Ok(config) => crate::serve::run(config),
+            Err(msg) => Err(commands::Failure(format!("serve: {msg}"))),
         },
         Cmd::Completions(a) => {
             let mut cmd = Cli::command();

@@ -629,16 +629,7 @@ fn xxd_like(bytes: &[u8]) -> String {
             .chunks(2)
             .map(|g| g.iter().map(|b| format!("{b:02x}")).collect())
             .collect();
-        let ascii: String = chunk
-            .iter()
-            .map(|&b| {
-                if (0x20..0x7f).contains(&b) {
-                    b as char
-                } else {
-                    '.'
-                }
-            })
-            .collect();
+        let ascii = crate::escape::ascii_column(chunk);
         s.push_str(&format!(
             "{:08x}: {:<40} {}\n",
             i * 16,

@@ -22,26 +22,18 @@ pub fn find_bin(bin: &str) -> Option<PathBuf> {
     dirs.into_iter().map(|d| d.join(bin)).find(|p| p.is_file())
 }
 
-/// Whether `bin` is installed; under CI=true a missing one panics (a test must fail).
+/// Whether `bin` is installed; under CI=true a missing one fails the test (the shared
+/// rule of `tests/common`).
 pub fn need(bin: &str) -> bool {
-    let found = find_bin(bin).is_some();
-    if !found {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{bin} is required under CI=true (.ci/run installs it)");
-        }
-        eprintln!("SKIP: {bin} not installed");
-    }
-    found
+    crate::common::peer(bin)
 }
 
 fn peer_bin(name: &str) -> PathBuf {
     find_bin(name).unwrap_or_else(|| PathBuf::from(name))
 }
 
-/// A free loopback port (bound and released; the tests use it at once).
-pub fn free_port() -> u16 {
-    free_port_on("127.0.0.1")
-}
+#[allow(unused_imports)]
+pub use crate::common::free_port;
 
 /// A free port on `host` (`127.0.0.1` or `::1`).
 pub fn free_port_on(host: &str) -> u16 {
@@ -51,9 +43,10 @@ pub fn free_port_on(host: &str) -> u16 {
         .expect("a free port")
 }
 
-/// A spawned peer, killed (and reaped) on drop.
+/// A spawned peer, stopped on drop by the shared guard of `tests/common` (SIGTERM,
+/// then SIGKILL after 3 s), with a name for messages.
 pub struct Guard {
-    child: Child,
+    inner: crate::common::Guard,
     name: String,
 }
 
@@ -74,23 +67,20 @@ impl Guard {
         let child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        Guard::from_child(name, child)
+    }
+
+    /// Guards a child spawned elsewhere.
+    pub fn from_child(name: &str, child: Child) -> Guard {
         Guard {
-            child,
+            inner: crate::common::Guard(child),
             name: name.to_string(),
         }
     }
 
     /// Still running?
     pub fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = &self.name;
+        matches!(self.inner.0.try_wait(), Ok(None))
     }
 }
 
@@ -466,10 +456,7 @@ pub fn serve(args: &[&str]) -> (Guard, SocketAddr, Lines) {
             l2.lock().unwrap().push(line);
         }
     });
-    let guard = Guard {
-        child,
-        name: "ppdiag serve".into(),
-    };
+    let guard = Guard::from_child("ppdiag serve", child);
     let first = rx
         .recv_timeout(Duration::from_secs(15))
         .expect("ppdiag serve prints its listening address");
