@@ -89,6 +89,19 @@ fn probe_infers_each_serve_mode() {
             ("forbidden", &[], "http"),
             &["proxy-header-not-expected"],
         ),
+        // Traefik's trustedIPs with this machine outside them: a header is read and
+        // ignored, a missing one accepted.
+        (
+            &["--tls", "--trusted", "10.0.0.0/8"],
+            ("optional", &["v1", "v2"], "tls"),
+            &[],
+        ),
+        // Mutual TLS: the certificate request is seen and the refusal named.
+        (
+            &["--tls", "--client-auth", "required"],
+            ("required", &["v1", "v2"], "tls"),
+            &["tls-handshake-failed"],
+        ),
     ];
     for (args, (proxy, versions, protocol), want) in cases {
         let (_g, addr, _) = serve(args);
