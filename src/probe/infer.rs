@@ -506,6 +506,21 @@ fn sentence(
                 "{address} speaks first (a banner); whether it parses a PROXY header is not visible"
             )
         }
+        _ if e.protocol != "unknown" => {
+            let untested: Vec<&str> = [HeaderChoice::None, HeaderChoice::V1, HeaderChoice::V2]
+                .into_iter()
+                .filter(|h| !tested(attempts, *h))
+                .map(|h| h.name())
+                .collect();
+            if untested.is_empty() {
+                format!("{address} speaks {proto}; what it does with a PROXY header is unclear")
+            } else {
+                format!(
+                    "{address} speaks {proto}; whether it needs a PROXY header was not tested (attempts left out: {})",
+                    untested.join(", ")
+                )
+            }
+        }
         _ => {
             let why = if attempts
                 .iter()

@@ -36,7 +36,17 @@ fn attempt_line(p: &Painter, out: &mut String, a: &Attempt, shown: &mut Vec<Stri
     );
     // Each distinct reply and client message is shown once, under the first attempt
     // that got it.
-    if a.received > 0
+    if matches!(a.outcome, crate::diagnose::Outcome::TlsAlert { .. }) && !shown.contains(&a.reply) {
+        // The level and the description, as the record carried them.
+        shown.push(a.reply.clone());
+        let _ = writeln!(
+            out,
+            "  {:<14} {} {}",
+            "",
+            p.dim("got:"),
+            sanitize_text(&a.reply)
+        );
+    } else if a.received > 0
         && a.tls.is_none()
         && !matches!(a.outcome, crate::diagnose::Outcome::TlsAlert { .. })
         && !shown.contains(&a.first_bytes)
