@@ -88,6 +88,20 @@ pub fn hex_compact(bytes: &[u8]) -> String {
     out
 }
 
+/// The ASCII column of a hex dump: printable ASCII as itself, anything else as `.`.
+pub fn ascii_column(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| {
+            if (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect()
+}
+
 /// An xxd-style dump, 16 bytes a line, of at most `max` bytes.
 pub fn hexdump(bytes: &[u8], max: usize) -> Vec<String> {
     let shown = &bytes[..bytes.len().min(max)];
@@ -96,16 +110,7 @@ pub fn hexdump(bytes: &[u8], max: usize) -> Vec<String> {
         .enumerate()
         .map(|(i, chunk)| {
             let hex = hex_spaced(chunk);
-            let ascii: String = chunk
-                .iter()
-                .map(|&b| {
-                    if (0x20..0x7f).contains(&b) {
-                        b as char
-                    } else {
-                        '.'
-                    }
-                })
-                .collect();
+            let ascii = ascii_column(chunk);
             format!("{:08x}  {:<47}  {}", i * 16, hex, ascii)
         })
         .collect();

@@ -45,11 +45,13 @@ pub enum Code {
     ConnectionReset,
     /// A v2 LOCAL header, as load balancer health checks send.
     HealthCheckLocal,
+    /// Nothing answered the connection attempt (SYN) before the timeout.
+    ConnectTimeout,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 16] = [
         Code::ProxyHeaderNotExpected,
         Code::ProxyHeaderMissing,
         Code::ProxyVersionUnsupported,
@@ -65,6 +67,7 @@ impl Code {
         Code::ConnectionRefused,
         Code::ConnectionReset,
         Code::HealthCheckLocal,
+        Code::ConnectTimeout,
     ];
 
     /// The kebab-case name used in JSON and in text output.
@@ -85,6 +88,7 @@ impl Code {
             Code::ConnectionRefused => "connection-refused",
             Code::ConnectionReset => "connection-reset",
             Code::HealthCheckLocal => "health-check-local",
+            Code::ConnectTimeout => "connect-timeout",
         }
     }
 
@@ -122,6 +126,9 @@ impl Code {
             Code::ConnectionReset => "the connection was reset",
             Code::HealthCheckLocal => {
                 "a v2 LOCAL header, as load balancer health checks send (informational)"
+            }
+            Code::ConnectTimeout => {
+                "nothing answered the connection attempt before the timeout (a firewall drops it, or the address is wrong)"
             }
         }
     }

@@ -10,17 +10,24 @@
 //!   [`explain`] (the knowledge base of error messages), [`findings`] (the one
 //!   findings model), [`escape`] (peer bytes made safe to print);
 //! - presentation: [`render`] turns the same structs into text or JSON strings;
-//! - shells: [`cli`] (clap types and validation into plain config) and [`commands`].
+//! - shells: [`cli`] (clap types and validation into plain config), [`commands`], and the
+//!   network shells [`probe`] (ask a live target what it expects), [`send`] (a
+//!   PROXY-speaking netcat) and [`serve`] (the fake backend), each a tokio shell around
+//!   its sans-IO parts.
 
 pub mod cli;
 pub mod commands;
 pub mod decode;
+pub mod demo;
 pub mod diagnose;
 pub mod escape;
 pub mod explain;
 pub mod findings;
 pub mod opening;
+pub mod probe;
 pub mod proxy;
 pub mod rawbytes;
 pub mod render;
+pub mod send;
+pub mod serve;
 pub mod sniff;

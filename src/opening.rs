@@ -194,6 +194,10 @@ fn judge(o: &mut Opening, bytes: &[u8]) {
                 Finding::new(Code::ProxyHeaderMalformed, Severity::Error, m.message.clone())
                     .at(m.offset)
                     .evidence(format!("rule {}", m.rule))
+                    .evidence(match m.accepted_by {
+                        Some(who) => format!("accepted all the same by {who}, with a wrong or missing value; strict receivers such as go-proxyproto (Traefik) refuse it"),
+                        None => "refused by nginx 1.22 and HAProxy 2.6 alike".to_string(),
+                    })
                     .evidence(format!(
                         "bytes {from}..{to}: \"{}\"",
                         escape_bytes_max(bytes.get(from..to).unwrap_or_default(), 16)

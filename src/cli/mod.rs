@@ -5,10 +5,14 @@
 //! diagnosed, 2 ppdiag could not do its job (bad arguments, unreadable input).
 
 pub mod decode;
+pub mod serve;
 
 use crate::commands::{self, Output, OutputFormat};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
+
+pub mod probe;
+pub mod send;
 use std::path::PathBuf;
 
 /// Diagnose PROXY protocol / TLS mismatches between load balancers and backends.
@@ -69,6 +73,21 @@ pub enum Cmd {
         after_help = "Examples:\n  ppdiag decode capture.pcap\n  ppdiag decode --all --port 443 capture.pcapng\n  ppdiag decode --format ndjson capture.pcap\n  tcpdump -i any -U -w - 'tcp port 443' | ppdiag decode -"
     )]
     Decode(decode::DecodeArgs),
+    /// Ask live targets what they expect: no header, PROXY v1, v2, v2 LOCAL; TLS or HTTP.
+    #[command(
+        after_help = "Examples:\n  ppdiag probe backend.internal:443\n  ppdiag probe https://api.example.com/health --balancer-sends v2\n  ppdiag probe --targets-file fleet.txt --format ndjson\n  ppdiag probe https://api.example.com --connect-to api.example.com:443:10.0.3.7:8443\n\nExit codes: 0 the target works one way and nothing is wrong, 1 a problem was diagnosed, 2 bad arguments or a name that does not resolve."
+    )]
+    Probe(probe::ProbeArgs),
+    /// A PROXY-speaking netcat: send a crafted v1/v2 header, optionally TLS and HTTP, show what comes back.
+    #[command(
+        after_help = "Examples:\n  ppdiag send 127.0.0.1:8443 --proxy v2 --aws-vpce vpce-0123 --tls --http GET /\n  ppdiag send 127.0.0.1:8080 --proxy v1 --src 203.0.113.7:51000 --http GET /\n  ppdiag send 127.0.0.1:8443 --local --family inet --crc32c --hex\n  printf 'EHLO x\\r\\n' | ppdiag send 127.0.0.1:25 --proxy v2\n  ppdiag send 127.0.0.1:8443 --break crc --crc32c"
+    )]
+    Send(send::SendArgs),
+    /// A fake backend: expect (or forbid) a PROXY header, terminate TLS, report every connection.
+    #[command(
+        after_help = "Examples:\n  ppdiag serve --tls --listen 127.0.0.1:8443\n  ppdiag serve --proxy optional --trusted 10.0.0.0/8 --reply echo\n  ppdiag serve --tls --count 1 --expect-version v2 --expect-source 192.0.2.0/24 --expect-tlv aws\n  ppdiag serve --emulate nginx-ssl --listen 127.0.0.1:9443\n  ppdiag serve --udp --proxy-versions v2 --format ndjson\n\nExit codes: 0 every connection met the expectations, 1 one did not (or had a problem), 2 serve could not run."
+    )]
+    Serve(Box<serve::ServeArgs>),
     /// Print shell completions for SHELL to stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -194,6 +213,24 @@ pub fn run() -> i32 {
             commands::explain::run(&ExplainConfig { message, output })
         }
         Cmd::Decode(a) => crate::decode::shell::run(&a.into_config(output)),
+        Cmd::Probe(a) => match probe::config(a, output) {
+            Ok(cfg) => crate::probe::run::run(cfg),
+            Err(e) => {
+                eprintln!("ppdiag probe: {e}");
+                return 2;
+            }
+        },
+        Cmd::Send(a) => match send::config(a, output) {
+            Ok(cfg) => crate::send::run(cfg),
+            Err(e) => {
+                eprintln!("ppdiag send: {e}");
+                return 2;
+            }
+        },
+        Cmd::Serve(a) => match serve::config(*a, output) {
+            Ok(config) => crate::serve::run(config),
+            Err(msg) => Err(commands::Failure(format!("serve: {msg}"))),
+        },
         Cmd::Completions(a) => {
             let mut cmd = Cli::command();
             let mut buf = Vec::new();

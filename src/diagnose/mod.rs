@@ -247,18 +247,8 @@ fn outcome(server: &Sniffed, ending: Ending) -> Outcome {
             let http = server.http.as_ref();
             Outcome::HttpResponse {
                 status: http.and_then(|h| h.status),
-                // The status line (`HTTP/1.1 400 Bad Request`), not the message kind.
                 line: http
-                    .map(|h| {
-                        let mut l = h.version.clone().unwrap_or_else(|| "HTTP/?".into());
-                        if let Some(code) = h.status {
-                            l += &format!(" {code}");
-                        }
-                        if let Some(r) = h.reason.as_deref().filter(|r| !r.is_empty()) {
-                            l += &format!(" {r}");
-                        }
-                        l
-                    })
+                    .and_then(status_line)
                     .unwrap_or_else(|| server.summary.clone()),
             }
         }
@@ -273,6 +263,17 @@ fn outcome(server: &Sniffed, ending: Ending) -> Outcome {
             summary: server.summary.clone(),
         },
     }
+}
+
+/// `HTTP/1.1 400 Bad Request`, rebuilt from the parsed head (already escaped).
+fn status_line(h: &sniff::HttpInfo) -> Option<String> {
+    let status = h.status?;
+    let mut line = format!("{} {status}", h.version.as_deref().unwrap_or("HTTP/?"));
+    if let Some(r) = h.reason.as_deref().filter(|r| !r.is_empty()) {
+        line.push(' ');
+        line.push_str(r);
+    }
+    Some(line)
 }
 
 fn fingerprint(
@@ -319,7 +320,9 @@ const FIX_STOP_SENDING: &str = "or stop sending it: AWS NLB target group attribu
 const FIX_SEND: &str = "make the balancer send the header: AWS NLB target group attribute `proxy_protocol_v2.enabled=true`; HAProxy `send-proxy-v2` on the `server` line; nginx stream `proxy_protocol on`; LoxiLB/Kubernetes: the Service's PROXY protocol setting";
 const FIX_DONT_REQUIRE: &str = "or, if nothing in front sends PROXY, stop requiring it: nginx: drop `proxy_protocol` from `listen`; Traefik: drop `proxyProtocol`; go-proxyproto: policy USE instead of REQUIRE";
 
-fn not_expected_fixes(f: Finding, fp: Option<Fingerprint>) -> Finding {
+/// Adds the fixes for a PROXY header the server does not parse, the likeliest first for
+/// the backend `fp` points to.
+pub fn not_expected_fixes(f: Finding, fp: Option<Fingerprint>) -> Finding {
     let mut order: Vec<&str> = FIX_PARSE.to_vec();
     if fp == Some(Fingerprint::SilentCloser) {
         order.swap(0, 1);
@@ -397,6 +400,10 @@ fn rules(
                 }
             },
             (Some(_), Spoke::Http) => match outcome {
+                // The header was parsed: the 400 is about plaintext on a TLS port.
+                Outcome::HttpResponse { status: Some(400), line } if plain_to_https_body(server_bytes) => {
+                    out.push(plaintext_to_tls(&format!("`{line}`: {}", plain_to_https_who(server_bytes))));
+                }
                 Outcome::HttpResponse { status: Some(400), .. } => {
                     let mut f = Finding::new(
                         Code::ProxyHeaderNotExpected,
@@ -449,13 +456,8 @@ fn rules(
                 _ => {}
             },
             (None, Spoke::Http) => match outcome {
-                Outcome::HttpResponse { status: Some(400), line } => {
-                    let body = String::from_utf8_lossy(server_bytes);
-                    if body.contains("plain HTTP request was sent to HTTPS port")
-                        || body.contains("Client sent an HTTP request to an HTTPS server")
-                    {
-                        out.push(plaintext_to_tls(&format!("`{line}`: {}", if body.contains("plain HTTP") { "The plain HTTP request was sent to HTTPS port (nginx)" } else { "Client sent an HTTP request to an HTTPS server (Go)" })));
-                    }
+                Outcome::HttpResponse { status: Some(400), line } if plain_to_https_body(server_bytes) => {
+                    out.push(plaintext_to_tls(&format!("`{line}`: {}", plain_to_https_who(server_bytes))));
                 }
                 Outcome::TlsAlert { .. } | Outcome::OtherBytes { .. } => out.push(plaintext_to_tls(&reply)),
                 Outcome::ClosedSilently | Outcome::Reset => out.push(
@@ -509,6 +511,21 @@ fn tls_failed(description: u8, name: &str) -> Finding {
         format!("the server refused the TLS handshake with alert {name} ({description}): {why}"),
     )
     .fix(fix)
+}
+
+/// The body of a 400 says plaintext reached a TLS port (nginx, Go).
+fn plain_to_https_body(server_bytes: &[u8]) -> bool {
+    let body = String::from_utf8_lossy(server_bytes);
+    body.contains("plain HTTP request was sent to HTTPS port")
+        || body.contains("Client sent an HTTP request to an HTTPS server")
+}
+
+fn plain_to_https_who(server_bytes: &[u8]) -> &'static str {
+    if String::from_utf8_lossy(server_bytes).contains("plain HTTP") {
+        "The plain HTTP request was sent to HTTPS port (nginx)"
+    } else {
+        "Client sent an HTTP request to an HTTPS server (Go)"
+    }
 }
 
 fn plaintext_to_tls(reply: &str) -> Finding {

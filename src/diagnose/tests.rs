@@ -219,7 +219,7 @@ fn malformed_header_is_judged_by_the_opening_only() {
 }
 
 #[test]
-fn http_outcome_carries_the_status_line() {
+fn plaintext_reply_outcome_carries_the_status_line() {
     let client = with_v1(CLIENT_HELLO);
     let v = judge(&Exchange {
         client: &client,
@@ -234,4 +234,17 @@ fn http_outcome_carries_the_status_line() {
         v.outcome.label(),
         "plaintext reply `HTTP/1.1 400 Bad Request`"
     );
+}
+
+#[test]
+fn header_then_plaintext_on_a_tls_port_is_not_a_header_problem() {
+    // nginx `listen ssl proxy_protocol` parsed the header, then got plaintext HTTP.
+    let client = with_v1(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    let server = b"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\n\r\n<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>";
+    let v = judge(&Exchange {
+        client: &client,
+        server,
+        ending: Ending::Closed,
+    });
+    assert_eq!(codes(&v), [Code::PlaintextToTlsPort]);
 }

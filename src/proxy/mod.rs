@@ -148,6 +148,9 @@ pub struct Malformed {
     pub rule: &'static str,
     /// The rule broken, in words a user understands.
     pub message: String,
+    /// Common receivers that accept the header all the same (losing what it carries).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_by: Option<&'static str>,
 }
 
 /// What [`inspect`] found.

@@ -105,7 +105,7 @@ fn v1_octet_leading_zero_is_a_warning_read_as_decimal() {
     let h = complete(b"PROXY TCP4 010.0.0.1 5.6.7.8 1 2\r\n");
     assert_eq!(h.source, sa("10.0.0.1:1"));
     assert!(h.warnings[0].message.contains("leading zero"));
-    assert!(h.warnings[0].rejected_by.contains("HAProxy"));
+    assert!(h.warnings[0].rejected_by.contains("go-proxyproto"));
 }
 
 #[test]

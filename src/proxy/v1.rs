@@ -30,6 +30,34 @@ fn rule_broken(offset: usize, rule: &'static str, message: String) -> Malformed 
         offset,
         rule,
         message,
+        accepted_by: None,
+    }
+}
+
+// What real receivers accept although the spec forbids it (observed on loopback and
+// checked by tests/receivers.rs): the header is taken, the address or port is wrong.
+const NGINX_TEXT: &str = "nginx 1.22 (it passes the text on as $proxy_protocol_addr)";
+const HAPROXY_LAX: &str =
+    "HAProxy 2.6 (its dotted-quad reader takes any digits and dots, up to 4 parts)";
+const BOTH_LAX: &str = "nginx 1.22 (it passes the text on as $proxy_protocol_addr) and HAProxy 2.6 (its dotted-quad reader takes any digits and dots)";
+const HAPROXY_PORT: &str = "HAProxy 2.6 (it does not range-check ports)";
+
+/// Who accepts an address that fails the strict grammar.
+fn lax_acceptance(t: &str, family: Family) -> Option<&'static str> {
+    let nginx = t
+        .bytes()
+        .all(|c| c.is_ascii_hexdigit() || c == b'.' || c == b':');
+    let parts: Vec<&str> = t.split('.').collect();
+    let haproxy = family == Family::Inet
+        && parts.len() <= 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+    match (nginx, haproxy) {
+        (true, true) => Some(BOTH_LAX),
+        (true, false) => Some(NGINX_TEXT),
+        (false, true) => Some(HAPROXY_LAX),
+        (false, false) => None,
     }
 }
 
@@ -331,10 +359,10 @@ fn address(
         warnings.push(Warning {
             offset: f.offset,
             message: format!(
-                "v1 {name} `{t}` has a leading zero in an octet; nginx reads it as {v4}, inet_aton-style parsers as octal"
+                "v1 {name} `{t}` has a leading zero in an octet; HAProxy reads it as {v4}, nginx passes the text `{t}` on, inet_aton-style parsers read octal"
             ),
-            accepted_by: "nginx (decimal)",
-            rejected_by: "HAProxy (inet_pton) and go-proxyproto (Traefik)",
+            accepted_by: "nginx 1.22 (keeps the text) and HAProxy 2.6 (reads decimal)",
+            rejected_by: "the specification; go-proxyproto (Traefik) and other inet_pton-based parsers",
         });
         if family != Family::Inet {
             return Err(rule_broken(
@@ -376,11 +404,13 @@ fn address(
     } else {
         "IPv4"
     };
-    Err(rule_broken(
+    let mut m = rule_broken(
         f.offset,
         "v1-address",
         format!("v1 {name} `{t}` is not an {expected} address"),
-    ))
+    );
+    m.accepted_by = lax_acceptance(t, family);
+    Err(m)
 }
 
 /// Dotted quad whose octets have leading zeros (and so fail `Ipv4Addr::from_str`).
@@ -419,11 +449,13 @@ fn port(f: &Field<'_>, name: &str, warnings: &mut Vec<Warning>) -> Result<u16, M
         t.parse().unwrap_or(u32::MAX)
     };
     if value > 65535 {
-        return Err(rule_broken(
+        let mut m = rule_broken(
             f.offset,
             "v1-port",
             format!("v1 {name} `{t}` is out of range (0–65535)"),
-        ));
+        );
+        m.accepted_by = Some(HAPROXY_PORT);
+        return Err(m);
     }
     if t.len() > 1 && t.starts_with('0') {
         warnings.push(Warning {

@@ -40,8 +40,31 @@ fn bad(offset: usize, rule: &'static str, message: String) -> Inspection {
         offset,
         rule,
         message,
+        accepted_by: None,
     })
 }
+
+/// Like [`bad`], for rules nginx does not enforce: it accepts the header, losing what
+/// the broken part carried.
+fn bad_but_nginx_accepts(
+    offset: usize,
+    rule: &'static str,
+    message: String,
+    what_nginx_does: &'static str,
+) -> Inspection {
+    Inspection::Malformed(Malformed {
+        version: Version::V2,
+        offset,
+        rule,
+        message,
+        accepted_by: Some(what_nginx_does),
+    })
+}
+
+const NGINX_NO_ADDRESSES: &str =
+    "nginx 1.22 (it accepts the connection with empty $proxy_protocol_addr)";
+const NGINX_LAZY_TLVS: &str =
+    "nginx 1.22 (it reads TLVs only when a $proxy_protocol_tlv_ variable is used)";
 
 /// Address block size for a family.
 fn address_len(family: Family) -> usize {
@@ -136,18 +159,19 @@ pub(super) fn inspect(b: &[u8]) -> Inspection {
             );
         }
         if vc & 0x0f > 1 {
-            return bad(
+            return bad_but_nginx_accepts(
                 12,
                 "v2-command",
                 format!(
                     "v2 byte 12 is 0x{vc:02x}: command {} is not defined (0 LOCAL, 1 PROXY)",
                     vc & 0x0f
                 ),
+                "nginx 1.22 (it does not check the command)",
             );
         }
         if b.len() > 13 && vc & 0x0f == 1 {
             if let Err((rule, message)) = judge_family_byte(b[13]) {
-                return bad(13, rule, message);
+                return bad_but_nginx_accepts(13, rule, message, NGINX_NO_ADDRESSES);
             }
         }
     }
@@ -215,7 +239,9 @@ fn tlv_context(length: usize, family: Family) -> impl Fn(usize, usize, u8, usize
 fn proxy(h: &[u8], length: usize) -> Inspection {
     let (family, transport) = match judge_family_byte(h[13]) {
         Ok(ft) => ft,
-        Err((rule, message)) => return bad(13, rule, message),
+        Err((rule, message)) => {
+            return bad_but_nginx_accepts(13, rule, message, NGINX_NO_ADDRESSES);
+        }
     };
     let block = address_len(family);
     if length < block {
@@ -271,7 +297,9 @@ fn proxy(h: &[u8], length: usize) -> Inspection {
             header.warnings = warnings;
             finish(header)
         }
-        Err(FramingError { offset, message }) => bad(offset, "v2-tlv-framing", message),
+        Err(FramingError { offset, message }) => {
+            bad_but_nginx_accepts(offset, "v2-tlv-framing", message, NGINX_LAZY_TLVS)
+        }
     }
 }
 
@@ -286,7 +314,7 @@ fn local(h: &[u8], length: usize) -> Inspection {
         header.warnings.push(Warning {
             offset: 13,
             message: format!("{message} (in a LOCAL header)"),
-            accepted_by: "HAProxy (skips the address block of LOCAL headers)",
+            accepted_by: "HAProxy 2.6 and nginx 1.22 (both skip the address block of LOCAL headers)",
             rejected_by: "parsers that judge byte 13 before the command",
         });
     }

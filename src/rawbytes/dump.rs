@@ -60,7 +60,12 @@ struct Line<'a> {
     body: Option<usize>,
     /// Octal offsets (`od` without `-A x`).
     octal: bool,
+    /// A `*` line follows: this line repeats until the next offset (hexdump, od).
+    repeats: bool,
 }
+
+/// Most bytes a `*` line may stand for (a pasted dump, not a disk image).
+const MAX_REPEAT: u64 = 1 << 20;
 
 fn leading_hex(s: &str) -> usize {
     s.bytes().take_while(u8::is_ascii_hexdigit).count()
@@ -76,6 +81,7 @@ fn classify(no: usize, text: &str) -> Option<Line<'_>> {
     let lead = text.len() - t.len();
     let line = |kind, offset, body, octal| {
         Some(Line {
+            repeats: false,
             no,
             text,
             kind,
@@ -197,12 +203,20 @@ pub(super) fn parse_offset_dump(input: &str) -> Result<Option<Parsed>, RawError>
     let mut lines = vec![first];
     for (i, text) in nonblank {
         if text.trim() == "*" {
-            return Err(RawError::at(
-                i + 1,
-                text,
-                text.len() - text.trim_start().len(),
-                "`*` stands for repeated lines that were left out; rerun with `hexdump -v -C`",
-            ));
+            match lines.last_mut() {
+                Some(prev) if prev.body.is_some() && !prev.repeats => {
+                    prev.repeats = true;
+                    continue;
+                }
+                _ => {
+                    return Err(RawError::at(
+                        i + 1,
+                        text,
+                        text.len() - text.trim_start().len(),
+                        "`*` (repeated lines) must follow a line of bytes",
+                    ));
+                }
+            }
         }
         if lines.last().is_some_and(|l| l.body.is_none()) {
             return Err(RawError::at(
@@ -266,6 +280,36 @@ fn read_lines(lines: &[Line]) -> Result<Vec<u8>, RawError> {
             None => None,
         };
         let before = out.len();
+        if line.repeats {
+            let Some(total) = expect else {
+                return Err(RawError::at(
+                    line.no,
+                    line.text,
+                    0,
+                    "a `*` line must be followed by the offset where the repetition ends",
+                ));
+            };
+            let end = read_groups(line, body, None, learned_end, &mut out)?;
+            let width = (out.len() - before) as u64;
+            if width == 0 || total % width != 0 || total > MAX_REPEAT {
+                let next = &lines[i + 1];
+                return Err(RawError::at(
+                    next.no,
+                    next.text,
+                    0,
+                    format!(
+                        "the `*` after line {} stands for {total} bytes, which is not a whole number of {width}-byte lines (or more than {MAX_REPEAT})",
+                        line.no
+                    ),
+                ));
+            }
+            let row = out[before..].to_vec();
+            for _ in 1..total / width {
+                out.extend_from_slice(&row);
+            }
+            learned_end = Some(learned_end.map_or(end, |e: usize| e.max(end)));
+            continue;
+        }
         let end = read_groups(line, body, expect, learned_end, &mut out)?;
         if let Some(n) = expect {
             let got = (out.len() - before) as u64;

@@ -318,13 +318,32 @@ fn dump_bad_digit_inside_a_full_line() {
 }
 
 #[test]
-fn hexdump_squeezed_lines_are_refused() {
+fn hexdump_squeezed_lines_are_expanded() {
+    // `hexdump -C` writes `*` for lines equal to the one before; the next offset says how many.
     let input = "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n\
                  *\n\
-                 00000040\n";
+                 00000040  41 42                                             |AB|\n\
+                 00000042\n";
+    let p = ok(input);
+    assert_eq!(p.bytes.len(), 0x42);
+    assert!(p.bytes[..0x40].iter().all(|&b| b == 0));
+    assert_eq!(&p.bytes[0x40..], b"AB");
+}
+
+#[test]
+fn hexdump_squeeze_errors() {
+    // The repetition must fill whole lines.
+    let input = "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n\
+                 *\n\
+                 00000041\n";
     let e = err(input);
-    assert_eq!((e.line, e.column), (2, 1));
-    assert!(e.message.contains("hexdump -v -C"), "{e}");
+    assert_eq!(e.line, 3);
+    assert!(e.message.contains("whole number"), "{e}");
+    // A `*` that would stand for gigabytes.
+    let input = "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n\
+                 *\n\
+                 f0000000\n";
+    assert!(err(input).message.contains("more than"));
 }
 
 #[test]
@@ -610,16 +629,7 @@ fn xxd_like(bytes: &[u8]) -> String {
             .chunks(2)
             .map(|g| g.iter().map(|b| format!("{b:02x}")).collect())
             .collect();
-        let ascii: String = chunk
-            .iter()
-            .map(|&b| {
-                if (0x20..0x7f).contains(&b) {
-                    b as char
-                } else {
-                    '.'
-                }
-            })
-            .collect();
+        let ascii = crate::escape::ascii_column(chunk);
         s.push_str(&format!(
             "{:08x}: {:<40} {}\n",
             i * 16,

@@ -80,16 +80,7 @@ pub fn unknown(bytes: &[u8]) -> UnknownBytes {
     UnknownBytes {
         length: bytes.len(),
         hex: hex_spaced(shown),
-        ascii: shown
-            .iter()
-            .map(|&b| {
-                if (0x20..0x7f).contains(&b) {
-                    b as char
-                } else {
-                    '.'
-                }
-            })
-            .collect(),
+        ascii: crate::escape::ascii_column(shown),
     }
 }
 

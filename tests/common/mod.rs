@@ -82,3 +82,7 @@ pub fn fixture(path: &str) -> String {
     let p: &Path = &root().join(path);
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
+
+mod peers;
+#[allow(unused_imports)]
+pub use peers::*;

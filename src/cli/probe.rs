@@ -1,0 +1,331 @@
+//! `probe` arguments (clap) and their validation into [`ProbeConfig`]; the TLV flags
+//! shared with `send`.
+//!
+//! Rules: clap types stay here; errors are messages for exit code 2.
+
+use crate::commands::Output;
+use crate::probe::model::{AttemptSpec, HeaderChoice, Payload};
+use crate::probe::run::ProbeConfig;
+use crate::probe::target;
+use crate::send::tlvs;
+use clap::{Args, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One TLV: type and value.
+pub type Tlv = (u8, Vec<u8>);
+
+/// TLV flags (v2 headers), shared by `probe` and `send`.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "PROXY v2 TLVs")]
+pub struct TlvArgs {
+    /// A raw TLV: TYPE=VALUE, TYPE decimal or 0x-hex, VALUE text or `hex:…` (repeatable).
+    #[arg(long = "tlv", value_name = "TYPE=VALUE")]
+    pub tlv: Vec<String>,
+    /// AWS VPC endpoint id (TLV 0xEA), e.g. vpce-0123456789abcdef0.
+    #[arg(long, value_name = "ID")]
+    pub aws_vpce: Option<String>,
+    /// Azure Private Link LinkID (TLV 0xEE), a 32-bit number.
+    #[arg(long, value_name = "N")]
+    pub azure_linkid: Option<String>,
+    /// GCP Private Service Connect connection id (TLV 0xE0), a 64-bit number.
+    #[arg(long, value_name = "N")]
+    pub gcp_psc: Option<String>,
+    /// AUTHORITY TLV (0x02): the host name the client asked for.
+    #[arg(long, value_name = "HOST")]
+    pub authority: Option<String>,
+    /// ALPN TLV (0x01).
+    #[arg(long, value_name = "PROTO")]
+    pub alpn_tlv: Option<String>,
+    /// UNIQUE_ID TLV (0x05): text, or `hex:…`.
+    #[arg(long, value_name = "ID")]
+    pub unique_id: Option<String>,
+    /// NETNS TLV (0x30).
+    #[arg(long, value_name = "NAME")]
+    pub netns: Option<String>,
+    /// SSL TLV (0x20) client flags: 1 SSL, 2 CERT_CONN, 4 CERT_SESS (default 1 when any --ssl-* is given).
+    #[arg(long, value_name = "FLAGS")]
+    pub ssl_client: Option<String>,
+    /// SSL TLV verify field (0: client certificate verified).
+    #[arg(long, value_name = "N")]
+    pub ssl_verify: Option<String>,
+    /// SSL sub-TLV VERSION (0x21), e.g. TLSv1.3.
+    #[arg(long, value_name = "TEXT")]
+    pub ssl_version: Option<String>,
+    /// SSL sub-TLV CN (0x22): the client certificate's common name.
+    #[arg(long, value_name = "TEXT")]
+    pub ssl_cn: Option<String>,
+    /// SSL sub-TLV CIPHER (0x23).
+    #[arg(long, value_name = "TEXT")]
+    pub ssl_cipher: Option<String>,
+    /// SSL sub-TLV SIG_ALG (0x24).
+    #[arg(long, value_name = "TEXT")]
+    pub ssl_sig_alg: Option<String>,
+    /// SSL sub-TLV KEY_ALG (0x25).
+    #[arg(long, value_name = "TEXT")]
+    pub ssl_key_alg: Option<String>,
+    /// Add a CRC32C TLV (0x03) computed over the finished header.
+    #[arg(long)]
+    pub crc32c: bool,
+}
+
+impl TlvArgs {
+    /// The TLVs, in a fixed order (named ones, then raw ones), and the CRC flag.
+    pub fn build(&self) -> Result<(Vec<Tlv>, bool), String> {
+        let mut out = Vec::new();
+        if let Some(v) = &self.aws_vpce {
+            out.push(tlvs::aws_vpce(v));
+        }
+        if let Some(v) = &self.azure_linkid {
+            let n = tlvs::parse_u64(v)?;
+            let n =
+                u32::try_from(n).map_err(|_| format!("--azure-linkid {v}: larger than 32 bits"))?;
+            out.push(tlvs::azure_linkid(n));
+        }
+        if let Some(v) = &self.gcp_psc {
+            out.push(tlvs::gcp_psc(tlvs::parse_u64(v)?));
+        }
+        if let Some(v) = &self.authority {
+            out.push(tlvs::authority(v));
+        }
+        if let Some(v) = &self.alpn_tlv {
+            out.push(tlvs::alpn(v));
+        }
+        if let Some(v) = &self.unique_id {
+            let bytes = match v.strip_prefix("hex:") {
+                Some(h) => tlvs::parse_hex(h)?,
+                None => v.as_bytes().to_vec(),
+            };
+            out.push(tlvs::unique_id(&bytes));
+        }
+        if let Some(v) = &self.netns {
+            out.push(tlvs::netns(v));
+        }
+        let any_ssl = self.ssl_client.is_some()
+            || self.ssl_verify.is_some()
+            || self.ssl_version.is_some()
+            || self.ssl_cn.is_some()
+            || self.ssl_cipher.is_some()
+            || self.ssl_sig_alg.is_some()
+            || self.ssl_key_alg.is_some();
+        if any_ssl {
+            let client = match &self.ssl_client {
+                Some(v) => u8::try_from(tlvs::parse_u64(v)?)
+                    .map_err(|_| format!("--ssl-client {v}: a byte (0-255)"))?,
+                None => 1,
+            };
+            let verify = match &self.ssl_verify {
+                Some(v) => u32::try_from(tlvs::parse_u64(v)?)
+                    .map_err(|_| format!("--ssl-verify {v}: larger than 32 bits"))?,
+                None => 0,
+            };
+            out.push(tlvs::ssl(&tlvs::SslSpec {
+                client,
+                verify,
+                version: self.ssl_version.clone(),
+                cn: self.ssl_cn.clone(),
+                cipher: self.ssl_cipher.clone(),
+                sig_alg: self.ssl_sig_alg.clone(),
+                key_alg: self.ssl_key_alg.clone(),
+            }));
+        }
+        for raw in &self.tlv {
+            out.push(tlvs::parse_raw(raw)?);
+        }
+        Ok((out, self.crc32c))
+    }
+}
+
+/// What the balancer in front sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SendsArg {
+    /// No PROXY header.
+    None,
+    /// PROXY v1.
+    V1,
+    /// PROXY v2.
+    V2,
+    /// PROXY v2 LOCAL (health checks).
+    V2Local,
+}
+
+/// `probe` arguments.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Targets: host:port, [v6]:port, https://host/path, http://host:port.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Read more targets from a file, one per line (`#` comments; `-` for stdin).
+    #[arg(long, value_name = "PATH")]
+    pub targets_file: Option<PathBuf>,
+    /// Port for targets given without one.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host (curl's convention; repeatable).
+    #[arg(long, value_name = "HOST:PORT:CONNECT-HOST:CONNECT-PORT")]
+    pub connect_to: Vec<String>,
+    /// Seconds each attempt may take, connect included.
+    #[arg(long, value_name = "SECS", default_value = "3")]
+    pub timeout: f64,
+    /// Target addresses probed at the same time.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+    /// Run only these attempts: header (none, v1, v2, v2-local), payload (tls, http, wait) or attempt names (v2+tls); comma-separated.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Skip these attempts (same names as --only).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Source address in the headers (default: this side of the socket).
+    #[arg(long, value_name = "IP:PORT")]
+    pub src: Option<SocketAddr>,
+    /// Destination address in the headers (default: the target's address).
+    #[arg(long, value_name = "IP:PORT")]
+    pub dst: Option<SocketAddr>,
+    /// SNI to send (default: the target's host name; none for IP addresses).
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// ALPN protocols to offer, comma-separated.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "h2,http/1.1"
+    )]
+    pub alpn: Vec<String>,
+    /// Method of the plaintext HTTP request.
+    #[arg(long, value_name = "METHOD", default_value = "GET")]
+    pub method: String,
+    /// What the balancer in front sends: its mismatch becomes an error (exit 1).
+    #[arg(long, value_enum, value_name = "HEADER")]
+    pub balancer_sends: Option<SendsArg>,
+    /// Warn when the certificate expires within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 21)]
+    pub expiry_warn: i64,
+    /// Also trust the CA certificates in this PEM file (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub cacert: Vec<PathBuf>,
+    /// Probe only the IPv4 addresses of each name.
+    #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// Probe only the IPv6 addresses of each name.
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+    /// TLVs for the v2 headers.
+    #[command(flatten)]
+    pub tlvs: TlvArgs,
+}
+
+fn matches(item: &str, s: &AttemptSpec) -> bool {
+    if s.payload == Payload::Wait {
+        return item == "wait";
+    }
+    item == s.header.name() || item == s.payload.name() || item == s.name()
+}
+
+fn known(item: &str) -> bool {
+    AttemptSpec::matrix().iter().any(|s| matches(item, s))
+}
+
+/// Timeout seconds into a duration (0.05 to 300 s).
+pub fn timeout(secs: f64) -> Result<Duration, String> {
+    if !(0.05..=300.0).contains(&secs) {
+        return Err(format!(
+            "--timeout {secs}: give seconds between 0.05 and 300"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Validates `probe` arguments.
+pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
+    let mut targets = Vec::new();
+    for t in &a.targets {
+        targets.push(target::parse(t, a.port)?);
+    }
+    if let Some(path) = &a.targets_file {
+        let source = if path.as_os_str() == "-" {
+            crate::cli::TextSource::Stdin
+        } else {
+            crate::cli::TextSource::File(path.clone())
+        };
+        let text = crate::commands::read_text(&source).map_err(|e| e.0)?;
+        targets.extend(target::parse_file(&text, a.port)?);
+    }
+    if targets.is_empty() {
+        return Err(
+            "give at least one TARGET (host:port, [v6]:port or a URL), or --targets-file".into(),
+        );
+    }
+    let connect_to = a
+        .connect_to
+        .iter()
+        .map(|s| target::parse_connect_to(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    for item in a.only.iter().chain(&a.skip) {
+        if !known(item) {
+            return Err(format!(
+                "--only/--skip `{item}`: use none, v1, v2, v2-local, tls, http, wait, or an attempt name such as v2+tls"
+            ));
+        }
+    }
+    let attempts: Vec<AttemptSpec> = AttemptSpec::matrix()
+        .into_iter()
+        .filter(|s| a.only.is_empty() || a.only.iter().any(|i| matches(i, s)))
+        .filter(|s| !a.skip.iter().any(|i| matches(i, s)))
+        .collect();
+    if attempts.is_empty() {
+        return Err("--only/--skip leave no attempt to run".into());
+    }
+    if !(1..=256).contains(&a.concurrency) {
+        // Each address opens 9 connections at once: 256 keeps a run under the usual
+        // 4096 open files, and under what a balancer or a firewall tolerates from one host.
+        return Err("--concurrency: give 1 to 256".into());
+    }
+    if let (Some(s), Some(d)) = (a.src, a.dst) {
+        if s.is_ipv4() != d.is_ipv4() {
+            return Err(format!("--src {s} and --dst {d} are of different families"));
+        }
+    }
+    let (tlvs, crc32c) = a.tlvs.build()?;
+    if a.alpn.iter().any(|p| p.is_empty() || p.len() > 255) {
+        return Err("--alpn: protocol names are 1 to 255 bytes".into());
+    }
+    if a.method.is_empty() || !a.method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(format!(
+            "--method `{}`: letters only (GET, HEAD, ...)",
+            a.method
+        ));
+    }
+    Ok(ProbeConfig {
+        targets,
+        connect_to,
+        timeout: timeout(a.timeout)?,
+        concurrency: a.concurrency,
+        attempts,
+        src: a.src,
+        dst: a.dst,
+        tlvs,
+        crc32c,
+        sni: a.sni,
+        alpn: a.alpn,
+        method: a.method.to_ascii_uppercase(),
+        balancer_sends: a.balancer_sends.map(|s| match s {
+            SendsArg::None => HeaderChoice::None,
+            SendsArg::V1 => HeaderChoice::V1,
+            SendsArg::V2 => HeaderChoice::V2,
+            SendsArg::V2Local => HeaderChoice::V2Local,
+        }),
+        expiry_warn_days: a.expiry_warn,
+        cacert: a.cacert,
+        ip_version: if a.ipv4 {
+            Some(4)
+        } else if a.ipv6 {
+            Some(6)
+        } else {
+            None
+        },
+        output,
+    })
+}

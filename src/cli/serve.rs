@@ -1,0 +1,392 @@
+//! `ppdiag serve` arguments: the clap types and their validation into the plain
+//! [`ServeConfig`] that the serve shell runs.
+//!
+//! Rules: clap stays here; every check that can fail on the user's input happens here
+//! and yields a message for exit code 2, so the shell starts with a config that makes
+//! sense (a key for every certificate, a CA only with client auth, ...).
+
+use crate::commands::Output;
+use crate::proxy::Version;
+use crate::serve::judge::{Cidr, Emulation, Expectations, Policy, ProxyMode, Versions};
+use crate::serve::tls::{CertSource, ClientAuth, TlsSettings};
+use crate::serve::{ReplyMode, ServeConfig};
+use clap::{Args, ValueEnum};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `serve` arguments.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (repeat for several; IPv6 as [::1]:8443; port 0 picks one).
+    #[arg(
+        long,
+        short = 'l',
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8443"
+    )]
+    pub listen: Vec<String>,
+    /// Also listen on UDP at the same addresses (each datagram may start with a v2 header).
+    #[arg(long)]
+    pub udp: bool,
+    /// Whether a PROXY header must come first, may, or must not.
+    #[arg(long, value_enum, default_value_t = ProxyArg::Required)]
+    pub proxy: ProxyArg,
+    /// PROXY versions read (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "v1,v2")]
+    pub proxy_versions: Vec<VersionArg>,
+    /// Believe headers only from these sources (IP or CIDR; repeat or comma-separate).
+    /// Headers from others are read and dropped and their addresses ignored, as Traefik
+    /// does outside `proxyProtocol.trustedIPs` (go-proxyproto IGNORE).
+    #[arg(long, value_name = "CIDR", value_delimiter = ',')]
+    pub trusted: Vec<String>,
+    /// How long the header (and the first bytes after it) may take: 5s, 500ms, 1m.
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub header_timeout: String,
+    /// How long to wait for the peer after the header (request, echo, close).
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub idle_timeout: String,
+    /// Terminate TLS (with a certificate generated at start unless --cert is given).
+    #[arg(long)]
+    pub tls: bool,
+    /// Names for the generated certificate (default: localhost and the listen addresses).
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_delimiter = ',',
+        conflicts_with = "cert"
+    )]
+    pub name: Vec<String>,
+    /// Certificate chain (PEM); implies --tls.
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) for --cert.
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Write the generated certificate (PEM) here, for `curl --cacert`.
+    #[arg(long, value_name = "PATH", conflicts_with = "cert")]
+    pub cert_out: Option<PathBuf>,
+    /// ALPN protocols to agree to, in preference order (comma-separated), e.g. http/1.1.
+    #[arg(long, value_name = "PROTO", value_delimiter = ',')]
+    pub alpn: Vec<String>,
+    /// Ask for a client certificate and record its subject.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub client_auth: Option<ClientAuthArg>,
+    /// CA bundle (PEM) client certificates must chain to (without it any is accepted and
+    /// recorded as not verified).
+    #[arg(long, value_name = "PEM", requires = "client_auth")]
+    pub client_ca: Option<PathBuf>,
+    /// What to do after the header.
+    #[arg(long, value_enum, default_value_t = ReplyArg::Http)]
+    pub reply: ReplyArg,
+    /// Behave byte for byte like a common misconfigured backend (implies --tls).
+    #[arg(long, value_enum, value_name = "SERVER", conflicts_with_all = ["proxy", "udp"])]
+    pub emulate: Option<EmulateArg>,
+    /// Exit after N connections (and datagrams).
+    #[arg(long, short = 'n', value_name = "N")]
+    pub count: Option<u64>,
+    /// Connections handled at once; more wait in the listen backlog.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Runtime threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Fail a connection whose client address (from the header) is not in this
+    /// IP or CIDR (repeat or comma-separate for several).
+    #[arg(long, value_name = "IP|CIDR", value_delimiter = ',')]
+    pub expect_source: Vec<String>,
+    /// Fail a connection whose header is not this version (or that has none).
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub expect_version: Option<VersionArg>,
+    /// Fail a connection whose header lacks this TLV (type as 0xEA, 234 or a name:
+    /// alpn, authority, crc32c, noop, unique-id, ssl, netns, aws, azure, gcp), with
+    /// VALUE when given (text, or hex as 0x...).
+    #[arg(long, value_name = "TYPE[=VALUE]")]
+    pub expect_tlv: Vec<String>,
+    /// Fail a connection whose TLS SNI is not NAME.
+    #[arg(long, value_name = "NAME")]
+    pub expect_sni: Option<String>,
+}
+
+/// `--proxy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProxyArg {
+    /// A header must come first (nginx `proxy_protocol`, go-proxyproto REQUIRE).
+    Required,
+    /// Read a header when present (go-proxyproto USE).
+    Optional,
+    /// Refuse headers (go-proxyproto REJECT).
+    Forbidden,
+}
+
+/// A PROXY version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VersionArg {
+    /// Text header.
+    #[value(alias = "1")]
+    V1,
+    /// Binary header.
+    #[value(alias = "2")]
+    V2,
+}
+
+/// `--client-auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientAuthArg {
+    /// Ask; go on without one.
+    Optional,
+    /// Ask; fail the handshake without one.
+    Required,
+}
+
+/// `--reply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReplyArg {
+    /// Answer an HTTP request with JSON describing the connection.
+    Http,
+    /// Send back what arrives.
+    Echo,
+    /// Send nothing.
+    None,
+}
+
+/// `--emulate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmulateArg {
+    /// nginx `listen ssl` without proxy_protocol: a PROXY header gets a plaintext HTTP/1.1 400.
+    NginxSsl,
+    /// Go crypto/tls without PROXY support (Traefik websecure without proxyProtocol): closes without a byte.
+    GoTls,
+    /// nginx `listen ssl proxy_protocol`: no header gets `broken header` and a reset.
+    NginxProxy,
+}
+
+/// Parses `5s`, `500ms`, `2m`, or a number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (examples: 5s, 500ms, 1m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("`{s}`: the unit must be ms, s or m")),
+    };
+    if !(0.001..=86_400.0).contains(&secs) {
+        return Err(format!("`{s}` must be between 1ms and 24h"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    if let Some(port) = s.strip_prefix(':') {
+        let port: u16 = port.parse().map_err(|_| format!("`{s}`: bad port"))?;
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    s.to_socket_addrs()
+        .map_err(|e| format!("cannot resolve listen address `{s}`: {e}"))?
+        .next()
+        .ok_or_else(|| format!("`{s}` resolves to no address"))
+}
+
+/// A TLV type given as `0xEA`, `234` or a name.
+pub fn parse_tlv_type(s: &str) -> Result<u8, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let named = match t.as_str() {
+        "alpn" => Some(0x01),
+        "authority" => Some(0x02),
+        "crc32c" => Some(0x03),
+        "noop" => Some(0x04),
+        "unique-id" | "unique_id" => Some(0x05),
+        "ssl" => Some(0x20),
+        "netns" => Some(0x30),
+        "gcp" | "gcp-psc" => Some(0xE0),
+        "aws" => Some(0xEA),
+        "azure" => Some(0xEE),
+        _ => None,
+    };
+    if let Some(n) = named {
+        return Ok(n);
+    }
+    let parsed = match t.strip_prefix("0x") {
+        Some(h) => u8::from_str_radix(h, 16).ok(),
+        None => t.parse::<u8>().ok(),
+    };
+    parsed.ok_or_else(|| {
+        format!("`{s}` is not a TLV type (0x00-0xff, 0-255, or a name such as authority, aws)")
+    })
+}
+
+fn version(v: VersionArg) -> Version {
+    match v {
+        VersionArg::V1 => Version::V1,
+        VersionArg::V2 => Version::V2,
+    }
+}
+
+/// Validates the arguments into a config.
+pub fn config(a: ServeArgs, output: Output) -> Result<ServeConfig, String> {
+    let listen = a
+        .listen
+        .iter()
+        .map(|s| parse_listen(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let trusted = a
+        .trusted
+        .iter()
+        .map(|s| Cidr::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let versions = Versions {
+        v1: a.proxy_versions.contains(&VersionArg::V1),
+        v2: a.proxy_versions.contains(&VersionArg::V2),
+    };
+    let policy = Policy {
+        mode: match a.proxy {
+            ProxyArg::Required => ProxyMode::Required,
+            ProxyArg::Optional => ProxyMode::Optional,
+            ProxyArg::Forbidden => ProxyMode::Forbidden,
+        },
+        versions,
+        trusted,
+    };
+    let emulation = a.emulate.map(|e| match e {
+        EmulateArg::NginxSsl => Emulation::NginxSsl,
+        EmulateArg::GoTls => Emulation::GoTls,
+        EmulateArg::NginxProxy => Emulation::NginxProxy,
+    });
+    let tls_on = a.tls || a.cert.is_some() || emulation.is_some();
+    if !tls_on {
+        for (given, flag) in [
+            (!a.name.is_empty(), "--name"),
+            (a.cert_out.is_some(), "--cert-out"),
+            (!a.alpn.is_empty(), "--alpn"),
+            (a.client_auth.is_some(), "--client-auth"),
+            (a.expect_sni.is_some(), "--expect-sni"),
+        ] {
+            if given {
+                return Err(format!("{flag} needs TLS: add --tls (or --cert/--key)"));
+            }
+        }
+    }
+    let tls = tls_on.then(|| {
+        let cert = match (&a.cert, &a.key) {
+            (Some(c), Some(k)) => CertSource::Files(c.clone(), k.clone()),
+            _ => {
+                let mut names = a.name.clone();
+                if names.is_empty() {
+                    names.push("localhost".into());
+                    for l in &listen {
+                        let ip: IpAddr = l.ip();
+                        if !ip.is_unspecified() && !names.contains(&ip.to_string()) {
+                            names.push(ip.to_string());
+                        }
+                    }
+                }
+                CertSource::Generate(names)
+            }
+        };
+        TlsSettings {
+            cert,
+            cert_out: a.cert_out.clone(),
+            alpn: a.alpn.clone(),
+            client_auth: match a.client_auth {
+                None => ClientAuth::Off,
+                Some(ClientAuthArg::Optional) => ClientAuth::Optional,
+                Some(ClientAuthArg::Required) => ClientAuth::Required,
+            },
+            client_ca: a.client_ca.clone(),
+        }
+    });
+    let mut tlvs = Vec::new();
+    for t in &a.expect_tlv {
+        let (kind, value) = match t.split_once('=') {
+            Some((k, v)) => (k, Some(v.to_string())),
+            None => (t.as_str(), None),
+        };
+        tlvs.push((parse_tlv_type(kind)?, value));
+    }
+    let expect = Expectations {
+        source: a
+            .expect_source
+            .iter()
+            .map(|s| Cidr::parse(s))
+            .collect::<Result<Vec<_>, _>>()?,
+        version: a.expect_version.map(version),
+        tlvs,
+        sni: a.expect_sni.clone(),
+    };
+    if a.max_connections == 0 {
+        return Err("--max-connections must be at least 1".into());
+    }
+    if a.workers == Some(0) {
+        return Err("--workers must be at least 1".into());
+    }
+    if a.count == Some(0) {
+        return Err("--count must be at least 1".into());
+    }
+    Ok(ServeConfig {
+        listen,
+        udp: a.udp,
+        policy,
+        header_timeout: parse_duration(&a.header_timeout)
+            .map_err(|e| format!("--header-timeout: {e}"))?,
+        idle_timeout: parse_duration(&a.idle_timeout)
+            .map_err(|e| format!("--idle-timeout: {e}"))?,
+        tls,
+        reply: match a.reply {
+            ReplyArg::Http => ReplyMode::Http,
+            ReplyArg::Echo => ReplyMode::Echo,
+            ReplyArg::None => ReplyMode::None,
+        },
+        emulation,
+        expect,
+        count: a.count,
+        max_connections: a.max_connections,
+        workers: a.workers,
+        output,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("x").is_err());
+    }
+
+    #[test]
+    fn tlv_types() {
+        assert_eq!(parse_tlv_type("0xEA"), Ok(0xEA));
+        assert_eq!(parse_tlv_type("2"), Ok(2));
+        assert_eq!(parse_tlv_type("Authority"), Ok(2));
+        assert_eq!(parse_tlv_type("unique-id"), Ok(5));
+        assert!(parse_tlv_type("0x100").is_err());
+        assert!(parse_tlv_type("nope").is_err());
+    }
+
+    #[test]
+    fn listen_forms() {
+        assert_eq!(parse_listen(":80").unwrap().to_string(), "127.0.0.1:80");
+        assert_eq!(
+            parse_listen("[::1]:8443").unwrap().to_string(),
+            "[::1]:8443"
+        );
+        assert!(parse_listen("127.0.0.1").is_err());
+    }
+}

@@ -1,0 +1,373 @@
+//! One attempt of the probe's matrix (I/O shell): connect within the deadline, send
+//! the header and the payload (a rustls handshake, a plaintext request, or nothing),
+//! record both directions, and hand the bytes to the judge.
+//!
+//! Rules: every await is bounded by the attempt's deadline; the connect-and-wait attempt
+//! goes last and stops as soon as another attempt shows the server waits for the
+//! client; nothing a peer sends can make it panic or wait longer.
+
+use super::infer;
+use super::model::{Attempt, AttemptSpec, HeaderChoice, Payload, TlsSession};
+use super::net::{self, ConnectError, ReadPlan, Recorder, SharedTap, Tap};
+use super::run::ProbeConfig;
+use super::target::Target;
+use super::tls;
+use crate::diagnose::Ending;
+use crate::send::header::{self, HeaderSpec};
+use rustls::pki_types::{CertificateDer, ServerName};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// Builds the header an attempt sends, from the socket addresses unless overridden.
+pub fn header_for(
+    choice: HeaderChoice,
+    local: SocketAddr,
+    peer: SocketAddr,
+    src: Option<SocketAddr>,
+    dst: Option<SocketAddr>,
+    tlvs: &[(u8, Vec<u8>)],
+    crc32c: bool,
+) -> Vec<u8> {
+    let mut s = src.unwrap_or(local);
+    let mut d = dst.unwrap_or(peer);
+    if s.is_ipv4() != d.is_ipv4() {
+        // An override of the other family: fall back to the socket's own pair.
+        s = local;
+        d = peer;
+    }
+    let spec = match choice {
+        HeaderChoice::None => return Vec::new(),
+        HeaderChoice::V1 => HeaderSpec::new(header::Kind::V1, s, d),
+        HeaderChoice::V2 => {
+            let mut h = HeaderSpec::new(header::Kind::V2, s, d);
+            h.tlvs = tlvs.to_vec();
+            h.crc32c = crc32c;
+            h
+        }
+        HeaderChoice::V2Local => {
+            let mut h = HeaderSpec::local();
+            h.tlvs = tlvs.to_vec();
+            h.crc32c = crc32c;
+            h
+        }
+    };
+    header::build(&spec).unwrap_or_default()
+}
+
+/// The plaintext request an HTTP attempt sends.
+pub fn http_request(method: &str, t: &Target) -> Vec<u8> {
+    let host = match t.port {
+        80 | 443 => {
+            if t.host.contains(':') {
+                format!("[{}]", t.host)
+            } else {
+                t.host.clone()
+            }
+        }
+        _ => t.authority(),
+    };
+    format!(
+        "{method} {} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ppdiag/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        t.path,
+        env!("CARGO_PKG_VERSION")
+    )
+    .into_bytes()
+}
+
+/// How long the connect-and-wait attempt lets the others go first.
+const WAIT_GRACE: Duration = Duration::from_millis(150);
+
+/// An attempt and, when its handshake completed, the chain the server sent.
+pub type AttemptResult = (Attempt, Option<Vec<CertificateDer<'static>>>);
+
+/// Runs one attempt against `addr`.
+pub async fn run_attempt(
+    cfg: &ProbeConfig,
+    t: &Target,
+    addr: SocketAddr,
+    spec: AttemptSpec,
+    mut stop: watch::Receiver<bool>,
+) -> AttemptResult {
+    let start = Instant::now();
+    let deadline = start + cfg.timeout;
+    if spec.payload == Payload::Wait && cfg.attempts.len() > 1 {
+        // Connect last: a server that handles one connection at a time (OpenSSL
+        // s_server, many small daemons) would otherwise sit on this silent connection
+        // while the others queue. If another attempt already shows the server waits
+        // for the client, this one has nothing to add.
+        let grace = (start + WAIT_GRACE).min(deadline);
+        let fired = tokio::time::timeout_at(grace, stop.wait_for(|v| *v)).await;
+        if matches!(fired, Ok(Ok(_))) {
+            let mut a = infer::judged(spec, b"", 0, b"", Ending::Open, None);
+            a.stopped_early = true;
+            a.findings.clear();
+            a.elapsed_ms = start.elapsed().as_millis() as u64;
+            return (a, None);
+        }
+    }
+    let stream = match net::connect(addr, deadline).await {
+        Ok(s) => s,
+        Err(e) => {
+            let (ending, err) = match e {
+                ConnectError::Refused => (Ending::Refused, "refused".to_string()),
+                ConnectError::Timeout => (Ending::Timeout, "timeout".to_string()),
+                ConnectError::Other(m) => (Ending::Refused, m),
+            };
+            let mut a = infer::judged(spec, b"", 0, b"", ending, Some(err));
+            a.elapsed_ms = start.elapsed().as_millis() as u64;
+            return (a, None);
+        }
+    };
+    let local = stream.local_addr().unwrap_or(addr);
+    let header = header_for(
+        spec.header,
+        local,
+        addr,
+        cfg.src,
+        cfg.dst,
+        &cfg.tlvs,
+        cfg.crc32c,
+    );
+    let tap: SharedTap = Arc::new(Mutex::new(Tap::default()));
+    let mut rec = Recorder::new(stream, tap.clone());
+    let mut session = None;
+    let mut tls_error = None;
+    let mut chain = None;
+    let mut stopped_early = false;
+    let plan = ReadPlan {
+        deadline,
+        settle: Some(net::SETTLE),
+        max: 16 * 1024,
+    };
+    let wrote = if header.is_empty() {
+        true
+    } else {
+        matches!(
+            tokio::time::timeout_at(deadline, rec.write_all(&header)).await,
+            Ok(Ok(()))
+        )
+    };
+    let ending = if !wrote {
+        net::snapshot(&tap).ending(Ending::Timeout)
+    } else {
+        match spec.payload {
+            Payload::Http => {
+                let req = http_request(&cfg.method, t);
+                match tokio::time::timeout_at(deadline, rec.write_all(&req)).await {
+                    Ok(Ok(())) => net::read_reply(&mut rec, plan, std::future::pending()).await,
+                    Ok(Err(_)) => net::read_reply(&mut rec, plan, std::future::pending()).await,
+                    Err(_) => Ending::Timeout,
+                }
+            }
+            Payload::Wait => {
+                let stopper = async {
+                    let _ = stop.wait_for(|v| *v).await;
+                };
+                let e = net::read_reply(&mut rec, ReadPlan { max: 4096, ..plan }, stopper).await;
+                if e == Ending::Open && net::snapshot(&tap).server.is_empty() {
+                    stopped_early = true;
+                }
+                e
+            }
+            Payload::Tls => {
+                let r = tls_exchange(cfg, t, rec, deadline).await;
+                session = r.session;
+                tls_error = r.error;
+                chain = r.chain;
+                r.ending
+            }
+        }
+    };
+    let snap = net::snapshot(&tap);
+    let ending = snap.ending(ending);
+    let ending = if session.is_some() {
+        Ending::Open
+    } else {
+        ending
+    };
+    let mut a = infer::judged(spec, &snap.client, header.len(), &snap.server, ending, None);
+    a.local = Some(local);
+    a.elapsed_ms = start.elapsed().as_millis() as u64;
+    a.tls = session;
+    a.tls_error = tls_error;
+    a.stopped_early = stopped_early;
+    if stopped_early {
+        a.findings.clear();
+    }
+    (a, chain)
+}
+
+struct TlsResult {
+    ending: Ending,
+    session: Option<TlsSession>,
+    error: Option<String>,
+    chain: Option<Vec<CertificateDer<'static>>>,
+}
+
+fn sni_name(cfg: &ProbeConfig, t: &Target) -> (ServerName<'static>, Option<String>) {
+    if let Some(s) = cfg.sni.as_deref() {
+        if let Some(n) = tls::server_name(s) {
+            return (n, Some(s.to_string()));
+        }
+    }
+    if !t.host_is_ip() {
+        if let Some(n) = tls::server_name(&t.host) {
+            return (n, Some(t.host.clone()));
+        }
+    }
+    let ip: IpAddr = t
+        .host
+        .parse()
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    (ServerName::IpAddress(ip.into()), None)
+}
+
+async fn tls_exchange(
+    cfg: &ProbeConfig,
+    t: &Target,
+    rec: Recorder<tokio::net::TcpStream>,
+    deadline: Instant,
+) -> TlsResult {
+    let (name, sni) = sni_name(cfg, t);
+    let (config, seen) = tls::client_config(&cfg.alpn);
+    let connector = tokio_rustls::TlsConnector::from(config);
+    match tokio::time::timeout_at(deadline, connector.connect(name, rec).into_fallible()).await {
+        Err(_) => TlsResult {
+            ending: Ending::Timeout,
+            session: None,
+            error: Some("no answer to the ClientHello before the timeout".into()),
+            chain: None,
+        },
+        Ok(Ok(mut stream)) => {
+            let (_, conn) = stream.get_ref();
+            let mut session = session_of(conn, sni, &seen);
+            let mut error = None;
+            let http = session.alpn.as_deref() == Some("http/1.1");
+            if http || session.client_cert_requested {
+                // Over HTTP/1.1 (the server chose it), one request shows what it answers
+                // (nginx: `400 No required SSL certificate was sent`). A TLS 1.3 server
+                // that requires a certificate sends its alert after the handshake.
+                let wait = if http { 1000 } else { 500 };
+                let until = (Instant::now() + Duration::from_millis(wait)).min(deadline);
+                let (status, err) = https_exchange(
+                    &mut stream,
+                    http.then(|| http_request(&cfg.method, t)),
+                    until,
+                )
+                .await;
+                session.http_status = status;
+                error = err;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(50), stream.shutdown()).await;
+            let chain = seen.chain.lock().map(|c| c.clone()).unwrap_or_default();
+            TlsResult {
+                ending: Ending::Open,
+                session: Some(session),
+                error,
+                chain: Some(chain),
+            }
+        }
+        Ok(Err((e, mut rec))) => {
+            let plan = ReadPlan {
+                deadline,
+                settle: Some(net::SETTLE),
+                max: 16 * 1024,
+            };
+            let ending = net::read_reply(&mut rec, plan, std::future::pending()).await;
+            TlsResult {
+                ending,
+                session: None,
+                error: Some(crate::escape::sanitize_text(&e.to_string()).into_owned()),
+                chain: None,
+            }
+        }
+    }
+}
+
+/// Sends `request` (if any) inside TLS and reads until the response head is complete,
+/// the peer closes or alerts, or `until`. Returns the status line (escaped) and the TLS
+/// error, if one came.
+async fn https_exchange<S>(
+    stream: &mut S,
+    request: Option<Vec<u8>>,
+    until: Instant,
+) -> (Option<String>, Option<String>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::AsyncReadExt;
+    if let Some(req) = request {
+        if let Ok(Err(e)) = tokio::time::timeout_at(until, stream.write_all(&req)).await {
+            return (
+                None,
+                Some(crate::escape::sanitize_text(&e.to_string()).into_owned()),
+            );
+        }
+    }
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(until, stream.read(&mut buf)).await {
+            Err(_) | Ok(Ok(0)) => break,
+            Ok(Ok(n)) => {
+                got.extend_from_slice(&buf[..n]);
+                if got.windows(4).any(|w| w == b"\r\n\r\n") || got.len() > 16 * 1024 {
+                    break;
+                }
+            }
+            Ok(Err(e)) => {
+                return (
+                    status_line(&got),
+                    Some(crate::escape::sanitize_text(&e.to_string()).into_owned()),
+                );
+            }
+        }
+    }
+    (status_line(&got), None)
+}
+
+fn status_line(bytes: &[u8]) -> Option<String> {
+    let s = crate::sniff::sniff(bytes);
+    let h = s.http?;
+    let status = h.status?;
+    Some(
+        format!(
+            "{} {status} {}",
+            h.version.unwrap_or_default(),
+            h.reason.unwrap_or_default()
+        )
+        .trim()
+        .to_string(),
+    )
+}
+
+/// The session of a completed handshake.
+pub fn session_of(
+    conn: &rustls::ClientConnection,
+    sni: Option<String>,
+    seen: &tls::Observed,
+) -> TlsSession {
+    TlsSession {
+        version: conn
+            .protocol_version()
+            .map(|v| format!("{v:?}").replace("TLSv1_", "TLSv1."))
+            .unwrap_or_default(),
+        cipher: conn
+            .negotiated_cipher_suite()
+            .map(|c| format!("{:?}", c.suite()))
+            .unwrap_or_default(),
+        group: conn
+            .negotiated_key_exchange_group()
+            .map(|g| format!("{:?}", g.name())),
+        alpn: conn.alpn_protocol().map(crate::escape::escape_bytes),
+        sni,
+        http_status: None,
+        client_cert_requested: seen
+            .client_cert_requested
+            .load(std::sync::atomic::Ordering::Relaxed),
+    }
+}

@@ -1,0 +1,611 @@
+//! What a target expects, inferred across the attempt matrix (sans-IO).
+//!
+//! Each attempt was judged alone by [`crate::diagnose::judge`] ([`judged`] does that
+//! from bytes). [`infer`] compares them: which headers led to an answer the payload's
+//! protocol understands, which protocol answered, what a silent wait means, and which
+//! backend the reactions point to; it then picks the findings that matter for the
+//! target and adds the TLS certificate's.
+//!
+//! Rules: no I/O and no clock (the caller passes what it measured). A mismatch that
+//! only shows what *would* fail (a header this target forbids) is `info` unless the
+//! user said what the balancer sends (`--balancer-sends`), then it is an `error`.
+//! Anything that fails whatever is sent, and certificate problems, are `warning` or
+//! `error`: they make the exit code 1.
+
+use super::failing::{
+    closes_unprompted, closes_unprompted_finding, front_adds_header, front_header_finding,
+    nothing_worked,
+};
+use super::model::{Attempt, AttemptSpec, Expects, HeaderChoice, Payload, TlsDetails, TlsSession};
+use super::tls_findings::tls_findings;
+use crate::diagnose::{self, Ending, Exchange, Fingerprint, Outcome};
+use crate::escape::escape_bytes_max;
+use crate::findings::{Code, Finding, Severity};
+
+/// Judges one attempt from its bytes and ending; `connect_error` when no connection
+/// was made (`Some("refused")` is judged as a refusal).
+pub fn judged(
+    spec: AttemptSpec,
+    client: &[u8],
+    header_bytes: usize,
+    server: &[u8],
+    ending: Ending,
+    connect_error: Option<String>,
+) -> Attempt {
+    let verdict = diagnose::judge(&Exchange {
+        client,
+        server,
+        ending,
+    });
+    let mut findings = verdict.findings;
+    let mut outcome = verdict.outcome;
+    if let Some(e) = connect_error.as_deref().filter(|e| *e != "refused") {
+        findings = vec![connect_failure(e)];
+        outcome = Outcome::Silent;
+    }
+    Attempt {
+        name: spec.name(),
+        header: spec.header,
+        payload: spec.payload,
+        local: None,
+        header_bytes,
+        sent: client.len(),
+        outcome,
+        ending,
+        elapsed_ms: 0,
+        received: server.len(),
+        first_bytes: escape_bytes_max(server, 64),
+        reply: verdict.server.summary,
+        client_sees: verdict.client_sees,
+        fingerprint: verdict.fingerprint,
+        tls: None,
+        tls_error: None,
+        connect_error,
+        stopped_early: false,
+        findings,
+    }
+}
+
+fn connect_failure(e: &str) -> Finding {
+    if e == "timeout" {
+        Finding::new(
+            Code::ConnectTimeout,
+            Severity::Error,
+            "nothing answered the connection attempt before the timeout",
+        )
+        .evidence("no SYN-ACK and no RST: a firewall or security group drops the packets, the address is wrong, or the host is down")
+        .fix("check security groups / firewall rules for this port from where ppdiag runs, and the address")
+    } else {
+        Finding::new(
+            Code::ConnectionRefused,
+            Severity::Error,
+            format!("the connection could not be made: {e}"),
+        )
+        .fix("check the route to the address (network unreachable, no route to host)")
+    }
+}
+
+/// What the user told about the balancer in front (`--balancer-sends`).
+pub type BalancerSends = Option<HeaderChoice>;
+
+/// The inference for one target address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inference {
+    /// What the target expects.
+    pub expects: Expects,
+    /// One sentence.
+    pub summary: String,
+    /// The backend the reactions point to.
+    pub fingerprint: Option<Fingerprint>,
+    /// Findings, worst first.
+    pub findings: Vec<Finding>,
+    /// Plain-language remarks that are not findings (what accepting a header implies).
+    pub notes: Vec<String>,
+}
+
+/// Codes that mean "the server did not understand what came before or instead of the
+/// payload": an attempt with one of these did not work.
+const MISMATCH: [Code; 5] = [
+    Code::ProxyHeaderNotExpected,
+    Code::ProxyHeaderMissing,
+    Code::PlaintextToTlsPort,
+    Code::TlsToPlaintextPort,
+    Code::ProxyVersionUnsupported,
+];
+
+/// The server understood the payload (after the header, if any).
+pub fn worked(a: &Attempt) -> bool {
+    let understood = match (&a.outcome, a.payload) {
+        (Outcome::TlsAccepted { .. }, Payload::Tls) => true,
+        (Outcome::TlsAlert { description, .. }, Payload::Tls) => {
+            ![10u8, 50, 22].contains(description)
+        }
+        // A well-formed request answered 400 was not understood (a PROXY reader
+        // that wanted a header, or a header read as the request line).
+        (
+            Outcome::HttpResponse {
+                status: Some(s), ..
+            },
+            Payload::Http,
+        ) => *s != 400,
+        _ => false,
+    };
+    understood && !a.findings.iter().any(|f| MISMATCH.contains(&f.code))
+}
+
+fn banner(a: &Attempt) -> bool {
+    matches!(a.outcome, Outcome::Banner { .. })
+}
+
+/// The attempt with this header and payload, if it ran.
+pub(super) fn find(
+    attempts: &[Attempt],
+    header: HeaderChoice,
+    payload: Payload,
+) -> Option<&Attempt> {
+    attempts
+        .iter()
+        .find(|a| a.header == header && a.payload == payload)
+}
+
+fn ok(attempts: &[Attempt], h: HeaderChoice) -> bool {
+    attempts
+        .iter()
+        .filter(|a| a.header == h && a.payload != Payload::Wait)
+        .any(|a| worked(a) || (h != HeaderChoice::None && banner(a)))
+}
+
+fn tested(attempts: &[Attempt], h: HeaderChoice) -> bool {
+    attempts
+        .iter()
+        .any(|a| a.header == h && a.payload != Payload::Wait)
+}
+
+fn severity_for(sends: BalancerSends, h: HeaderChoice) -> Severity {
+    if sends == Some(h) {
+        Severity::Error
+    } else {
+        Severity::Info
+    }
+}
+
+fn conditional(mut f: Finding, sends: BalancerSends, h: HeaderChoice, what: &str) -> Finding {
+    f.severity = severity_for(sends, h);
+    if sends != Some(h) {
+        f.summary = format!("if a balancer sends {what}: {}", f.summary);
+    }
+    f
+}
+
+fn proto_name(p: &str) -> &'static str {
+    match p {
+        "tls" => "TLS",
+        "http" => "plaintext HTTP",
+        "tcp" => "a server-speaks-first protocol",
+        _ => "an unknown protocol",
+    }
+}
+
+/// Infers what the target expects from its attempts. `tls` holds the details of the
+/// first completed handshake; `expiry_warn_days` is how close to expiry warns.
+pub fn infer(
+    address: &str,
+    attempts: &[Attempt],
+    tls: Option<&TlsDetails>,
+    sends: BalancerSends,
+    expiry_warn_days: i64,
+) -> Inference {
+    let mut findings = Vec::new();
+    let real: Vec<&Attempt> = attempts
+        .iter()
+        .filter(|a| a.payload != Payload::Wait)
+        .collect();
+    let protocol = if real.iter().any(|a| a.payload == Payload::Tls && worked(a)) {
+        "tls"
+    } else if real.iter().any(|a| a.payload == Payload::Http && worked(a)) {
+        "http"
+    } else if attempts.iter().any(banner) {
+        "tcp"
+    } else {
+        "unknown"
+    };
+    let wait = find(attempts, HeaderChoice::None, Payload::Wait);
+    let wait_banner = wait.is_some_and(banner);
+    let none_ok = ok(attempts, HeaderChoice::None) || wait_banner;
+    let v1_ok = ok(attempts, HeaderChoice::V1);
+    let v2_ok = ok(attempts, HeaderChoice::V2);
+    let local_ok = ok(attempts, HeaderChoice::V2Local);
+    let mut versions = Vec::new();
+    if v1_ok {
+        versions.push("v1");
+    }
+    if v2_ok {
+        versions.push("v2");
+    }
+    let headers_tested = tested(attempts, HeaderChoice::V1) || tested(attempts, HeaderChoice::V2);
+    let proxy = if protocol == "tcp" && wait_banner {
+        // A banner comes before the client says anything: what the server does with a
+        // header that follows is not visible from here.
+        "unknown"
+    } else if none_ok && (v1_ok || v2_ok) {
+        "optional"
+    } else if none_ok && headers_tested {
+        "forbidden"
+    } else if !none_ok && (v1_ok || v2_ok) {
+        if tested(attempts, HeaderChoice::None) || wait.is_some() {
+            "required"
+        } else {
+            "unknown"
+        }
+    } else {
+        "unknown"
+    };
+    // Only a reaction to a header mismatch identifies the backend: the TLS stack reading
+    // a header it does not expect (forbidden), or the PROXY reader missing one
+    // (required). A 400 to plaintext on a TLS port, or a v2-only reader closing on v1,
+    // says nothing about the software.
+    let reacted = |a: &&Attempt, code: Code| a.findings.iter().any(|f| f.code == code);
+    let mismatch = match proxy {
+        "required" => Code::ProxyHeaderMissing,
+        _ => Code::ProxyHeaderNotExpected,
+    };
+    let fingerprint = if front_adds_header(attempts) {
+        find(attempts, HeaderChoice::None, Payload::Tls).and_then(|a| a.fingerprint)
+    } else if proxy == "unknown" && protocol == "unknown" {
+        None
+    } else {
+        attempts
+            .iter()
+            .filter(|a| reacted(a, mismatch))
+            .find_map(|a| a.fingerprint)
+    };
+    if proxy == "unknown" {
+        // A banner to every attempt says nothing about which header was read.
+        versions.clear();
+    }
+    let expects = Expects {
+        proxy,
+        proxy_versions: versions.clone(),
+        protocol,
+    };
+    let payload = if protocol == "http" {
+        Payload::Http
+    } else {
+        Payload::Tls
+    };
+
+    // Nothing understood at all: say why, from what every attempt got.
+    let front = protocol == "unknown" && front_adds_header(attempts);
+    let closes = protocol == "unknown" && !front && closes_unprompted(attempts);
+    if front {
+        findings.push(front_header_finding(address, attempts));
+    } else if closes {
+        findings.push(closes_unprompted_finding(address, attempts));
+    } else if protocol == "unknown" {
+        findings.extend(nothing_worked(&real));
+    }
+
+    match proxy {
+        "forbidden" | "optional" => {
+            for (h, what) in [
+                (HeaderChoice::V2, "a PROXY v2 header"),
+                (HeaderChoice::V1, "a PROXY v1 header"),
+            ] {
+                if ok(attempts, h) {
+                    continue;
+                }
+                if proxy == "forbidden"
+                    && h == HeaderChoice::V1
+                    && sends != Some(h)
+                    && findings
+                        .iter()
+                        .any(|f: &Finding| f.code == Code::ProxyHeaderNotExpected)
+                {
+                    continue;
+                }
+                if let Some(a) = find(attempts, h, payload) {
+                    let base = a
+                        .findings
+                        .iter()
+                        .find(|f| f.code == Code::ProxyHeaderNotExpected)
+                        .cloned()
+                        .unwrap_or_else(|| {
+                            Finding::new(
+                                if proxy == "optional" {
+                                    Code::ProxyVersionUnsupported
+                                } else {
+                                    Code::ProxyHeaderNotExpected
+                                },
+                                Severity::Error,
+                                format!(
+                                    "the target does not accept {what}: it answered with {}",
+                                    a.outcome.label()
+                                ),
+                            )
+                        });
+                    let mut f = conditional(base, sends, h, what);
+                    f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
+                    for line in a.client_sees.iter().take(2) {
+                        f = f.evidence(format!("TLS clients print: {line}"));
+                    }
+                    findings.push(f);
+                }
+            }
+            if sends == Some(HeaderChoice::V2Local) && !local_ok {
+                findings.push(local_rejected(attempts, Severity::Error));
+            }
+        }
+        "required" => {
+            let a = find(attempts, HeaderChoice::None, payload);
+            let base = a
+                .and_then(|a| a.findings.iter().find(|f| f.code == Code::ProxyHeaderMissing).cloned())
+                .unwrap_or_else(|| {
+                    Finding::new(
+                        Code::ProxyHeaderMissing,
+                        Severity::Error,
+                        "the target requires a PROXY header: without one it does not answer",
+                    )
+                    .fix("make the balancer send the header (AWS NLB target group `proxy_protocol_v2.enabled=true`, HAProxy `send-proxy-v2`), or stop requiring it on the backend")
+                });
+            let mut f = conditional(base, sends, HeaderChoice::None, "no PROXY header");
+            if let Some(a) = a {
+                f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
+            }
+            if let Some(w) =
+                wait.filter(|w| !w.stopped_early && matches!(w.outcome, Outcome::Silent))
+            {
+                f = f.evidence(format!(
+                    "connected without sending anything, the target stayed silent ({} ms): it waits for the client",
+                    w.elapsed_ms
+                ));
+            }
+            f = f.evidence("direct checks from inside the cluster (hairpin traffic, kubelet probes) fail the same way: they do not send a header");
+            findings.push(f);
+            for (h, have, what) in [
+                (HeaderChoice::V1, v1_ok, "v1"),
+                (HeaderChoice::V2, v2_ok, "v2"),
+            ] {
+                if have || !tested(attempts, h) {
+                    continue;
+                }
+                let other = if what == "v1" { "v2" } else { "v1" };
+                let mut f = Finding::new(
+                    Code::ProxyVersionUnsupported,
+                    severity_for(sends, h),
+                    format!("the target reads PROXY {other} only: a {what} header is refused"),
+                )
+                .fix(format!("make the balancer send {other} (HAProxy `send-proxy{}`; AWS NLB sends v2 only)", if other == "v2" { "-v2" } else { "" }));
+                if let Some(a) = find(attempts, h, payload) {
+                    f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
+                }
+                findings.push(f);
+            }
+            if tested(attempts, HeaderChoice::V2Local) {
+                if local_ok {
+                    findings.push(Finding::new(
+                        Code::HealthCheckLocal,
+                        Severity::Info,
+                        "the target accepts v2 LOCAL headers, as AWS NLB and HAProxy health checks send",
+                    ));
+                } else if v2_ok {
+                    let sev = if sends == Some(HeaderChoice::V2Local) {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    };
+                    findings.push(local_rejected(attempts, sev));
+                }
+            }
+            if protocol == "tcp" {
+                findings.push(
+                    Finding::new(Code::ProxyHeaderMissing, Severity::Info, "the server speaks first, but only after a PROXY header")
+                        .evidence("a balancer that holds the header until the client sends data (some do) leaves both sides waiting: SMTP, FTP, SSH hang")
+                        .fix("make the balancer send the header as soon as the connection opens (HAProxy and AWS NLB do)"),
+                );
+            }
+        }
+        _ => {}
+    }
+
+    if protocol == "http" {
+        if let Some(a) = attempts.iter().find(|a| {
+            a.payload == Payload::Tls
+                && a.findings
+                    .iter()
+                    .any(|f| f.code == Code::TlsToPlaintextPort)
+        }) {
+            if let Some(f) = a
+                .findings
+                .iter()
+                .find(|f| f.code == Code::TlsToPlaintextPort)
+            {
+                let mut f = f.clone();
+                f.severity = Severity::Info;
+                f.summary = format!("if clients use TLS (https://): {}", f.summary);
+                findings.push(f);
+            }
+        }
+    }
+    if protocol == "tls" {
+        findings.extend(tls_findings(attempts, tls, expiry_warn_days));
+    }
+
+    crate::findings::sort_worst_first(&mut findings);
+    let mut summary = sentence(address, &expects, fingerprint, wait_banner, attempts);
+    if closes {
+        summary = format!(
+            "{address} closes every connection, even one on which nothing was sent: the backend likely gets a PROXY header from a balancer in front and rejects it"
+        );
+    }
+    if front {
+        summary = format!(
+            "{address} answers even a well-formed request with the backend's 400: something in front adds a PROXY header the backend does not parse"
+        );
+        if let Some(fp) = fingerprint {
+            summary.push_str(&format!(" (the backend looks like {})", fp.describe()));
+        }
+    }
+    let notes = notes(&expects, attempts);
+    Inference {
+        expects,
+        summary,
+        fingerprint,
+        findings,
+        notes,
+    }
+}
+
+/// What accepting a header from this machine means for address spoofing.
+fn notes(e: &Expects, attempts: &[Attempt]) -> Vec<String> {
+    let from = attempts
+        .iter()
+        .find(|a| a.header != HeaderChoice::None && worked(a))
+        .and_then(|a| a.local)
+        .map(|l| l.ip().to_string())
+        .unwrap_or_else(|| "this machine".into());
+    match e.proxy {
+        "required" | "optional" => vec![format!(
+            "the target took a PROXY header from {from}: if that is not a balancer's address, anyone who reaches the backend directly can claim any client address; trust the addresses in a header only from the balancers (Traefik `proxyProtocol.trustedIPs`, nginx `set_real_ip_from`, HAProxy `tcp-request connection expect-proxy layer4 if {{ src <balancers> }}`, go-proxyproto policy by source)"
+        )],
+        _ => Vec::new(),
+    }
+}
+
+fn local_rejected(attempts: &[Attempt], sev: Severity) -> Finding {
+    let mut f = Finding::new(
+        Code::HealthCheckLocal,
+        sev,
+        "the target accepts PROXY v2 but refuses v2 LOCAL headers: load balancer health checks (AWS NLB, HAProxy `check send-proxy-v2`) fail",
+    )
+    .fix("upgrade or configure the backend's PROXY reader to accept LOCAL (the spec requires it: use the socket addresses)");
+    if let Some(a) = attempts.iter().find(|a| a.header == HeaderChoice::V2Local) {
+        f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
+    }
+    f
+}
+
+fn sentence(
+    address: &str,
+    e: &Expects,
+    fp: Option<Fingerprint>,
+    wait_banner: bool,
+    attempts: &[Attempt],
+) -> String {
+    let versions = match e.proxy_versions.as_slice() {
+        [] => String::new(),
+        [one] => format!("PROXY {one}"),
+        _ => "PROXY v1 or v2".to_string(),
+    };
+    let proto = proto_name(e.protocol);
+    let mut s = match e.proxy {
+        "required" => format!("{address} requires a {versions} header, then speaks {proto}"),
+        "optional" => format!("{address} speaks {proto} with or without a {versions} header"),
+        "forbidden" => format!("{address} speaks {proto} and does not accept a PROXY header"),
+        _ if e.protocol == "tcp" && wait_banner => {
+            format!(
+                "{address} speaks first (a banner); whether it parses a PROXY header is not visible"
+            )
+        }
+        _ if e.protocol != "unknown" => {
+            let untested: Vec<&str> = [HeaderChoice::None, HeaderChoice::V1, HeaderChoice::V2]
+                .into_iter()
+                .filter(|h| !tested(attempts, *h))
+                .map(|h| h.name())
+                .collect();
+            if untested.is_empty() {
+                format!("{address} speaks {proto}; what it does with a PROXY header is unclear")
+            } else {
+                format!(
+                    "{address} speaks {proto}; whether it needs a PROXY header was not tested (attempts left out: {})",
+                    untested.join(", ")
+                )
+            }
+        }
+        _ => {
+            let why = if attempts
+                .iter()
+                .filter(|a| a.payload != Payload::Wait)
+                .all(|a| a.outcome == Outcome::Refused)
+            {
+                "every connection was refused"
+            } else if attempts
+                .iter()
+                .filter(|a| a.payload != Payload::Wait)
+                .all(|a| a.connect_error.is_some())
+            {
+                "no connection could be made"
+            } else if attempts
+                .iter()
+                .filter(|a| a.payload != Payload::Wait)
+                .all(|a| matches!(a.outcome, Outcome::Silent))
+            {
+                "it answered nothing to any attempt"
+            } else {
+                "no attempt got an answer it understands"
+            };
+            format!("cannot tell what {address} expects: {why}")
+        }
+    };
+    if let Some(fp) = fp {
+        if e.proxy != "unknown" || e.protocol != "unknown" {
+            s.push_str(&format!("; its reactions match {}", fp.describe()));
+        }
+    }
+    s
+}
+
+/// The session of the first attempt whose TLS handshake completed, preferring one
+/// without a header, then v2, v1, LOCAL.
+pub fn first_session(attempts: &[Attempt]) -> Option<(&Attempt, &TlsSession)> {
+    [
+        HeaderChoice::None,
+        HeaderChoice::V2,
+        HeaderChoice::V1,
+        HeaderChoice::V2Local,
+    ]
+    .iter()
+    .find_map(|h| {
+        attempts
+            .iter()
+            .find(|a| a.header == *h && a.payload == Payload::Tls)
+            .and_then(|a| a.tls.as_ref().map(|t| (a, t)))
+    })
+}
+
+/// The URL's scheme against the protocol found: `https://` to a plaintext port, or
+/// `http://` to a TLS port, is what the user's own client will hit.
+pub fn scheme_findings(scheme: Option<&str>, expects: &Expects) -> Vec<Finding> {
+    match (scheme, expects.protocol) {
+        (Some("https"), "http") => vec![
+            Finding::new(
+                Code::TlsToPlaintextPort,
+                Severity::Error,
+                "the URL says https://, but this port speaks plaintext HTTP",
+            )
+            .evidence("TLS clients print `wrong version number` (OpenSSL, curl), `http: server gave HTTP response to HTTPS client` (Go)")
+            .fix("use http:// for this port, or point the URL at the TLS port"),
+        ],
+        (Some("http"), "tls") => vec![
+            Finding::new(
+                Code::PlaintextToTlsPort,
+                Severity::Error,
+                "the URL says http://, but this port speaks TLS",
+            )
+            .evidence("servers answer `400 The plain HTTP request was sent to HTTPS port` (nginx) or close")
+            .fix("use https:// for this port, or point the URL at the plaintext port"),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// Exit code for a set of findings: 1 when any is a warning or worse.
+pub fn exit_code(findings: &[Finding]) -> i32 {
+    match crate::findings::worst(findings) {
+        Some(Severity::Warning | Severity::Error) => 1,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+#[path = "infer_tests.rs"]
+mod tests;

@@ -1,0 +1,230 @@
+//! The probe's data (sans-IO): the attempt matrix, what each attempt saw, and the
+//! report per target address. The text renderer and the JSON output read these.
+//!
+//! Rules: plain data, serde-serializable; the JSON keys are a documented contract
+//! (docs/probe.md). Peer bytes are stored escaped.
+
+use super::cert::CertInfo;
+use super::tls::Verification;
+use crate::diagnose::{Ending, Fingerprint, Outcome};
+use crate::findings::Finding;
+use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
+
+/// The header an attempt sends first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeaderChoice {
+    /// No PROXY header.
+    None,
+    /// PROXY v1 with the socket addresses (or `--src`/`--dst`).
+    V1,
+    /// PROXY v2 PROXY command.
+    V2,
+    /// PROXY v2 LOCAL command (a health check).
+    V2Local,
+}
+
+impl HeaderChoice {
+    /// Short name: `none`, `v1`, `v2`, `v2-local`.
+    pub fn name(self) -> &'static str {
+        match self {
+            HeaderChoice::None => "none",
+            HeaderChoice::V1 => "v1",
+            HeaderChoice::V2 => "v2",
+            HeaderChoice::V2Local => "v2-local",
+        }
+    }
+}
+
+/// What an attempt sends after the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Payload {
+    /// A TLS ClientHello (a full handshake with rustls).
+    Tls,
+    /// A plaintext HTTP/1.1 request.
+    Http,
+    /// Nothing: connect and wait for the server to speak first.
+    Wait,
+}
+
+impl Payload {
+    /// Short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Payload::Tls => "tls",
+            Payload::Http => "http",
+            Payload::Wait => "wait",
+        }
+    }
+}
+
+/// One cell of the attempt matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct AttemptSpec {
+    /// The header.
+    pub header: HeaderChoice,
+    /// The payload.
+    pub payload: Payload,
+}
+
+impl AttemptSpec {
+    /// `v2+tls`, `none+http`, `wait`.
+    pub fn name(&self) -> String {
+        match self.payload {
+            Payload::Wait => "wait".into(),
+            p => format!("{}+{}", self.header.name(), p.name()),
+        }
+    }
+
+    /// The full matrix, in display order: header none/v1/v2/v2-local × TLS/HTTP, then
+    /// connect-and-wait.
+    pub fn matrix() -> Vec<AttemptSpec> {
+        let mut out = Vec::new();
+        for payload in [Payload::Tls, Payload::Http] {
+            for header in [
+                HeaderChoice::None,
+                HeaderChoice::V1,
+                HeaderChoice::V2,
+                HeaderChoice::V2Local,
+            ] {
+                out.push(AttemptSpec { header, payload });
+            }
+        }
+        out.push(AttemptSpec {
+            header: HeaderChoice::None,
+            payload: Payload::Wait,
+        });
+        out
+    }
+}
+
+/// The TLS session an attempt negotiated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TlsSession {
+    /// `TLSv1.3`, `TLSv1.2`.
+    pub version: String,
+    /// Cipher suite name.
+    pub cipher: String,
+    /// Key exchange group.
+    pub group: Option<String>,
+    /// ALPN protocol chosen.
+    pub alpn: Option<String>,
+    /// SNI sent (null for IP targets).
+    pub sni: Option<String>,
+    /// The server asked for a client certificate.
+    pub client_cert_requested: bool,
+    /// When the server chose HTTP/1.1 by ALPN: the status line it answered `GET` with,
+    /// inside TLS.
+    pub http_status: Option<String>,
+}
+
+/// What one attempt saw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attempt {
+    /// `v2+tls`, `wait`, ...
+    pub name: String,
+    /// The header sent.
+    pub header: HeaderChoice,
+    /// The payload sent.
+    pub payload: Payload,
+    /// Our side of the connection.
+    pub local: Option<SocketAddr>,
+    /// Bytes of PROXY header sent.
+    pub header_bytes: usize,
+    /// Bytes sent in total (header included).
+    pub sent: usize,
+    /// What happened.
+    pub outcome: Outcome,
+    /// How the server side ended.
+    pub ending: Ending,
+    /// Milliseconds from the start of the attempt to its end.
+    pub elapsed_ms: u64,
+    /// Bytes received.
+    pub received: usize,
+    /// The first bytes received (at most 64), escaped.
+    pub first_bytes: String,
+    /// What the received bytes are, in words.
+    pub reply: String,
+    /// What TLS clients print for this reply (TLS attempts answered without TLS).
+    pub client_sees: Vec<String>,
+    /// The backend the reaction points to.
+    pub fingerprint: Option<Fingerprint>,
+    /// The TLS session, when the handshake completed.
+    pub tls: Option<TlsSession>,
+    /// What our TLS client (rustls) reported, when the handshake failed.
+    pub tls_error: Option<String>,
+    /// The connection could not be made (`timeout` or the error), when it could not.
+    pub connect_error: Option<String>,
+    /// The wait was cut short because another attempt showed the server waits for the
+    /// client (connect-and-wait only).
+    pub stopped_early: bool,
+    /// The judge's findings for this exchange alone.
+    pub findings: Vec<Finding>,
+}
+
+impl Attempt {
+    /// This attempt's spec.
+    pub fn spec(&self) -> AttemptSpec {
+        AttemptSpec {
+            header: self.header,
+            payload: self.payload,
+        }
+    }
+}
+
+/// What the target expects (DESIGN.md's `expects`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Expects {
+    /// `required`, `optional`, `forbidden`, `unknown`.
+    pub proxy: &'static str,
+    /// Versions accepted: `v1`, `v2`.
+    pub proxy_versions: Vec<&'static str>,
+    /// `tls`, `http`, `tcp`, `unknown`.
+    pub protocol: &'static str,
+}
+
+/// TLS details of the target (from the first attempt whose handshake completed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TlsDetails {
+    /// The attempt they come from.
+    pub from_attempt: String,
+    /// The session.
+    pub session: TlsSession,
+    /// The chain, leaf first.
+    pub chain: Vec<CertInfo>,
+    /// Verification against the system trust store and the name.
+    pub verification: Verification,
+}
+
+/// The report for one address of one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProbeReport {
+    /// The target as given.
+    pub target: String,
+    /// Host name (or IP) used for SNI and Host.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Where the name resolved to (every address).
+    pub resolved: Vec<IpAddr>,
+    /// The address probed.
+    pub address: SocketAddr,
+    /// The inference, as one sentence.
+    pub summary: String,
+    /// What the target expects.
+    pub expects: Expects,
+    /// The backend the reactions point to.
+    pub fingerprint: Option<Fingerprint>,
+    /// Every attempt.
+    pub attempts: Vec<Attempt>,
+    /// TLS details.
+    pub tls: Option<TlsDetails>,
+    /// Findings, worst first.
+    pub findings: Vec<Finding>,
+    /// Milliseconds this address took, all attempts together.
+    pub elapsed_ms: u64,
+    /// Remarks that are not findings (e.g. what accepting a header from here implies).
+    pub notes: Vec<String>,
+}

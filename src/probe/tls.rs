@@ -1,0 +1,246 @@
+//! TLS client side of probe and send (I/O shell over rustls): a client configuration
+//! that completes handshakes whatever the certificate, records the chain and whether a
+//! client certificate was requested, and a separate verification against the system
+//! trust store (Debian's /etc/ssl/certs through rustls-native-certs) and the name.
+//!
+//! Rules: verification failures are reported, never fatal; rustls speaks TLS 1.2 and
+//! 1.3 only, so older servers show up as an alert or a failed handshake that the
+//! inference names.
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The system trust store, loaded once per run.
+#[derive(Debug, Clone)]
+pub struct Roots {
+    /// The roots.
+    pub store: Arc<rustls::RootCertStore>,
+    /// Problems met while loading (unreadable files).
+    pub notes: Vec<String>,
+}
+
+/// Loads the platform's trust store.
+pub fn load_roots() -> Roots {
+    let loaded = rustls_native_certs::load_native_certs();
+    let mut store = rustls::RootCertStore::empty();
+    let (added, _ignored) = store.add_parsable_certificates(loaded.certs);
+    let mut notes: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+    if added == 0 {
+        notes.push("no trusted root certificates found (install ca-certificates)".into());
+    }
+    Roots {
+        store: Arc::new(store),
+        notes,
+    }
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// What one handshake learned on the side.
+#[derive(Debug, Default)]
+pub struct Observed {
+    /// The chain the server sent, leaf first.
+    pub chain: Mutex<Vec<CertificateDer<'static>>>,
+    /// The server sent a CertificateRequest.
+    pub client_cert_requested: AtomicBool,
+}
+
+#[derive(Debug)]
+struct AcceptAll {
+    seen: Arc<Observed>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for AcceptAll {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let mut chain = vec![end_entity.clone().into_owned()];
+        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        *self.seen.chain.lock().unwrap_or_else(|e| e.into_inner()) = chain;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+#[derive(Debug)]
+struct NoteRequest {
+    seen: Arc<Observed>,
+}
+
+impl ResolvesClientCert for NoteRequest {
+    fn resolve(
+        &self,
+        _hints: &[&[u8]],
+        _schemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.seen
+            .client_cert_requested
+            .store(true, Ordering::Relaxed);
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// A client configuration for one handshake, and where it records what it sees.
+pub fn client_config(alpn: &[String]) -> (Arc<rustls::ClientConfig>, Arc<Observed>) {
+    let seen = Arc::new(Observed::default());
+    let provider = provider();
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap_or_else(|_| {
+            rustls::ClientConfig::builder_with_provider(provider.clone())
+                .with_protocol_versions(&[&rustls::version::TLS13])
+                .expect("the ring provider supports TLS 1.3")
+        });
+    let mut config = builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAll {
+            seen: seen.clone(),
+            provider,
+        }))
+        .with_client_cert_resolver(Arc::new(NoteRequest { seen: seen.clone() }));
+    config.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    config.enable_sni = true;
+    (Arc::new(config), seen)
+}
+
+/// The result of verifying the chain against the trust store and the name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// The chain verified and the name matched.
+    pub ok: bool,
+    /// The name checked (SNI, or the IP address).
+    pub name: String,
+    /// What failed: `expired`, `not-yet-valid`, `unknown-issuer`, `name-mismatch`,
+    /// `revoked`, `bad-signature`, `other`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The verifier's message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Verifies `chain` for `name` at `now` against `roots`.
+pub fn verify(
+    chain: &[CertificateDer<'static>],
+    name: &ServerName<'static>,
+    roots: &Roots,
+) -> Verification {
+    let name_text = match name {
+        ServerName::DnsName(d) => d.as_ref().to_string(),
+        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        _ => String::new(),
+    };
+    let Some((leaf, rest)) = chain.split_first() else {
+        return Verification {
+            ok: false,
+            name: name_text,
+            problem: Some("other".into()),
+            message: Some("the server sent no certificate".into()),
+        };
+    };
+    let verifier = match WebPkiServerVerifier::builder_with_provider(
+        roots.store.clone(),
+        provider(),
+    )
+    .build()
+    {
+        Ok(v) => v,
+        Err(e) => {
+            return Verification {
+                ok: false,
+                name: name_text,
+                problem: Some("unknown-issuer".into()),
+                message: Some(format!("no trust store to verify against: {e}")),
+            };
+        }
+    };
+    match verifier.verify_server_cert(leaf, rest, name, &[], UnixTime::now()) {
+        Ok(_) => Verification {
+            ok: true,
+            name: name_text,
+            problem: None,
+            message: None,
+        },
+        Err(e) => {
+            use rustls::CertificateError as C;
+            let problem = match &e {
+                rustls::Error::InvalidCertificate(c) => match c {
+                    C::Expired | C::ExpiredContext { .. } => "expired",
+                    C::NotValidYet | C::NotValidYetContext { .. } => "not-yet-valid",
+                    C::UnknownIssuer => "unknown-issuer",
+                    C::NotValidForName | C::NotValidForNameContext { .. } => "name-mismatch",
+                    C::Revoked => "revoked",
+                    C::BadSignature => "bad-signature",
+                    // A self-signed certificate marked as a CA (`openssl req -x509`).
+                    C::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
+                        "unknown-issuer"
+                    }
+                    _ => "other",
+                },
+                _ => "other",
+            };
+            Verification {
+                ok: false,
+                name: name_text,
+                problem: Some(problem.into()),
+                message: Some(crate::escape::sanitize_text(&e.to_string()).into_owned()),
+            }
+        }
+    }
+}
+
+/// The server name for `host` (an IP address gives an IP name: no SNI is sent).
+pub fn server_name(host: &str) -> Option<ServerName<'static>> {
+    ServerName::try_from(host.to_string()).ok()
+}
