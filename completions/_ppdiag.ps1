@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Ask live targets what they expect: no header, PROXY v1, v2, v2 LOCAL; TLS or HTTP')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'A PROXY-speaking netcat: send a crafted v1/v2 header, optionally TLS and HTTP, show what comes back')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A fake backend: expect (or forbid) a PROXY header, terminate TLS, report every connection')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the main job offline: reproduce the classic mistakes on loopback, probe them, decode a bundled capture')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions for SHELL to stdout')
             [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -191,6 +192,15 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'ppdiag;demo' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in text output (`auto` honours NO_COLOR and terminals)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'ppdiag;completions' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour in text output (`auto` honours NO_COLOR and terminals)')
@@ -216,6 +226,7 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Ask live targets what they expect: no header, PROXY v1, v2, v2 LOCAL; TLS or HTTP')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'A PROXY-speaking netcat: send a crafted v1/v2 header, optionally TLS and HTTP, show what comes back')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A fake backend: expect (or forbid) a PROXY header, terminate TLS, report every connection')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the main job offline: reproduce the classic mistakes on loopback, probe them, decode a bundled capture')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions for SHELL to stdout')
             [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -237,6 +248,9 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
             break
         }
         'ppdiag;help;serve' {
+            break
+        }
+        'ppdiag;help;demo' {
             break
         }
         'ppdiag;help;completions' {

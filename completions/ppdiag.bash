@@ -22,6 +22,9 @@ _ppdiag() {
             ppdiag,decode)
                 cmd="ppdiag__subcmd__decode"
                 ;;
+            ppdiag,demo)
+                cmd="ppdiag__subcmd__demo"
+                ;;
             ppdiag,explain)
                 cmd="ppdiag__subcmd__explain"
                 ;;
@@ -48,6 +51,9 @@ _ppdiag() {
                 ;;
             ppdiag__subcmd__help,decode)
                 cmd="ppdiag__subcmd__help__subcmd__decode"
+                ;;
+            ppdiag__subcmd__help,demo)
+                cmd="ppdiag__subcmd__help__subcmd__demo"
                 ;;
             ppdiag__subcmd__help,explain)
                 cmd="ppdiag__subcmd__help__subcmd__explain"
@@ -77,7 +83,7 @@ _ppdiag() {
 
     case "${cmd}" in
         ppdiag)
-            opts="-h -V --format --color --help --version inspect explain decode probe send serve completions manpage help"
+            opts="-h -V --format --color --help --version inspect explain decode probe send serve demo completions manpage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -150,6 +156,28 @@ _ppdiag() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ppdiag__subcmd__demo)
+            opts="-h -V --format --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json ndjson" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ppdiag__subcmd__explain)
             opts="-h -V --list --format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -173,7 +201,7 @@ _ppdiag() {
             return 0
             ;;
         ppdiag__subcmd__help)
-            opts="inspect explain decode probe send serve completions manpage help"
+            opts="inspect explain decode probe send serve demo completions manpage help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -201,6 +229,20 @@ _ppdiag() {
             return 0
             ;;
         ppdiag__subcmd__help__subcmd__decode)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ppdiag__subcmd__help__subcmd__demo)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

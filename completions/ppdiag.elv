@@ -30,6 +30,7 @@ set edit:completion:arg-completer[ppdiag] = {|@words|
             cand probe 'Ask live targets what they expect: no header, PROXY v1, v2, v2 LOCAL; TLS or HTTP'
             cand send 'A PROXY-speaking netcat: send a crafted v1/v2 header, optionally TLS and HTTP, show what comes back'
             cand serve 'A fake backend: expect (or forbid) a PROXY header, terminate TLS, report every connection'
+            cand demo 'Run the main job offline: reproduce the classic mistakes on loopback, probe them, decode a bundled capture'
             cand completions 'Print shell completions for SHELL to stdout'
             cand manpage 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -181,6 +182,14 @@ set edit:completion:arg-completer[ppdiag] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ppdiag;demo'= {
+            cand --format 'Output format'
+            cand --color 'When to use colour in text output (`auto` honours NO_COLOR and terminals)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ppdiag;completions'= {
             cand --format 'Output format'
             cand --color 'When to use colour in text output (`auto` honours NO_COLOR and terminals)'
@@ -204,6 +213,7 @@ set edit:completion:arg-completer[ppdiag] = {|@words|
             cand probe 'Ask live targets what they expect: no header, PROXY v1, v2, v2 LOCAL; TLS or HTTP'
             cand send 'A PROXY-speaking netcat: send a crafted v1/v2 header, optionally TLS and HTTP, show what comes back'
             cand serve 'A fake backend: expect (or forbid) a PROXY header, terminate TLS, report every connection'
+            cand demo 'Run the main job offline: reproduce the classic mistakes on loopback, probe them, decode a bundled capture'
             cand completions 'Print shell completions for SHELL to stdout'
             cand manpage 'Print the man page (roff) to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -219,6 +229,8 @@ set edit:completion:arg-completer[ppdiag] = {|@words|
         &'ppdiag;help;send'= {
         }
         &'ppdiag;help;serve'= {
+        }
+        &'ppdiag;help;demo'= {
         }
         &'ppdiag;help;completions'= {
         }

@@ -88,6 +88,11 @@ pub enum Cmd {
         after_help = "Examples:\n  ppdiag serve --tls --listen 127.0.0.1:8443\n  ppdiag serve --proxy optional --trusted 10.0.0.0/8 --reply echo\n  ppdiag serve --tls --count 1 --expect-version v2 --expect-source 192.0.2.0/24 --expect-tlv aws\n  ppdiag serve --emulate nginx-ssl --listen 127.0.0.1:9443\n  ppdiag serve --udp --proxy-versions v2 --format ndjson\n\nExit codes: 0 every connection met the expectations, 1 one did not (or had a problem), 2 serve could not run."
     )]
     Serve(Box<serve::ServeArgs>),
+    /// Run the main job offline: reproduce the classic mistakes on loopback, probe them, decode a bundled capture.
+    #[command(
+        after_help = "Starts in-process backends on 127.0.0.1 (Traefik-style TLS without PROXY behind a balancer that sends PROXY v2, nginx `listen ssl` without proxy_protocol, a PROXY-required backend reached directly, TLS to a plaintext port, a SNAT balancer, a correct setup), probes each, decodes a bundled capture and prints the diagnoses. Nothing leaves the machine.\n\nExit codes: 0 every case gave the diagnosis it should, 1 one did not, 2 the demo could not run."
+    )]
+    Demo,
     /// Print shell completions for SHELL to stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout.
@@ -231,6 +236,7 @@ pub fn run() -> i32 {
             Ok(config) => crate::serve::run(config),
             Err(msg) => Err(commands::Failure(format!("serve: {msg}"))),
         },
+        Cmd::Demo => crate::demo::run(crate::demo::DemoConfig { output }),
         Cmd::Completions(a) => {
             let mut cmd = Cli::command();
             let mut buf = Vec::new();

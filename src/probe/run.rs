@@ -144,7 +144,12 @@ fn load_extra_roots(roots: &mut Roots, files: &[PathBuf]) -> Result<(), Failure>
     Ok(())
 }
 
-async fn run_async(cfg: ProbeConfig) -> Result<i32, Failure> {
+/// Probes every address of every target and returns the reports in target order;
+/// `each` sees every report as soon as it is ready (ndjson streams through it).
+pub async fn probe_reports(
+    cfg: ProbeConfig,
+    mut each: impl FnMut(&ProbeReport) -> Result<(), Failure>,
+) -> Result<Vec<ProbeReport>, Failure> {
     let mut roots = tls::load_roots();
     load_extra_roots(&mut roots, &cfg.cacert)?;
     // Resolve every target first: a name that does not resolve is exit 2.
@@ -181,7 +186,6 @@ async fn run_async(cfg: ProbeConfig) -> Result<i32, Failure> {
     if !errors.is_empty() {
         return Err(Failure(errors.join("; ")));
     }
-    let output = cfg.output;
     let shared = Arc::new(Shared { cfg, roots });
     let sem = Arc::new(tokio::sync::Semaphore::new(shared.cfg.concurrency.max(1)));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -198,15 +202,24 @@ async fn run_async(cfg: ProbeConfig) -> Result<i32, Failure> {
     drop(tx);
     let mut reports = Vec::new();
     while let Some(item) = rx.recv().await {
-        if output.format == OutputFormat::Ndjson {
-            if let Some(line) = output.json(&item.1) {
-                crate::commands::emit(&line)?;
-            }
-        }
+        each(&item.1)?;
         reports.push(item);
     }
     reports.sort_by_key(|(k, _)| *k);
-    let reports: Vec<ProbeReport> = reports.into_iter().map(|(_, r)| r).collect();
+    Ok(reports.into_iter().map(|(_, r)| r).collect())
+}
+
+async fn run_async(cfg: ProbeConfig) -> Result<i32, Failure> {
+    let output = cfg.output;
+    let reports = probe_reports(cfg, |r| {
+        if output.format == OutputFormat::Ndjson {
+            if let Some(line) = output.json(r) {
+                crate::commands::emit(&line)?;
+            }
+        }
+        Ok(())
+    })
+    .await?;
     let fleet = fleet_findings(&reports);
     let mut code = reports
         .iter()

@@ -191,6 +191,9 @@ pub struct Situation<'a> {
     pub datagram: bool,
     /// Now, as an HTTP IMF-fixdate (for emulated answers that carry a `Date`).
     pub date: &'a str,
+    /// The listener answers HTTP (`--reply http`): like nginx and Go's net/http on a
+    /// plaintext port, it answers a TLS handshake with a plaintext 400.
+    pub answers_http: bool,
 }
 
 /// The state of the stream after the bytes given.
@@ -477,8 +480,20 @@ fn payload_checks(sit: &Situation<'_>, mut d: Decision) -> Decision {
                 f = f.evidence(format!("SNI {sni}"));
             }
         }
+        f = f.evidence(if sit.answers_http {
+            "answered `HTTP/1.1 400 Bad Request` as nginx and Go's net/http do on a plaintext port; TLS clients read `HTTP/` as a record header: OpenSSL `wrong version number`, Go `http: server gave HTTP response to HTTPS client`"
+        } else {
+            "closed without a byte (`--reply echo|none`)"
+        });
         d.findings.push(f);
-        d.action = Action::End(Ending::Close);
+        d.action = if sit.answers_http {
+            Action::Answer(
+                super::http::bad_request("a TLS handshake reached a plaintext HTTP port"),
+                Ending::Close,
+            )
+        } else {
+            Action::End(Ending::Close)
+        };
     }
     d
 }

@@ -557,6 +557,7 @@ async fn handle_tcp(
         local,
         datagram: false,
         date: &date,
+        answers_http: ctx.config.reply == ReplyMode::Http,
     };
     let (decision, buf) = read_opening(ctx, &mut s, &sit, &mut rec).await;
     apply_decision(&mut rec, &decision);
@@ -854,6 +855,7 @@ async fn udp_loop(ctx: Arc<Ctx>, socket: UdpSocket) {
             local,
             datagram: true,
             date: &date,
+            answers_http: false,
         };
         let Step::Decided(d) = judge::judge(&sit, bytes, Input::Eof) else {
             continue;

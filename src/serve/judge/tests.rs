@@ -24,6 +24,7 @@ fn sit<'a>(p: &'a Policy, emulation: Option<Emulation>, tls: bool) -> Situation<
         local: "127.0.0.1:8443".parse().unwrap(),
         datagram: false,
         date: "Sun, 06 Nov 1994 08:49:37 GMT",
+        answers_http: true,
     }
 }
 
@@ -195,6 +196,14 @@ fn wrong_protocol_after_header() {
     ));
     assert_eq!(codes(&d), [Code::TlsToPlaintextPort]);
     assert!(d.findings[0].evidence.iter().any(|e| e.starts_with("SNI ")));
+    match &d.action {
+        Action::Answer(bytes, Ending::Close) => assert!(bytes.starts_with(b"HTTP/1.1 400 ")),
+        other => panic!("{other:?}"),
+    }
+    let mut quiet = sit(&p, None, false);
+    quiet.answers_http = false;
+    let d = decided(judge(&quiet, &with(v2(1, &[]), HELLO), Input::Open));
+    assert!(matches!(d.action, Action::End(Ending::Close)));
 }
 
 #[test]
