@@ -39,6 +39,7 @@ impl Drop for Guard {
         let pid = self.0.id().to_string();
         let _ = std::process::Command::new("kill")
             .args(["-TERM", &pid])
+            .stderr(std::process::Stdio::null())
             .status();
         for _ in 0..60 {
             if let Ok(Some(_)) = self.0.try_wait() {
