@@ -2,7 +2,7 @@
 //! report per target address. The text renderer and the JSON output read these.
 //!
 //! Rules: plain data, serde-serializable; the JSON keys are a documented contract
-//! (docs/probe.md). Peer bytes are stored escaped.
+//! (README.md, `ppdiag probe`). Peer bytes are stored escaped.
 
 use super::cert::CertInfo;
 use super::tls::Verification;

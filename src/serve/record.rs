@@ -3,7 +3,7 @@
 //! is serde over these same structs (one object per line, `"type"` first), so text and
 //! JSON never disagree.
 //!
-//! Rules: no I/O. The JSON shape is a documented contract (docs/serve.md): fields are
+//! Rules: no I/O. The JSON shape is a documented contract (README.md, `ppdiag serve`): fields are
 //! only ever added. Every string that holds peer bytes is escaped where it is built;
 //! text output goes through `render` which sanitizes again.
 
