@@ -300,8 +300,15 @@ fn finish(
     }
 }
 
-async fn traefik_websecure() -> Result<Case, Failure> {
-    let be = backend(true, ProxyMode::Forbidden, Some(Emulation::GoTls)).await?;
+/// A client through a balancer that sends PROXY v2 to a TLS backend that does not parse
+/// it (`emulation`), and a probe of that backend.
+async fn header_not_expected_case(
+    emulation: Emulation,
+    id: &'static str,
+    title: &'static str,
+    setup: &'static str,
+) -> Result<Case, Failure> {
+    let be = backend(true, ProxyMode::Forbidden, Some(emulation)).await?;
     let lb = balancer::start(
         be.addrs[0],
         "127.0.0.1".parse().expect("literal"),
@@ -319,9 +326,9 @@ async fn traefik_websecure() -> Result<Case, Failure> {
     .await;
     let probe = probe(be.addrs[0]).await?;
     Ok(finish(
-        "traefik-websecure",
-        "Traefik `websecure` without proxyProtocol, behind an NLB that sends PROXY v2",
-        "client → balancer sending PROXY v2 → Go crypto/tls backend that does not parse PROXY (ppdiag serve --emulate go-tls)",
+        id,
+        title,
+        setup,
         Some(view),
         Vec::new(),
         Some(probe),
@@ -329,33 +336,24 @@ async fn traefik_websecure() -> Result<Case, Failure> {
     ))
 }
 
-async fn nginx_ssl() -> Result<Case, Failure> {
-    let be = backend(true, ProxyMode::Forbidden, Some(Emulation::NginxSsl)).await?;
-    let lb = balancer::start(
-        be.addrs[0],
-        "127.0.0.1".parse().expect("literal"),
-        Sends::ProxyV2,
+async fn traefik_websecure() -> Result<Case, Failure> {
+    header_not_expected_case(
+        Emulation::GoTls,
+        "traefik-websecure",
+        "Traefik `websecure` without proxyProtocol, behind an NLB that sends PROXY v2",
+        "client → balancer sending PROXY v2 → Go crypto/tls backend that does not parse PROXY (ppdiag serve --emulate go-tls)",
     )
     .await
-    .map_err(|e| Failure(format!("demo balancer: {e}")))?;
-    let reached = with_header(&lb, CLIENT_HELLO);
-    let (view, _) = client_view(
-        "through the balancer (PROXY v2)",
-        lb.addr,
-        CLIENT_HELLO,
-        &reached,
-    )
-    .await;
-    let probe = probe(be.addrs[0]).await?;
-    Ok(finish(
+}
+
+async fn nginx_ssl() -> Result<Case, Failure> {
+    header_not_expected_case(
+        Emulation::NginxSsl,
         "nginx-ssl-wrong-version-number",
         "`wrong version number`: nginx `listen ssl` without proxy_protocol behind a balancer that sends PROXY v2",
         "client → balancer sending PROXY v2 → nginx-style TLS backend without `proxy_protocol` (ppdiag serve --emulate nginx-ssl)",
-        Some(view),
-        Vec::new(),
-        Some(probe),
-        vec![Code::ProxyHeaderNotExpected],
-    ))
+    )
+    .await
 }
 
 async fn proxy_required_direct() -> Result<Case, Failure> {
