@@ -354,27 +354,52 @@ async fn writer(
     let mut summary = Summary::new();
     let mut doc_listening = Vec::new();
     let mut doc_records = Vec::new();
-    while let Some(ev) = rx.recv().await {
-        let text = match (&ev, output.format) {
-            (Event::Listening(l), OutputFormat::Text) => record::listening_text(&painter, l),
-            (Event::Record(r), OutputFormat::Text) => record::record_text(&painter, r),
-            (Event::Listening(l), OutputFormat::Ndjson) => crate::render::to_json_line(l),
-            (Event::Record(r), OutputFormat::Ndjson) => crate::render::to_json_line(r),
-            (_, OutputFormat::Json) => String::new(),
-        };
-        match ev {
-            Event::Listening(l) => doc_listening.push(*l),
-            Event::Record(r) => {
-                summary.add(&r);
-                if output.format == OutputFormat::Json {
-                    doc_records.push(*r);
-                }
+    let mut pending = String::new();
+    while let Some(first) = rx.recv().await {
+        // Under load several records are queued: write them with one system call. Each
+        // is still written as soon as nothing else is waiting.
+        let mut batch = vec![first];
+        while batch.len() < 256 {
+            match rx.try_recv() {
+                Ok(ev) => batch.push(ev),
+                Err(_) => break,
             }
         }
-        if !text.is_empty() {
-            let _ = crate::commands::emit(&text);
+        let mut reached_count = false;
+        for ev in batch {
+            match (&ev, output.format) {
+                (Event::Listening(l), OutputFormat::Text) => {
+                    pending.push_str(&record::listening_text(&painter, l))
+                }
+                (Event::Record(r), OutputFormat::Text) => {
+                    pending.push_str(&record::record_text(&painter, r))
+                }
+                (Event::Listening(l), OutputFormat::Ndjson) => {
+                    pending.push_str(&crate::render::to_json_line(l))
+                }
+                (Event::Record(r), OutputFormat::Ndjson) => {
+                    pending.push_str(&crate::render::to_json_line(r))
+                }
+                (_, OutputFormat::Json) => {}
+            }
+            match ev {
+                Event::Listening(l) => doc_listening.push(*l),
+                Event::Record(r) => {
+                    summary.add(&r);
+                    if output.format == OutputFormat::Json {
+                        doc_records.push(*r);
+                    }
+                }
+            }
+            if count.is_some_and(|c| summary.connections >= c) {
+                reached_count = true;
+            }
         }
-        if count.is_some_and(|c| summary.connections >= c) {
+        if !pending.is_empty() {
+            let _ = crate::commands::emit(&pending);
+            pending.clear();
+        }
+        if reached_count {
             let _ = stop.send(true);
         }
     }
@@ -543,8 +568,17 @@ async fn handle_tcp(
     id: u64,
 ) -> Record {
     let started = Instant::now();
-    let local = stream.local_addr().unwrap_or(listener);
-    let _ = stream.set_nodelay(true);
+    // A listener bound to a specific address accepts only on it: no getsockname needed.
+    let local = if listener.ip().is_unspecified() {
+        stream.local_addr().unwrap_or(listener)
+    } else {
+        listener
+    };
+    // Nagle matters for the TLS handshake's several flights and for interactive echo;
+    // a plaintext HTTP answer is one write followed by a shutdown.
+    if ctx.acceptor.is_some() || ctx.config.reply != ReplyMode::Http {
+        let _ = stream.set_nodelay(true);
+    }
     let mut rec = new_record(ctx, id, "tcp", listener, peer, local);
     let counters = Arc::new(Counters::default());
     let mut s = Counted::new(stream, counters.clone());
