@@ -356,46 +356,60 @@ async fn nginx_ssl() -> Result<Case, Failure> {
     .await
 }
 
-async fn proxy_required_direct() -> Result<Case, Failure> {
-    let be = backend(true, ProxyMode::Required, Some(Emulation::NginxProxy)).await?;
-    let (view, _) = client_view(
-        "straight to the backend (no balancer)",
-        be.addrs[0],
-        CLIENT_HELLO,
-        CLIENT_HELLO,
-    )
-    .await;
+/// What a direct case sets up: the backend, and what the client does.
+struct Direct {
+    tls: bool,
+    mode: ProxyMode,
+    emulation: Option<Emulation>,
+    path: &'static str,
+    id: &'static str,
+    title: &'static str,
+    setup: &'static str,
+    expected: Code,
+}
+
+/// A client straight to a backend (no balancer) sending a ClientHello, and a probe of it.
+async fn direct_case(d: Direct) -> Result<Case, Failure> {
+    let be = backend(d.tls, d.mode, d.emulation).await?;
+    let (view, _) = client_view(d.path, be.addrs[0], CLIENT_HELLO, CLIENT_HELLO).await;
     let probe = probe(be.addrs[0]).await?;
     Ok(finish(
-        "proxy-required-direct",
-        "A PROXY-required backend reached directly (a test from a laptop, hairpin traffic)",
-        "client → nginx-style backend with `listen ssl proxy_protocol` (ppdiag serve --emulate nginx-proxy)",
+        d.id,
+        d.title,
+        d.setup,
         Some(view),
         Vec::new(),
         Some(probe),
-        vec![Code::ProxyHeaderMissing],
+        vec![d.expected],
     ))
 }
 
+async fn proxy_required_direct() -> Result<Case, Failure> {
+    direct_case(Direct {
+        tls: true,
+        mode: ProxyMode::Required,
+        emulation: Some(Emulation::NginxProxy),
+        path: "straight to the backend (no balancer)",
+        id: "proxy-required-direct",
+        title: "A PROXY-required backend reached directly (a test from a laptop, hairpin traffic)",
+        setup: "client → nginx-style backend with `listen ssl proxy_protocol` (ppdiag serve --emulate nginx-proxy)",
+        expected: Code::ProxyHeaderMissing,
+    })
+    .await
+}
+
 async fn tls_to_plaintext() -> Result<Case, Failure> {
-    let be = backend(false, ProxyMode::Optional, None).await?;
-    let (view, _) = client_view(
-        "https:// to the plaintext port",
-        be.addrs[0],
-        CLIENT_HELLO,
-        CLIENT_HELLO,
-    )
-    .await;
-    let probe = probe(be.addrs[0]).await?;
-    Ok(finish(
-        "tls-to-plaintext-port",
-        "TLS sent to a plaintext port",
-        "client speaking TLS → backend serving plaintext HTTP (ppdiag serve --proxy optional)",
-        Some(view),
-        Vec::new(),
-        Some(probe),
-        vec![Code::TlsToPlaintextPort],
-    ))
+    direct_case(Direct {
+        tls: false,
+        mode: ProxyMode::Optional,
+        emulation: None,
+        path: "https:// to the plaintext port",
+        id: "tls-to-plaintext-port",
+        title: "TLS sent to a plaintext port",
+        setup: "client speaking TLS → backend serving plaintext HTTP (ppdiag serve --proxy optional)",
+        expected: Code::TlsToPlaintextPort,
+    })
+    .await
 }
 
 async fn snat_loxilb() -> Result<Case, Failure> {

@@ -128,7 +128,9 @@ impl Fingerprint {
     /// Who it points to, in words.
     pub fn describe(self) -> &'static str {
         match self {
-            Fingerprint::Nginx => "nginx (a `listen` without `proxy_protocol`, answering the header with a plaintext 400)",
+            Fingerprint::Nginx => {
+                "nginx (a `listen` without `proxy_protocol`, answering the header with a plaintext 400)"
+            }
             Fingerprint::SilentCloser => {
                 "Go crypto/tls (e.g. Traefik without `proxyProtocol`), HAProxy `bind ... ssl`, or OpenSSL"
             }
