@@ -14,6 +14,7 @@ use std::io::IsTerminal;
 pub mod probe;
 pub mod send;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Diagnose PROXY protocol / TLS mismatches between load balancers and backends.
 #[derive(Debug, Parser)]
@@ -260,6 +261,28 @@ pub fn run() -> i32 {
             2
         }
     }
+}
+
+/// Parses `5s`, `500ms`, `2m`, or a number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration (examples: 5s, 500ms, 1m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("`{s}`: the unit must be ms, s or m")),
+    };
+    if !(0.001..=86_400.0).contains(&secs) {
+        return Err(format!("`{s}` must be between 1ms and 24h"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// The clap command, for completion and man page generation.

@@ -165,9 +165,9 @@ pub struct ProbeArgs {
     /// Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host (curl's convention; repeatable).
     #[arg(long, value_name = "HOST:PORT:CONNECT-HOST:CONNECT-PORT")]
     pub connect_to: Vec<String>,
-    /// Seconds each attempt may take, connect included.
-    #[arg(long, value_name = "SECS", default_value = "3")]
-    pub timeout: f64,
+    /// How long each attempt may take, connect included (`3`, `1.5s`, `800ms`).
+    #[arg(long, value_name = "DURATION", default_value = "3s")]
+    pub timeout: String,
     /// Target addresses probed at the same time.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
@@ -228,14 +228,13 @@ fn known(item: &str) -> bool {
     AttemptSpec::matrix().iter().any(|s| matches(item, s))
 }
 
-/// Timeout seconds into a duration (0.05 to 300 s).
-pub fn timeout(secs: f64) -> Result<Duration, String> {
-    if !(0.05..=300.0).contains(&secs) {
-        return Err(format!(
-            "--timeout {secs}: give seconds between 0.05 and 300"
-        ));
+/// `--timeout` (a duration as `serve` takes them: `3`, `1.5s`, `800ms`), 50 ms to 300 s.
+pub fn timeout(s: &str) -> Result<Duration, String> {
+    let d = super::parse_duration(s).map_err(|e| format!("--timeout {e}"))?;
+    if !(Duration::from_millis(50)..=Duration::from_secs(300)).contains(&d) {
+        return Err(format!("--timeout {s}: give between 50ms and 300s"));
     }
-    Ok(Duration::from_secs_f64(secs))
+    Ok(d)
 }
 
 /// Validates `probe` arguments.
@@ -301,7 +300,7 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
     Ok(ProbeConfig {
         targets,
         connect_to,
-        timeout: timeout(a.timeout)?,
+        timeout: timeout(&a.timeout)?,
         concurrency: a.concurrency,
         attempts,
         src: a.src,

@@ -103,9 +103,9 @@ pub struct SendArgs {
     /// Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host.
     #[arg(long, value_name = "HOST:PORT:CONNECT-HOST:CONNECT-PORT")]
     pub connect_to: Vec<String>,
-    /// Seconds to connect, and of silence after which the exchange ends.
-    #[arg(long, value_name = "SECS", default_value = "5")]
-    pub timeout: f64,
+    /// Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub timeout: String,
     /// Which header to send.
     #[arg(long, value_enum, default_value_t = ProxyArg::V2)]
     pub proxy: ProxyArg,
@@ -265,7 +265,7 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
     Ok(SendConfig {
         target: t,
         connect_to,
-        timeout: timeout(a.timeout)?,
+        timeout: timeout(&a.timeout)?,
         header,
         hex: a.hex,
         tls: a.tls,

@@ -5,6 +5,7 @@
 //! and yields a message for exit code 2, so the shell starts with a config that makes
 //! sense (a key for every certificate, a CA only with client auth, ...).
 
+use super::parse_duration;
 use crate::commands::Output;
 use crate::proxy::Version;
 use crate::serve::judge::{Cidr, Emulation, Expectations, Policy, ProxyMode, Versions};
@@ -13,7 +14,6 @@ use crate::serve::{ReplyMode, ServeConfig};
 use clap::{Args, ValueEnum};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// `serve` arguments.
 #[derive(Debug, Args)]
@@ -159,28 +159,6 @@ pub enum EmulateArg {
     GoTls,
     /// nginx `listen ssl proxy_protocol`: no header gets `broken header` and a reset.
     NginxProxy,
-}
-
-/// Parses `5s`, `500ms`, `2m`, or a number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let (num, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => (&t[..i], &t[i..]),
-        None => (t, "s"),
-    };
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (examples: 5s, 500ms, 1m)"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        _ => return Err(format!("`{s}`: the unit must be ms, s or m")),
-    };
-    if !(0.001..=86_400.0).contains(&secs) {
-        return Err(format!("`{s}` must be between 1ms and 24h"));
-    }
-    Ok(Duration::from_secs_f64(secs))
 }
 
 fn parse_listen(s: &str) -> Result<SocketAddr, String> {
@@ -358,6 +336,7 @@ pub fn config(a: ServeArgs, output: Output) -> Result<ServeConfig, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn durations() {
