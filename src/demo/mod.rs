@@ -300,15 +300,17 @@ fn finish(
     }
 }
 
-/// A client through a balancer that sends PROXY v2 to a TLS backend that does not parse
-/// it (`emulation`), and a probe of that backend.
-async fn header_not_expected_case(
-    emulation: Emulation,
+/// A client through a balancer that sends PROXY v2 to a TLS backend (`mode`, `emulation`),
+/// and a probe of that backend.
+async fn through_balancer_case(
+    mode: ProxyMode,
+    emulation: Option<Emulation>,
     id: &'static str,
     title: &'static str,
     setup: &'static str,
+    expected: Vec<Code>,
 ) -> Result<Case, Failure> {
-    let be = backend(true, ProxyMode::Forbidden, Some(emulation)).await?;
+    let be = backend(true, mode, emulation).await?;
     let lb = balancer::start(
         be.addrs[0],
         "127.0.0.1".parse().expect("literal"),
@@ -332,26 +334,30 @@ async fn header_not_expected_case(
         Some(view),
         Vec::new(),
         Some(probe),
-        vec![Code::ProxyHeaderNotExpected],
+        expected,
     ))
 }
 
 async fn traefik_websecure() -> Result<Case, Failure> {
-    header_not_expected_case(
-        Emulation::GoTls,
+    through_balancer_case(
+        ProxyMode::Forbidden,
+        Some(Emulation::GoTls),
         "traefik-websecure",
         "Traefik `websecure` without proxyProtocol, behind an NLB that sends PROXY v2",
         "client → balancer sending PROXY v2 → Go crypto/tls backend that does not parse PROXY (ppdiag serve --emulate go-tls)",
+        vec![Code::ProxyHeaderNotExpected],
     )
     .await
 }
 
 async fn nginx_ssl() -> Result<Case, Failure> {
-    header_not_expected_case(
-        Emulation::NginxSsl,
+    through_balancer_case(
+        ProxyMode::Forbidden,
+        Some(Emulation::NginxSsl),
         "nginx-ssl-wrong-version-number",
         "`wrong version number`: nginx `listen ssl` without proxy_protocol behind a balancer that sends PROXY v2",
         "client → balancer sending PROXY v2 → nginx-style TLS backend without `proxy_protocol` (ppdiag serve --emulate nginx-ssl)",
+        vec![Code::ProxyHeaderNotExpected],
     )
     .await
 }
@@ -465,30 +471,13 @@ async fn snat_loxilb() -> Result<Case, Failure> {
 }
 
 async fn correct_setup() -> Result<Case, Failure> {
-    let be = backend(true, ProxyMode::Required, None).await?;
-    let lb = balancer::start(
-        be.addrs[0],
-        "127.0.0.1".parse().expect("literal"),
-        Sends::ProxyV2,
-    )
-    .await
-    .map_err(|e| Failure(format!("demo balancer: {e}")))?;
-    let reached = with_header(&lb, CLIENT_HELLO);
-    let (view, _) = client_view(
-        "through the balancer (PROXY v2)",
-        lb.addr,
-        CLIENT_HELLO,
-        &reached,
-    )
-    .await;
-    let probe = probe(be.addrs[0]).await?;
-    Ok(finish(
+    through_balancer_case(
+        ProxyMode::Required,
+        None,
         "correct",
         "A correct setup: the balancer sends PROXY v2, the TLS backend requires and reads it",
         "client → balancer sending PROXY v2 → TLS backend with PROXY required (ppdiag serve --tls --proxy required)",
-        Some(view),
         Vec::new(),
-        Some(probe),
-        Vec::new(),
-    ))
+    )
+    .await
 }
