@@ -47,11 +47,13 @@ pub enum Code {
     HealthCheckLocal,
     /// Nothing answered the connection attempt (SYN) before the timeout.
     ConnectTimeout,
+    /// The endpoint closed every connection before answering, whatever was sent.
+    ConnectionClosed,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::ProxyHeaderNotExpected,
         Code::ProxyHeaderMissing,
         Code::ProxyVersionUnsupported,
@@ -68,6 +70,7 @@ impl Code {
         Code::ConnectionReset,
         Code::HealthCheckLocal,
         Code::ConnectTimeout,
+        Code::ConnectionClosed,
     ];
 
     /// The kebab-case name used in JSON and in text output.
@@ -89,6 +92,7 @@ impl Code {
             Code::ConnectionReset => "connection-reset",
             Code::HealthCheckLocal => "health-check-local",
             Code::ConnectTimeout => "connect-timeout",
+            Code::ConnectionClosed => "connection-closed",
         }
     }
 
@@ -129,6 +133,9 @@ impl Code {
             }
             Code::ConnectTimeout => {
                 "nothing answered the connection attempt before the timeout (a firewall drops it, or the address is wrong)"
+            }
+            Code::ConnectionClosed => {
+                "the endpoint closed every connection before answering, whatever was sent (no reachable backend, a refused source, or a header rejected at once)"
             }
         }
     }

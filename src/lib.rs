@@ -4,6 +4,8 @@
 //! - core (no sockets, files, clocks or terminal): [`proxy`] (PROXY v1/v2 inspection),
 //!   [`sniff`] (first-bytes classification, TLS records, what a TLS client concludes),
 //!   [`opening`] (a direction's opening bytes: headers, then payload, then findings),
+//!   [`path`] (the path model: which balancer, reader and application explain every
+//!   observation),
 //!   [`decode`] (captures: link layers, TCP reassembly, flows, leg linking; its shell
 //!   streams pcap/pcapng),
 //!   [`rawbytes`] (bytes a user pasted: hex, xxd, tcpdump -X, C escapes),
@@ -24,6 +26,7 @@ pub mod escape;
 pub mod explain;
 pub mod findings;
 pub mod opening;
+pub mod path;
 pub mod probe;
 pub mod proxy;
 pub mod rawbytes;

@@ -593,6 +593,7 @@ pub(crate) fn kind_name(k: crate::sniff::Kind) -> String {
         Kind::SshBanner => "ssh-banner",
         Kind::SmtpBanner => "smtp-banner",
         Kind::FtpBanner => "ftp-banner",
+        Kind::Greeting => "greeting",
         Kind::Empty => "empty",
         Kind::Unknown => "unknown",
     }

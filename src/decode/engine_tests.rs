@@ -68,6 +68,7 @@ fn kind_names_match_serde() {
         Kind::SshBanner,
         Kind::SmtpBanner,
         Kind::FtpBanner,
+        Kind::Greeting,
         Kind::Empty,
         Kind::Unknown,
     ] {

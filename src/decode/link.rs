@@ -52,6 +52,7 @@ fn server_ish(k: Kind) -> bool {
             | Kind::SshBanner
             | Kind::SmtpBanner
             | Kind::FtpBanner
+            | Kind::Greeting
     )
 }
 

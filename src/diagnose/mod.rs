@@ -254,7 +254,7 @@ fn outcome(server: &Sniffed, ending: Ending) -> Outcome {
                     .unwrap_or_else(|| server.summary.clone()),
             }
         }
-        Kind::SshBanner | Kind::SmtpBanner | Kind::FtpBanner => Outcome::Banner {
+        Kind::SshBanner | Kind::SmtpBanner | Kind::FtpBanner | Kind::Greeting => Outcome::Banner {
             line: server
                 .banner
                 .as_ref()

@@ -66,6 +66,9 @@ pub enum Kind {
     SmtpBanner,
     /// An FTP greeting.
     FtpBanner,
+    /// Another server greeting: IMAP, POP3, a MySQL/MariaDB handshake
+    /// (`banner.protocol` says which).
+    Greeting,
     /// No bytes at all.
     Empty,
     /// Nothing recognised.
@@ -239,6 +242,9 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
             "ssh" => (Kind::SshBanner, "SSH banner"),
             "smtp" => (Kind::SmtpBanner, "SMTP greeting"),
             "ftp" => (Kind::FtpBanner, "FTP greeting"),
+            "imap" => (Kind::Greeting, "IMAP greeting"),
+            "pop3" => (Kind::Greeting, "POP3 greeting"),
+            "mysql" => (Kind::Greeting, "MySQL/MariaDB greeting"),
             _ => (
                 Kind::SmtpBanner,
                 "SMTP or FTP greeting (a bare 220 names neither; cannot tell which)",

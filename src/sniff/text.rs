@@ -47,7 +47,8 @@ pub struct HttpInfo {
 /// A server's greeting line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Banner {
-    /// `ssh`, `smtp`, `ftp`, or `smtp-or-ftp` when a `220` greeting names neither.
+    /// `ssh`, `smtp`, `ftp`, `imap`, `pop3`, `mysql`, or `smtp-or-ftp` when a `220`
+    /// greeting names neither.
     pub protocol: String,
     /// The first line, without its line end, escaped.
     pub line: String,
@@ -82,6 +83,42 @@ pub fn unknown(bytes: &[u8]) -> UnknownBytes {
         hex: hex_spaced(shown),
         ascii: crate::escape::ascii_column(shown),
     }
+}
+
+/// A MySQL/MariaDB initial handshake packet: a 3-byte little-endian length, sequence
+/// number 0, protocol version 10, then the server version as a NUL-terminated string
+/// (MySQL client/server protocol, "Protocol::HandshakeV10").
+fn mysql_greeting(bytes: &[u8]) -> Option<Banner> {
+    let [l0, l1, l2, 0, 10, rest @ ..] = bytes else {
+        return None;
+    };
+    let len = usize::from(*l0) | usize::from(*l1) << 8 | usize::from(*l2) << 16;
+    if !(10..=1024).contains(&len) {
+        return None;
+    }
+    let end = rest.iter().take(64).position(|&b| b == 0)?;
+    let version = rest.get(..end)?;
+    if version.is_empty() || !version.iter().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    let software = if version
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"mariadb"))
+    {
+        "MariaDB"
+    } else {
+        "MySQL"
+    };
+    Some(Banner {
+        protocol: "mysql".into(),
+        line: format!(
+            "{software} handshake, server version {}",
+            escape_bytes(version)
+        ),
+        version: Some(escape_bytes(version)),
+        software: Some(software.into()),
+        complete: bytes.len() >= 4 + len,
+    })
 }
 
 /// The first line (without CR LF) and whether its LF is present.
@@ -197,9 +234,38 @@ pub fn parse_response(bytes: &[u8]) -> HttpInfo {
     }
 }
 
-/// Reads a server banner: `SSH-`, or a `220` greeting (`220 ` or `220-`).
+/// Reads a server banner: `SSH-`, a `220` greeting (`220 ` or `220-`), an IMAP
+/// (`* OK`, `* PREAUTH`, RFC 9051 section 7.1) or POP3 (`+OK`, RFC 1939 section 4)
+/// greeting, or a MySQL/MariaDB handshake packet (protocol 10).
 pub fn banner(bytes: &[u8]) -> Option<Banner> {
+    if let Some(b) = mysql_greeting(bytes) {
+        return Some(b);
+    }
     let (line, complete) = first_line(bytes);
+    for (prefix, protocol) in [
+        (&b"* OK"[..], "imap"),
+        (b"* PREAUTH", "imap"),
+        (b"+OK", "pop3"),
+    ] {
+        if line.starts_with(prefix) {
+            let upper = line.to_ascii_uppercase();
+            let software = [
+                ("DOVECOT", "Dovecot"),
+                ("CYRUS", "Cyrus"),
+                ("COURIER", "Courier"),
+            ]
+            .into_iter()
+            .find(|(n, _)| upper.windows(n.len()).any(|w| w == n.as_bytes()))
+            .map(|(_, s)| s.to_string());
+            return Some(Banner {
+                protocol: protocol.into(),
+                line: escape_bytes(line),
+                version: None,
+                software,
+                complete,
+            });
+        }
+    }
     if line.starts_with(b"SSH-") {
         let mut parts = line.splitn(3, |&b| b == b'-');
         let _ = parts.next();

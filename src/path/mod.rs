@@ -1,0 +1,338 @@
+//! The path model (sans-IO): one explanation of client → (balancer) → server that every
+//! shell feeds with what it saw.
+//!
+//! The unknowns are what sits in front of the endpoint ([`InFront`]: nothing, a balancer
+//! adding a v1 or v2 header), what the server's PROXY reader takes ([`Reader`]: nothing,
+//! v1 and/or v2, required or optional) and the application protocol ([`App`]: TLS,
+//! HTTP, a server that speaks first, a RESP-style command protocol, an echo, or an
+//! endpoint that closes every connection itself). Each [`Hypothesis`] is one choice of
+//! the three. An [`Observation`] (a probe attempt, a captured conversation, a `send`
+//! exchange) is predicted under every hypothesis ([`predict`]); a hypothesis survives
+//! while no observation contradicts it. [`solve`] returns the survivors, ranked, grouped
+//! into the explanations a person would tell apart, with the observation that would
+//! separate the first two.
+//!
+//! Rules: no I/O, no clock, no strings from the peer in decisions (only typed
+//! observations); a cause is named only from surviving hypotheses. Survivors with the
+//! fewest weak fits (replies such a server can give but rarely does) are the ones
+//! reported; among them, all are kept, the simpler first (no balancer, no endpoint that
+//! closes everything itself). What every reported survivor agrees on is fact; the rest
+//! is a ranked list of alternatives.
+
+pub mod observe;
+mod predict;
+mod report;
+
+pub use observe::{BannerAfter, End, Observation, Payload, Reply, Sent, observe};
+pub use report::{Explanation, Verdict};
+
+use serde::Serialize;
+
+/// What sits in front of the endpoint, as far as the bytes can tell. A byte-transparent
+/// balancer (one that forwards bytes and adds nothing) is indistinguishable from
+/// nothing: both are `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InFront {
+    /// Nothing adds a header (direct, or a byte-transparent balancer).
+    None,
+    /// A balancer adds a PROXY v1 header to every connection.
+    AddsV1,
+    /// A balancer adds a PROXY v2 header to every connection.
+    AddsV2,
+}
+
+impl InFront {
+    /// Every value, simplest first.
+    pub const ALL: [InFront; 3] = [InFront::None, InFront::AddsV1, InFront::AddsV2];
+
+    /// The JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            InFront::None => "none",
+            InFront::AddsV1 => "adds-v1",
+            InFront::AddsV2 => "adds-v2",
+        }
+    }
+
+    fn version(self) -> Option<u8> {
+        match self {
+            InFront::None => None,
+            InFront::AddsV1 => Some(1),
+            InFront::AddsV2 => Some(2),
+        }
+    }
+}
+
+/// Which PROXY versions the server's reader parses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reads {
+    /// No PROXY reader: a header is application data.
+    Nothing,
+    /// v1 only.
+    V1,
+    /// v2 only.
+    V2,
+    /// v1 and v2.
+    Both,
+}
+
+impl Reads {
+    fn takes(self, version: u8) -> bool {
+        matches!(
+            (self, version),
+            (Reads::V1, 1) | (Reads::V2, 2) | (Reads::Both, 1 | 2)
+        )
+    }
+}
+
+/// The server's PROXY reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Reader {
+    /// Versions parsed.
+    pub reads: Reads,
+    /// A connection without a header is refused (meaningless for [`Reads::Nothing`]).
+    pub required: bool,
+}
+
+impl Reader {
+    /// Every distinct reader.
+    pub fn all() -> Vec<Reader> {
+        let mut out = vec![Reader {
+            reads: Reads::Nothing,
+            required: false,
+        }];
+        for reads in [Reads::V1, Reads::V2, Reads::Both] {
+            for required in [true, false] {
+                out.push(Reader { reads, required });
+            }
+        }
+        out
+    }
+}
+
+/// The protocol spoken once any header is consumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum App {
+    /// TLS (the client speaks first with a ClientHello).
+    Tls,
+    /// Plaintext HTTP/1.x.
+    Http,
+    /// SMTP: `220` greeting first.
+    Smtp,
+    /// IMAP: `* OK` greeting first.
+    Imap,
+    /// POP3: `+OK` greeting first.
+    Pop3,
+    /// FTP: `220` greeting first.
+    Ftp,
+    /// SSH: `SSH-2.0-` identification first.
+    Ssh,
+    /// MySQL/MariaDB: a handshake packet first.
+    Mysql,
+    /// A command protocol that answers unknown commands with an error line (Redis
+    /// `-ERR unknown command`).
+    Redis,
+    /// Returns what it receives.
+    Echo,
+    /// Accepts and closes every connection itself, whatever is sent (a balancer with no
+    /// reachable backend, a source it refuses, a connection limit).
+    Closes,
+}
+
+impl App {
+    /// The JSON name of the application (`application`), `None` for the web and the
+    /// closing endpoint, which `expects.protocol` already covers.
+    pub fn name(self) -> &'static str {
+        match self {
+            App::Tls => "tls",
+            App::Http => "http",
+            App::Smtp => "smtp",
+            App::Imap => "imap",
+            App::Pop3 => "pop3",
+            App::Ftp => "ftp",
+            App::Ssh => "ssh",
+            App::Mysql => "mysql",
+            App::Redis => "redis",
+            App::Echo => "echo",
+            App::Closes => "closes",
+        }
+    }
+
+    /// The server sends the first bytes (a banner or greeting).
+    pub fn speaks_first(self) -> bool {
+        matches!(
+            self,
+            App::Smtp | App::Imap | App::Pop3 | App::Ftp | App::Ssh | App::Mysql
+        )
+    }
+
+    /// The application a banner's protocol names (`smtp-or-ftp` counts as SMTP).
+    pub fn from_banner(protocol: &str) -> Option<App> {
+        Some(match protocol {
+            "smtp" | "smtp-or-ftp" => App::Smtp,
+            "ftp" => App::Ftp,
+            "ssh" => App::Ssh,
+            "imap" => App::Imap,
+            "pop3" => App::Pop3,
+            "mysql" => App::Mysql,
+            _ => return None,
+        })
+    }
+
+    /// `expects.protocol`: `tls`, `http`, `tcp` (anything else that was recognised).
+    pub fn protocol(self) -> &'static str {
+        match self {
+            App::Tls => "tls",
+            App::Http => "http",
+            App::Closes => "unknown",
+            _ => "tcp",
+        }
+    }
+}
+
+/// One full explanation of the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Hypothesis {
+    /// What is in front.
+    pub front: InFront,
+    /// The server's reader.
+    pub reader: Reader,
+    /// The application.
+    pub app: App,
+}
+
+impl Hypothesis {
+    /// Which headers a client connecting to this endpoint may send and be understood
+    /// (`none`, `v1`, `v2`): the endpoint's contract, as `expects` reports it.
+    pub fn accepts(&self) -> Accepts {
+        let ok = |ours: Sent| {
+            self.app != App::Closes
+                && predict::deliver(self.front, self.reader, ours, Payload::Data)
+                    == predict::Delivery::Received {
+                        foreign: false,
+                        ours: false,
+                    }
+        };
+        Accepts {
+            none: ok(Sent::None),
+            v1: ok(Sent::V1),
+            v2: ok(Sent::V2),
+        }
+    }
+
+    /// The prior cost: a balancer in front and a self-closing endpoint are each one
+    /// more thing to assume. It orders explanations that fit equally well; it never
+    /// removes one.
+    pub fn prior(&self) -> u32 {
+        u32::from(self.front != InFront::None) + u32::from(self.app == App::Closes)
+    }
+}
+
+/// Which headers an endpoint understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Accepts {
+    /// No header.
+    pub none: bool,
+    /// A v1 header.
+    pub v1: bool,
+    /// A v2 header.
+    pub v2: bool,
+}
+
+impl Accepts {
+    /// `required`, `optional`, `forbidden` or `unknown` (nothing is understood).
+    pub fn proxy(&self) -> &'static str {
+        match (self.none, self.v1 || self.v2) {
+            (true, true) => "optional",
+            (true, false) => "forbidden",
+            (false, true) => "required",
+            (false, false) => "unknown",
+        }
+    }
+
+    /// The versions understood.
+    pub fn versions(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.v1 {
+            v.push("v1");
+        }
+        if self.v2 {
+            v.push("v2");
+        }
+        v
+    }
+}
+
+/// How well one observation fits one hypothesis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fit {
+    /// The hypothesis cannot produce it.
+    No,
+    /// Possible, but not what such a server usually does.
+    Weak,
+    /// What such a server does.
+    Strong,
+}
+
+/// Every hypothesis with one of `fronts` in front and one of `apps` behind.
+pub fn hypotheses(fronts: &[InFront], apps: &[App]) -> Vec<Hypothesis> {
+    let mut out = Vec::new();
+    for &front in fronts {
+        for reader in Reader::all() {
+            for &app in apps {
+                out.push(Hypothesis { front, reader, app });
+            }
+        }
+    }
+    out
+}
+
+/// The applications worth considering for these observations: the web and generic
+/// ones always, a speaks-first protocol when some banner names it.
+pub fn candidate_apps(obs: &[Observation]) -> Vec<App> {
+    let mut apps = vec![App::Tls, App::Http, App::Redis, App::Echo, App::Closes];
+    for o in obs {
+        if let Reply::Banner { app, .. } = o.reply {
+            if !apps.contains(&app) {
+                apps.push(app);
+            }
+        }
+    }
+    apps
+}
+
+/// Keeps the hypotheses that fit every observation; returns them with their number of
+/// weak fits, best first (fewest weak fits, then the simplest).
+pub fn survivors(candidates: &[Hypothesis], obs: &[Observation]) -> Vec<(Hypothesis, u32)> {
+    let mut out: Vec<(Hypothesis, u32)> = candidates
+        .iter()
+        .filter_map(|h| {
+            let mut cost = 0;
+            for o in obs {
+                match predict::fit(h, o) {
+                    Fit::No => return None,
+                    Fit::Weak => cost += 1,
+                    Fit::Strong => {}
+                }
+            }
+            Some((*h, cost))
+        })
+        .collect();
+    out.sort_by_key(|(h, c)| (*c, h.prior(), *h));
+    out
+}
+
+/// Runs the model: every hypothesis with one of `fronts` in front, against `obs`.
+/// `decode` passes only [`InFront::None`] (a capture shows every header on the wire);
+/// `probe` and `send` pass all three.
+pub fn solve(fronts: &[InFront], obs: &[Observation]) -> Verdict {
+    let apps = candidate_apps(obs);
+    let all = hypotheses(fronts, &apps);
+    report::verdict(survivors(&all, obs), obs)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,367 @@
+//! Turning one exchange's bytes into a typed [`Observation`] (sans-IO): which header the
+//! client sent, what it sent after it, what came back ([`Reply`]) and how it ended
+//! ([`End`]). Probe attempts, `send` exchanges and captured conversations all go
+//! through [`observe`], so the model sees one vocabulary whatever the source.
+//!
+//! Rules: an echo is recognised before anything else (a server that repeats a
+//! ClientHello is not a TLS client); a foreign PROXY header in the reply (one the client
+//! did not send) is kept with its source address, which tells whether it names the
+//! client; error replies are recognised by their protocol's error forms (RESP `-ERR`,
+//! SMTP/FTP `5xx`, IMAP `BAD`/`NO`/`BYE`, POP3 `-ERR`, MySQL error packet 0xFF).
+
+use super::App;
+use crate::opening;
+use crate::proxy::{self, Inspection};
+use crate::sniff::{self, Kind};
+use serde::Serialize;
+use std::net::SocketAddr;
+
+/// The header the client sent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sent {
+    /// No header.
+    None,
+    /// A PROXY v1 header.
+    V1,
+    /// A PROXY v2 header with the PROXY command.
+    V2,
+    /// A PROXY v2 LOCAL header (a health check).
+    V2Local,
+    /// Two or more headers, or a broken one: the model does not predict these.
+    Other,
+}
+
+impl Sent {
+    /// The version of the header, if one was sent.
+    pub fn version(self) -> Option<u8> {
+        match self {
+            Sent::V1 => Some(1),
+            Sent::V2 | Sent::V2Local => Some(2),
+            _ => None,
+        }
+    }
+}
+
+/// What the client sent after the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Payload {
+    /// A TLS ClientHello.
+    Tls,
+    /// An HTTP request.
+    Http,
+    /// Nothing: it waited for the server.
+    Nothing,
+    /// Other bytes (a command, data).
+    Data,
+}
+
+/// What followed a banner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BannerAfter {
+    /// Nothing, and the connection stayed open.
+    Quiet,
+    /// An error reply, or the server closed.
+    Error,
+    /// Other bytes (e.g. `221 Bye`).
+    More,
+}
+
+/// What came back, classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Reply {
+    /// No bytes.
+    Nothing,
+    /// A TLS ServerHello.
+    Handshake,
+    /// A TLS alert.
+    Alert {
+        /// Its description code.
+        description: u8,
+    },
+    /// An HTTP response, or plaintext (HTML, a text error) without a status line.
+    Http {
+        /// The status, when there is a status line.
+        status: Option<u16>,
+        /// The body says plaintext HTTP reached a TLS port (nginx, Go).
+        plain_to_tls: bool,
+    },
+    /// A greeting that the server sent first.
+    Banner {
+        /// The protocol it names.
+        app: App,
+        /// What followed it.
+        after: BannerAfter,
+    },
+    /// An error line or packet, without a banner first.
+    Error {
+        /// The error quotes the word PROXY (`-ERR unknown command 'PROXY'`).
+        names_proxy: bool,
+    },
+    /// The client's own bytes came back.
+    Echo {
+        /// A PROXY header the client did not send came back first (a balancer added it).
+        foreign: Option<u8>,
+        /// That foreign header's source is the client's own address.
+        names_client: bool,
+        /// The client's own header came back (nothing consumed it).
+        ours_back: bool,
+    },
+    /// Bytes none of the above.
+    Other,
+}
+
+/// How the connection ended, as seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum End {
+    /// The server closed (FIN).
+    Closed,
+    /// The server reset.
+    Reset,
+    /// Still open when the observer stopped.
+    Open,
+    /// The connection was not made: it says nothing about the path's layers.
+    NotConnected,
+}
+
+/// One exchange, typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Observation {
+    /// Which exchange (`attempt v1+wait`, `conversation 4`).
+    pub label: String,
+    /// The header sent.
+    pub sent: Sent,
+    /// What followed the header.
+    pub payload: Payload,
+    /// What came back.
+    pub reply: Reply,
+    /// How it ended.
+    pub end: End,
+}
+
+/// Classifies one exchange. `client` is everything the client sent (header included),
+/// `server` what came back, `client_addr` the client's own address (to recognise a
+/// foreign header that names it).
+pub fn observe(
+    label: impl Into<String>,
+    client: &[u8],
+    server: &[u8],
+    end: End,
+    client_addr: Option<SocketAddr>,
+) -> Observation {
+    let o = opening::analyze(client);
+    let sent = match (o.headers.as_slice(), &o.problem) {
+        ([], None) => Sent::None,
+        ([h], None) if h.version.number() == 1 => Sent::V1,
+        ([h], None) if h.command == proxy::Command::Local => Sent::V2Local,
+        ([_], None) => Sent::V2,
+        _ => Sent::Other,
+    };
+    let payload = match o.payload.as_ref().map(|p| p.kind) {
+        Some(Kind::TlsClientHello | Kind::TlsRecord | Kind::Sslv2Hello) => Payload::Tls,
+        Some(Kind::HttpRequest) => Payload::Http,
+        Some(Kind::Empty) | None => Payload::Nothing,
+        Some(_) => Payload::Data,
+    };
+    let header_len = o.payload_offset.min(client.len());
+    let reply = reply(client, header_len, server, end, client_addr);
+    Observation {
+        label: label.into(),
+        sent,
+        payload,
+        reply,
+        end,
+    }
+}
+
+fn reply(
+    client: &[u8],
+    header_len: usize,
+    server: &[u8],
+    end: End,
+    client_addr: Option<SocketAddr>,
+) -> Reply {
+    if server.is_empty() {
+        return Reply::Nothing;
+    }
+    if let Some(e) = echo(client, header_len, server, client_addr) {
+        return e;
+    }
+    let s = sniff::sniff(server);
+    match s.kind {
+        Kind::TlsServerHello => Reply::Handshake,
+        Kind::TlsAlert => Reply::Alert {
+            description: s
+                .tls
+                .as_ref()
+                .and_then(|t| t.alert.as_ref())
+                .map_or(0, |a| a.description),
+        },
+        Kind::HttpResponse => Reply::Http {
+            status: s.http.as_ref().and_then(|h| h.status),
+            plain_to_tls: plain_to_tls(server),
+        },
+        Kind::SshBanner | Kind::SmtpBanner | Kind::FtpBanner | Kind::Greeting => {
+            let app = s
+                .banner
+                .as_ref()
+                .and_then(|b| App::from_banner(&b.protocol))
+                .unwrap_or(App::Smtp);
+            Reply::Banner {
+                app,
+                after: after_banner(app, server, end),
+            }
+        }
+        _ if is_error(server) => Reply::Error {
+            names_proxy: names_proxy(server),
+        },
+        _ if is_text(server) => Reply::Http {
+            status: None,
+            plain_to_tls: plain_to_tls(server),
+        },
+        _ => Reply::Other,
+    }
+}
+
+/// The body says plaintext reached a TLS port: nginx's `The plain HTTP request was sent
+/// to HTTPS port`, Go's `Client sent an HTTP request to an HTTPS server`.
+pub fn plain_to_tls(server: &[u8]) -> bool {
+    contains(server, b"plain HTTP request was sent to HTTPS port")
+        || contains(server, b"Client sent an HTTP request to an HTTPS server")
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Mostly printable text (HTML or a message), as a plaintext server writes.
+fn is_text(b: &[u8]) -> bool {
+    let shown = &b[..b.len().min(256)];
+    let printable = shown
+        .iter()
+        .filter(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
+        .count();
+    shown.len() >= 8 && printable * 10 >= shown.len() * 9
+}
+
+fn names_proxy(b: &[u8]) -> bool {
+    contains(&b[..b.len().min(512)].to_ascii_uppercase(), b"PROXY")
+}
+
+/// An error line or packet of a protocol ppdiag knows.
+fn is_error(b: &[u8]) -> bool {
+    let line = b.split(|&c| c == b'\n').next().unwrap_or(b);
+    let upper = line.to_ascii_uppercase();
+    let starts = |p: &[u8]| upper.starts_with(p);
+    starts(b"-ERR")
+        || starts(b"-WRONGTYPE")
+        || starts(b"-NOAUTH")
+        || (line.len() >= 4
+            && matches!(line[0], b'4' | b'5')
+            && line[1..3].iter().all(u8::is_ascii_digit)
+            && matches!(line[3], b' ' | b'-'))
+        || contains(&upper, b" BAD ")
+        || starts(b"* BAD")
+        || starts(b"* BYE")
+        || starts(b"PROTOCOL MISMATCH")
+        || starts(b"INVALID SSH IDENTIFICATION")
+        || mysql_error(b)
+}
+
+/// A MySQL error packet: 3-byte length, sequence number, then 0xFF.
+fn mysql_error(b: &[u8]) -> bool {
+    b.len() > 5 && b[4] == 0xFF && usize::from(b[0]) + 4 <= b.len() + 256
+}
+
+/// What follows the banner's first packet or line (an SMTP multi-line `220-` greeting
+/// counts as one).
+fn after_banner(app: App, server: &[u8], end: End) -> BannerAfter {
+    let rest = if app == App::Mysql {
+        let len = server.get(..3).map_or(0, |l| {
+            usize::from(l[0]) | usize::from(l[1]) << 8 | usize::from(l[2]) << 16
+        });
+        server.get(4 + len..).unwrap_or(&[])
+    } else {
+        let mut rest = server;
+        loop {
+            let Some(i) = rest.iter().position(|&c| c == b'\n') else {
+                rest = &[];
+                break;
+            };
+            let line = &rest[..i];
+            rest = &rest[i + 1..];
+            if !(app == App::Smtp && line.starts_with(b"220-")) {
+                break;
+            }
+        }
+        rest
+    };
+    if rest.is_empty() {
+        return match end {
+            End::Closed | End::Reset => BannerAfter::Error,
+            _ => BannerAfter::Quiet,
+        };
+    }
+    if is_error(rest) || (app == App::Ssh) {
+        BannerAfter::Error
+    } else {
+        BannerAfter::More
+    }
+}
+
+/// The reply repeats what the client sent: with or without the client's header, and
+/// possibly after a header the client did not send.
+fn echo(
+    client: &[u8],
+    header_len: usize,
+    server: &[u8],
+    client_addr: Option<SocketAddr>,
+) -> Option<Reply> {
+    let (foreign, names_client, rest) = match proxy::inspect(server) {
+        Inspection::Complete(h) if !client.starts_with(&server[..h.length.min(server.len())]) => {
+            let names = match (h.source, client_addr) {
+                (Some(s), Some(c)) => s.ip() == c.ip(),
+                _ => false,
+            };
+            (
+                Some(h.version.number()),
+                names,
+                &server[h.length.min(server.len())..],
+            )
+        }
+        _ => (None, false, server),
+    };
+    let payload = &client[header_len..];
+    let compatible = |a: &[u8], b: &[u8]| {
+        let n = a.len().min(b.len());
+        a[..n] == b[..n]
+    };
+    if foreign.is_some() && rest.is_empty() {
+        return Some(Reply::Echo {
+            foreign,
+            names_client,
+            ours_back: false,
+        });
+    }
+    // A short reply is an echo only if it is everything that was sent.
+    let long_enough = |sent: &[u8]| rest.len() >= 6.min(sent.len()) && !sent.is_empty();
+    if header_len > 0 && long_enough(client) && compatible(rest, client) && rest.len() > 0 {
+        return Some(Reply::Echo {
+            foreign,
+            names_client,
+            ours_back: true,
+        });
+    }
+    if long_enough(payload) && compatible(rest, payload) {
+        return Some(Reply::Echo {
+            foreign,
+            names_client,
+            ours_back: false,
+        });
+    }
+    None
+}
