@@ -4,7 +4,7 @@
 //! Rules: clap types stay here; errors are messages for exit code 2.
 
 use crate::commands::Output;
-use crate::probe::model::{AttemptSpec, HeaderChoice, Payload};
+use crate::probe::model::{AttemptSpec, HeaderChoice};
 use crate::probe::run::ProbeConfig;
 use crate::probe::target;
 use crate::send::tlvs;
@@ -218,9 +218,6 @@ pub struct ProbeArgs {
 }
 
 fn matches(item: &str, s: &AttemptSpec) -> bool {
-    if s.payload == Payload::Wait {
-        return item == "wait";
-    }
     item == s.header.name() || item == s.payload.name() || item == s.name()
 }
 

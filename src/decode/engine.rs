@@ -389,6 +389,12 @@ impl Tracker {
         }
         if fl & flags::FIN != 0 && f.fin_ts[side].is_none() {
             f.fin_ts[side] = Some(ts);
+            let data_seq = if fl & flags::SYN != 0 {
+                seq.wrapping_add(1)
+            } else {
+                seq
+            };
+            f.half[side].on_fin(data_seq.wrapping_add(p.wire_len));
         }
         if fl & flags::RST != 0 && f.rst_ts[side].is_none() {
             f.rst_ts[side] = Some(ts);

@@ -10,6 +10,7 @@
 use super::engine::{Event, Limits, POOL, UdpFlow, kind_name, timing};
 use super::link::{self, Done, Pending};
 use super::report::{DirectionBasis, FlowReport, Sent, Summary};
+use super::servers::Servers;
 use super::stream::Half;
 use crate::escape::escape_bytes_max;
 use crate::opening;
@@ -20,6 +21,7 @@ pub struct Judge {
     pending: Pending,
     counts: Summary,
     spare: Vec<Half>,
+    servers: Servers,
 }
 
 impl Judge {
@@ -30,6 +32,7 @@ impl Judge {
             pending: Pending::default(),
             counts: Summary::default(),
             spare: Vec::new(),
+            servers: Servers::default(),
         }
     }
 
@@ -106,6 +109,9 @@ impl Judge {
         for c in codes {
             *s.findings.entry(c).or_default() += 1;
         }
+        if let Some(o) = &r.observed {
+            self.servers.add(&r.server, r.id, o);
+        }
         out.push(r);
     }
 
@@ -135,6 +141,7 @@ impl Judge {
             mid_stream_flows: c.mid_stream_flows,
             linked_pairs: c.linked_pairs,
             findings: c.findings.clone(),
+            servers: self.servers.report(),
             ..tracker.clone()
         }
     }
@@ -189,5 +196,6 @@ fn udp_report(u: UdpFlow) -> FlowReport {
         proxy_sources: u.sources.iter().map(|s| s.to_string()).collect(),
         notes,
         findings: o.findings,
+        observed: None,
     }
 }

@@ -15,7 +15,7 @@
 
 use super::engine::{Flow, FxHasher, FxMap, kind_name, ms_opt, timing};
 use super::report::{DirGap, DirOffset, DirectionBasis, End, FlowReport, Link, Sent};
-use crate::diagnose::{self, Ending, Exchange};
+use crate::diagnose::{self, Ending, Exchange, Outcome};
 use crate::escape::escape_bytes_max;
 use crate::findings::{Code, Finding, Severity};
 use crate::sniff::{self, Kind};
@@ -191,6 +191,22 @@ pub(crate) fn close(f: &Flow) -> Done {
     }
     let mut notes = Vec::new();
     let mut findings = v.findings;
+    let mut outcome = v.outcome;
+    let mut server_sent = server_sent;
+    // The server's FIN proves bytes the capture does not hold: its reply is unknown,
+    // never "no bytes" (which would read as a server waiting for a header).
+    let lost = f.half[s].wire_end;
+    if server_bytes.is_empty() && lost > 0 {
+        findings.retain(|x| is_client_side(x.code));
+        outcome = Outcome::OtherBytes {
+            summary: format!("{lost} bytes not captured"),
+        };
+        server_sent.summary =
+            format!("{lost} bytes sent (its FIN's sequence number proves them) but not captured");
+        notes.push(format!(
+            "not-captured: the server sent {lost} bytes that the capture does not hold (dropped by the kernel or outside the capture); its reply cannot be judged. Record again with a larger buffer (`tcpdump -B 16384`) and a capture filter"
+        ));
+    }
     let header_len: usize = v.client.headers.iter().map(|h| h.length).sum();
     if let Some(had) = answered_after
         && !v.client.headers.is_empty()
@@ -220,6 +236,21 @@ pub(crate) fn close(f: &Flow) -> Done {
         notes.push(format!(
             "the PROXY header is cut at byte {cut} by a gap in the capture (see gaps): it cannot be judged; record with a larger snaplen (`tcpdump -s 0`)"
         ));
+    }
+    let observed = crate::path::observe(
+        format!("conversation {}", f.id),
+        client_bytes,
+        server_bytes,
+        server_ending.to_path(),
+        None,
+    );
+    // A failed conversation is never "no problem found".
+    if lost == 0 && !findings.iter().any(|x| x.severity > Severity::Info) {
+        let o = &observed;
+        if let Some(why) = super::failed::failure(&o, server_ending) {
+            let shown = escape_bytes_max(server_bytes, 64);
+            findings.push(super::failed::finding(o, server_ending, why, &shown));
+        }
     }
     if end.how == "open" {
         notes.push("still open when the capture ended (or went idle)".into());
@@ -267,7 +298,7 @@ pub(crate) fn close(f: &Flow) -> Done {
         client_sent,
         server_sent: Some(server_sent),
         end: Some(end),
-        outcome: Some(v.outcome),
+        outcome: Some(outcome),
         fingerprint: v.fingerprint,
         client_sees: v.client_sees,
         timing: t,
@@ -279,6 +310,7 @@ pub(crate) fn close(f: &Flow) -> Done {
         proxy_sources: Vec::new(),
         notes,
         findings,
+        observed: (lost == 0).then_some(observed),
     };
     Done {
         report,
@@ -289,6 +321,18 @@ pub(crate) fn close(f: &Flow) -> Done {
         start: f.first_ts,
         end: f.last_ts,
     }
+}
+
+/// Codes that judge the client's own bytes (they stand whatever the server did).
+fn is_client_side(c: Code) -> bool {
+    matches!(
+        c,
+        Code::ProxyHeaderMalformed
+            | Code::ProxyHeaderIncomplete
+            | Code::ProxyHeaderDuplicated
+            | Code::ProxyCrcMismatch
+            | Code::HealthCheckLocal
+    )
 }
 
 /// The result of offering a finished conversation for linking.

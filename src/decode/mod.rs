@@ -3,8 +3,9 @@
 //!
 //! Sans-IO core: [`packet`] (link layer → IP → TCP/UDP, borrowed), [`stream`] (one
 //! direction's bounded opening prefix, reassembled), [`engine`] (flow table, endings,
-//! timing, eviction), [`judge`] (judging handed-on conversations, counts), [`link`] (judging, and tying the two legs of a proxied
-//! connection), [`report`] (what the text and JSON renderers read). I/O shell: [`shell`]
+//! timing, eviction), [`failed`] (a failed conversation is never "no problem"), [`judge`] (judging handed-on conversations, counts), [`link`] (judging, and tying the two legs of a proxied
+//! connection), [`report`] (what the text and JSON renderers read), [`servers`] (conversations grouped
+//! by server endpoint and read by the path model together). I/O shell: [`shell`]
 //! (pcap-parser streaming from a file or stdin, progress bar, output as flows end).
 //!
 //! Rules: capture time only; bounded memory whatever the capture's size; every frame is
@@ -12,10 +13,12 @@
 //! where it breaks, with everything before it.
 
 pub mod engine;
+pub mod failed;
 pub mod judge;
 pub mod link;
 pub mod packet;
 pub mod report;
+pub mod servers;
 pub mod shell;
 pub mod stream;
 

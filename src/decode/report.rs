@@ -145,6 +145,9 @@ pub struct FlowReport {
     pub notes: Vec<String>,
     /// The findings, worst first.
     pub findings: Vec<Finding>,
+    /// The exchange as the path model reads it (TCP), for the per-server model.
+    #[serde(skip)]
+    pub observed: Option<crate::path::Observation>,
 }
 
 /// A gap in one direction.
@@ -220,6 +223,10 @@ pub struct Summary {
     pub skipped: Skipped,
     /// Where the capture breaks, when it does.
     pub capture_error: Option<CaptureError>,
+    /// Per server endpoint: what the path model reads from its conversations together
+    /// (written as the report's top-level `servers`).
+    #[serde(skip)]
+    pub servers: Vec<super::servers::ServerReport>,
 }
 
 /// Frames that are not part of any reported conversation.
@@ -433,5 +440,68 @@ pub fn summary_text(p: &Painter, out: &mut String, s: &Summary, source: &str) {
             e.packets_before,
             sanitize_text(&e.message)
         );
+    }
+}
+
+/// How many servers the text view lists.
+const SERVERS_SHOWN: usize = 10;
+
+/// The per-server section of the text view: servers with a cause or more than one
+/// explanation first.
+pub fn servers_text(p: &Painter, s: &mut String, servers: &[super::servers::ServerReport]) {
+    let mut telling: Vec<&super::servers::ServerReport> = servers
+        .iter()
+        .filter(|r| r.groups.len() > 1 || r.groups.iter().any(|g| g.cause.is_some()))
+        .collect();
+    if telling.is_empty() {
+        return;
+    }
+    telling.truncate(SERVERS_SHOWN);
+    s.push('\n');
+    s.push_str(&p.heading("servers (what each one's conversations show together):"));
+    s.push('\n');
+    for r in telling {
+        let versions = if r.proxy_versions.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", r.proxy_versions.join(", "))
+        };
+        let app = r.application.map(|a| format!(", {a}")).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {}  proxy {}{versions}, protocol {}{app}; {} conversation(s)",
+            sanitize_text(&r.server),
+            r.proxy,
+            r.protocol,
+            r.conversations
+        );
+        for g in &r.groups {
+            let ids: Vec<String> = g.conversations.iter().map(u64::to_string).collect();
+            let more = if g.count > g.conversations.len() as u64 {
+                format!(" and {} more", g.count - g.conversations.len() as u64)
+            } else {
+                String::new()
+            };
+            let what = match g.cause {
+                Some(c) => c.as_str().to_string(),
+                None => "served or not a PROXY matter".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "    conversations {}{more}: {what} ({})",
+                ids.join(", "),
+                g.exchange.words()
+            );
+        }
+        for h in r.hypotheses.iter().take(3) {
+            let _ = writeln!(s, "    explanation {}: {}", h.rank, h.summary);
+        }
+        if r.hypotheses.len() > 3 {
+            let _ = writeln!(
+                s,
+                "    ({} more explanations fit: `--format json` lists them)",
+                r.hypotheses.len() - 3
+            );
+        }
     }
 }

@@ -399,9 +399,17 @@ impl<W: Write> Sink<W> {
         match self.output.format {
             OutputFormat::Ndjson => {
                 #[derive(serde::Serialize)]
+                struct Servers<'a> {
+                    servers: &'a [super::servers::ServerReport],
+                }
+                #[derive(serde::Serialize)]
                 struct Line<'a> {
                     summary: &'a Summary,
                 }
+                let line = crate::render::to_json_line(&Servers {
+                    servers: &summary.servers,
+                });
+                self.write(&line);
                 let line = crate::render::to_json_line(&Line { summary });
                 self.write(&line);
             }
@@ -410,7 +418,10 @@ impl<W: Write> Sink<W> {
                 if self.first_json {
                     s.push_str("{\n  \"flows\": [");
                 }
-                s.push_str("\n  ],\n  \"summary\": ");
+                s.push_str("\n  ],\n  \"servers\": ");
+                let body = serde_json::to_string_pretty(&summary.servers).unwrap_or_default();
+                s.push_str(&body.replace('\n', "\n  "));
+                s.push_str(",\n  \"summary\": ");
                 let body = serde_json::to_string_pretty(summary).unwrap_or_default();
                 s.push_str(&body.replace('\n', "\n  "));
                 s.push_str("\n}\n");
@@ -420,6 +431,7 @@ impl<W: Write> Sink<W> {
                 let p = self.painter;
                 let mut s = String::new();
                 summary_text(&p, &mut s, summary, name);
+                super::report::servers_text(&p, &mut s, &summary.servers);
                 if !self.all && !self.worst.is_empty() {
                     keep_worst(&mut self.worst);
                     s.push('\n');

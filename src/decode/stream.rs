@@ -118,6 +118,20 @@ impl Half {
         self.base.is_some()
     }
 
+    /// A FIN whose data ends at sequence number `seq_end`: every byte before it was sent,
+    /// captured or not (RFC 9293, section 3.4: the FIN occupies the sequence number
+    /// after the last data byte). Bytes it proves that the capture lacks become a
+    /// `not-captured` gap.
+    pub fn on_fin(&mut self, seq_end: u32) {
+        let Some(base) = self.base else {
+            return;
+        };
+        let rel = seq_end.wrapping_sub(base) as i32;
+        if rel > 0 {
+            self.wire_end = self.wire_end.max(rel as u64);
+        }
+    }
+
     /// A segment with payload: `captured` are the bytes present, `wire_len` the length the
     /// IP header declares.
     pub fn on_data(&mut self, seq: u32, captured: &[u8], wire_len: u32) {

@@ -31,6 +31,18 @@ pub enum Ending {
     Refused,
 }
 
+impl Ending {
+    /// The path model's word for this ending.
+    pub fn to_path(self) -> crate::path::End {
+        match self {
+            Ending::Closed => crate::path::End::Closed,
+            Ending::Reset => crate::path::End::Reset,
+            Ending::Timeout | Ending::Open => crate::path::End::Open,
+            Ending::Refused => crate::path::End::NotConnected,
+        }
+    }
+}
+
 /// One exchange, as bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Exchange<'a> {
@@ -175,7 +187,7 @@ enum Spoke {
 pub fn judge(x: &Exchange<'_>) -> Verdict {
     let client = opening::analyze(x.client);
     let server = sniff::sniff(x.server);
-    let outcome = outcome(&server, x.ending);
+    let outcome = outcome(&server, x.server, x.ending);
     let spoke = match client.payload.as_ref().map(|p| p.kind) {
         Some(Kind::TlsClientHello | Kind::TlsRecord | Kind::Sslv2Hello) => Spoke::Tls,
         Some(Kind::HttpRequest) => Spoke::Http,
@@ -219,7 +231,7 @@ pub fn judge(x: &Exchange<'_>) -> Verdict {
     }
 }
 
-fn outcome(server: &Sniffed, ending: Ending) -> Outcome {
+fn outcome(server: &Sniffed, bytes: &[u8], ending: Ending) -> Outcome {
     if ending == Ending::Refused {
         return Outcome::Refused;
     }
@@ -261,10 +273,28 @@ fn outcome(server: &Sniffed, ending: Ending) -> Outcome {
                 .map(|b| b.line.clone())
                 .unwrap_or_else(|| server.summary.clone()),
         },
+        // Plaintext without a status line (Python's http.server answers a ClientHello
+        // with an HTML error page and no status line): a plaintext reply all the same.
+        Kind::Unknown if is_plain_text(bytes) => Outcome::HttpResponse {
+            status: None,
+            line: escape_bytes_max(
+                bytes
+                    .split(|&b| b == b'\n')
+                    .next()
+                    .unwrap_or(bytes)
+                    .trim_ascii(),
+                80,
+            ),
+        },
         _ => Outcome::OtherBytes {
             summary: server.summary.clone(),
         },
     }
+}
+
+/// Printable text that is not an error line of a command protocol.
+fn is_plain_text(bytes: &[u8]) -> bool {
+    crate::path::observe::is_text(bytes) && !crate::path::observe::is_error(bytes)
 }
 
 /// `HTTP/1.1 400 Bad Request`, rebuilt from the parsed head (already escaped).

@@ -19,12 +19,13 @@
 //! closes everything itself). What every reported survivor agrees on is fact; the rest
 //! is a ranked list of alternatives.
 
+pub mod advice;
 pub mod observe;
 mod predict;
 mod report;
 
 pub use observe::{BannerAfter, End, Observation, Payload, Reply, Sent, observe};
-pub use report::{Explanation, Verdict};
+pub use report::{Explanation, Verdict, app_words};
 
 use serde::Serialize;
 
@@ -332,6 +333,42 @@ pub fn solve(fronts: &[InFront], obs: &[Observation]) -> Verdict {
     let apps = candidate_apps(obs);
     let all = hypotheses(fronts, &apps);
     report::verdict(survivors(&all, obs), obs)
+}
+
+/// The cause each observation meets, when every best explanation agrees on it: a
+/// header refused by the reader (`proxy-version-unsupported`, or `proxy-header-missing`
+/// without one), or read as data (`proxy-header-not-expected`); `None` when the
+/// explanations disagree or the bytes reached the application as sent.
+pub fn causes(fronts: &[InFront], obs: &[Observation]) -> Vec<Option<crate::findings::Code>> {
+    use crate::findings::Code;
+    use predict::Delivery;
+    let all = hypotheses(fronts, &candidate_apps(obs));
+    let kept = survivors(&all, obs);
+    let best = kept.first().map_or(0, |(_, w)| *w);
+    let best: Vec<Hypothesis> = kept
+        .iter()
+        .filter(|(_, w)| *w == best)
+        .map(|(h, _)| *h)
+        .collect();
+    obs.iter()
+        .map(|o| {
+            let mut codes = best.iter().map(|h| {
+                if h.app == App::Closes {
+                    return Some(Code::ConnectionClosed);
+                }
+                match predict::deliver(h.front, h.reader, o.sent, o.payload) {
+                    Delivery::Refused | Delivery::Waiting if o.sent == Sent::None => {
+                        Some(Code::ProxyHeaderMissing)
+                    }
+                    Delivery::Refused | Delivery::Waiting => Some(Code::ProxyVersionUnsupported),
+                    Delivery::Received { ours: true, .. } => Some(Code::ProxyHeaderNotExpected),
+                    Delivery::Received { .. } => None,
+                }
+            });
+            let first = codes.next()?;
+            codes.all(|c| c == first).then_some(first).flatten()
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -143,6 +143,58 @@ pub struct Observation {
     pub end: End,
 }
 
+impl Observation {
+    /// The exchange in a few words: `a v1 header then TLS → reset`.
+    pub fn words(&self) -> String {
+        let sent = match self.sent {
+            Sent::None => "no header",
+            Sent::V1 => "a v1 header",
+            Sent::V2 => "a v2 header",
+            Sent::V2Local => "a v2 LOCAL header",
+            Sent::Other => "stacked or broken headers",
+        };
+        let payload = match self.payload {
+            Payload::Tls => "TLS",
+            Payload::Http => "HTTP",
+            Payload::Nothing => "nothing",
+            Payload::Data => "data",
+        };
+        let reply = match self.reply {
+            Reply::Nothing => match self.end {
+                End::Closed => "closed without a byte".to_string(),
+                End::Reset => "reset".to_string(),
+                End::Open => "no reply".to_string(),
+                End::NotConnected => "no connection".to_string(),
+            },
+            Reply::Handshake => "TLS handshake".into(),
+            Reply::Alert { description } => format!("TLS alert {description}"),
+            Reply::Http {
+                status: Some(s), ..
+            } => format!("HTTP {s}"),
+            Reply::Http { status: None, .. } => "plaintext without a status line".into(),
+            Reply::Banner { app, after } => format!(
+                "{} banner{}",
+                app.name(),
+                match after {
+                    BannerAfter::Quiet => "",
+                    BannerAfter::Error => " then an error or a close",
+                    BannerAfter::More => " then more",
+                }
+            ),
+            Reply::Error { .. } => "an error reply".into(),
+            Reply::Echo {
+                ours_back: true, ..
+            } => "an echo with the header".into(),
+            Reply::Echo {
+                foreign: Some(_), ..
+            } => "an echo after a header it did not send".into(),
+            Reply::Echo { .. } => "an echo without the header".into(),
+            Reply::Other => "other bytes".into(),
+        };
+        format!("{sent} then {payload} → {reply}")
+    }
+}
+
 /// Classifies one exchange. `client` is everything the client sent (header included),
 /// `server` what came back, `client_addr` the client's own address (to recognise a
 /// foreign header that names it).
@@ -239,7 +291,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Mostly printable text (HTML or a message), as a plaintext server writes.
-fn is_text(b: &[u8]) -> bool {
+pub fn is_text(b: &[u8]) -> bool {
     let shown = &b[..b.len().min(256)];
     let printable = shown
         .iter()
@@ -253,7 +305,7 @@ fn names_proxy(b: &[u8]) -> bool {
 }
 
 /// An error line or packet of a protocol ppdiag knows.
-fn is_error(b: &[u8]) -> bool {
+pub fn is_error(b: &[u8]) -> bool {
     let line = b.split(|&c| c == b'\n').next().unwrap_or(b);
     let upper = line.to_ascii_uppercase();
     let starts = |p: &[u8]| upper.starts_with(p);

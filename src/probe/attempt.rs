@@ -81,6 +81,16 @@ pub fn http_request(method: &str, t: &Target) -> Vec<u8> {
 /// How long the connect-and-wait attempt lets the others go first.
 const WAIT_GRACE: Duration = Duration::from_millis(150);
 
+/// Signal bit: an attempt that sent a payload got an answer, so the server waits for
+/// the client; waiting attempts have nothing more to learn.
+pub const ANSWERED: u8 = 1;
+/// Signal bit: an attempt that sent a header and waited got a banner at once.
+pub const BANNER_AFTER_HEADER: u8 = 2;
+/// How long the attempt that sends nothing keeps waiting once a header alone drew a
+/// banner: its silence that long, against a banner at once, shows a reader that
+/// requires the header.
+const BANNER_PATIENCE: Duration = Duration::from_millis(800);
+
 /// An attempt and, when its handshake completed, the chain the server sent.
 pub type AttemptResult = (Attempt, Option<Vec<CertificateDer<'static>>>);
 
@@ -90,7 +100,7 @@ pub async fn run_attempt(
     t: &Target,
     addr: SocketAddr,
     spec: AttemptSpec,
-    mut stop: watch::Receiver<bool>,
+    mut stop: watch::Receiver<u8>,
 ) -> AttemptResult {
     let start = Instant::now();
     let deadline = start + cfg.timeout;
@@ -100,9 +110,11 @@ pub async fn run_attempt(
         // while the others queue. If another attempt already shows the server waits
         // for the client, this one has nothing to add.
         let grace = (start + WAIT_GRACE).min(deadline);
-        let fired = tokio::time::timeout_at(grace, stop.wait_for(|v| *v)).await;
+        let fired = tokio::time::timeout_at(grace, stop.wait_for(|v| v & ANSWERED != 0)).await;
         if matches!(fired, Ok(Ok(_))) {
-            let mut a = infer::judged(spec, b"", 0, b"", Ending::Open, None);
+            let mut a = infer::judged(spec, b"", 0, b"", Ending::Refused, None);
+            a.ending = Ending::Open;
+            a.outcome = crate::diagnose::Outcome::Silent;
             a.stopped_early = true;
             a.findings.clear();
             a.elapsed_ms = start.elapsed().as_millis() as u64;
@@ -164,11 +176,13 @@ pub async fn run_attempt(
                 }
             }
             Payload::Wait => {
-                let stopper = async {
-                    let _ = stop.wait_for(|v| *v).await;
-                };
+                let by_banner = std::sync::atomic::AtomicBool::new(false);
+                let stopper = wait_stopper(spec.header, &mut stop, &by_banner);
                 let e = net::read_reply(&mut rec, ReadPlan { max: 4096, ..plan }, stopper).await;
-                if e == Ending::Open && net::snapshot(&tap).server.is_empty() {
+                if e == Ending::Open
+                    && net::snapshot(&tap).server.is_empty()
+                    && !by_banner.load(std::sync::atomic::Ordering::Relaxed)
+                {
                     stopped_early = true;
                 }
                 e
@@ -190,6 +204,13 @@ pub async fn run_attempt(
         ending
     };
     let mut a = infer::judged(spec, &snap.client, header.len(), &snap.server, ending, None);
+    a.observed = crate::path::observe(
+        format!("attempt {}", spec.name()),
+        &snap.client,
+        &snap.server,
+        infer::end_of(ending),
+        Some(local),
+    );
     a.local = Some(local);
     a.elapsed_ms = start.elapsed().as_millis() as u64;
     a.tls = session;
@@ -199,6 +220,31 @@ pub async fn run_attempt(
         a.findings.clear();
     }
     (a, chain)
+}
+
+/// When a waiting attempt stops before its deadline. After a header, a reply to the
+/// header itself comes at once, so it gets two settle periods before any stop. With
+/// nothing sent, it stops as soon as another attempt was answered, or, once a header
+/// alone drew a banner, after [`BANNER_PATIENCE`] (setting `by_banner`).
+async fn wait_stopper(
+    header: HeaderChoice,
+    stop: &mut watch::Receiver<u8>,
+    by_banner: &std::sync::atomic::AtomicBool,
+) {
+    let start = Instant::now();
+    if header != HeaderChoice::None {
+        tokio::time::sleep_until(start + 2 * net::SETTLE).await;
+        let _ = stop.wait_for(|v| v & ANSWERED != 0).await;
+        return;
+    }
+    let mut banner = stop.clone();
+    tokio::select! {
+        _ = stop.wait_for(|v| v & ANSWERED != 0) => {}
+        _ = async {
+            let _ = banner.wait_for(|v| v & BANNER_AFTER_HEADER != 0).await;
+            tokio::time::sleep_until(start + BANNER_PATIENCE).await;
+        } => by_banner.store(true, std::sync::atomic::Ordering::Relaxed),
+    }
 }
 
 struct TlsResult {

@@ -12,6 +12,7 @@
 //! Anything that fails whatever is sent, and certificate problems, are `warning` or
 //! `error`: they make the exit code 1.
 
+use super::explained;
 use super::failing::{
     closes_unprompted, closes_unprompted_finding, front_adds_header, front_header_finding,
     nothing_worked,
@@ -21,6 +22,8 @@ use super::tls_findings::tls_findings;
 use crate::diagnose::{self, Ending, Exchange, Fingerprint, Outcome};
 use crate::escape::escape_bytes_max;
 use crate::findings::{Code, Finding, Severity};
+use crate::path;
+use crate::path::App;
 
 /// Judges one attempt from its bytes and ending; `connect_error` when no connection
 /// was made (`Some("refused")` is judged as a refusal).
@@ -43,7 +46,20 @@ pub fn judged(
         findings = vec![connect_failure(e)];
         outcome = Outcome::Silent;
     }
+    let end = if connect_error.is_some() {
+        path::End::NotConnected
+    } else {
+        end_of(ending)
+    };
+    let observed = path::observe(
+        format!("attempt {}", spec.name()),
+        client,
+        server,
+        end,
+        None,
+    );
     Attempt {
+        observed,
         name: spec.name(),
         header: spec.header,
         payload: spec.payload,
@@ -64,6 +80,11 @@ pub fn judged(
         stopped_early: false,
         findings,
     }
+}
+
+/// The model's word for how an attempt ended.
+pub fn end_of(ending: Ending) -> path::End {
+    ending.to_path()
 }
 
 fn connect_failure(e: &str) -> Finding {
@@ -101,6 +122,8 @@ pub struct Inference {
     pub findings: Vec<Finding>,
     /// Plain-language remarks that are not findings (what accepting a header implies).
     pub notes: Vec<String>,
+    /// The path model's answer over every attempt.
+    pub verdict: path::Verdict,
 }
 
 /// Codes that mean "the server did not understand what came before or instead of the
@@ -188,12 +211,143 @@ fn proto_name(p: &str) -> &'static str {
 
 /// Infers what the target expects from its attempts. `tls` holds the details of the
 /// first completed handshake; `expiry_warn_days` is how close to expiry warns.
+///
+/// Every attempt goes into the path model first. A target whose application is not
+/// the web's (a banner, a command protocol, an echo) is judged by the model alone
+/// ([`other_protocol`]); TLS and HTTP targets by the web rules below, which take from
+/// the model the cases it shows they would over-claim.
 pub fn infer(
     address: &str,
     attempts: &[Attempt],
     tls: Option<&TlsDetails>,
     sends: BalancerSends,
     expiry_warn_days: i64,
+) -> Inference {
+    let obs: Vec<path::Observation> = attempts.iter().map(|a| a.observed.clone()).collect();
+    let verdict = path::solve(&path::InFront::ALL, &obs);
+    match verdict.application {
+        Some(app) if !matches!(app, App::Tls | App::Http | App::Closes) => {
+            other_protocol(address, attempts, verdict, app, sends)
+        }
+        _ => web(address, attempts, tls, sends, expiry_warn_days, verdict),
+    }
+}
+
+/// A target that speaks first, answers commands, or echoes: expectations, findings and
+/// summary from the model's verdict.
+fn other_protocol(
+    address: &str,
+    attempts: &[Attempt],
+    verdict: path::Verdict,
+    app: App,
+    sends: BalancerSends,
+) -> Inference {
+    let accepts = verdict.accepts;
+    let expects = Expects {
+        proxy: accepts.map_or("unknown", |a| a.proxy()),
+        proxy_versions: accepts.map(|a| a.versions()).unwrap_or_default(),
+        protocol: app.protocol(),
+    };
+    let mut findings = Vec::new();
+    let failing = explained::failing_path(address, &verdict, attempts);
+    let summary = match (&failing, verdict.top()) {
+        (Some(f), _) => f.summary.clone(),
+        (None, _) => other_sentence(address, &expects, app, attempts, &verdict),
+    };
+    match failing {
+        Some(f) => findings.push(f),
+        None => findings.extend(explained::header_effects(&verdict, attempts, sends)),
+    }
+    if expects.proxy == "required" {
+        let missing = sends == Some(HeaderChoice::None);
+        let mut f = Finding::new(
+            Code::ProxyHeaderMissing,
+            if missing {
+                Severity::Error
+            } else {
+                Severity::Info
+            },
+            if missing {
+                "the server requires a PROXY header, and the balancer sends none".to_string()
+            } else {
+                "the server answers only after a PROXY header: clients that connect directly (health checks, hairpin traffic) get nothing".to_string()
+            },
+        );
+        for a in attempts
+            .iter()
+            .filter(|a| a.payload == Payload::Wait && !a.stopped_early)
+        {
+            f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
+        }
+        if app.speaks_first() {
+            f = f.evidence("a balancer that holds the header until the client sends data (AWS NLB's default header placement) leaves both sides waiting: the server waits for the header, the client for the banner");
+        }
+        findings.push(f.fix(SEND_EARLY));
+    }
+    crate::findings::sort_worst_first(&mut findings);
+    let notes = notes(&expects, attempts);
+    Inference {
+        expects,
+        summary,
+        fingerprint: None,
+        findings,
+        notes,
+        verdict,
+    }
+}
+
+const SEND_EARLY: &str = "make the balancer send the header as soon as the connection opens (HAProxy `send-proxy`/`send-proxy-v2` and nginx stream `proxy_protocol on` do; AWS NLB: `proxy_protocol_v2.client_to_server.header_placement=on_first_ack`)";
+
+fn other_sentence(
+    address: &str,
+    e: &Expects,
+    app: App,
+    attempts: &[Attempt],
+    v: &path::Verdict,
+) -> String {
+    let software = attempts
+        .iter()
+        .find_map(|a| match &a.outcome {
+            Outcome::Banner { line } => Some(line.clone()),
+            _ => None,
+        })
+        .map(|l| format!(" (`{l}`)"))
+        .unwrap_or_default();
+    let proto = crate::path::app_words(app);
+    let versions = match e.proxy_versions.as_slice() {
+        [one] => format!("PROXY {one}"),
+        _ => "PROXY v1 or v2".to_string(),
+    };
+    let mut s = match e.proxy {
+        "required" => {
+            format!("{address} requires a {versions} header, then speaks {proto}{software}")
+        }
+        "optional" => {
+            format!("{address} speaks {proto}{software} with or without a {versions} header")
+        }
+        "forbidden" => {
+            format!("{address} speaks {proto}{software} and does not parse a PROXY header")
+        }
+        _ => format!(
+            "{address} speaks {proto}{software}; what it does with a PROXY header is unclear"
+        ),
+    };
+    if explained::consumed_front_fits(v) {
+        s.push_str(
+            " (or a balancer in front already adds a header that it reads: both fit every attempt)",
+        );
+    }
+    s
+}
+
+/// TLS and HTTP targets: the web rules, checked against the model's verdict.
+fn web(
+    address: &str,
+    attempts: &[Attempt],
+    tls: Option<&TlsDetails>,
+    sends: BalancerSends,
+    expiry_warn_days: i64,
+    verdict: path::Verdict,
 ) -> Inference {
     let mut findings = Vec::new();
     let real: Vec<&Attempt> = attempts
@@ -280,7 +434,10 @@ pub fn infer(
     if front {
         findings.push(front_header_finding(address, attempts));
     } else if closes {
-        findings.push(closes_unprompted_finding(address, attempts));
+        findings.push(
+            explained::failing_path(address, &verdict, attempts)
+                .unwrap_or_else(|| closes_unprompted_finding(address, attempts)),
+        );
     } else if protocol == "unknown" {
         findings.extend(nothing_worked(&real));
     }
@@ -325,6 +482,9 @@ pub fn infer(
                         });
                     let mut f = conditional(base, sends, h, what);
                     f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
+                    if explained::consumed_front_fits(&verdict) {
+                        f = f.evidence("or a balancer in front already adds a header that the server reads: a client's own header is then a second one, read as data (both fit every attempt; `ppdiag probe BACKEND:PORT` from the balancer's network tells them apart)");
+                    }
                     for line in a.client_sees.iter().take(2) {
                         f = f.evidence(format!("TLS clients print: {line}"));
                     }
@@ -432,11 +592,6 @@ pub fn infer(
 
     crate::findings::sort_worst_first(&mut findings);
     let mut summary = sentence(address, &expects, fingerprint, wait_banner, attempts);
-    if closes {
-        summary = format!(
-            "{address} closes every connection, even one on which nothing was sent: the backend likely gets a PROXY header from a balancer in front and rejects it"
-        );
-    }
     if front {
         summary = format!(
             "{address} answers even a well-formed request with the backend's 400: something in front adds a PROXY header the backend does not parse"
@@ -445,6 +600,18 @@ pub fn infer(
             summary.push_str(&format!(" (the backend looks like {})", fp.describe()));
         }
     }
+    if closes {
+        summary = format!(
+            "{address} closes every connection without a byte, even one on which nothing was sent; {} explanations fit (see hypotheses)",
+            verdict.explanations.len().max(1)
+        );
+    }
+    if explained::consumed_front_fits(&verdict) && expects.proxy == "forbidden" {
+        summary = format!(
+            "{address} speaks {} and does not accept a PROXY header from clients: either it has no PROXY reader, or a balancer in front already adds a header that it reads (both fit every attempt)",
+            proto_name(expects.protocol)
+        );
+    }
     let notes = notes(&expects, attempts);
     Inference {
         expects,
@@ -452,6 +619,7 @@ pub fn infer(
         fingerprint,
         findings,
         notes,
+        verdict,
     }
 }
 

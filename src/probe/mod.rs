@@ -2,7 +2,8 @@
 //!
 //! Sans-IO parts: [`target`] (parsing targets and `--connect-to`), [`model`] (the
 //! attempt matrix and the report), [`infer`] (what the target expects, from every
-//! attempt's verdict), [`failing`] (when nothing works), [`tls_findings`] (TLS and
+//! attempt's verdict, through the path model), [`explained`] (findings from the path
+//! model's verdict), [`failing`] (when nothing works), [`tls_findings`] (TLS and
 //! certificates), [`cert`] (certificate details), [`text`] (the text report).
 //! I/O shell: [`net`] (recording streams, bounded reads), [`tls`] (rustls client and
 //! verification), [`attempt`] (one connection of the matrix), [`run`] (DNS, the
@@ -13,6 +14,7 @@
 
 pub mod attempt;
 pub mod cert;
+pub mod explained;
 pub mod failing;
 pub mod infer;
 pub mod model;

@@ -8,6 +8,7 @@ use super::cert::CertInfo;
 use super::tls::Verification;
 use crate::diagnose::{Ending, Fingerprint, Outcome};
 use crate::findings::Finding;
+use crate::path::{Explanation, InFront, Observation};
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 
@@ -70,16 +71,17 @@ pub struct AttemptSpec {
 }
 
 impl AttemptSpec {
-    /// `v2+tls`, `none+http`, `wait`.
+    /// `v2+tls`, `none+http`, `wait` (nothing sent), `v1+wait` (a header, then wait).
     pub fn name(&self) -> String {
-        match self.payload {
-            Payload::Wait => "wait".into(),
-            p => format!("{}+{}", self.header.name(), p.name()),
+        match (self.header, self.payload) {
+            (HeaderChoice::None, Payload::Wait) => "wait".into(),
+            (h, p) => format!("{}+{}", h.name(), p.name()),
         }
     }
 
     /// The full matrix, in display order: header none/v1/v2/v2-local × TLS/HTTP, then
-    /// connect-and-wait.
+    /// connect-and-wait, then a v1 and a v2 header followed by waiting (what a server
+    /// that speaks first, or an echo, does with a header alone).
     pub fn matrix() -> Vec<AttemptSpec> {
         let mut out = Vec::new();
         for payload in [Payload::Tls, Payload::Http] {
@@ -92,10 +94,12 @@ impl AttemptSpec {
                 out.push(AttemptSpec { header, payload });
             }
         }
-        out.push(AttemptSpec {
-            header: HeaderChoice::None,
-            payload: Payload::Wait,
-        });
+        for header in [HeaderChoice::None, HeaderChoice::V1, HeaderChoice::V2] {
+            out.push(AttemptSpec {
+                header,
+                payload: Payload::Wait,
+            });
+        }
         out
     }
 }
@@ -162,6 +166,8 @@ pub struct Attempt {
     pub stopped_early: bool,
     /// The judge's findings for this exchange alone.
     pub findings: Vec<Finding>,
+    /// The exchange as the path model reads it.
+    pub observed: Observation,
 }
 
 impl Attempt {
@@ -227,4 +233,19 @@ pub struct ProbeReport {
     pub elapsed_ms: u64,
     /// Remarks that are not findings (e.g. what accepting a header from here implies).
     pub notes: Vec<String>,
+    /// The application protocol, when the attempts name one (`smtp`, `imap`, `pop3`,
+    /// `ftp`, `ssh`, `mysql`, `redis`, `echo`, `tls`, `http`), else null.
+    pub application: Option<&'static str>,
+    /// What sits in front: `none` (or a byte-transparent balancer), `adds-v1`,
+    /// `adds-v2`, or `unknown` when the attempts cannot tell.
+    pub in_front: &'static str,
+    /// When more than one explanation fits every attempt: all of them, likeliest first.
+    pub hypotheses: Vec<Explanation>,
+    /// How to tell the first two hypotheses apart.
+    pub tell_apart: Option<String>,
+}
+
+/// `in_front`'s JSON word for a model answer.
+pub fn in_front_word(f: Option<InFront>) -> &'static str {
+    f.map_or("unknown", InFront::name)
 }

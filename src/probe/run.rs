@@ -7,7 +7,9 @@
 //! make it panic or wait longer than the timeout.
 
 use super::infer::{self, BalancerSends};
-use super::model::{Attempt, AttemptSpec, Payload, ProbeReport, TlsDetails, TlsSession};
+use super::model::{
+    Attempt, AttemptSpec, HeaderChoice, Payload, ProbeReport, TlsDetails, TlsSession,
+};
 use super::target::{self, ConnectTo, Target};
 use super::tls::{self, Roots};
 use crate::commands::{Failure, Output, OutputFormat};
@@ -297,7 +299,7 @@ async fn probe_address(
     addr: SocketAddr,
 ) -> ProbeReport {
     let started = Instant::now();
-    let (tx, rx) = watch::channel(false);
+    let (tx, rx) = watch::channel(0u8);
     let tx = Arc::new(tx);
     let mut set = tokio::task::JoinSet::new();
     let cfg = Arc::new(sh.cfg.clone());
@@ -309,7 +311,13 @@ async fn probe_address(
         set.spawn(async move {
             let r = super::attempt::run_attempt(&cfg, &t, addr, spec, rx).await;
             if spec.payload != Payload::Wait && answered_client_first(&r.0) {
-                let _ = tx.send(true);
+                tx.send_modify(|v| *v |= super::attempt::ANSWERED);
+            }
+            if spec.payload == Payload::Wait
+                && spec.header != HeaderChoice::None
+                && matches!(r.0.outcome, crate::diagnose::Outcome::Banner { .. })
+            {
+                tx.send_modify(|v| *v |= super::attempt::BANNER_AFTER_HEADER);
             }
             (idx, r)
         });
@@ -364,7 +372,24 @@ async fn probe_address(
         findings,
         elapsed_ms: started.elapsed().as_millis() as u64,
         notes: inference.notes,
+        application: application_word(&inference.verdict),
+        in_front: super::model::in_front_word(inference.verdict.in_front),
+        hypotheses: if inference.verdict.ambiguous() {
+            inference.verdict.explanations.clone()
+        } else {
+            Vec::new()
+        },
+        tell_apart: inference.verdict.tell_apart.clone(),
     }
+}
+
+/// `application` in the JSON: the protocol when it is not the web's (`expects.protocol`
+/// already says `tls` or `http`), else null.
+pub fn application_word(v: &crate::path::Verdict) -> Option<&'static str> {
+    use crate::path::App;
+    v.application
+        .filter(|a| !matches!(a, App::Tls | App::Http | App::Closes))
+        .map(App::name)
 }
 
 fn answered_client_first(a: &Attempt) -> bool {

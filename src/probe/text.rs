@@ -296,6 +296,10 @@ mod tests {
             findings: i.findings,
             elapsed_ms: 3,
             notes: i.notes,
+            application: crate::probe::run::application_word(&i.verdict),
+            in_front: crate::probe::model::in_front_word(i.verdict.in_front),
+            hypotheses: Vec::new(),
+            tell_apart: None,
         }
     }
 

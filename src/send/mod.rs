@@ -308,6 +308,29 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
             ending
         },
     });
+    // The path model reads the same exchange: a header that every explanation says
+    // reached the application as data (a banner, then an error to the header line) is
+    // named even where the exchange judge's web rules see nothing.
+    let observed = crate::path::observe(
+        "the exchange",
+        &snap.client,
+        &snap.server,
+        (if session.is_some() {
+            Ending::Open
+        } else {
+            ending
+        })
+        .to_path(),
+        local,
+    );
+    let mut findings = verdict.findings;
+    if session.is_none() {
+        let shown = crate::escape::escape_bytes_max(&snap.server, 96);
+        findings.extend(crate::path::advice::sent_header_finding(
+            &observed, &shown, &findings,
+        ));
+        crate::findings::sort_worst_first(&mut findings);
+    }
     let report = SendReport {
         target: cfg.target.input.clone(),
         address: Some(addr),
@@ -325,7 +348,7 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
         fingerprint: verdict.fingerprint,
         client_sees: verdict.client_sees,
         elapsed_ms: start.elapsed().as_millis() as u64,
-        findings: verdict.findings,
+        findings,
     };
     finish(&cfg, &report, bridging)
 }

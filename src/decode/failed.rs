@@ -1,0 +1,71 @@
+//! The rule that a failed conversation is never "no problem found" (sans-IO): when the
+//! shared judge named nothing worse than `info`, but the conversation shows a failure
+//! (TLS sent and no handshake, a reset, a banner then an error, an error reply, a
+//! silence the client gave up on, a close right after a PROXY header), the path model
+//! names what the bytes allow, and says so when they allow several causes.
+//!
+//! Rules: no I/O; a conversation whose reply the capture lost is never judged here.
+
+use crate::diagnose::{Ending, not_expected_fixes};
+use crate::findings::{Code, Finding, Severity};
+use crate::path::{self, BannerAfter, End, InFront, Observation, Payload, Reply, Sent};
+
+/// Why the conversation failed, if it visibly did.
+pub fn failure(o: &Observation, ending: Ending) -> Option<&'static str> {
+    match o.reply {
+        Reply::Nothing if o.end == End::Reset => {
+            Some("the server reset the connection without a byte")
+        }
+        Reply::Nothing if ending == Ending::Timeout => {
+            Some("the server said nothing until the client gave up")
+        }
+        Reply::Nothing
+            if o.end == End::Closed && (o.sent != Sent::None || o.payload != Payload::Nothing) =>
+        {
+            Some("the server closed the connection without a byte")
+        }
+        Reply::Banner {
+            after: BannerAfter::Error,
+            ..
+        } if o.sent != Sent::None || o.payload != Payload::Nothing => {
+            Some("the server's banner was followed by an error or a close")
+        }
+        Reply::Error { .. } => Some("the server answered with an error"),
+        _ if o.payload == Payload::Tls && o.reply != Reply::Handshake => {
+            Some("TLS was sent and no handshake followed")
+        }
+        _ => None,
+    }
+}
+
+/// The finding for a failed conversation that the judge left without one.
+pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Finding {
+    let version = o.sent.version();
+    if let (Some(v), Reply::Nothing, End::Closed | End::Reset) = (version, o.reply, o.end) {
+        let f = Finding::new(
+            Code::ProxyHeaderNotExpected,
+            Severity::Error,
+            format!(
+                "{why}, right after the PROXY v{v} header and before answering: it did not accept the header"
+            ),
+        )
+        .evidence("it has no PROXY reader and read the header as its own protocol, or its reader takes only the other PROXY version; the server's other conversations tell which (see `servers`)");
+        return not_expected_fixes(f, None);
+    }
+    if let Some(f) = path::advice::sent_header_finding_with(&[InFront::None], o, reply, &[]) {
+        return f;
+    }
+    let code = match (o.reply, o.end) {
+        (Reply::Nothing, End::Reset) => Code::ConnectionReset,
+        (Reply::Nothing, _) if ending == Ending::Timeout => Code::TargetSilent,
+        (Reply::Nothing, _) => Code::ConnectionClosed,
+        _ => Code::TlsHandshakeFailed,
+    };
+    Finding::new(
+        code,
+        Severity::Warning,
+        format!("{why}; this conversation alone does not show why"),
+    )
+    .evidence(format!("server sent: \"{reply}\""))
+    .fix("compare with this server's other conversations (`servers` in the JSON report), or ask it directly: `ppdiag probe SERVER:PORT`")
+}

@@ -1,0 +1,167 @@
+//! Conversations grouped by server endpoint and read by the path model together
+//! (sans-IO): what each server expects, which of its conversations show it, and the
+//! cause the endpoint's model gives a conversation that its own bytes left open (a v1
+//! header refused by a server on which v2 works is `proxy-version-unsupported`).
+//!
+//! Rules: memory is bounded ([`MAX_SERVERS`] endpoints, [`MAX_KINDS`] distinct kinds
+//! of exchange per endpoint, [`MAX_IDS`] conversation ids per kind): the model needs
+//! the kinds, not every copy; what did not fit is counted, never silently dropped.
+
+use crate::findings::Code;
+use crate::path::{self, Explanation, InFront, Observation};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Endpoints modelled at most.
+pub const MAX_SERVERS: usize = 4096;
+/// Distinct kinds of exchange kept per endpoint.
+pub const MAX_KINDS: usize = 32;
+/// Conversation ids kept per kind.
+pub const MAX_IDS: usize = 8;
+
+#[derive(Debug, Default)]
+struct Kind {
+    observation: Option<Observation>,
+    ids: Vec<u64>,
+    count: u64,
+}
+
+#[derive(Debug, Default)]
+struct Endpoint {
+    conversations: u64,
+    kinds: Vec<Kind>,
+    unmodelled: u64,
+}
+
+/// The running groups.
+#[derive(Debug, Default)]
+pub struct Servers {
+    by_server: BTreeMap<String, Endpoint>,
+    /// Conversations whose endpoint did not fit in [`MAX_SERVERS`].
+    pub overflow: u64,
+}
+
+/// A group of conversations of one kind and what the endpoint's model says of them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    /// Conversation ids (the first [`MAX_IDS`]).
+    pub conversations: Vec<u64>,
+    /// How many conversations of this kind.
+    pub count: u64,
+    /// The exchange, as the model reads it.
+    pub exchange: Observation,
+    /// The cause the endpoint's model gives these conversations, or null (served, or
+    /// not a PROXY matter).
+    pub cause: Option<Code>,
+}
+
+/// One server endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServerReport {
+    /// `ip:port`.
+    pub server: String,
+    /// Conversations with it.
+    pub conversations: u64,
+    /// `required`, `optional`, `forbidden`, `unknown`.
+    pub proxy: &'static str,
+    /// PROXY versions it reads.
+    pub proxy_versions: Vec<&'static str>,
+    /// `tls`, `http`, `tcp`, `unknown`.
+    pub protocol: &'static str,
+    /// The application when it is not the web's, else null.
+    pub application: Option<&'static str>,
+    /// When more than one explanation fits: all of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hypotheses: Vec<Explanation>,
+    /// The kinds of conversation that support the inference.
+    pub groups: Vec<Group>,
+    /// Conversations whose kind did not fit in the bounded table.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unmodelled: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Servers {
+    /// Adds one conversation.
+    pub fn add(&mut self, server: &str, id: u64, o: &Observation) {
+        if !self.by_server.contains_key(server) && self.by_server.len() >= MAX_SERVERS {
+            self.overflow += 1;
+            return;
+        }
+        let e = self.by_server.entry(server.to_string()).or_default();
+        e.conversations += 1;
+        let same = |k: &Kind| {
+            k.observation.as_ref().is_some_and(|x| {
+                (x.sent, x.payload, x.reply, x.end) == (o.sent, o.payload, o.reply, o.end)
+            })
+        };
+        if let Some(k) = e.kinds.iter_mut().find(|k| same(k)) {
+            k.count += 1;
+            if k.ids.len() < MAX_IDS {
+                k.ids.push(id);
+            }
+        } else if e.kinds.len() < MAX_KINDS {
+            e.kinds.push(Kind {
+                observation: Some(o.clone()),
+                ids: vec![id],
+                count: 1,
+            });
+        } else {
+            e.unmodelled += 1;
+        }
+    }
+
+    /// The report per endpoint, in address order.
+    pub fn report(&self) -> Vec<ServerReport> {
+        self.by_server
+            .iter()
+            .map(|(server, e)| endpoint(server, e))
+            .collect()
+    }
+}
+
+fn endpoint(server: &str, e: &Endpoint) -> ServerReport {
+    let obs: Vec<Observation> = e
+        .kinds
+        .iter()
+        .filter_map(|k| k.observation.clone())
+        .collect();
+    let fronts = [InFront::None];
+    let v = path::solve(&fronts, &obs);
+    let causes = path::causes(&fronts, &obs);
+    let accepts = v.accepts;
+    let groups = e
+        .kinds
+        .iter()
+        .zip(causes)
+        .filter_map(|(k, cause)| {
+            Some(Group {
+                conversations: k.ids.clone(),
+                count: k.count,
+                exchange: k.observation.clone()?,
+                cause,
+            })
+        })
+        .collect();
+    ServerReport {
+        server: server.to_string(),
+        conversations: e.conversations,
+        proxy: accepts.map_or("unknown", |a| a.proxy()),
+        proxy_versions: accepts.map(|a| a.versions()).unwrap_or_default(),
+        protocol: v.application.map_or("unknown", path::App::protocol),
+        application: v
+            .application
+            .filter(|a| !matches!(a, path::App::Tls | path::App::Http | path::App::Closes))
+            .map(path::App::name),
+        hypotheses: if v.ambiguous() {
+            v.explanations.clone()
+        } else {
+            Vec::new()
+        },
+        groups,
+        unmodelled: e.unmodelled,
+    }
+}
