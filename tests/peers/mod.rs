@@ -11,6 +11,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+pub mod daemons;
 
 /// Where `bin` is: PATH, then the sbin directories (nginx and haproxy live there and
 /// a CI environment may not have them on PATH).
