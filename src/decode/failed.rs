@@ -8,7 +8,7 @@
 
 use crate::diagnose::{Ending, not_expected_fixes};
 use crate::findings::{Code, Finding, Severity};
-use crate::path::{self, BannerAfter, End, InFront, Observation, Payload, Reply, Sent};
+use crate::path::{self, BannerAfter, End, Observation, Payload, Reply, Sent};
 
 /// Why the conversation failed, if it visibly did.
 pub fn failure(o: &Observation, ending: Ending) -> Option<&'static str> {
@@ -19,9 +19,8 @@ pub fn failure(o: &Observation, ending: Ending) -> Option<&'static str> {
         Reply::Nothing if ending == Ending::Timeout => {
             Some("the server said nothing until the client gave up")
         }
-        Reply::Nothing
-            if o.end == End::Closed && (o.sent != Sent::None || o.payload != Payload::Nothing) =>
-        {
+        // A header alone (a health check) that the server leaves unanswered is normal.
+        Reply::Nothing if o.end == End::Closed && o.payload != Payload::Nothing => {
             Some("the server closed the connection without a byte")
         }
         Reply::Banner {
@@ -52,7 +51,7 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
         .evidence("it has no PROXY reader and read the header as its own protocol, or its reader takes only the other PROXY version; the server's other conversations tell which (see `servers`)");
         return not_expected_fixes(f, None);
     }
-    if let Some(f) = path::advice::sent_header_finding_with(&[InFront::None], o, reply, &[]) {
+    if let Some(f) = path::advice::sent_header_finding(o, reply, &[]) {
         return f;
     }
     let code = match (o.reply, o.end) {

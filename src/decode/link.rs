@@ -195,8 +195,12 @@ pub(crate) fn close(f: &Flow) -> Done {
     let mut server_sent = server_sent;
     // The server's FIN proves bytes the capture does not hold: its reply is unknown,
     // never "no bytes" (which would read as a server waiting for a header).
-    let lost = f.half[s].wire_end;
-    if server_bytes.is_empty() && lost > 0 {
+    let lost = if server_bytes.is_empty() {
+        f.half[s].wire_end
+    } else {
+        0
+    };
+    if lost > 0 {
         findings.retain(|x| is_client_side(x.code));
         outcome = Outcome::OtherBytes {
             summary: format!("{lost} bytes not captured"),
@@ -237,11 +241,19 @@ pub(crate) fn close(f: &Flow) -> Done {
             "the PROXY header is cut at byte {cut} by a gap in the capture (see gaps): it cannot be judged; record with a larger snaplen (`tcpdump -s 0`)"
         ));
     }
+    // The model asks how the server ended the exchange; a close that answers the
+    // client's own FIN or RST is not the server's doing.
+    let path_end = match first {
+        Some((_, side, _)) if side == c && server_ending != Ending::Timeout => {
+            crate::path::End::Open
+        }
+        _ => server_ending.to_path(),
+    };
     let observed = crate::path::observe(
         format!("conversation {}", f.id),
         client_bytes,
         server_bytes,
-        server_ending.to_path(),
+        path_end,
         None,
     );
     // A failed conversation is never "no problem found".

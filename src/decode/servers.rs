@@ -129,7 +129,7 @@ fn endpoint(server: &str, e: &Endpoint) -> ServerReport {
         .iter()
         .filter_map(|k| k.observation.clone())
         .collect();
-    let fronts = [InFront::None];
+    let fronts = InFront::ALL;
     let v = path::solve(&fronts, &obs);
     let causes = path::causes(&fronts, &obs);
     let accepts = v.accepts;

@@ -366,54 +366,46 @@ fn after_banner(app: App, server: &[u8], end: End) -> BannerAfter {
 }
 
 /// The reply repeats what the client sent: with or without the client's header, and
-/// possibly after a header the client did not send.
+/// possibly after headers the client did not send. An echo is never longer than what
+/// was sent plus the headers peeled off its front, so a balancer's header that happens
+/// to be byte-identical to the client's own (both name the same socket addresses) is
+/// told apart by length.
 fn echo(
     client: &[u8],
     header_len: usize,
     server: &[u8],
     client_addr: Option<SocketAddr>,
 ) -> Option<Reply> {
-    let (foreign, names_client, rest) = match proxy::inspect(server) {
-        Inspection::Complete(h) if !client.starts_with(&server[..h.length.min(server.len())]) => {
-            let names = match (h.source, client_addr) {
-                (Some(s), Some(c)) => s.ip() == c.ip(),
-                _ => false,
-            };
-            (
-                Some(h.version.number()),
-                names,
-                &server[h.length.min(server.len())..],
-            )
-        }
-        _ => (None, false, server),
-    };
     let payload = &client[header_len..];
-    let compatible = |a: &[u8], b: &[u8]| {
-        let n = a.len().min(b.len());
-        a[..n] == b[..n]
+    let prefix_of = |r: &[u8], of: &[u8]| {
+        !r.is_empty() && r.len() <= of.len() && of.starts_with(r) && r.len() >= 6.min(of.len())
     };
-    if foreign.is_some() && rest.is_empty() {
-        return Some(Reply::Echo {
-            foreign,
-            names_client,
-            ours_back: false,
-        });
-    }
-    // A short reply is an echo only if it is everything that was sent.
-    let long_enough = |sent: &[u8]| rest.len() >= 6.min(sent.len()) && !sent.is_empty();
-    if header_len > 0 && long_enough(client) && compatible(rest, client) && rest.len() > 0 {
-        return Some(Reply::Echo {
-            foreign,
-            names_client,
-            ours_back: true,
-        });
-    }
-    if long_enough(payload) && compatible(rest, payload) {
-        return Some(Reply::Echo {
-            foreign,
-            names_client,
-            ours_back: false,
-        });
+    let mut rest = server;
+    let mut foreign = None;
+    let mut names_client = false;
+    for _ in 0..=4 {
+        let found = |ours_back| {
+            Some(Reply::Echo {
+                foreign,
+                names_client,
+                ours_back,
+            })
+        };
+        if header_len > 0 && prefix_of(rest, client) {
+            return found(true);
+        }
+        if prefix_of(rest, payload) || (rest.is_empty() && foreign.is_some()) {
+            return found(false);
+        }
+        let Inspection::Complete(h) = proxy::inspect(rest) else {
+            return None;
+        };
+        if foreign.is_none() {
+            foreign = Some(h.version.number());
+            names_client =
+                matches!((h.source, client_addr), (Some(s), Some(c)) if s.ip() == c.ip());
+        }
+        rest = &rest[h.length.min(rest.len())..];
     }
     None
 }

@@ -188,7 +188,7 @@ pub async fn run_attempt(
                 e
             }
             Payload::Tls => {
-                let r = tls_exchange(cfg, t, rec, deadline).await;
+                let r = tls_exchange(cfg, t, rec, &tap, deadline).await;
                 session = r.session;
                 tls_error = r.error;
                 chain = r.chain;
@@ -276,12 +276,29 @@ async fn tls_exchange(
     cfg: &ProbeConfig,
     t: &Target,
     rec: Recorder<tokio::net::TcpStream>,
+    tap: &SharedTap,
     deadline: Instant,
 ) -> TlsResult {
     let (name, sni) = sni_name(cfg, t);
     let (config, seen) = tls::client_config(&cfg.alpn);
     let connector = tokio_rustls::TlsConnector::from(config);
-    match tokio::time::timeout_at(deadline, connector.connect(name, rec).into_fallible()).await {
+    let handshake = tokio::time::timeout_at(deadline, connector.connect(name, rec).into_fallible());
+    // A server that speaks first (SMTP, SSH, IMAP, ...) answers with a text line, which
+    // the TLS client may keep waiting on: once a banner is in, a moment more for the
+    // reply to the ClientHello, then the attempt is done.
+    let outcome = tokio::select! {
+        r = handshake => Some(r),
+        _ = banner_then_settle(tap, deadline) => None,
+    };
+    let Some(outcome) = outcome else {
+        return TlsResult {
+            ending: Ending::Open,
+            session: None,
+            error: Some("the server spoke first with a banner; no TLS handshake".into()),
+            chain: None,
+        };
+    };
+    match outcome {
         Err(_) => TlsResult {
             ending: Ending::Timeout,
             session: None,
@@ -318,8 +335,15 @@ async fn tls_exchange(
             }
         }
         Ok(Err((e, mut rec))) => {
+            // Bytes the TLS client already read began the reply: a settle period
+            // of silence ends it, as it does for bytes read here.
+            let begun = !net::snapshot(tap).server.is_empty();
             let plan = ReadPlan {
-                deadline,
+                deadline: if begun {
+                    (Instant::now() + net::SETTLE).min(deadline)
+                } else {
+                    deadline
+                },
                 settle: Some(net::SETTLE),
                 max: 16 * 1024,
             };
@@ -331,6 +355,29 @@ async fn tls_exchange(
                 chain: None,
             }
         }
+    }
+}
+
+/// Resolves once the server's bytes start with a banner and a settle period has passed
+/// (never, if they do not).
+async fn banner_then_settle(tap: &SharedTap, deadline: Instant) {
+    loop {
+        let server = net::snapshot(tap).server;
+        let kind = crate::sniff::sniff(&server).kind;
+        use crate::sniff::Kind as K;
+        let banner = match kind {
+            K::Greeting => true,
+            K::SshBanner | K::SmtpBanner | K::FtpBanner => server.contains(&b'\n'),
+            _ => false,
+        };
+        if banner {
+            tokio::time::sleep_until((Instant::now() + net::SETTLE).min(deadline)).await;
+            return;
+        }
+        if Instant::now() >= deadline {
+            return std::future::pending().await;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -57,6 +57,11 @@ pub fn failing_path(address: &str, v: &Verdict, attempts: &[Attempt]) -> Option<
     let top = v.top()?;
     let code = top.code?;
     let agree = v.explanations.iter().all(|e| e.code == Some(code));
+    // A reader that requires a header, probed directly, is the endpoint's contract
+    // (clients come through a balancer), not a failure: the caller reports it.
+    if agree && code == Code::ProxyHeaderMissing {
+        return None;
+    }
     let summary = if agree && !v.ambiguous() {
         format!("{address}: {}", top.summary)
     } else if agree {

@@ -1,0 +1,450 @@
+//! The scenario table of the path model, against real software on loopback: for every
+//! scenario, what `probe` infers, what `decode` names on a capture of that same probe
+//! (recorded with tcpdump on `lo`), and what `send` exits with. The three must agree.
+//!
+//! Each scenario starts its own daemons (postfix, sshd, redis, socat echo, nginx
+//! `stream`, HAProxy `mode tcp`, dovecot, MariaDB) from `tests/peers/daemons.rs`.
+//! Under CI=true a missing program fails; elsewhere the scenario skips.
+
+mod common;
+#[path = "peers/mod.rs"]
+mod peers;
+
+use common::{ppdiag, stdout};
+use peers::daemons::{self, SendProxy};
+use serde_json::Value;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a scenario must show.
+struct Expect {
+    /// `expects.proxy`.
+    proxy: &'static str,
+    /// `application` (null for TLS/HTTP).
+    application: Option<&'static str>,
+    /// `in_front`.
+    in_front: &'static str,
+    /// Finding codes with severity error or warning (sorted).
+    problems: &'static [&'static str],
+    /// probe's exit code.
+    exit: i32,
+}
+
+fn probe_json(addr: &str) -> (Value, i32, Duration) {
+    let start = Instant::now();
+    let o = ppdiag(&["probe", addr, "--format", "json", "--timeout", "1500ms"]);
+    let took = start.elapsed();
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("probe JSON");
+    (v["probes"][0].clone(), o.status.code().unwrap_or(-1), took)
+}
+
+fn problems(r: &Value) -> Vec<String> {
+    let mut v: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error" || f["severity"] == "warning")
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Runs `probe` on `addr` (captured with tcpdump when it is there) and checks `e`;
+/// then checks that decode of the capture infers the same for the same endpoint.
+fn scenario(name: &str, addr: &str, e: Expect) -> Value {
+    let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
+    let capture = Capture::start(port);
+    let (r, exit, took) = probe_json(addr);
+    let pcap = capture.map(Capture::stop);
+    let ctx = format!("{name}: {}", serde_json::to_string_pretty(&r).unwrap());
+    assert_eq!(r["expects"]["proxy"], e.proxy, "{ctx}");
+    assert_eq!(r["application"].as_str(), e.application, "{ctx}");
+    assert_eq!(r["in_front"], e.in_front, "{ctx}");
+    assert_eq!(problems(&r), e.problems, "{ctx}");
+    assert_eq!(exit, e.exit, "{ctx}");
+    // Every error carries a fix.
+    for f in r["findings"].as_array().unwrap() {
+        if f["severity"] == "error" {
+            assert!(!f["fixes"].as_array().unwrap().is_empty(), "{ctx}");
+        }
+    }
+    if r["hypotheses"].as_array().is_some_and(|h| h.len() > 1) {
+        assert!(r["tell_apart"].is_string(), "{ctx}");
+    }
+    eprintln!("{name}: probe took {} ms", took.as_millis());
+    if let Some(pcap) = pcap {
+        decode_agrees(name, pcap.path(), addr, &r);
+    }
+    r
+}
+
+/// decode of the probe's own traffic names the same expectation for the endpoint.
+fn decode_agrees(name: &str, pcap: &std::path::Path, addr: &str, probe: &Value) {
+    let o = ppdiag(&["decode", pcap.to_str().unwrap(), "--format", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("decode JSON");
+    let servers = v["servers"].as_array().expect("servers");
+    let s = servers
+        .iter()
+        .find(|s| s["server"] == addr)
+        .unwrap_or_else(|| panic!("{name}: {addr} not in servers: {servers:#?}"));
+    assert_eq!(s["proxy"], probe["expects"]["proxy"], "{name}: {s:#}");
+    assert_eq!(s["application"], probe["application"], "{name}: {s:#}");
+    // No failed conversation without a finding.
+    for f in v["flows"].as_array().unwrap() {
+        let failed = matches!(
+            f["outcome"]["kind"].as_str(),
+            Some("reset") | Some("tls-alert")
+        );
+        if failed {
+            assert!(
+                f["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x["severity"] != "info"),
+                "{name}: {f:#}"
+            );
+        }
+    }
+}
+
+/// tcpdump on `lo` for one port, when it can run here (root and the program).
+struct Capture {
+    guard: peers::Guard,
+    file: tempfile::NamedTempFile,
+}
+
+impl Capture {
+    fn start(port: u16) -> Option<Capture> {
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0"));
+        if !root || !common::peer("tcpdump") {
+            return None;
+        }
+        let file = tempfile::Builder::new().suffix(".pcap").tempfile().unwrap();
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let bin = peers::find_bin("tcpdump").unwrap();
+        let mut cmd = Command::new(bin);
+        cmd.args(["-i", "lo", "-U", "-s", "0", "-w"])
+            .arg(file.path())
+            .arg(format!("tcp port {port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log.path()).unwrap());
+        let guard = peers::Guard::from_child("tcpdump", cmd.spawn().unwrap());
+        // tcpdump says "listening on" once the capture is running.
+        let end = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < end {
+            if std::fs::read_to_string(log.path()).is_ok_and(|s| s.contains("listening on")) {
+                // The filter is attached a moment after the message.
+                std::thread::sleep(Duration::from_millis(500));
+                return Some(Capture { guard, file });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("tcpdump did not start");
+    }
+
+    fn stop(self) -> tempfile::NamedTempFile {
+        // Give the last segments a moment, then stop (SIGTERM flushes the file).
+        std::thread::sleep(Duration::from_millis(300));
+        drop(self.guard);
+        self.file
+    }
+}
+
+fn send_exit(addr: &str, header: &str) -> (i32, String) {
+    // Bridging stdin, send writes the reply to stdout and its report to stderr.
+    let o = ppdiag(&["send", addr, "--proxy", header, "--timeout", "1s"]);
+    (
+        o.status.code().unwrap_or(-1),
+        format!("{}{}", stdout(&o), common::stderr(&o)),
+    )
+}
+
+#[test]
+fn postfix_direct_without_proxy() {
+    let Some(pf) = daemons::postfix(false) else {
+        return;
+    };
+    let r = scenario(
+        "postfix direct",
+        &pf.addr(),
+        Expect {
+            proxy: "forbidden",
+            application: Some("smtp"),
+            in_front: "unknown",
+            problems: &[],
+            exit: 0,
+        },
+    );
+    assert!(r["elapsed_ms"].as_u64().unwrap() < 1000, "{r:#}");
+    // send with a header: the banner then `500` to the header line is a failure.
+    let (code, out) = send_exit(&pf.addr(), "v1");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("proxy-header-not-expected"), "{out}");
+    let (code, out) = send_exit(&pf.addr(), "none");
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn postfix_direct_requiring_proxy() {
+    let Some(pf) = daemons::postfix(true) else {
+        return;
+    };
+    scenario(
+        "postfix requiring PROXY",
+        &pf.addr(),
+        Expect {
+            proxy: "required",
+            application: Some("smtp"),
+            in_front: "none",
+            problems: &[],
+            exit: 0,
+        },
+    );
+    let (code, out) = send_exit(&pf.addr(), "v1");
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn haproxy_send_proxy_in_front_of_postfix_without_proxy() {
+    let Some(pf) = daemons::postfix(false) else {
+        return;
+    };
+    let Some(lb) = daemons::haproxy_tcp(false, SendProxy::V1, pf.port) else {
+        return;
+    };
+    scenario(
+        "haproxy send-proxy -> postfix",
+        &lb.addr(),
+        Expect {
+            proxy: "unknown",
+            application: Some("smtp"),
+            in_front: "unknown",
+            problems: &["proxy-header-not-expected"],
+            exit: 1,
+        },
+    );
+}
+
+#[test]
+fn haproxy_send_proxy_in_front_of_postfix_with_proxy() {
+    let Some(pf) = daemons::postfix(true) else {
+        return;
+    };
+    let Some(lb) = daemons::haproxy_tcp(false, SendProxy::V1, pf.port) else {
+        return;
+    };
+    scenario(
+        "haproxy send-proxy -> postfix with PROXY (working)",
+        &lb.addr(),
+        Expect {
+            proxy: "forbidden",
+            application: Some("smtp"),
+            in_front: "unknown",
+            problems: &[],
+            exit: 0,
+        },
+    );
+}
+
+#[test]
+fn sshd_direct_and_behind_a_balancer_that_adds_a_header() {
+    let Some(ssh) = daemons::sshd() else {
+        return;
+    };
+    scenario(
+        "sshd direct",
+        &ssh.addr(),
+        Expect {
+            proxy: "forbidden",
+            application: Some("ssh"),
+            in_front: "unknown",
+            problems: &[],
+            exit: 0,
+        },
+    );
+    let Some(lb) = daemons::haproxy_tcp(false, SendProxy::V2, ssh.port) else {
+        return;
+    };
+    scenario(
+        "haproxy send-proxy-v2 -> sshd",
+        &lb.addr(),
+        Expect {
+            proxy: "unknown",
+            application: Some("ssh"),
+            in_front: "unknown",
+            problems: &["proxy-header-not-expected"],
+            exit: 1,
+        },
+    );
+}
+
+#[test]
+fn redis_direct() {
+    let Some(rd) = daemons::redis() else {
+        return;
+    };
+    scenario(
+        "redis direct",
+        &rd.addr(),
+        Expect {
+            proxy: "forbidden",
+            application: Some("redis"),
+            in_front: "unknown",
+            problems: &[],
+            exit: 0,
+        },
+    );
+    let (code, out) = send_exit(&rd.addr(), "v1");
+    assert_eq!(code, 1, "{out}");
+}
+
+#[test]
+fn echo_direct_is_healthy() {
+    let Some(echo) = daemons::socat_echo() else {
+        return;
+    };
+    scenario(
+        "socat echo",
+        &echo.addr(),
+        Expect {
+            proxy: "forbidden",
+            application: Some("echo"),
+            in_front: "unknown",
+            problems: &[],
+            exit: 0,
+        },
+    );
+}
+
+#[test]
+fn nginx_stream_reading_the_header_in_front_of_an_echo() {
+    let Some(f) = daemons::nginx_stream_echo(true, false) else {
+        return;
+    };
+    scenario(
+        "nginx stream listen proxy_protocol -> echo",
+        &format!("127.0.0.1:{}", f.port),
+        Expect {
+            proxy: "required",
+            application: Some("echo"),
+            in_front: "none",
+            problems: &[],
+            exit: 0,
+        },
+    );
+}
+
+#[test]
+fn nginx_stream_adding_a_header_in_front_of_an_echo() {
+    let Some(f) = daemons::nginx_stream_echo(false, true) else {
+        return;
+    };
+    scenario(
+        "nginx stream proxy_protocol on -> echo",
+        &format!("127.0.0.1:{}", f.port),
+        Expect {
+            proxy: "unknown",
+            application: Some("echo"),
+            in_front: "adds-v1",
+            problems: &["proxy-header-not-expected"],
+            exit: 1,
+        },
+    );
+}
+
+#[test]
+fn nginx_stream_with_a_dead_upstream_names_both_explanations() {
+    let Some(lb) = daemons::nginx_stream(false, false, daemons::dead_port()) else {
+        return;
+    };
+    let r = scenario(
+        "nginx stream, dead upstream",
+        &lb.addr(),
+        Expect {
+            proxy: "unknown",
+            application: None,
+            in_front: "unknown",
+            problems: &["connection-closed"],
+            exit: 1,
+        },
+    );
+    let h = r["hypotheses"].as_array().unwrap();
+    assert!(h.len() >= 2, "{r:#}");
+    assert_eq!(h[0]["application"], "closes", "{r:#}");
+}
+
+#[test]
+fn haproxy_chain_with_one_header_reaching_an_echo() {
+    let Some(f) = daemons::haproxy_chain_echo(SendProxy::V2, true, SendProxy::V2) else {
+        return;
+    };
+    // B reads A's header and sends its own to the echo, which returns it: the header
+    // names this client, so a balancer adds it.
+    scenario(
+        "haproxy A v2 -> B accept-proxy v2 -> echo",
+        &format!("127.0.0.1:{}", f.port),
+        Expect {
+            proxy: "unknown",
+            application: Some("echo"),
+            in_front: "adds-v2",
+            problems: &["proxy-header-not-expected"],
+            exit: 1,
+        },
+    );
+}
+
+#[test]
+fn dovecot_imap_with_and_without_proxy() {
+    let Some(plain) = daemons::dovecot(false) else {
+        return;
+    };
+    scenario(
+        "dovecot imap direct",
+        &format!("127.0.0.1:{}", plain.imap),
+        Expect {
+            proxy: "forbidden",
+            application: Some("imap"),
+            in_front: "unknown",
+            problems: &[],
+            exit: 0,
+        },
+    );
+    let Some(pp) = daemons::dovecot(true) else {
+        return;
+    };
+    scenario(
+        "dovecot imap haproxy = yes",
+        &format!("127.0.0.1:{}", pp.imap),
+        Expect {
+            proxy: "required",
+            application: Some("imap"),
+            in_front: "none",
+            problems: &[],
+            exit: 0,
+        },
+    );
+}
+
+#[test]
+fn mariadb_without_proxy() {
+    let Some(db) = daemons::mariadb(false) else {
+        return;
+    };
+    scenario(
+        "mariadb direct",
+        &db.addr(),
+        Expect {
+            proxy: "forbidden",
+            application: Some("mysql"),
+            in_front: "unknown",
+            problems: &[],
+            exit: 0,
+        },
+    );
+}
