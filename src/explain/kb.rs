@@ -90,6 +90,7 @@ static ALL: LazyLock<Vec<Entry>> = LazyLock::new(|| {
     super::kb_clients::ENTRIES
         .iter()
         .chain(super::kb_servers::ENTRIES.iter())
+        .chain(super::kb_beyond_web::ENTRIES.iter())
         .copied()
         .collect()
 });

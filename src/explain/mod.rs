@@ -11,6 +11,7 @@
 
 mod firstbytes;
 pub mod kb;
+mod kb_beyond_web;
 mod kb_clients;
 mod kb_servers;
 mod matcher;

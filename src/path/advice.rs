@@ -61,6 +61,9 @@ pub const SEND: &str = "make the balancer send the header: HAProxy `send-proxy` 
 pub fn fixes_for(code: Code, app: App, f: Finding) -> Finding {
     let mut f = f;
     match code {
+        Code::ProxyHeaderNotExpected if matches!(app, App::Tls | App::Http) => {
+            crate::diagnose::not_expected_fixes(f, None)
+        }
         Code::ProxyHeaderNotExpected => {
             for fix in parse_fixes(app) {
                 f = f.fix(*fix);

@@ -81,7 +81,13 @@ pub fn verdict(survivors: Vec<(Hypothesis, u32)>, obs: &[Observation]) -> Verdic
         .map(|(h, _)| *h)
         .collect();
     let mut groups: Vec<Vec<Hypothesis>> = Vec::new();
-    let key = |g: &Hypothesis| (code_for(g), g.front == InFront::None, g.app);
+    // A header refused by the reader never reaches the application: one explanation
+    // whatever the application would have been.
+    let key = |g: &Hypothesis| {
+        let code = code_for(g);
+        let app = (code != Some(Code::ProxyVersionUnsupported)).then_some(g.app);
+        (code, g.front == InFront::None, app)
+    };
     for h in &kept {
         match groups.iter_mut().find(|m| key(&m[0]) == key(h)) {
             Some(members) => members.push(*h),

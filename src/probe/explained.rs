@@ -92,7 +92,23 @@ pub fn failing_path(address: &str, v: &Verdict, attempts: &[Attempt]) -> Option<
     if let Some(t) = &v.tell_apart {
         f = f.evidence(format!("to tell them apart: {t}"));
     }
-    Some(fixes_for(code, top.application, f))
+    let mut f = fixes_for(code, top.application, f);
+    // The fixes of the next explanation that names another cause, marked as such.
+    if let Some(alt) = v
+        .explanations
+        .iter()
+        .find(|e| e.code.is_some() && e.code != Some(code))
+    {
+        let other = fixes_for(
+            alt.code.unwrap_or(code),
+            alt.application,
+            Finding::new(code, severity, String::new()),
+        );
+        for fix in other.fixes {
+            f = f.fix(format!("if alternative {} holds: {fix}", alt.rank));
+        }
+    }
+    Some(f)
 }
 
 /// For a path that works without a header: what a header does to it (the endpoint's
