@@ -259,7 +259,7 @@ pub(crate) fn close(f: &Flow) -> Done {
     // A failed conversation is never "no problem found".
     if lost == 0 && !findings.iter().any(|x| x.severity > Severity::Info) {
         let o = &observed;
-        if let Some(why) = super::failed::failure(&o, server_ending) {
+        if let Some(why) = super::failed::failure(o, server_ending) {
             let shown = escape_bytes_max(server_bytes, 64);
             findings.push(super::failed::finding(o, server_ending, why, &shown));
         }

@@ -130,13 +130,7 @@ fn tls_refusal(o: &Observation) -> bool {
 fn tls(o: &Observation, headers: bool) -> Fit {
     match (headers, o.payload) {
         (_, Payload::Nothing) => {
-            if silent(o) {
-                Fit::Strong
-            } else if headers && tls_refusal(o) {
-                Fit::Strong
-            } else {
-                Fit::No
-            }
+            strong_if(silent(o) || (headers && tls_refusal(o)))
         }
         (false, Payload::Tls) => match o.reply {
             Reply::Handshake => Fit::Strong,
