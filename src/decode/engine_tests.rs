@@ -309,3 +309,157 @@ fn udp_conversations_are_bounded_too() {
     assert_eq!(s.udp_flows, 20);
     assert!(s.evicted_early > 0);
 }
+
+/// The conversations of issue "one model of the path": each failed, so none may read
+/// as "no problem found", and each gets the cause its bytes allow.
+mod failed_conversations {
+    use super::*;
+    use crate::findings::Severity;
+
+    const V1: &[u8] = b"PROXY TCP4 192.0.2.9 192.0.2.2 5000 443\r\n";
+
+    fn problem(r: &FlowReport) -> bool {
+        r.findings.iter().any(|f| f.severity > Severity::Info)
+    }
+
+    #[test]
+    fn a_header_answered_by_an_immediate_reset() {
+        let (r, _) = run(
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(S, C, 500, 0x12, b"")),
+                (2 * MS, tcp(C, S, 101, 0x18, &[V1, HELLO].concat())),
+                (3 * MS, tcp(S, C, 501, 0x14, b"")),
+            ],
+            Limits::default(),
+        );
+        assert!(problem(&r[0]), "{:?}", r[0].findings);
+        assert!(codes(&r[0]).contains(&Code::ProxyHeaderNotExpected));
+        assert!(
+            r[0].findings
+                .iter()
+                .all(|f| f.severity < Severity::Error || !f.fixes.is_empty())
+        );
+    }
+
+    #[test]
+    fn an_html_page_without_a_status_line_is_a_plaintext_reply() {
+        // Python's http.server answering a ClientHello.
+        let html = b"<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: 400</p>\n    </body>\n</html>\n";
+        let (r, _) = run(
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(S, C, 500, 0x12, b"")),
+                (2 * MS, tcp(C, S, 101, 0x18, HELLO)),
+                (3 * MS, tcp(S, C, 501, 0x19, html)),
+                (4 * MS, tcp(C, S, 101 + HELLO.len() as u32, 0x11, b"")),
+            ],
+            Limits::default(),
+        );
+        assert!(
+            codes(&r[0]).contains(&Code::TlsToPlaintextPort),
+            "{:?}",
+            r[0].findings
+        );
+    }
+
+    #[test]
+    fn a_split_header_is_judged_by_what_had_arrived() {
+        // nginx closed after the first 10 bytes; the other 31 came after its FIN and
+        // drew a reset.
+        let (a, b) = V1.split_at(10);
+        let (r, _) = run(
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(S, C, 500, 0x12, b"")),
+                (2 * MS, tcp(C, S, 101, 0x18, a)),
+                (3 * MS, tcp(S, C, 501, 0x11, b"")),
+                (4 * MS, tcp(C, S, 111, 0x18, b)),
+                (5 * MS, tcp(S, C, 502, 0x14, b"")),
+            ],
+            Limits::default(),
+        );
+        let r = &r[0];
+        assert_eq!(r.end.map(|e| e.how), Some("fin"));
+        assert_eq!(r.end.map(|e| e.server), Some(Ending::Closed), "{r:?}");
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.code == Code::ProxyHeaderIncomplete)
+            .expect("a split header finding");
+        assert!(f.summary.contains("first 10 bytes"), "{}", f.summary);
+        assert!(!f.fixes.is_empty());
+    }
+
+    #[test]
+    fn bytes_a_fin_proves_are_not_captured_not_absent() {
+        // The server sent 309 bytes (its FIN's sequence number says so); the kernel
+        // dropped them from the capture.
+        let (r, _) = run(
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(S, C, 500, 0x12, b"")),
+                (2 * MS, tcp(C, S, 101, 0x18, HELLO)),
+                (4 * MS, tcp(S, C, 501 + 309, 0x11, b"")),
+                (5 * MS, tcp(C, S, 101 + HELLO.len() as u32, 0x11, b"")),
+            ],
+            Limits::default(),
+        );
+        let r = &r[0];
+        assert!(
+            !codes(r).contains(&Code::ProxyHeaderMissing),
+            "{:?}",
+            r.findings
+        );
+        assert!(
+            r.notes.iter().any(|n| n.contains("not-captured")),
+            "{:?}",
+            r.notes
+        );
+        assert_eq!(r.server_sent.as_ref().map(|s| s.total), Some(309));
+    }
+
+    #[test]
+    fn a_v1_header_to_a_v2_only_server_where_v2_works() {
+        let v2 = {
+            let mut h = b"\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c".to_vec();
+            h.extend_from_slice(&[192, 0, 2, 9, 192, 0, 2, 2, 0x13, 0x88, 0x01, 0xbb]);
+            h
+        };
+        let sh = include_bytes!("../../testdata/bytes/openssl-s_server-tls13-reply.bin");
+        let c2 = (3, 40001);
+        let (r, s) = run(
+            &[
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(S, C, 500, 0x12, b"")),
+                (2 * MS, tcp(C, S, 101, 0x18, &[&v2[..], HELLO].concat())),
+                (3 * MS, tcp(S, C, 501, 0x18, sh)),
+                (
+                    4 * MS,
+                    tcp(C, S, 101 + (v2.len() + HELLO.len()) as u32, 0x11, b""),
+                ),
+                (4 * MS, tcp(S, C, 501 + sh.len() as u32, 0x11, b"")),
+                (10 * MS, tcp(c2, S, 700, 0x02, b"")),
+                (11 * MS, tcp(S, c2, 900, 0x12, b"")),
+                (12 * MS, tcp(c2, S, 701, 0x18, &[V1, HELLO].concat())),
+                (13 * MS, tcp(S, c2, 901, 0x14, b"")),
+            ],
+            Limits::default(),
+        );
+        assert_eq!(r.len(), 2);
+        let server = s
+            .servers
+            .iter()
+            .find(|x| x.server == "192.0.2.2:443")
+            .expect("the server");
+        // No conversation without a header: required or optional cannot be told.
+        assert_eq!(server.proxy, "unknown", "{server:#?}");
+        assert_eq!(server.proxy_versions, ["v2"]);
+        let v1 = server
+            .groups
+            .iter()
+            .find(|g| g.exchange.sent == crate::path::Sent::V1)
+            .unwrap();
+        assert_eq!(v1.cause, Some(Code::ProxyVersionUnsupported), "{server:#?}");
+    }
+}

@@ -119,7 +119,9 @@ pub(crate) fn close(f: &Flow) -> Done {
         Ending::Refused
     } else if client_gave_up && !header_only {
         Ending::Timeout
-    } else if f.rst_ts[s].is_some() {
+    } else if f.rst_ts[s].is_some() && f.fin_ts[s].is_none_or(|fin| f.rst_ts[s] < Some(fin)) {
+        // A reset after the server's own FIN answers late client bytes: the FIN is how
+        // the server ended it.
         Ending::Reset
     } else if f.fin_ts[s].is_some() || client_gave_up {
         // A client that sent only a header (a health check) and closed: the server's
@@ -256,6 +258,12 @@ pub(crate) fn close(f: &Flow) -> Done {
         path_end,
         None,
     );
+    // A server that closed before the whole header had arrived acted on part of it:
+    // judge what it had, not what came after.
+    if let Some(split) = split_header(f, c, s, &v.client.headers, server_bytes.is_empty()) {
+        findings.retain(|x| is_client_side(x.code));
+        findings.push(split);
+    }
     // A failed conversation is never "no problem found".
     if lost == 0 && !findings.iter().any(|x| x.severity > Severity::Info) {
         let o = &observed;
@@ -333,6 +341,37 @@ pub(crate) fn close(f: &Flow) -> Done {
         start: f.first_ts,
         end: f.last_ts,
     }
+}
+
+/// The finding for a server that closed or reset, without answering, when only part of
+/// the first PROXY header had arrived (the rest came in a later segment).
+fn split_header(
+    f: &Flow,
+    c: usize,
+    s: usize,
+    headers: &[crate::proxy::Header],
+    unanswered: bool,
+) -> Option<Finding> {
+    let h = headers.first()?;
+    let acted = [f.fin_ts[s], f.rst_ts[s]].into_iter().flatten().min()?;
+    let had = f.half[c].contiguous_before(acted, 0) as usize;
+    if !unanswered || had == 0 || had >= h.length {
+        return None;
+    }
+    Some(
+        Finding::new(
+            Code::ProxyHeaderIncomplete,
+            Severity::Error,
+            format!(
+                "the server closed after the first {had} bytes of the {}-byte PROXY v{} header, before the rest arrived in a later segment: it does not wait for a header split over segments",
+                h.length,
+                h.version.number()
+            ),
+        )
+        .evidence("nginx before 1.25 logs `broken header` (or a false `header is too large`) for a header in two reads; HAProxy peeks once (`Truncated PROXY protocol header received`); dovecot: `Field for proxied local address is missing`")
+        .fix("make the sender write the header in one segment with its first payload bytes (HAProxy and nginx stream do; a hand-written sender may not)")
+        .fix("upgrade the receiver: nginx 1.25+ waits for the rest of the header"),
+    )
 }
 
 /// Codes that judge the client's own bytes (they stand whatever the server did).

@@ -150,7 +150,7 @@ fn endpoint(server: &str, e: &Endpoint) -> ServerReport {
         server: server.to_string(),
         conversations: e.conversations,
         proxy: accepts.map_or("unknown", |a| a.proxy()),
-        proxy_versions: accepts.map(|a| a.versions()).unwrap_or_default(),
+        proxy_versions: v.versions.clone().unwrap_or_default(),
         protocol: v.application.map_or("unknown", path::App::protocol),
         application: v
             .application

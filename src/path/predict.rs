@@ -129,9 +129,7 @@ fn tls_refusal(o: &Observation) -> bool {
 
 fn tls(o: &Observation, headers: bool) -> Fit {
     match (headers, o.payload) {
-        (_, Payload::Nothing) => {
-            strong_if(silent(o) || (headers && tls_refusal(o)))
-        }
+        (_, Payload::Nothing) => strong_if(silent(o) || (headers && tls_refusal(o))),
         (false, Payload::Tls) => match o.reply {
             Reply::Handshake => Fit::Strong,
             Reply::Alert { description } if ![10, 50, 22].contains(&description) => Fit::Strong,

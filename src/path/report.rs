@@ -48,6 +48,9 @@ pub struct Verdict {
     pub application: Option<App>,
     /// The endpoint's contract, when every explanation agrees.
     pub accepts: Option<Accepts>,
+    /// The PROXY versions it reads, when every explanation agrees on them (even where
+    /// they disagree on whether a header is required).
+    pub versions: Option<Vec<&'static str>>,
     /// How to tell the first two explanations apart.
     pub tell_apart: Option<String>,
     /// Observations that went into the verdict.
@@ -107,6 +110,8 @@ pub fn verdict(survivors: Vec<(Hypothesis, u32)>, obs: &[Observation]) -> Verdic
     let in_front = agree(&|h| h.front.name().to_string()).map(|h| h.front);
     let application = agree(&|h| h.app.name().to_string()).map(|h| h.app);
     let accepts = agree(&|h| format!("{:?}", h.accepts())).map(|h| h.accepts());
+    let versions =
+        agree(&|h| format!("{:?}", h.accepts().versions())).map(|h| h.accepts().versions());
     let tell_apart = match explanations.as_slice() {
         [a, b, ..] => Some(tell_apart(a, b)),
         _ => None,
@@ -116,6 +121,7 @@ pub fn verdict(survivors: Vec<(Hypothesis, u32)>, obs: &[Observation]) -> Verdic
         in_front,
         application,
         accepts,
+        versions,
         tell_apart,
         observations: obs.len(),
     }

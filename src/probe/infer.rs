@@ -245,7 +245,7 @@ fn other_protocol(
     let accepts = verdict.accepts;
     let expects = Expects {
         proxy: accepts.map_or("unknown", |a| a.proxy()),
-        proxy_versions: accepts.map(|a| a.versions()).unwrap_or_default(),
+        proxy_versions: verdict.versions.clone().unwrap_or_default(),
         protocol: app.protocol(),
     };
     let mut findings = Vec::new();
