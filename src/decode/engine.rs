@@ -284,7 +284,9 @@ impl Tracker {
                     self.summary.skipped.filtered_out += 1;
                 } else {
                     match p.transport {
-                        Transport::Tcp { seq, flags } => self.tcp(ts, &p, seq, flags, out),
+                        Transport::Tcp { seq, ack, flags } => {
+                            self.tcp(ts, &p, (seq, ack), flags, out)
+                        }
                         Transport::Udp => self.udp(ts, &p, out),
                     }
                 }
@@ -305,7 +307,14 @@ impl Tracker {
         }
     }
 
-    fn tcp(&mut self, ts: u64, p: &packet::Packet<'_>, seq: u32, fl: u8, out: &mut Vec<Event>) {
+    fn tcp(
+        &mut self,
+        ts: u64,
+        p: &packet::Packet<'_>,
+        (seq, ack): (u32, u32),
+        fl: u8,
+        out: &mut Vec<Event>,
+    ) {
         let k = key(p.src, p.dst);
         let syn_only = fl & (flags::SYN | flags::ACK) == flags::SYN;
         // Late frames of a conversation already handed on; a new SYN starts a new one.
@@ -386,6 +395,10 @@ impl Tracker {
             }
             f.half[side].on_data(data_seq, p.payload, p.wire_len);
             f.half[side].mark(ts, f.packets);
+        }
+        // An acknowledgment proves what the other side sent, captured or not.
+        if fl & flags::ACK != 0 {
+            f.half[1 - side].on_ack(ack);
         }
         if fl & flags::FIN != 0 && f.fin_ts[side].is_none() {
             f.fin_ts[side] = Some(ts);

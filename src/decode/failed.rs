@@ -30,6 +30,9 @@ pub fn failure(o: &Observation, ending: Ending) -> Option<&'static str> {
             Some("the server's banner was followed by an error or a close")
         }
         Reply::Error { .. } => Some("the server answered with an error"),
+        Reply::Echo {
+            foreign: Some(_), ..
+        } => Some("the reply begins with a PROXY header the client did not send"),
         _ if o.payload == Payload::Tls && o.reply != Reply::Handshake => {
             Some("TLS was sent and no handshake followed")
         }
@@ -50,6 +53,20 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
         )
         .evidence("it has no PROXY reader and read the header as its own protocol, or its reader takes only the other PROXY version; the server's other conversations tell which (see `servers`)");
         return not_expected_fixes(f, None);
+    }
+    if let Reply::Echo {
+        foreign: Some(v), ..
+    } = o.reply
+    {
+        let f = Finding::new(
+            Code::ProxyHeaderNotExpected,
+            Severity::Error,
+            format!(
+                "{why}: a balancer between adds a PROXY v{v} header that the server behind it does not parse, and the server returned it as data"
+            ),
+        )
+        .evidence(format!("server sent: \"{reply}\""));
+        return path::advice::fixes_for(Code::ProxyHeaderNotExpected, path::App::Echo, f);
     }
     if let Some(f) = path::advice::sent_header_finding(o, reply, &[]) {
         return f;

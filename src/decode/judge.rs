@@ -15,6 +15,9 @@ use super::stream::Half;
 use crate::escape::escape_bytes_max;
 use crate::opening;
 
+/// Legs of one proxied connection linked at most (client, two balancers, backend).
+const MAX_CHAIN: usize = 4;
+
 /// The per-conversation half of the decoder: judges, links legs, counts.
 pub struct Judge {
     limits: Limits,
@@ -22,7 +25,13 @@ pub struct Judge {
     counts: Summary,
     spare: Vec<Half>,
     servers: Servers,
+    /// Linked legs whose first leg has a header naming a leg not yet ended: held (for
+    /// the link window) so the chain can be completed.
+    held: Vec<Vec<Done>>,
 }
+
+/// Chains held for their upstream leg at most.
+const MAX_HELD: usize = 256;
 
 impl Judge {
     /// A judge with these bounds.
@@ -33,6 +42,7 @@ impl Judge {
             counts: Summary::default(),
             spare: Vec::new(),
             servers: Servers::default(),
+            held: Vec::new(),
         }
     }
 
@@ -69,23 +79,79 @@ impl Judge {
                 for d in self.pending.expired(now, self.limits.link_window_ns) {
                     self.emit(d.report, out);
                 }
+                let window = self.limits.link_window_ns;
+                let (due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
+                    .into_iter()
+                    .partition(|c| c.iter().map(Done::end).max().unwrap_or(0) + window <= now);
+                self.held = keep;
+                for chain in due {
+                    self.emit_chain(chain, out);
+                }
             }
         }
     }
 
     fn done(&mut self, d: Done, out: &mut Vec<FlowReport>) {
+        // The leg a held chain was waiting for.
+        if let Some(i) = self
+            .held
+            .iter()
+            .position(|c| c.first().and_then(Done::header) == Some(d.tuple()))
+        {
+            let mut chain = self.held.swap_remove(i);
+            chain.insert(0, d);
+            self.counts.linked_pairs += 1;
+            return self.emit_chain(chain, out);
+        }
         match self.pending.pair(d) {
             link::Paired::Both(a, b) => {
-                self.counts.linked_pairs += 1;
-                let (a, b) = link::annotate(a, b);
-                self.emit(a, out);
-                self.emit(b, out);
+                let mut legs = vec![*a, *b];
+                // Chains: the first leg's header names an earlier leg, or a later leg's
+                // header names the last one.
+                while legs.len() < MAX_CHAIN {
+                    match self.pending.upstream_of(&legs[0]) {
+                        Some(x) => legs.insert(0, x),
+                        None => break,
+                    }
+                }
+                while legs.len() < MAX_CHAIN {
+                    match self.pending.downstream_of(&legs[legs.len() - 1]) {
+                        Some(y) => legs.push(y),
+                        None => break,
+                    }
+                }
+                self.counts.linked_pairs += legs.len() as u64 - 1;
+                // A first leg with a header of its own has a leg before it, still open.
+                if legs[0].header().is_some() && legs.len() < MAX_CHAIN {
+                    self.held.push(legs);
+                    if self.held.len() > MAX_HELD {
+                        let oldest = self.held.remove(0);
+                        self.emit_chain(oldest, out);
+                    }
+                    return;
+                }
+                self.emit_chain(legs, out);
             }
             link::Paired::Waiting(evicted) => {
                 for d in evicted {
                     self.emit(d.report, out);
                 }
             }
+        }
+    }
+
+    /// Emits linked legs: a pair as before, a longer chain leg by leg.
+    fn emit_chain(&mut self, mut legs: Vec<Done>, out: &mut Vec<FlowReport>) {
+        let reports = if legs.len() == 2 {
+            let b = Box::new(legs.remove(1));
+            let a = Box::new(legs.remove(0));
+            let (a, b) = link::annotate(a, b);
+            vec![a, b]
+        } else {
+            link::annotate_chain(legs)
+        };
+        for r in reports {
+            self.emit(r, out);
         }
     }
 
@@ -118,13 +184,14 @@ impl Judge {
     /// Reports every conversation still waiting for its other leg (live input that went
     /// quiet: nothing more is coming soon to pair with).
     pub fn flush(&mut self, out: &mut Vec<FlowReport>) {
-        for d in self.pending.drain() {
-            self.emit(d.report, out);
-        }
+        self.finish(out);
     }
 
     /// The end: everything still waiting is reported.
     pub fn finish(&mut self, out: &mut Vec<FlowReport>) {
+        for chain in std::mem::take(&mut self.held) {
+            self.emit_chain(chain, out);
+        }
         for d in self.pending.drain() {
             self.emit(d.report, out);
         }
@@ -197,5 +264,6 @@ fn udp_report(u: UdpFlow) -> FlowReport {
         notes,
         findings: o.findings,
         observed: None,
+        chain: Vec::new(),
     }
 }

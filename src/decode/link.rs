@@ -36,6 +36,23 @@ pub struct Done {
     end: u64,
 }
 
+impl Done {
+    /// The endpoints its first PROXY header names (the leg before it, in a chain).
+    pub fn header(&self) -> Option<(SocketAddr, SocketAddr)> {
+        self.header
+    }
+
+    /// Its own endpoints.
+    pub fn tuple(&self) -> (SocketAddr, SocketAddr) {
+        (self.client, self.server)
+    }
+
+    /// Capture time of its last packet.
+    pub fn end(&self) -> u64 {
+        self.end
+    }
+}
+
 fn client_ish(k: Kind) -> bool {
     matches!(
         k,
@@ -202,6 +219,19 @@ pub(crate) fn close(f: &Flow) -> Done {
     } else {
         0
     };
+    // The client's opening bytes missing from the capture: nothing about what the
+    // server did with them can be judged.
+    let client_lost = if client_bytes.is_empty() {
+        f.half[c].wire_end
+    } else {
+        0
+    };
+    if client_lost > 0 {
+        findings.retain(|x| is_client_side(x.code));
+        notes.push(format!(
+            "not-captured: the client sent {client_lost} bytes that the capture does not hold from their start (dropped by the kernel or outside the capture); the conversation cannot be judged. Record again with a larger buffer (`tcpdump -B 16384`) and a capture filter"
+        ));
+    }
     if lost > 0 {
         findings.retain(|x| is_client_side(x.code));
         outcome = Outcome::OtherBytes {
@@ -265,7 +295,7 @@ pub(crate) fn close(f: &Flow) -> Done {
         findings.push(split);
     }
     // A failed conversation is never "no problem found".
-    if lost == 0 && !findings.iter().any(|x| x.severity > Severity::Info) {
+    if lost == 0 && client_lost == 0 && !findings.iter().any(|x| x.severity > Severity::Info) {
         let o = &observed;
         if let Some(why) = super::failed::failure(o, server_ending) {
             let shown = escape_bytes_max(server_bytes, 64);
@@ -327,10 +357,11 @@ pub(crate) fn close(f: &Flow) -> Done {
         retransmissions: f.half[0].retransmissions + f.half[1].retransmissions,
         overlap_conflicts: overlaps,
         linked: None,
+        chain: Vec::new(),
         proxy_sources: Vec::new(),
         notes,
         findings,
-        observed: (lost == 0).then_some(observed),
+        observed: (lost == 0 && client_lost == 0).then_some(observed),
     };
     Done {
         report,
@@ -435,6 +466,18 @@ impl Pending {
             self.by_payload.remove(&p);
         }
         Some(d)
+    }
+
+    /// The pending leg that `d`'s header names (the leg before it in a chain).
+    pub fn upstream_of(&mut self, d: &Done) -> Option<Done> {
+        let id = *self.by_tuple.get(&d.header?)?;
+        self.take(id)
+    }
+
+    /// The pending leg whose header names `d`'s endpoints (the leg after it).
+    pub fn downstream_of(&mut self, d: &Done) -> Option<Done> {
+        let id = *self.by_header.get(&(d.client, d.server))?;
+        self.take(id)
     }
 
     /// Offers `d`: returns it with its partner, or queues it.
@@ -551,14 +594,45 @@ pub fn annotate(client: Box<Done>, backend: Box<Done>) -> (FlowReport, FlowRepor
     } else {
         "same-payload"
     };
-    let mut c = client.report;
-    let mut b = backend.report;
-    c.linked = Some(Link {
-        flow: b.id,
-        role: "client-leg",
-        other: format!("{} → {}", b.client, b.server),
-        by,
-    });
+    annotate_reports(client.report, backend.report, by)
+}
+
+/// Ties a chain of legs (client → balancer → ... → backend), each leg's header naming
+/// the previous leg's endpoints: every leg is linked to the next, and the root cause
+/// found nearest the backend travels up to the client.
+pub fn annotate_chain(legs: Vec<Done>) -> Vec<FlowReport> {
+    let chain: Vec<u64> = legs.iter().map(|d| d.report.id).collect();
+    let mut reports: Vec<FlowReport> = legs.into_iter().map(|d| d.report).collect();
+    // From the backend up: each leg takes the root cause of the one after it.
+    for i in (0..reports.len().saturating_sub(1)).rev() {
+        let b = reports.remove(i + 1);
+        let c = reports.remove(i);
+        let (c, b) = annotate_reports(c, b, "proxy-header-addresses");
+        reports.insert(i, c);
+        reports.insert(i + 1, b);
+    }
+    if chain.len() > 2 {
+        for r in &mut reports {
+            r.chain = chain.clone();
+        }
+    }
+    reports
+}
+
+fn annotate_reports(
+    mut c: FlowReport,
+    mut b: FlowReport,
+    by: &'static str,
+) -> (FlowReport, FlowReport) {
+    // A middle leg keeps its link to the client side; its backend leg is in `chain`.
+    if c.linked.is_none() {
+        c.linked = Some(Link {
+            flow: b.id,
+            role: "client-leg",
+            other: format!("{} → {}", b.client, b.server),
+            by,
+        });
+    }
     b.linked = Some(Link {
         flow: c.id,
         role: "backend-leg",
@@ -583,11 +657,13 @@ pub fn annotate(client: Box<Done>, backend: Box<Done>) -> (FlowReport, FlowRepor
             .map(|f| format!("`{}`", f.code))
             .collect();
         c.findings.retain(|f| !SYMPTOMS.contains(&f.code));
-        let mut f = Finding::new(
-            root.code,
-            root.severity,
-            format!("on the backend leg ({}): {}", leg(&b), root.summary),
-        );
+        // Further down a chain the summary already names the leg it happened on.
+        let summary = if root.summary.starts_with("on the backend leg (") {
+            root.summary.clone()
+        } else {
+            format!("on the backend leg ({}): {}", leg(&b), root.summary)
+        };
+        let mut f = Finding::new(root.code, root.severity, summary);
         f.evidence.push(format!(
             "this client leg saw {client_saw}{}",
             if symptoms.is_empty() {
@@ -596,7 +672,12 @@ pub fn annotate(client: Box<Done>, backend: Box<Done>) -> (FlowReport, FlowRepor
                 format!(", which alone reads as {}", symptoms.join(", "))
             }
         ));
-        f.evidence.extend(root.evidence.iter().cloned());
+        f.evidence.extend(
+            root.evidence
+                .iter()
+                .filter(|e| !e.starts_with("this client leg saw"))
+                .cloned(),
+        );
         f.fixes = root.fixes.clone();
         c.findings.insert(0, f);
         crate::findings::sort_worst_first(&mut c.findings);

@@ -84,6 +84,8 @@ pub enum Transport {
     Tcp {
         /// Sequence number.
         seq: u32,
+        /// Acknowledgment number (meaningful with the ACK flag).
+        ack: u32,
         /// Flags (see [`flags`]).
         flags: u8,
     },
@@ -291,6 +293,7 @@ fn transport<'a>(
             let sport = be16(b, 0).ok_or(Skip::Truncated)?;
             let dport = be16(b, 2).ok_or(Skip::Truncated)?;
             let seq = be32(b, 4).ok_or(Skip::Truncated)?;
+            let ack = be32(b, 8).ok_or(Skip::Truncated)?;
             let off = usize::from(*b.get(12).ok_or(Skip::Truncated)? >> 4) * 4;
             let flags = *b.get(13).ok_or(Skip::Truncated)?;
             if off < 20 {
@@ -307,7 +310,7 @@ fn transport<'a>(
             Ok(Packet {
                 src: SocketAddr::new(src, sport),
                 dst: SocketAddr::new(dst, dport),
-                transport: Transport::Tcp { seq, flags },
+                transport: Transport::Tcp { seq, ack, flags },
                 payload,
                 wire_len: u32::try_from(wire).unwrap_or(u32::MAX),
             })
@@ -373,6 +376,7 @@ mod tests {
             p.transport,
             Transport::Tcp {
                 seq: 7,
+                ack: 0,
                 flags: 0x18
             }
         );

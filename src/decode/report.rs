@@ -137,6 +137,10 @@ pub struct FlowReport {
     pub overlap_conflicts: Vec<DirOffset>,
     /// The other leg of the proxied connection, when the capture holds it.
     pub linked: Option<Link>,
+    /// A proxied connection over more than two legs (client → balancer → balancer →
+    /// backend): the ids of every leg, client first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<u64>,
     /// UDP: the distinct source addresses carried by the datagrams' headers (at most 16).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub proxy_sources: Vec<String>,

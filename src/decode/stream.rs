@@ -56,6 +56,8 @@ pub struct Half {
     pub overlap_conflict: Option<u32>,
     /// Whether a SYN was seen from this side.
     pub syn: bool,
+    /// Where this side's FIN sits (offset from the first payload byte), once seen.
+    fin_at: Option<u64>,
     /// When the in-order bytes grew: (timestamp, packet index, contiguous length), the
     /// first [`MARKS`] times. Lets the other direction ask "how much had arrived by then",
     /// in timestamp order even when the file interleaves interfaces out of order.
@@ -127,9 +129,32 @@ impl Half {
             return;
         };
         let rel = seq_end.wrapping_sub(base) as i32;
-        if rel > 0 {
-            self.wire_end = self.wire_end.max(rel as u64);
+        if rel >= 0 {
+            let at = rel as u64;
+            self.fin_at = Some(at);
+            // An acknowledgment seen before this FIN counted the FIN as a byte.
+            if self.wire_end == at + 1 {
+                self.wire_end = at;
+            }
+            self.wire_end = self.wire_end.max(at);
         }
+    }
+
+    /// The peer acknowledged up to sequence number `ack`: every byte before it was sent
+    /// (RFC 9293, section 3.4), less the one number this side's FIN takes.
+    pub fn on_ack(&mut self, ack: u32) {
+        let Some(base) = self.base else {
+            return;
+        };
+        let rel = ack.wrapping_sub(base) as i32;
+        if rel <= 0 {
+            return;
+        }
+        let mut end = rel as u64;
+        if self.fin_at.is_some_and(|f| end > f) {
+            end = self.fin_at.unwrap_or(end);
+        }
+        self.wire_end = self.wire_end.max(end);
     }
 
     /// A segment with payload: `captured` are the bytes present, `wire_len` the length the

@@ -66,7 +66,16 @@ pub fn fit(h: &Hypothesis, o: &Observation) -> Fit {
             match h.app {
                 App::Tls => tls(o, headers),
                 App::Http => http(o, headers),
-                App::Redis => redis(o, headers),
+                App::Redis => {
+                    let first_data = if foreign {
+                        h.front.version()
+                    } else if ours {
+                        o.sent.version()
+                    } else {
+                        None
+                    };
+                    redis(o, first_data)
+                }
                 App::Echo => echo(o, foreign.then(|| h.front.version()).flatten(), ours),
                 App::Closes => closes(o),
                 _ => speaks_first(h.app, o, headers),
@@ -204,31 +213,27 @@ fn http(o: &Observation, headers: bool) -> Fit {
     }
 }
 
-fn redis(o: &Observation, headers: bool) -> Fit {
-    match o.reply {
-        Reply::Error { names_proxy: true } => strong_if(headers),
-        Reply::Error { .. } => {
-            if o.payload == Payload::Nothing && !headers {
+/// Redis reads inline commands to the line end: a v1 line draws `-ERR unknown command
+/// 'PROXY'` at once; after a v2 header it waits and answers nothing more (seen with
+/// Redis 7.0: the signature's NUL stops its inline parser). An HTTP request makes it
+/// drop the connection (`Host:` is its cross-protocol scripting guard), possibly
+/// before the reply is written. A ClientHello (binary, with NULs) gets silence.
+fn redis(o: &Observation, first_data: Option<u8>) -> Fit {
+    let erred = matches!(o.reply, Reply::Error { names_proxy: true });
+    let any_error = matches!(o.reply, Reply::Error { .. });
+    match (first_data, o.payload) {
+        (Some(1), Payload::Http) => strong_if(erred || closed(o)),
+        (Some(1), _) => strong_if(erred),
+        (Some(_), _) => strong_if(silent(o)),
+        (None, Payload::Nothing) => strong_if(silent(o)),
+        (None, Payload::Http) => strong_if(closed(o) || (any_error && !erred)),
+        (None, _) => {
+            if silent(o) || (any_error && !erred) || closed(o) {
+                Fit::Strong
+            } else {
                 Fit::No
-            } else {
-                Fit::Strong
             }
         }
-        // Redis keeps an idle connection open.
-        Reply::Nothing if o.payload == Payload::Nothing => match (silent(o), headers) {
-            (true, false) => Fit::Strong,
-            (true, true) => Fit::Weak,
-            (false, _) => Fit::No,
-        },
-        Reply::Nothing => {
-            if closed(o) {
-                Fit::Strong
-            } else {
-                Fit::Weak
-            }
-        }
-        Reply::Other => Fit::Weak,
-        _ => Fit::No,
     }
 }
 

@@ -105,13 +105,15 @@ pub async fn run_attempt(
     let start = Instant::now();
     let deadline = start + cfg.timeout;
     if spec.payload == Payload::Wait && cfg.attempts.len() > 1 {
+        // (A header followed by waiting always runs: what a header alone draws is the
+        // observation it exists for.)
         // Connect last: a server that handles one connection at a time (OpenSSL
         // s_server, many small daemons) would otherwise sit on this silent connection
         // while the others queue. If another attempt already shows the server waits
         // for the client, this one has nothing to add.
         let grace = (start + WAIT_GRACE).min(deadline);
         let fired = tokio::time::timeout_at(grace, stop.wait_for(|v| v & ANSWERED != 0)).await;
-        if matches!(fired, Ok(Ok(_))) {
+        if matches!(fired, Ok(Ok(_))) && spec.header == HeaderChoice::None {
             let mut a = infer::judged(spec, b"", 0, b"", Ending::Refused, None);
             a.ending = Ending::Open;
             a.outcome = crate::diagnose::Outcome::Silent;
