@@ -78,6 +78,14 @@ fn verdict_lines(v: &Value) -> Vec<String> {
 const SIDECAR_HEAD: &str = "# Expected verdicts, one line per conversation (sorted): transport, outcome, server,\n# the first PROXY header (version-command), the leg role when both legs are linked,\n# and the finding codes. Client ports are left out: they change when regenerate.sh runs.\n";
 
 #[test]
+fn the_invariants_hold_on_every_capture() {
+    for name in CAPTURES {
+        let (v, _) = decode_json(&capture(name));
+        common::decode_invariants(name, &v);
+    }
+}
+
+#[test]
 fn every_capture_gets_its_expected_verdicts() {
     for name in CAPTURES {
         let (v, code) = decode_json(&capture(name));
@@ -341,4 +349,18 @@ fn header_fields_agree_with_tshark() {
         }
     }
     assert!(compared >= 12, "only {compared} headers compared");
+}
+
+#[test]
+#[should_panic(expected = "failed but no problem")]
+fn the_invariants_catch_a_failed_conversation_without_a_finding() {
+    let v = serde_json::json!({"flows": [{
+        "transport": "tcp",
+        "findings": [],
+        "notes": [],
+        "outcome": {"kind": "reset"},
+        "end": {"how": "rst", "by": "server"},
+        "client_sent": {"kind": "tls-client-hello"}
+    }]});
+    common::decode_invariants("synthetic", &v);
 }

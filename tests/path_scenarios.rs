@@ -85,7 +85,10 @@ fn decode_agrees(name: &str, pcap: &std::path::Path, addr: &str, probe: &Value) 
     // PPDIAG_KEEP_CAPTURES=DIR keeps each scenario's capture for a closer look.
     if let Some(dir) = std::env::var_os("PPDIAG_KEEP_CAPTURES") {
         let file = name.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
-        let _ = std::fs::copy(pcap, std::path::Path::new(&dir).join(format!("{file}.pcap")));
+        let _ = std::fs::copy(
+            pcap,
+            std::path::Path::new(&dir).join(format!("{file}.pcap")),
+        );
     }
     let o = ppdiag(&["decode", pcap.to_str().unwrap(), "--format", "json"]);
     let v: Value = serde_json::from_str(&stdout(&o)).expect("decode JSON");
@@ -96,23 +99,7 @@ fn decode_agrees(name: &str, pcap: &std::path::Path, addr: &str, probe: &Value) 
         .unwrap_or_else(|| panic!("{name}: {addr} not in servers: {servers:#?}"));
     assert_eq!(s["proxy"], probe["expects"]["proxy"], "{name}: {s:#}");
     assert_eq!(s["application"], probe["application"], "{name}: {s:#}");
-    // No failed conversation without a finding.
-    for f in v["flows"].as_array().unwrap() {
-        let failed = matches!(
-            f["outcome"]["kind"].as_str(),
-            Some("reset") | Some("tls-alert")
-        );
-        if failed {
-            assert!(
-                f["findings"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|x| x["severity"] != "info"),
-                "{name}: {f:#}"
-            );
-        }
-    }
+    common::decode_invariants(name, &v);
 }
 
 /// tcpdump on `lo` for one port, when it can run here (root and the program).
@@ -146,11 +133,21 @@ impl Capture {
         let mut cmd = Command::new(bin);
         // Immediate mode: without it libpcap hands packets over in blocks, and the
         // packets of a block not yet handed over are lost when tcpdump stops.
-        cmd.args(["-i", "lo", "--immediate-mode", "-B", "65536", "-U", "-s", "0", "-w"])
-            .arg(file.path())
-            .arg(filter)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log.path()).unwrap());
+        cmd.args([
+            "-i",
+            "lo",
+            "--immediate-mode",
+            "-B",
+            "65536",
+            "-U",
+            "-s",
+            "0",
+            "-w",
+        ])
+        .arg(file.path())
+        .arg(filter)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log.path()).unwrap());
         let guard = peers::Guard::from_child("tcpdump", cmd.spawn().unwrap());
         // tcpdump says "listening on" once the capture is running.
         let end = Instant::now() + Duration::from_secs(10);

@@ -463,3 +463,88 @@ mod failed_conversations {
         assert_eq!(v1.cause, Some(Code::ProxyVersionUnsupported), "{server:#?}");
     }
 }
+
+/// Generated exchanges: whatever the client sends and however the server answers and
+/// ends, a conversation that failed carries a finding worse than info, every error has
+/// a fix, and the ending agrees with the outcome.
+mod generated {
+    use super::*;
+    use crate::diagnose::Outcome;
+    use crate::findings::Severity;
+    use proptest::prelude::*;
+
+    const V1: &[u8] = b"PROXY TCP4 192.0.2.9 192.0.2.2 5000 443\r\n";
+    const V2: &[u8] =
+        b"\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c\xc0\x00\x02\x09\xc0\x00\x02\x02\x13\x88\x01\xbb";
+    const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    const REPLIES: &[&[u8]] = &[
+        b"",
+        b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n\r\nhi",
+        b"\x15\x03\x03\x00\x02\x02\x0a",
+        b"\x15\x03\x03\x00\x02\x02\x28",
+        b"220 mx ESMTP Postfix\r\n500 5.5.2 Error: command not recognized\r\n",
+        b"SSH-2.0-OpenSSH_9.2p1\r\nInvalid SSH identification string.\r\n",
+        b"-ERR unknown command 'PROXY'\r\n",
+        b"<html><body>Error code: 400</body></html>\n",
+        b"\x00\x01garbage\xff",
+    ];
+
+    proptest! {
+        #[test]
+        fn failed_conversations_always_have_a_finding(
+            header in 0usize..3,
+            payload in 0usize..3,
+            reply in 0usize..REPLIES.len(),
+            end in 0u8..3,
+        ) {
+            let h: &[u8] = [&b""[..], V1, V2][header];
+            let p: &[u8] = [&b""[..], HELLO, GET][payload];
+            let client = [h, p].concat();
+            let r = REPLIES[reply];
+            let mut frames = vec![
+                (0, tcp(C, S, 100, 0x02, b"")),
+                (MS, tcp(S, C, 500, 0x12, b"")),
+            ];
+            if !client.is_empty() {
+                frames.push((2 * MS, tcp(C, S, 101, 0x18, &client)));
+            }
+            if !r.is_empty() {
+                frames.push((3 * MS, tcp(S, C, 501, 0x18, r)));
+            }
+            let s_end = 501 + r.len() as u32;
+            let c_end = 101 + client.len() as u32;
+            match end {
+                0 => {
+                    frames.push((4 * MS, tcp(S, C, s_end, 0x11, b"")));
+                    frames.push((5 * MS, tcp(C, S, c_end, 0x11, b"")));
+                }
+                1 => frames.push((4 * MS, tcp(S, C, s_end, 0x14, b""))),
+                _ => frames.push((9 * MS, tcp(C, S, c_end, 0x11, b""))),
+            }
+            let (reports, _) = run(&frames, Limits::default());
+            let f = &reports[0];
+            let outcome = f.outcome.clone().unwrap();
+            let e = f.end.unwrap();
+            if e.by == Some("server") && e.how == "fin" {
+                prop_assert!(outcome != Outcome::Reset, "{f:?}");
+            }
+            let sent_tls = payload == 1;
+            let failed = outcome == Outcome::Reset
+                || (sent_tls
+                    && !matches!(outcome, Outcome::TlsAccepted { .. } | Outcome::Silent)
+                    && e.how != "open");
+            if failed {
+                prop_assert!(
+                    f.findings.iter().any(|x| x.severity > Severity::Info),
+                    "{f:?}"
+                );
+            }
+            for x in &f.findings {
+                if x.severity == Severity::Error {
+                    prop_assert!(!x.fixes.is_empty(), "{x:?}");
+                }
+            }
+        }
+    }
+}

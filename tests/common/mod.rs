@@ -86,3 +86,75 @@ pub fn fixture(path: &str) -> String {
 mod peers;
 #[allow(unused_imports)]
 pub use peers::*;
+
+/// The invariants of a decode report (`--format json`), checked on every capture the
+/// tests decode: a conversation that failed is never "no problem found"; `ended` and
+/// `outcome` agree; every error carries a fix; one conversation names one PROXY cause
+/// unless its evidence says the causes are alternatives.
+pub fn decode_invariants(name: &str, v: &serde_json::Value) {
+    for f in v["flows"].as_array().expect("flows") {
+        if f["transport"] != "tcp" {
+            continue;
+        }
+        let ctx = || format!("{name}: {f:#}");
+        let findings = f["findings"].as_array().unwrap();
+        let notes = f["notes"].to_string();
+        let outcome = f["outcome"]["kind"].as_str().unwrap_or("");
+        let end = &f["end"];
+        let lost = notes.contains("not-captured");
+        // ended and outcome agree.
+        if end["by"] == "server" && end["how"] == "fin" {
+            assert_ne!(outcome, "reset", "{}", ctx());
+        }
+        if end["by"] == "server" && end["how"] == "rst" {
+            assert_ne!(outcome, "closed-silently", "{}", ctx());
+        }
+        // A failed conversation is never "no problem found".
+        let sent_tls = f["client_sent"]["kind"] == "tls-client-hello";
+        let failed = outcome == "reset"
+            || (sent_tls
+                && !matches!(outcome, "tls-accepted" | "silent" | "")
+                && end["how"] != "open");
+        if failed && !lost {
+            assert!(
+                findings.iter().any(|x| x["severity"] != "info"),
+                "failed but no problem: {}",
+                ctx()
+            );
+        }
+        // Every error has a fix.
+        for x in findings {
+            if x["severity"] == "error" {
+                assert!(
+                    !x["fixes"].as_array().unwrap().is_empty(),
+                    "error without a fix: {}",
+                    ctx()
+                );
+            }
+        }
+        // One PROXY cause per conversation, unless they are said to be alternatives.
+        let causes: Vec<&str> = findings
+            .iter()
+            .filter(|x| x["severity"] == "error")
+            .filter_map(|x| x["code"].as_str())
+            .filter(|c| {
+                matches!(
+                    *c,
+                    "proxy-header-not-expected"
+                        | "proxy-header-missing"
+                        | "proxy-version-unsupported"
+                )
+            })
+            .collect();
+        let mut distinct = causes.clone();
+        distinct.sort();
+        distinct.dedup();
+        if distinct.len() > 1 {
+            assert!(
+                f["findings"].to_string().contains("alternative"),
+                "two causes, not said to be alternatives: {}",
+                ctx()
+            );
+        }
+    }
+}
