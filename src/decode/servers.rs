@@ -154,7 +154,7 @@ fn endpoint(server: &str, e: &Endpoint) -> ServerReport {
         protocol: v.application.map_or("unknown", path::App::protocol),
         application: v
             .application
-            .filter(|a| !matches!(a, path::App::Tls | path::App::Http | path::App::Closes))
+            .filter(|a| !matches!(a, path::App::Tls | path::App::Http) && !a.stands_alone())
             .map(path::App::name),
         hypotheses: if v.ambiguous() {
             v.explanations.clone()

@@ -29,7 +29,7 @@ pub fn parse_fixes(app: App) -> &'static [&'static str] {
         App::Ssh => &["OpenSSH has no PROXY support: stop sending the header to it"],
         App::Redis => &["Redis has no PROXY support: stop sending the header to it"],
         App::Ftp => &["ProFTPD: `mod_proxy_protocol`; vsftpd has no PROXY support"],
-        App::Echo | App::Closes => &[
+        App::Echo | App::Closes | App::Silent => &[
             "nginx stream: `listen <port> proxy_protocol;`; HAProxy `mode tcp`: `bind :<port> accept-proxy`",
         ],
         App::Tls | App::Http => &[],
@@ -90,7 +90,7 @@ pub fn reads_as(app: App) -> &'static str {
         App::Echo => "data and returns it",
         App::Tls => "the start of the TLS handshake",
         App::Http => "the request line",
-        App::Closes => "data",
+        App::Closes | App::Silent => "data",
     }
 }
 

@@ -141,6 +141,9 @@ pub enum App {
     /// Accepts and closes every connection itself, whatever is sent (a balancer with no
     /// reachable backend, a source it refuses, a connection limit).
     Closes,
+    /// Accepts and never answers, whatever is sent (a black hole: a listener that never
+    /// reads, a stuck backend, a proxy waiting on its own upstream).
+    Silent,
 }
 
 impl App {
@@ -159,7 +162,14 @@ impl App {
             App::Redis => "redis",
             App::Echo => "echo",
             App::Closes => "closes",
+            App::Silent => "silent",
         }
+    }
+
+    /// An endpoint whose behaviour does not depend on what is sent (it closes, or it
+    /// never answers): no balancer or reader behind it is visible.
+    pub fn stands_alone(self) -> bool {
+        matches!(self, App::Closes | App::Silent)
     }
 
     /// The server sends the first bytes (a banner or greeting).
@@ -188,7 +198,7 @@ impl App {
         match self {
             App::Tls => "tls",
             App::Http => "http",
-            App::Closes => "unknown",
+            App::Closes | App::Silent => "unknown",
             _ => "tcp",
         }
     }
@@ -210,7 +220,7 @@ impl Hypothesis {
     /// (`none`, `v1`, `v2`): the endpoint's contract, as `expects` reports it.
     pub fn accepts(&self) -> Accepts {
         let ok = |ours: Sent| {
-            self.app != App::Closes
+            !self.app.stands_alone()
                 && predict::deliver(self.front, self.reader, ours, Payload::Data)
                     == predict::Delivery::Received {
                         foreign: false,
@@ -228,7 +238,7 @@ impl Hypothesis {
     /// more thing to assume. It orders explanations that fit equally well; it never
     /// removes one.
     pub fn prior(&self) -> u32 {
-        u32::from(self.front != InFront::None) + u32::from(self.app == App::Closes)
+        u32::from(self.front != InFront::None) + u32::from(self.app.stands_alone())
     }
 }
 
@@ -287,7 +297,7 @@ pub fn hypotheses(fronts: &[InFront], apps: &[App]) -> Vec<Hypothesis> {
                 // An endpoint that closes everything itself has nothing behind it
                 // that a balancer's header or a reader could change.
                 let closes_alone = front == InFront::None && reader == Reader::all()[0];
-                if app == App::Closes && !closes_alone {
+                if app.stands_alone() && !closes_alone {
                     continue;
                 }
                 out.push(Hypothesis { front, reader, app });
@@ -300,7 +310,14 @@ pub fn hypotheses(fronts: &[InFront], apps: &[App]) -> Vec<Hypothesis> {
 /// The applications worth considering for these observations: the web and generic
 /// ones always, a speaks-first protocol when some banner names it.
 pub fn candidate_apps(obs: &[Observation]) -> Vec<App> {
-    let mut apps = vec![App::Tls, App::Http, App::Redis, App::Echo, App::Closes];
+    let mut apps = vec![
+        App::Tls,
+        App::Http,
+        App::Redis,
+        App::Echo,
+        App::Closes,
+        App::Silent,
+    ];
     for o in obs {
         if let Reply::Banner { app, .. } = o.reply {
             if !apps.contains(&app) {
@@ -361,6 +378,9 @@ pub fn causes(fronts: &[InFront], obs: &[Observation]) -> Vec<Option<crate::find
             let mut codes = best.iter().map(|h| {
                 if h.app == App::Closes {
                     return Some(Code::ConnectionClosed);
+                }
+                if h.app == App::Silent {
+                    return Some(Code::TargetSilent);
                 }
                 match predict::deliver(h.front, h.reader, o.sent, o.payload) {
                     Delivery::Refused | Delivery::Waiting if o.sent == Sent::None => {

@@ -144,6 +144,36 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// A label for replies the one-word outcome undersells: an echo, a banner followed
+    /// by an error, an error line. `None` for the rest.
+    pub fn reply_label(&self) -> Option<String> {
+        Some(match self.reply {
+            Reply::Echo {
+                foreign: Some(v),
+                ours_back,
+                ..
+            } => format!(
+                "echo, after a PROXY v{v} header it did not get from ppdiag{}",
+                if ours_back {
+                    " (and ppdiag's own header)"
+                } else {
+                    ""
+                }
+            ),
+            Reply::Echo {
+                ours_back: true, ..
+            } => "echo of everything sent, the header included".into(),
+            Reply::Echo { .. } => "echo of what was sent after the header".into(),
+            Reply::Banner {
+                app,
+                after: BannerAfter::Error,
+            } => format!("{} banner, then an error or a close", app.name()),
+            Reply::Error { names_proxy: true } => "an error reply naming PROXY".into(),
+            Reply::Error { .. } => "an error reply".into(),
+            _ => return None,
+        })
+    }
+
     /// The exchange in a few words: `a v1 header then TLS → reset`.
     pub fn words(&self) -> String {
         let sent = match self.sent {

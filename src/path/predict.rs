@@ -58,6 +58,9 @@ pub fn fit(h: &Hypothesis, o: &Observation) -> Fit {
     if h.app == App::Closes {
         return closes(o);
     }
+    if h.app == App::Silent {
+        return strong_if(silent(o));
+    }
     match deliver(h.front, h.reader, o.sent, o.payload) {
         Delivery::Refused => refused(o),
         Delivery::Waiting => waiting(o),
@@ -78,6 +81,7 @@ pub fn fit(h: &Hypothesis, o: &Observation) -> Fit {
                 }
                 App::Echo => echo(o, foreign.then(|| h.front.version()).flatten(), ours),
                 App::Closes => closes(o),
+                App::Silent => strong_if(silent(o)),
                 _ => speaks_first(h.app, o, headers),
             }
         }

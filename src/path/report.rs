@@ -161,6 +161,9 @@ fn code_for(h: &Hypothesis) -> Option<Code> {
     if h.app == App::Closes {
         return Some(Code::ConnectionClosed);
     }
+    if h.app == App::Silent {
+        return Some(Code::TargetSilent);
+    }
     let takes = |v| match h.reader.reads {
         Reads::Nothing => false,
         Reads::V1 => v == 1,
@@ -190,7 +193,7 @@ pub fn app_words(a: App) -> &'static str {
         App::Mysql => "MySQL/MariaDB",
         App::Redis => "a Redis-style command protocol",
         App::Echo => "an echo (it returns what it receives)",
-        App::Closes => "nothing",
+        App::Closes | App::Silent => "nothing",
     }
 }
 
@@ -212,6 +215,9 @@ fn sentence(h: &Hypothesis, fronts: &[InFront], reads: &[Reads], required: Optio
         [InFront::AddsV2] => "v2",
         _ => "v1 or v2",
     };
+    if h.app == App::Silent {
+        return "the endpoint accepts and never answers, whatever is sent: a listener that never reads, a stuck backend, or a proxy waiting on its own upstream".into();
+    }
     if h.app == App::Closes {
         return "the endpoint closes every connection itself, whatever is sent: a balancer with no reachable backend, a listener that refuses this source address, or a connection limit".into();
     }
@@ -253,6 +259,11 @@ const PROBE_BACKEND: &str =
 const BALANCER_CONFIG: &str = "the balancer's configuration says whether it adds a header (HAProxy `send-proxy`/`send-proxy-v2` on the `server` line, nginx stream `proxy_protocol on`, AWS NLB target group `proxy_protocol_v2.enabled`)";
 
 fn tell_apart(a: &Explanation, b: &Explanation) -> String {
+    if a.application == App::Silent || b.application == App::Silent {
+        return format!(
+            "`--timeout` longer than the server's own header timeout shows whether it answers late; {PROBE_BACKEND}"
+        );
+    }
     if a.application == App::Closes || b.application == App::Closes {
         return format!(
             "the balancer's log names a backend it cannot reach (nginx stream: `connect() failed (111: Connection refused) while connecting to upstream`; HAProxy: `no server available`), the backend's log names a header it rejected (nginx: `broken header`); {PROBE_BACKEND}"

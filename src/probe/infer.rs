@@ -226,7 +226,7 @@ pub fn infer(
     let obs: Vec<path::Observation> = attempts.iter().map(|a| a.observed.clone()).collect();
     let verdict = path::solve(&path::InFront::ALL, &obs);
     match verdict.application {
-        Some(app) if !matches!(app, App::Tls | App::Http | App::Closes) => {
+        Some(app) if !matches!(app, App::Tls | App::Http) && !app.stands_alone() => {
             other_protocol(address, attempts, verdict, app, sends)
         }
         _ => web(address, attempts, tls, sends, expiry_warn_days, verdict),

@@ -388,7 +388,7 @@ async fn probe_address(
 pub fn application_word(v: &crate::path::Verdict) -> Option<&'static str> {
     use crate::path::App;
     v.application
-        .filter(|a| !matches!(a, App::Tls | App::Http | App::Closes))
+        .filter(|a| !matches!(a, App::Tls | App::Http) && !a.stands_alone())
         .map(App::name)
 }
 

@@ -11,7 +11,10 @@ use crate::render::{Painter, findings_text, key_values};
 use std::fmt::Write as _;
 
 fn attempt_line(p: &Painter, out: &mut String, a: &Attempt, shown: &mut Vec<String>) {
-    let mut result = a.outcome.label();
+    let mut result = a
+        .observed
+        .reply_label()
+        .unwrap_or_else(|| a.outcome.label());
     if a.stopped_early {
         result = "nothing (ended early: it waits for the client)".into();
     } else if let Some(e) = &a.connect_error {
