@@ -502,3 +502,54 @@ fn a_chain_of_two_haproxies_stacking_headers_is_named_on_every_leg() {
     }
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// The balancer that was already fixed: HAProxy `send-proxy-v2` in front of nginx
+/// `listen ssl proxy_protocol` works (curl succeeds). From outside, "a server without
+/// PROXY support" and "a balancer that already adds a header the server reads" react
+/// the same: both are said, and nothing is an error.
+#[test]
+fn the_fixed_balancer_is_not_blamed() {
+    if !peers::need("nginx") || !peers::need("haproxy") {
+        return;
+    }
+    let c = peers::certs();
+    let (p, lb) = (common::free_port(), common::free_port());
+    let servers = format!(
+        "server {{ listen 127.0.0.1:{p} ssl proxy_protocol; ssl_certificate {}; ssl_certificate_key {}; location / {{ return 200 'ok\\n'; }} }}\n",
+        c.cert.display(),
+        c.key.display()
+    );
+    let ndir = c.dir.path().join("nginx");
+    std::fs::create_dir_all(&ndir).unwrap();
+    let _n = peers::nginx(&servers, &[p], &ndir);
+    let hdir = c.dir.path().join("haproxy");
+    std::fs::create_dir_all(&hdir).unwrap();
+    let cfg = format!(
+        "frontend a\n  mode tcp\n  bind 127.0.0.1:{lb}\n  default_backend b\nbackend b\n  mode tcp\n  server s 127.0.0.1:{p} send-proxy-v2\n"
+    );
+    let _h = peers::haproxy(&cfg, &[lb], &hdir);
+    let r = scenario(
+        "haproxy send-proxy-v2 -> nginx ssl proxy_protocol (working)",
+        &format!("127.0.0.1:{lb}"),
+        Expect {
+            proxy: "forbidden",
+            application: None,
+            in_front: "unknown",
+            problems: &[],
+            exit: 0,
+        },
+    );
+    assert_eq!(r["expects"]["protocol"], "tls");
+    let summary = r["summary"].as_str().unwrap();
+    assert!(summary.contains("already adds a header"), "{summary}");
+    assert!(!summary.contains("its reactions match"), "{summary}");
+    let fronts: Vec<String> = r["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["in_front"].as_array().unwrap().clone())
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    assert!(fronts.contains(&"none".to_string()), "{r:#}");
+    assert!(fronts.contains(&"adds-v2".to_string()), "{r:#}");
+}
