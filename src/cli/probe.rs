@@ -230,11 +230,12 @@ fn known(item: &str) -> bool {
 
 /// `--timeout` (a duration as `serve` takes them: `3`, `1.5s`, `800ms`), 50 ms to 300 s.
 pub fn timeout(s: &str) -> Result<Duration, String> {
-    let d = super::parse_duration(s).map_err(|e| format!("--timeout {e}"))?;
-    if !(Duration::from_millis(50)..=Duration::from_secs(300)).contains(&d) {
-        return Err(format!("--timeout {s}: give between 50ms and 300s"));
-    }
-    Ok(d)
+    super::duration_in(
+        "--timeout",
+        s,
+        Duration::from_millis(50),
+        Duration::from_secs(300),
+    )
 }
 
 /// Validates `probe` arguments.
