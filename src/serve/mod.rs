@@ -603,9 +603,9 @@ pub(crate) fn blank_record(
 }
 
 /// Marks health checks as not judged (unless `--count-health-checks`) and checks the
-/// expectations of the judged connections.
+/// expectations of the judged connections. Call it once `bytes_in` is known.
 fn judge_expectations(ctx: &Ctx, rec: &mut Record) {
-    rec.judged = ctx.config.count_health_checks || !rec.health_check();
+    rec.judged = ctx.config.count_health_checks || !(rec.health_check() || rec.probe_only());
     rec.expectations = if rec.judged {
         let sni = rec.tls.as_ref().and_then(|t| t.sni.clone());
         judge::check(
@@ -664,7 +664,7 @@ async fn read_opening<S: AsyncRead + Unpin>(
                 } else {
                     End::PeerClosed
                 };
-                rec.error = Some(e.to_string());
+                rec.error = Some(crate::commands::io_error_words(&e));
                 input = Input::Eof;
                 0
             }
@@ -745,9 +745,9 @@ async fn handle_tcp(
             }
         }
     }
-    judge_expectations(ctx, &mut rec);
     rec.bytes_in = counters.read.load(Ordering::Relaxed);
     rec.bytes_out = counters.written.load(Ordering::Relaxed);
+    judge_expectations(ctx, &mut rec);
     rec.duration_ms = started.elapsed().as_millis() as u64;
     rec.settle();
     rec
@@ -907,7 +907,7 @@ async fn banner<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(Ok(n)) => line.extend_from_slice(&chunk[..n]),
             Ok(Err(e)) => {
                 rec.ending = End::PeerReset;
-                rec.error = Some(e.to_string());
+                rec.error = Some(crate::commands::io_error_words(&e));
                 open = false;
                 break;
             }
@@ -973,7 +973,7 @@ async fn reply<S: AsyncRead + AsyncWrite + Unpin>(ctx: &Ctx, s: &mut S, rec: &mu
                     Ok(Ok(n)) => head.extend_from_slice(&chunk[..n.min(http::MAX_HEAD)]),
                     Ok(Err(e)) => {
                         rec.ending = End::PeerReset;
-                        rec.error = Some(e.to_string());
+                        rec.error = Some(crate::commands::io_error_words(&e));
                         return;
                     }
                     Err(_) => {
@@ -1027,7 +1027,7 @@ async fn reply<S: AsyncRead + AsyncWrite + Unpin>(ctx: &Ctx, s: &mut S, rec: &mu
                     }
                     Ok(Err(e)) => {
                         rec.ending = End::PeerReset;
-                        rec.error = Some(e.to_string());
+                        rec.error = Some(crate::commands::io_error_words(&e));
                         return;
                     }
                     Err(_) => {

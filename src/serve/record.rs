@@ -195,6 +195,24 @@ impl Record {
             && self.expectations.iter().all(|e| e.ok);
     }
 
+    /// Whether the peer connected and closed without a byte after the header (TCP
+    /// health checks, port probes, a client that gave up): no traffic to judge.
+    pub fn probe_only(&self) -> bool {
+        let header = self.proxy.header.as_ref().map_or(0, |h| h.length as u64);
+        self.transport == "tcp"
+            && matches!(self.ending, End::PeerClosed | End::PeerReset)
+            && self.bytes_in <= header
+    }
+
+    /// Why the connection was not judged, in words.
+    pub fn not_judged_because(&self) -> &'static str {
+        if self.health_check() {
+            "a health check (LOCAL / UNKNOWN header)"
+        } else {
+            "the peer closed without a byte after the header (a TCP health check or a port probe)"
+        }
+    }
+
     /// Whether this was a health check (v2 LOCAL or v1 UNKNOWN).
     pub fn health_check(&self) -> bool {
         super::judge::health_check(self.proxy.header.as_ref())
@@ -248,7 +266,9 @@ pub fn contradictions(r: &serde_json::Value) -> Vec<String> {
             .strip_prefix("a PROXY v")
             .and_then(|s| s.chars().next())
         {
-            if has_header && header["version"].as_u64().map(|n| n.to_string()) != Some(v.to_string()) {
+            if has_header
+                && header["version"].as_u64().map(|n| n.to_string()) != Some(v.to_string())
+            {
                 out.push(format!(
                     "finding says v{v}, header is v{}",
                     header["version"]
@@ -688,7 +708,10 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
     if !r.judged {
         rows.push((
             "judged".into(),
-            "no: a health check, recorded but not counted and exempt from --expect-* (--count-health-checks counts it)".into(),
+            format!(
+                "no: {}; recorded, not counted, exempt from --expect-* (--count-health-checks counts it)",
+                r.not_judged_because()
+            ),
         ));
     }
     for e in &r.expectations {
