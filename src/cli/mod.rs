@@ -27,7 +27,7 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
     /// When to use colour in text output (`auto` honours NO_COLOR and terminals).
-    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
     /// The command.
     #[command(subcommand)]
@@ -186,9 +186,12 @@ pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
+            if !e.use_stderr() {
+                let _ = e.print();
+                return 0;
+            }
+            eprint!("{}", tidy_usage(&e.render().to_string()));
+            return 2;
         }
     };
     let output = Output {
@@ -261,6 +264,26 @@ pub fn run() -> i32 {
             2
         }
     }
+}
+
+/// clap writes the options a user gave into the usage line of its errors
+/// (`Usage: ppdiag decode --color <WHEN> <CAPTURE>`), which reads as if they were
+/// required: the global options are taken out of usage lines again.
+fn tidy_usage(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if !l.trim_start().starts_with("Usage:") {
+                return l.to_string();
+            }
+            let mut out = l.to_string();
+            for opt in ["--color <WHEN>", "--format <FORMAT>"] {
+                out = out.replace(&format!(" {opt}"), "");
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 /// Parses `5s`, `500ms`, `2m`, or a number of seconds, between 1ms and 24h.
