@@ -268,7 +268,10 @@ fn go_proxyproto_accepts_the_aws_nlb_health_check_but_misreads_its_tlvs() {
         let _ = std::io::Read::read_to_string(&mut s, &mut out);
         assert!(out.starts_with("HTTP/1.1 200 OK"), "{policy}: {out}");
         let body = out.split("\r\n\r\n").nth(1).unwrap();
-        assert!(body.starts_with("proxy=v2 cmd=LOCAL tlvs=00:,00:"), "{policy}: {body}");
+        assert!(
+            body.starts_with("proxy=v2 cmd=LOCAL tlvs=00:,00:"),
+            "{policy}: {body}"
+        );
         assert!(!body.contains("03:"), "no CRC32C found: {body}");
         // ppdiag send's form of it: NOOP first, then CRC32C.
         let noop = format!("4=hex:{}", "00".repeat(74));
