@@ -190,6 +190,7 @@ pub async fn embed(config: ServeConfig) -> Result<Embedded, Failure> {
     tokio::spawn(async move {
         while let Some(ev) = events_rx.recv().await {
             if let Event::Record(r) = ev {
+                debug_check(&r);
                 if records_tx.send(r).await.is_err() {
                     break;
                 }
@@ -409,6 +410,19 @@ fn print_summary(s: &Summary, output: Output) {
     let _ = crate::commands::emit(&text);
 }
 
+/// In debug builds (every test run), a record that contradicts itself stops serve:
+/// so the whole test suite checks every record it makes serve produce.
+fn debug_check(r: &Record) {
+    #[cfg(debug_assertions)]
+    {
+        let v = serde_json::to_value(r).unwrap_or_default();
+        let c = record::contradictions(&v);
+        assert!(c.is_empty(), "a serve record contradicts itself: {c:?}\n{v}");
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = r;
+}
+
 /// What the writer kept for the end of the run.
 struct Written {
     summary: Summary,
@@ -466,6 +480,7 @@ async fn writer(
             match ev {
                 Event::Listening(l) => doc_listening.push(*l),
                 Event::Record(r) => {
+                    debug_check(&r);
                     summary.add(&r);
                     if junit && r.judged && cases.len() < JUNIT_CASES_MAX {
                         cases.push(junit::connection_case(&r));

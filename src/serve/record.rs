@@ -628,12 +628,21 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
         }
     }
     if let Some(fb) = &r.first_bytes {
+        let header_len = r.proxy.header.as_ref().map_or(0, |h| h.length as u64);
         let label = if r.proxy.header.is_some() {
             "after header"
         } else {
             "first bytes"
         };
-        rows.push((label.into(), fb.summary.clone()));
+        let text = if fb.kind == Kind::Empty && r.bytes_in > header_len {
+            format!(
+                "nothing yet when serve decided ({} byte(s) came later)",
+                r.bytes_in - header_len
+            )
+        } else {
+            fb.summary.clone()
+        };
+        rows.push((label.into(), text));
     }
     if let Some(b) = &r.banner {
         rows.push(("banner".into(), b.clone()));
