@@ -417,7 +417,10 @@ fn debug_check(r: &Record) {
     {
         let v = serde_json::to_value(r).unwrap_or_default();
         let c = record::contradictions(&v);
-        assert!(c.is_empty(), "a serve record contradicts itself: {c:?}\n{v}");
+        assert!(
+            c.is_empty(),
+            "a serve record contradicts itself: {c:?}\n{v}"
+        );
     }
     #[cfg(not(debug_assertions))]
     let _ = r;
