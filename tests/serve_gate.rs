@@ -463,3 +463,30 @@ fn banner_and_deadline_arguments() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "--deadline needs --count");
 }
+
+#[test]
+fn the_json_document_carries_the_final_summary() {
+    let out = assert_cmd::Command::cargo_bin("ppdiag")
+        .unwrap()
+        .args([
+            "--format",
+            "json",
+            "serve",
+            "-l",
+            "127.0.0.1:0",
+            "--count",
+            "1",
+            "--expect-version",
+            "v2",
+            "--deadline",
+            "1s",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let s = &doc["summary"];
+    assert_eq!(s["exit_code"], 1, "{s}");
+    assert_eq!(s["deadline_passed"], true, "{s}");
+    assert!(failures(s).contains("never exercised"), "{s}");
+}

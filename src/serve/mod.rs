@@ -304,6 +304,8 @@ async fn serve(config: ServeConfig) -> Result<i32, Failure> {
         mut summary,
         cases,
         listening,
+        doc_listening,
+        doc_records,
     } = writer
         .await
         .map_err(|e| Failure(format!("output task failed: {e}")))?;
@@ -321,10 +323,11 @@ async fn serve(config: ServeConfig) -> Result<i32, Failure> {
         Stop::Deadline => Some(deadline_text.as_str()),
         Stop::Count => None,
     });
+    let doc = (doc_listening, doc_records);
     if let Some(path) = &junit {
         let xml = junit::document(&listening, &cases, &summary);
         if let Err(e) = std::fs::write(path, xml) {
-            print_summary(&summary, output);
+            print_summary(&summary, output, doc);
             return Err(Failure(format!(
                 "cannot write the JUnit report to {}: {}",
                 path.display(),
@@ -332,7 +335,7 @@ async fn serve(config: ServeConfig) -> Result<i32, Failure> {
             )));
         }
     }
-    print_summary(&summary, output);
+    print_summary(&summary, output, doc);
     Ok(summary.exit_code)
 }
 
@@ -400,12 +403,15 @@ async fn second_signal() {
     signal().await;
 }
 
-fn print_summary(s: &Summary, output: Output) {
+fn print_summary(s: &Summary, output: Output, doc: (Vec<Listening>, Vec<Record>)) {
     let text = match output.format {
         OutputFormat::Text => record::summary_text(&Painter::new(output.color), s),
         OutputFormat::Ndjson => crate::render::to_json_line(s),
-        // The json document was closed by the writer; the summary went into it.
-        OutputFormat::Json => return,
+        OutputFormat::Json => crate::render::to_json(&serde_json::json!({
+            "listening": doc.0,
+            "connections": doc.1,
+            "summary": s,
+        })),
     };
     let _ = crate::commands::emit(&text);
 }
@@ -433,6 +439,10 @@ struct Written {
     cases: Vec<junit::Case>,
     /// The listening addresses.
     listening: Vec<String>,
+    /// With `--format json`: the events, printed as one document once the run is
+    /// closed (so its summary is the final one).
+    doc_listening: Vec<Listening>,
+    doc_records: Vec<Record>,
 }
 
 /// The most JUnit test cases kept in memory; later connections still count in the
@@ -505,14 +515,6 @@ async fn writer(
             let _ = stop.send(true);
         }
     }
-    if output.format == OutputFormat::Json {
-        let doc = serde_json::json!({
-            "listening": doc_listening,
-            "connections": doc_records,
-            "summary": &summary,
-        });
-        let _ = crate::commands::emit(&crate::render::to_json(&doc));
-    }
     Written {
         summary,
         cases,
@@ -520,6 +522,8 @@ async fn writer(
             .iter()
             .map(|l| l.address.to_string())
             .collect(),
+        doc_listening,
+        doc_records,
     }
 }
 
