@@ -490,3 +490,32 @@ fn the_json_document_carries_the_final_summary() {
     assert_eq!(s["deadline_passed"], true, "{s}");
     assert!(failures(s).contains("never exercised"), "{s}");
 }
+
+#[test]
+fn two_balancers_each_adding_a_header_give_a_record_that_agrees_with_itself() {
+    if !have("haproxy") || !have("curl") {
+        return;
+    }
+    let mut serve = Serve::start(&["-l", "127.0.0.1:0"], 1);
+    let dir = tempfile::tempdir().unwrap();
+    let (p1, p2) = (free_port(), free_port());
+    // Balancer 1 adds a v2 header and hands on to balancer 2, which adds its own.
+    let conf = format!(
+        "global\n  maxconn 100\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 10s\n  timeout server 10s\n\
+         frontend first\n  bind 127.0.0.1:{p1}\n  default_backend to_second\n\
+         backend to_second\n  server s 127.0.0.1:{p2} send-proxy-v2\n\
+         frontend second\n  bind 127.0.0.1:{p2}\n  default_backend to_serve\n\
+         backend to_serve\n  server s {} send-proxy-v2 check inter 200ms check-send-proxy\n",
+        serve.addr()
+    );
+    let _h = haproxy(dir.path(), &conf);
+    let front = SocketAddr::from(([127, 0, 0, 1], p1));
+    wait_port(front);
+    let _ = curl(&[&format!("http://{front}/twice")]);
+    // Every record passes through `agrees_with_itself` (serve_support).
+    let r = serve.record_where(20, |r| r["proxy"]["headers_seen"] == 2);
+    assert_eq!(r["findings"][0]["code"], "proxy-header-duplicated", "{r}");
+    assert_eq!(r["proxy"]["accepted"], false, "{r}");
+    assert_eq!(r["proxy"]["addresses_used"], false, "{r}");
+    assert_eq!(r["client"], r["peer"], "{r}");
+}
