@@ -76,7 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
             [CompletionResult]::new('--targets-file', '--targets-file', [CompletionResultType]::ParameterName, 'Read more targets from a file, one per line (`#` comments; `-` for stdin)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port for targets given without one')
             [CompletionResult]::new('--connect-to', '--connect-to', [CompletionResultType]::ParameterName, 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host (curl''s convention; repeatable)')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt may take, connect included (`3`, `1.5s`, `800ms`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt may take, connect included (`3`, `1.5s`, `800ms`; 50ms to 5m)')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Target addresses probed at the same time')
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these attempts: header (none, v1, v2, v2-local), payload (tls, http, wait) or attempt names (v2+tls); comma-separated')
             [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Skip these attempts (same names as --only)')
@@ -118,7 +118,7 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
         }
         'ppdiag;send' {
             [CompletionResult]::new('--connect-to', '--connect-to', [CompletionResultType]::ParameterName, 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`; 50ms to 5m)')
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Which header to send')
             [CompletionResult]::new('--src', '--src', [CompletionResultType]::ParameterName, 'Source address in the header (default: this side of the socket)')
             [CompletionResult]::new('--dst', '--dst', [CompletionResultType]::ParameterName, 'Destination address in the header (default: the target''s address)')

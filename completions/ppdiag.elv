@@ -69,7 +69,7 @@ set edit:completion:arg-completer[ppdiag] = {|@words|
             cand --targets-file 'Read more targets from a file, one per line (`#` comments; `-` for stdin)'
             cand --port 'Port for targets given without one'
             cand --connect-to 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host (curl''s convention; repeatable)'
-            cand --timeout 'How long each attempt may take, connect included (`3`, `1.5s`, `800ms`)'
+            cand --timeout 'How long each attempt may take, connect included (`3`, `1.5s`, `800ms`; 50ms to 5m)'
             cand --concurrency 'Target addresses probed at the same time'
             cand --only 'Run only these attempts: header (none, v1, v2, v2-local), payload (tls, http, wait) or attempt names (v2+tls); comma-separated'
             cand --skip 'Skip these attempts (same names as --only)'
@@ -110,7 +110,7 @@ set edit:completion:arg-completer[ppdiag] = {|@words|
         }
         &'ppdiag;send'= {
             cand --connect-to 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host'
-            cand --timeout 'Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`)'
+            cand --timeout 'Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`; 50ms to 5m)'
             cand --proxy 'Which header to send'
             cand --src 'Source address in the header (default: this side of the socket)'
             cand --dst 'Destination address in the header (default: the target''s address)'

@@ -74,7 +74,7 @@ complete -c ppdiag -n "__fish_ppdiag_using_subcommand decode" -s V -l version -d
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l targets-file -d 'Read more targets from a file, one per line (`#` comments; `-` for stdin)' -r -F
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l port -d 'Port for targets given without one' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l connect-to -d 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host (curl\'s convention; repeatable)' -r
-complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l timeout -d 'How long each attempt may take, connect included (`3`, `1.5s`, `800ms`)' -r
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l timeout -d 'How long each attempt may take, connect included (`3`, `1.5s`, `800ms`; 50ms to 5m)' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l concurrency -d 'Target addresses probed at the same time' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l only -d 'Run only these attempts: header (none, v1, v2, v2-local), payload (tls, http, wait) or attempt names (v2+tls); comma-separated' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l skip -d 'Skip these attempts (same names as --only)' -r
@@ -116,7 +116,7 @@ complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l crc32c -d 'Add a
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s V -l version -d 'Print version'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l connect-to -d 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host' -r
-complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l timeout -d 'Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`)' -r
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l timeout -d 'Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`; 50ms to 5m)' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l proxy -d 'Which header to send' -r -f -a "v1\t'The text header'
 v2\t'The binary header'
 none\t'No header'"

@@ -165,7 +165,7 @@ pub struct ProbeArgs {
     /// Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host (curl's convention; repeatable).
     #[arg(long, value_name = "HOST:PORT:CONNECT-HOST:CONNECT-PORT")]
     pub connect_to: Vec<String>,
-    /// How long each attempt may take, connect included (`3`, `1.5s`, `800ms`).
+    /// How long each attempt may take, connect included (`3`, `1.5s`, `800ms`; 50ms to 5m).
     #[arg(long, value_name = "DURATION", default_value = "3s")]
     pub timeout: String,
     /// Target addresses probed at the same time.
