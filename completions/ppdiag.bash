@@ -679,7 +679,7 @@ _ppdiag() {
             return 0
             ;;
         ppdiag__subcmd__serve)
-            opts="-l -n -h -V --listen --udp --proxy --proxy-versions --trusted --header-timeout --idle-timeout --tls --name --cert --key --cert-out --alpn --client-auth --client-ca --reply --emulate --count --max-connections --workers --expect-source --expect-version --expect-tlv --expect-sni --format --color --help --version"
+            opts="-l -n -h -V --listen --udp --proxy --proxy-versions --trusted --header-timeout --idle-timeout --tls --name --cert --key --cert-out --alpn --client-auth --client-ca --reply --banner --emulate --count --count-health-checks --deadline --junit --max-connections --workers --expect-source --expect-version --expect-tlv --expect-sni --format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,6 +745,10 @@ _ppdiag() {
                     COMPREPLY=($(compgen -W "http echo none" -- "${cur}"))
                     return 0
                     ;;
+                --banner)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --emulate)
                     COMPREPLY=($(compgen -W "nginx-ssl go-tls nginx-proxy" -- "${cur}"))
                     return 0
@@ -754,6 +758,14 @@ _ppdiag() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --junit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -74,7 +74,7 @@ complete -c ppdiag -n "__fish_ppdiag_using_subcommand decode" -s V -l version -d
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l targets-file -d 'Read more targets from a file, one per line (`#` comments; `-` for stdin)' -r -F
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l port -d 'Port for targets given without one' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l connect-to -d 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host (curl\'s convention; repeatable)' -r
-complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l timeout -d 'How long each attempt may take, connect included (`3`, `1.5s`, `800ms`)' -r
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l timeout -d 'How long each attempt may take, connect included (`3`, `1.5s`, `800ms`; 50ms to 5m)' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l concurrency -d 'Target addresses probed at the same time' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l only -d 'Run only these attempts: header (none, v1, v2, v2-local), payload (tls, http, wait) or attempt names (v2+tls); comma-separated' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l skip -d 'Skip these attempts (same names as --only)' -r
@@ -116,7 +116,7 @@ complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l crc32c -d 'Add a
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s V -l version -d 'Print version'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l connect-to -d 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host' -r
-complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l timeout -d 'Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`)' -r
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l timeout -d 'Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`; 50ms to 5m)' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l proxy -d 'Which header to send' -r -f -a "v1\t'The text header'
 v2\t'The binary header'
 none\t'No header'"
@@ -190,13 +190,16 @@ complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l alpn -d 'ALPN pr
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l client-auth -d 'Ask for a client certificate and record its subject' -r -f -a "optional\t'Ask; go on without one'
 required\t'Ask; fail the handshake without one'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l client-ca -d 'CA bundle (PEM) client certificates must chain to (without it any is accepted and recorded as not verified)' -r -F
-complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l reply -d 'What to do after the header' -r -f -a "http\t'Answer an HTTP request with JSON describing the connection'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l reply -d 'What to do after the header [default: http; none with --banner]' -r -f -a "http\t'Answer an HTTP request with JSON describing the connection'
 echo\t'Send back what arrives'
 none\t'Send nothing'"
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l banner -d 'Speak first: send TEXT (and CRLF) once the header is judged, as SMTP, IMAP and FTP servers do (e.g. "220 ppdiag ESMTP"), and record the client\'s first line' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l emulate -d 'Behave byte for byte like a common misconfigured backend (implies --tls)' -r -f -a "nginx-ssl\t'nginx `listen ssl` without proxy_protocol: a PROXY header gets a plaintext HTTP/1.1 400'
 go-tls\t'Go crypto/tls without PROXY support (Traefik websecure without proxyProtocol): closes without a byte'
 nginx-proxy\t'nginx `listen ssl proxy_protocol`: no header gets `broken header` and a reset'"
-complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -s n -l count -d 'Exit after N connections (and datagrams)' -r
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -s n -l count -d 'Exit after N judged connections (and datagrams): health checks (LOCAL, v1 UNKNOWN) are recorded but neither counted nor held to --expect-*' -r
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l deadline -d 'Fail (exit 1) when --count judged connections have not arrived within DURATION (30s, 2m)' -r
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l junit -d 'Also write a JUnit XML report to FILE at exit: a test case per judged connection, per expectation and for --count' -r -F
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l max-connections -d 'Connections handled at once; more wait in the listen backlog' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l workers -d 'Runtime threads (default: one per core)' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l expect-source -d 'Fail a connection whose client address (from the header) is not in this IP or CIDR (repeat or comma-separate for several)' -r
@@ -212,6 +215,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l udp -d 'Also listen on UDP at the same addresses (each datagram may start with a v2 header)'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l tls -d 'Terminate TLS (with a certificate generated at start unless --cert is given)'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -l count-health-checks -d 'Count health checks as judged connections (and hold them to --expect-*)'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand demo" -l format -d 'Output format' -r -f -a "text\t'For people'

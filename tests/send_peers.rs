@@ -239,6 +239,55 @@ fn go_proxyproto_decodes_every_named_tlv() {
     assert!(reply(&v).contains("proxy=v2 cmd=LOCAL"), "{v:#}");
 }
 
+/// The README's claim about go-proxyproto and the AWS NLB health check, tested against
+/// Debian's go-proxyproto 0.4.2 with both policies: it ACCEPTS the header (LOCAL, family
+/// 0x11, length 84, no address block) and serves the request on the socket addresses,
+/// but reads the first 12 bytes of the TLVs as an address block, so its `TLVs()` is
+/// wrong: AWS's order (CRC32C, then NOOP) gives zero-length type-0 TLVs and no CRC32C;
+/// `send`'s order (NOOP, then CRC32C) gives `proxyproto: truncated TLV`.
+#[test]
+fn go_proxyproto_accepts_the_aws_nlb_health_check_but_misreads_its_tlvs() {
+    let Some(bin) = go_server_binary() else {
+        return;
+    };
+    for policy in ["use", "require"] {
+        let p = free_port();
+        let _g = go_server(&bin, p, None, policy);
+        // AWS's bytes: CRC32C first, then a 74-byte NOOP.
+        let mut h = b"\r\n\r\n\0\r\nQUIT\n\x20\x11\x00\x54".to_vec();
+        h.extend_from_slice(&[0x03, 0x00, 0x04, 0, 0, 0, 0, 0x04, 0x00, 74]);
+        h.extend(std::iter::repeat_n(0u8, 74));
+        let crc = crc32c::crc32c(&h);
+        h[19..23].copy_from_slice(&crc.to_be_bytes());
+        h.extend_from_slice(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", p)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        std::io::Write::write_all(&mut s, &h).unwrap();
+        let mut out = String::new();
+        let _ = std::io::Read::read_to_string(&mut s, &mut out);
+        assert!(out.starts_with("HTTP/1.1 200 OK"), "{policy}: {out}");
+        let body = out.split("\r\n\r\n").nth(1).unwrap();
+        assert!(
+            body.starts_with("proxy=v2 cmd=LOCAL tlvs=00:,00:"),
+            "{policy}: {body}"
+        );
+        assert!(!body.contains("03:"), "no CRC32C found: {body}");
+        // ppdiag send's form of it: NOOP first, then CRC32C.
+        let noop = format!("4=hex:{}", "00".repeat(74));
+        let t = format!("127.0.0.1:{p}");
+        let (_, v) = send(&[
+            &t, "--local", "--family", "inet", "--crc32c", "--tlv", &noop, "--http", "GET", "/",
+        ]);
+        let r = reply(&v);
+        assert!(r.starts_with("HTTP/1.1 200 OK"), "{policy}: {r}");
+        assert!(
+            r.contains("cmd=LOCAL tlvs=error:proxyproto:_truncated_TLV"),
+            "{policy}: {r}"
+        );
+    }
+}
+
 fn hex(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
 }

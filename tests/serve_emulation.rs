@@ -58,12 +58,43 @@ fn nginx_ssl_without_proxy_protocol() {
     let _n = nginx(dir.path(), &conf);
     let real = SocketAddr::from(([127, 0, 0, 1], port));
     wait_port(real);
-    let serve = Serve::start(&["-l", "127.0.0.1:0", "--emulate", "nginx-ssl"], 1);
+    let mut serve = Serve::start(&["-l", "127.0.0.1:0", "--emulate", "nginx-ssl"], 1);
     let cases = inputs(real);
     compare(real, serve.addr(), &cases);
     // And the real one really is the 400 the knowledge base describes.
     let (bytes, _) = exchange(real, &cases[0].1);
     assert!(bytes.starts_with(b"HTTP/1.1 400 Bad Request\r\n"));
+    // The emulated log line is the one nginx writes for the same bytes (nginx 1.22
+    // writes them raw: a v2 header logs a NUL; the record escapes it).
+    let real_log = std::fs::read(dir.path().join("error.log")).unwrap();
+    let real_lines: Vec<String> = real_log
+        .split(|b| *b == b'\n')
+        .filter(|l| l.windows(12).any(|w| w == b"client sent "))
+        .map(nginx_line)
+        .collect();
+    for (i, (name, _)) in cases.iter().enumerate() {
+        let r = serve.record(20);
+        let emulated = r["emulated_log"].as_str().unwrap_or("(none)");
+        assert_eq!(emulated, real_lines[i], "{name}: the log line differs");
+    }
+}
+
+/// An nginx error.log line without its time, pid and connection number, bytes escaped
+/// as serve's records escape them: `[info] client sent ...`.
+fn nginx_line(raw: &[u8]) -> String {
+    // Printable ASCII as is (nginx's quotes are its own), other bytes as \xNN.
+    let text: String = raw
+        .iter()
+        .map(|b| match b {
+            0x20..=0x7e => (*b as char).to_string(),
+            _ => format!("\\x{b:02x}"),
+        })
+        .collect();
+    let level = text.find(" [").expect("a level");
+    let conn = text.find(": *").expect("a connection number");
+    let after = text[conn + 3..].find(' ').unwrap() + conn + 4;
+    let lvl_end = text[level..].find(']').unwrap() + level + 1;
+    format!("{} {}", &text[level + 1..lvl_end], &text[after..])
 }
 
 #[test]
@@ -103,6 +134,24 @@ fn nginx_ssl_proxy_protocol_without_header() {
         String::from_utf8_lossy(&real_log).contains("broken header: \"\u{16}\u{3}\u{1}"),
         "the real nginx logs the raw bytes"
     );
+    let real_line = real_log
+        .split(|b| *b == b'\n')
+        .find(|l| l.windows(14).any(|w| w == b"broken header:"))
+        .map(nginx_line)
+        .expect("a broken header line");
+    // nginx cuts the bytes at its own limit and names the listen address as server.
+    let (want_head, _) = real_line.split_once("broken header: \"").unwrap();
+    let (got_head, _) = log.split_once("broken header: \"").unwrap();
+    assert_eq!(got_head, want_head);
+    let tail = |l: &str| {
+        l.rsplit_once("\" while reading")
+            .map(|(_, t)| t.to_string())
+    };
+    assert_eq!(
+        tail(log).map(|t| t.split(", server").next().unwrap().to_string()),
+        tail(&real_line).map(|t| t.split(", server").next().unwrap().to_string()),
+        "{log}\n{real_line}"
+    );
 }
 
 fn build_go_server(dir: &Path) -> std::path::PathBuf {
@@ -129,11 +178,12 @@ fn go_crypto_tls_without_proxy_support() {
     let dir = tempfile::tempdir().unwrap();
     let bin = build_go_server(dir.path());
     let (cert, key) = write_cert(dir.path());
+    let go_log = dir.path().join("go.log");
     let mut child = Command::new(bin)
         .arg(&cert)
         .arg(&key)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&go_log).unwrap())
         .spawn()
         .expect("start the Go server");
     let stdout = child.stdout.take().unwrap();
@@ -145,9 +195,39 @@ fn go_crypto_tls_without_proxy_support() {
         .parse()
         .expect("the Go server prints its address");
     wait_port(real);
-    let serve = Serve::start(&["-l", "127.0.0.1:0", "--emulate", "go-tls"], 1);
+    let mut serve = Serve::start(&["-l", "127.0.0.1:0", "--emulate", "go-tls"], 1);
     let cases = inputs(real);
     compare(real, serve.addr(), &cases);
     let (bytes, _) = exchange(real, &cases[0].1);
     assert!(bytes.is_empty(), "Go closes without a byte");
+    // The emulated log lines are the ones Go writes for the same bytes (addresses aside).
+    let strip_port = |l: &str| {
+        let mut out = String::new();
+        let mut rest = l;
+        while let Some(i) = rest.find("127.0.0.1:") {
+            out.push_str(&rest[..i + 10]);
+            rest = rest[i + 10..].trim_start_matches(|c: char| c.is_ascii_digit());
+            out.push('-');
+        }
+        out.push_str(rest);
+        out
+    };
+    let mut emulated = Vec::new();
+    for _ in &cases {
+        let r = serve.record(20);
+        if let Some(l) = r["emulated_log"].as_str() {
+            emulated.push(strip_port(l));
+        }
+    }
+    let real_log = std::fs::read_to_string(&go_log).unwrap();
+    // wait_port's connection and the extra exchange above add lines of their own.
+    let real: Vec<String> = real_log
+        .lines()
+        .filter(|l| l.contains("first record"))
+        .map(strip_port)
+        .collect();
+    assert!(!emulated.is_empty());
+    for (i, e) in emulated.iter().enumerate() {
+        assert_eq!(e, &real[i], "Go log line {i}:\n{real_log}");
+    }
 }

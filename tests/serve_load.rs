@@ -222,7 +222,7 @@ fn bad_arguments_exit_2() {
     for args in [
         vec!["--name", "x"],
         vec!["--trusted", "10.0.0.0/40"],
-        vec!["--header-timeout", "5h"],
+        vec!["--header-timeout", "25h"],
         vec!["--expect-tlv", "nope"],
         vec!["--listen", "127.0.0.1"],
     ] {

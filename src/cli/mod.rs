@@ -27,7 +27,7 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,
     /// When to use colour in text output (`auto` honours NO_COLOR and terminals).
-    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
     /// The command.
     #[command(subcommand)]
@@ -186,9 +186,12 @@ pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
+            if !e.use_stderr() {
+                let _ = e.print();
+                return 0;
+            }
+            eprint!("{}", tidy_usage(&e.render().to_string()));
+            return 2;
         }
     };
     let output = Output {
@@ -263,8 +266,71 @@ pub fn run() -> i32 {
     }
 }
 
-/// Parses `5s`, `500ms`, `2m`, or a number of seconds.
+/// clap writes the options a user gave into the usage line of its errors
+/// (`Usage: ppdiag decode --color <WHEN> <CAPTURE>`), which reads as if they were
+/// required: the global options are taken out of usage lines again.
+fn tidy_usage(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if !l.trim_start().starts_with("Usage:") {
+                return l.to_string();
+            }
+            let mut out = l.to_string();
+            for opt in ["--color <WHEN>", "--format <FORMAT>"] {
+                out = out.replace(&format!(" {opt}"), "");
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// Parses `5s`, `500ms`, `2m`, or a number of seconds, between 1ms and 24h.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    duration_in(
+        "duration",
+        s,
+        Duration::from_millis(1),
+        Duration::from_secs(86_400),
+    )
+}
+
+/// The one rule for every duration flag (`--timeout`, `--header-timeout`,
+/// `--deadline`, ...): the same syntax, and one message when the value is out of the
+/// flag's range: "`--timeout 0`: give a duration between 50ms and 5m".
+pub fn duration_in(flag: &str, s: &str, min: Duration, max: Duration) -> Result<Duration, String> {
+    let d = duration_value(s).map_err(|e| format!("{flag} `{s}`: {e}"))?;
+    if !(min..=max).contains(&d) {
+        return Err(format!(
+            "{flag} `{s}`: give a duration between {} and {} (a bare number is seconds)",
+            duration_text(min),
+            duration_text(max)
+        ));
+    }
+    Ok(d)
+}
+
+/// A duration as people write it: `500ms`, `3s`, `5m`, `24h`, `1.5s`.
+pub fn duration_text(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms == 0 || ms % 1000 != 0 {
+        if ms >= 1000 {
+            return format!("{}s", d.as_secs_f64());
+        }
+        return format!("{ms}ms");
+    }
+    let secs = ms / 1000;
+    if secs % 3600 == 0 {
+        format!("{}h", secs / 3600)
+    } else if secs % 60 == 0 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+fn duration_value(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     let (num, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
         Some(i) => (&t[..i], &t[i..]),
@@ -272,15 +338,16 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     };
     let n: f64 = num
         .parse()
-        .map_err(|_| format!("`{s}` is not a duration (examples: 5s, 500ms, 1m)"))?;
+        .map_err(|_| "not a duration (examples: 500ms, 5s, 1m)".to_string())?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "s" => n,
         "m" => n * 60.0,
-        _ => return Err(format!("`{s}`: the unit must be ms, s or m")),
+        "h" => n * 3600.0,
+        _ => return Err("the unit must be ms, s, m or h".into()),
     };
-    if !(0.001..=86_400.0).contains(&secs) {
-        return Err(format!("`{s}` must be between 1ms and 24h"));
+    if !secs.is_finite() || secs > 1e9 {
+        return Err("too long".into());
     }
     Ok(Duration::from_secs_f64(secs))
 }

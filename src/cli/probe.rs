@@ -165,7 +165,7 @@ pub struct ProbeArgs {
     /// Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host (curl's convention; repeatable).
     #[arg(long, value_name = "HOST:PORT:CONNECT-HOST:CONNECT-PORT")]
     pub connect_to: Vec<String>,
-    /// How long each attempt may take, connect included (`3`, `1.5s`, `800ms`).
+    /// How long each attempt may take, connect included (`3`, `1.5s`, `800ms`; 50ms to 5m).
     #[arg(long, value_name = "DURATION", default_value = "3s")]
     pub timeout: String,
     /// Target addresses probed at the same time.
@@ -227,11 +227,12 @@ fn known(item: &str) -> bool {
 
 /// `--timeout` (a duration as `serve` takes them: `3`, `1.5s`, `800ms`), 50 ms to 300 s.
 pub fn timeout(s: &str) -> Result<Duration, String> {
-    let d = super::parse_duration(s).map_err(|e| format!("--timeout {e}"))?;
-    if !(Duration::from_millis(50)..=Duration::from_secs(300)).contains(&d) {
-        return Err(format!("--timeout {s}: give between 50ms and 300s"));
-    }
-    Ok(d)
+    super::duration_in(
+        "--timeout",
+        s,
+        Duration::from_millis(50),
+        Duration::from_secs(300),
+    )
 }
 
 /// Validates `probe` arguments.

@@ -103,7 +103,7 @@ pub struct SendArgs {
     /// Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host.
     #[arg(long, value_name = "HOST:PORT:CONNECT-HOST:CONNECT-PORT")]
     pub connect_to: Vec<String>,
-    /// Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`).
+    /// Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`; 50ms to 5m).
     #[arg(long, value_name = "DURATION", default_value = "5s")]
     pub timeout: String,
     /// Which header to send.

@@ -5,7 +5,7 @@
 //! and yields a message for exit code 2, so the shell starts with a config that makes
 //! sense (a key for every certificate, a CA only with client auth, ...).
 
-use super::parse_duration;
+use super::duration_in;
 use crate::commands::Output;
 use crate::proxy::Version;
 use crate::serve::judge::{Cidr, Emulation, Expectations, Policy, ProxyMode, Versions};
@@ -14,6 +14,7 @@ use crate::serve::{ReplyMode, ServeConfig};
 use clap::{Args, ValueEnum};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// `serve` arguments.
 #[derive(Debug, Args)]
@@ -76,15 +77,31 @@ pub struct ServeArgs {
     /// recorded as not verified).
     #[arg(long, value_name = "PEM", requires = "client_auth")]
     pub client_ca: Option<PathBuf>,
-    /// What to do after the header.
-    #[arg(long, value_enum, default_value_t = ReplyArg::Http)]
-    pub reply: ReplyArg,
+    /// What to do after the header [default: http; none with --banner].
+    #[arg(long, value_enum)]
+    pub reply: Option<ReplyArg>,
+    /// Speak first: send TEXT (and CRLF) once the header is judged, as SMTP, IMAP and
+    /// FTP servers do (e.g. "220 ppdiag ESMTP"), and record the client's first line.
+    #[arg(long, value_name = "TEXT")]
+    pub banner: Option<String>,
     /// Behave byte for byte like a common misconfigured backend (implies --tls).
     #[arg(long, value_enum, value_name = "SERVER", conflicts_with_all = ["proxy", "udp"])]
     pub emulate: Option<EmulateArg>,
-    /// Exit after N connections (and datagrams).
+    /// Exit after N judged connections (and datagrams): health checks (LOCAL, v1
+    /// UNKNOWN) are recorded but neither counted nor held to --expect-*.
     #[arg(long, short = 'n', value_name = "N")]
     pub count: Option<u64>,
+    /// Count health checks as judged connections (and hold them to --expect-*).
+    #[arg(long)]
+    pub count_health_checks: bool,
+    /// Fail (exit 1) when --count judged connections have not arrived within DURATION
+    /// (30s, 2m).
+    #[arg(long, value_name = "DURATION", requires = "count")]
+    pub deadline: Option<String>,
+    /// Also write a JUnit XML report to FILE at exit: a test case per judged
+    /// connection, per expectation and for --count.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Connections handled at once; more wait in the listen backlog.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub max_connections: usize,
@@ -210,6 +227,10 @@ fn version(v: VersionArg) -> Version {
     }
 }
 
+/// The range of every serve duration flag.
+const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
 /// Validates the arguments into a config.
 pub fn config(a: ServeArgs, output: Output) -> Result<ServeConfig, String> {
     let listen = a
@@ -310,23 +331,50 @@ pub fn config(a: ServeArgs, output: Output) -> Result<ServeConfig, String> {
     if a.count == Some(0) {
         return Err("--count must be at least 1".into());
     }
+    let reply = match (a.reply, &a.banner) {
+        (Some(ReplyArg::Http), Some(_)) => {
+            return Err("--banner speaks first, which HTTP clients do not expect: use --reply echo or none with it".into());
+        }
+        (Some(ReplyArg::Http), None) | (None, None) => ReplyMode::Http,
+        (Some(ReplyArg::Echo), _) => ReplyMode::Echo,
+        (Some(ReplyArg::None), _) | (None, Some(_)) => ReplyMode::None,
+    };
+    if let Some(b) = &a.banner {
+        if b.contains(['\r', '\n']) {
+            return Err("--banner: give one line; serve adds the CRLF".into());
+        }
+        if emulation.is_some() {
+            return Err(
+                "--banner cannot be used with --emulate (the emulated servers do not speak first)"
+                    .into(),
+            );
+        }
+    }
+    let deadline = a
+        .deadline
+        .as_deref()
+        .map(|d| duration_in("--deadline", d, MIN_TIMEOUT, MAX_TIMEOUT))
+        .transpose()?;
     Ok(ServeConfig {
         listen,
         udp: a.udp,
         policy,
-        header_timeout: parse_duration(&a.header_timeout)
-            .map_err(|e| format!("--header-timeout: {e}"))?,
-        idle_timeout: parse_duration(&a.idle_timeout)
-            .map_err(|e| format!("--idle-timeout: {e}"))?,
+        header_timeout: duration_in(
+            "--header-timeout",
+            &a.header_timeout,
+            MIN_TIMEOUT,
+            MAX_TIMEOUT,
+        )?,
+        idle_timeout: duration_in("--idle-timeout", &a.idle_timeout, MIN_TIMEOUT, MAX_TIMEOUT)?,
         tls,
-        reply: match a.reply {
-            ReplyArg::Http => ReplyMode::Http,
-            ReplyArg::Echo => ReplyMode::Echo,
-            ReplyArg::None => ReplyMode::None,
-        },
+        reply,
         emulation,
         expect,
         count: a.count,
+        count_health_checks: a.count_health_checks,
+        deadline,
+        junit: a.junit.clone(),
+        banner: a.banner.clone(),
         max_connections: a.max_connections,
         workers: a.workers,
         output,
@@ -335,8 +383,8 @@ pub fn config(a: ServeArgs, output: Output) -> Result<ServeConfig, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::parse_duration;
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn durations() {
@@ -345,7 +393,31 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("25h").is_err());
+        assert_eq!(
+            duration_in(
+                "--timeout",
+                "0",
+                Duration::from_millis(50),
+                Duration::from_secs(300)
+            ),
+            Err(
+                "--timeout `0`: give a duration between 50ms and 5m (a bare number is seconds)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            duration_in(
+                "--timeout",
+                "1000",
+                Duration::from_millis(50),
+                Duration::from_secs(300)
+            ),
+            Err(
+                "--timeout `1000`: give a duration between 50ms and 5m (a bare number is seconds)"
+                    .into()
+            )
+        );
         assert!(parse_duration("x").is_err());
     }
 

@@ -180,7 +180,7 @@ pub fn header_rows(h: &Header) -> Vec<(String, String)> {
             .or_else(|| h.unix_destination.clone())
             .unwrap_or_else(|| none.into()),
     ));
-    rows.push(("length".into(), format!("{} bytes", h.length)));
+    rows.push(("length".into(), header_length(h)));
     for t in &h.tlvs {
         rows.push((
             format!("TLV @{}", t.offset),
@@ -304,4 +304,17 @@ fn what_line(r: &Report) -> String {
         }
     }
     parts.join(", then ")
+}
+
+/// The header's size; for v2 also its length field (bytes 14-15, which counts what
+/// follows the 16-byte fixed part), so the two numbers a reader meets are both shown.
+fn header_length(h: &crate::proxy::Header) -> String {
+    match h.version {
+        crate::proxy::Version::V1 => format!("{} bytes (the line with its CRLF)", h.length),
+        crate::proxy::Version::V2 => format!(
+            "header {} bytes, length field {} (bytes 14-15: what follows the 16-byte fixed part)",
+            h.length,
+            h.length.saturating_sub(16)
+        ),
+    }
 }

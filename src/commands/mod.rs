@@ -42,6 +42,30 @@ impl Output {
 #[derive(Debug)]
 pub struct Failure(pub String);
 
+/// An I/O error in words, without Rust's or the OS's internals (`(os error 21)`,
+/// `Kind(...)`): "it is a directory", "no such file or directory".
+pub fn io_error_words(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "no such file or directory".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        ErrorKind::IsADirectory => "it is a directory, not a file".into(),
+        ErrorKind::UnexpectedEof => "the file ends early".into(),
+        _ => {
+            let text = e.to_string();
+            let text = match text.find(" (os error") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            let mut c = text.chars();
+            match c.next() {
+                Some(f) => f.to_lowercase().chain(c).collect(),
+                None => "unknown error".into(),
+            }
+        }
+    }
+}
+
 /// Largest text input accepted (a pasted dump; captures go to `decode`).
 const MAX_TEXT: u64 = 16 * 1024 * 1024;
 
@@ -54,10 +78,21 @@ pub fn read_input(source: &TextSource) -> Result<Vec<u8>, Failure> {
             .lock()
             .take(MAX_TEXT + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| Failure(format!("cannot read standard input: {e}")))?,
+            .map_err(|e| {
+                Failure(format!(
+                    "cannot read standard input: {}",
+                    io_error_words(&e)
+                ))
+            })?,
         TextSource::File(p) => std::fs::File::open(p)
             .and_then(|f| f.take(MAX_TEXT + 1).read_to_end(&mut buf))
-            .map_err(|e| Failure(format!("cannot read {}: {e}", p.display())))?,
+            .map_err(|e| {
+                Failure(format!(
+                    "cannot read {}: {}",
+                    p.display(),
+                    io_error_words(&e)
+                ))
+            })?,
     };
     if buf.len() as u64 > MAX_TEXT {
         return Err(Failure(format!(

@@ -202,6 +202,10 @@ pub struct Tracker {
     /// The value: until when, and the client's SYN sequence number.
     closed: FxMap<Key, (u64, Option<u32>)>,
     udp: FxMap<Key, UdpFlow>,
+    /// Conversations that `--port`/`--host` leave out, with the client's SYN sequence
+    /// number: they still take their id, so the ids kept are those of the whole
+    /// capture (`decode --port 443` shows #2 and #6, not #1 and #2).
+    filtered: FxMap<Key, Option<u32>>,
     next_id: u64,
     now: u64,
     last_sweep: u64,
@@ -222,6 +226,7 @@ impl Tracker {
             flows: FxMap::default(),
             closed: FxMap::default(),
             udp: FxMap::default(),
+            filtered: FxMap::default(),
             next_id: 1,
             now: 0,
             last_sweep: 0,
@@ -282,6 +287,7 @@ impl Tracker {
             Ok(p) => {
                 if !self.filter.keep(p.src, p.dst) {
                     self.summary.skipped.filtered_out += 1;
+                    self.count_filtered(&p);
                 } else {
                     match p.transport {
                         Transport::Tcp { seq, ack, flags } => {
@@ -304,6 +310,32 @@ impl Tracker {
         }
         if self.now >= self.last_sweep + NS / 4 {
             self.sweep(out);
+        }
+    }
+
+    /// Gives a left-out conversation its id, as [`Tracker::tcp`] and
+    /// [`Tracker::udp`] would: once per tuple, and again for a new SYN on it.
+    fn count_filtered(&mut self, p: &packet::Packet<'_>) {
+        let k = key(p.src, p.dst);
+        let syn = match p.transport {
+            Transport::Tcp { seq, flags, .. }
+                if flags & (flags::SYN | flags::ACK) == flags::SYN =>
+            {
+                Some(seq)
+            }
+            _ => None,
+        };
+        let new = match self.filtered.get(&k) {
+            None => true,
+            Some(isn) => syn.is_some() && *isn != syn,
+        };
+        if new {
+            if self.filtered.len() >= self.limits.max_flows.saturating_mul(4) {
+                // Bounded: past this, ids of later conversations may shift.
+                self.filtered.clear();
+            }
+            self.filtered.insert(k, syn);
+            self.next_id += 1;
         }
     }
 

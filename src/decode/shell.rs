@@ -175,8 +175,19 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
             None,
         ),
         Input::File(p) => {
-            let f = std::fs::File::open(p)
-                .map_err(|e| Failure(format!("cannot read {}: {e}", p.display())))?;
+            if p.is_dir() {
+                return Err(Failure(format!(
+                    "cannot read {}: it is a directory; give a pcap or pcapng file",
+                    p.display()
+                )));
+            }
+            let f = std::fs::File::open(p).map_err(|e| {
+                Failure(format!(
+                    "cannot read {}: {}",
+                    p.display(),
+                    crate::commands::io_error_words(&e)
+                ))
+            })?;
             let size = f.metadata().ok().map(|m| m.len());
             (Box::new(f), p.display().to_string(), size)
         }
@@ -471,6 +482,22 @@ fn keep_worst(v: &mut Vec<FlowReport>) {
     v.truncate(WORST_SHOWN);
 }
 
+/// A pcap-parser error in words (no Rust debug output in messages).
+fn pcap_words(e: &PcapError<&[u8]>) -> String {
+    match e {
+        PcapError::Eof => "end of input".into(),
+        PcapError::ReadError => "read error".into(),
+        PcapError::Incomplete(_) | PcapError::UnexpectedEof => {
+            "the input ends inside a record".into()
+        }
+        PcapError::HeaderNotRecognized => "unrecognised file header".into(),
+        PcapError::BufferTooSmall => "a record larger than the read buffer".into(),
+        PcapError::NomError(..) | PcapError::OwnedNomError(..) => {
+            "a record whose fields do not parse".into()
+        }
+    }
+}
+
 struct Iface {
     lt: u32,
     resolution: u64,
@@ -501,7 +528,27 @@ fn read_capture(
                 "not a pcap or pcapng capture (unrecognised header)".into(),
             ));
         }
-        Err(e) => return Err(err(0, 0, format!("cannot read the capture: {e:?}"))),
+        Err(PcapError::Incomplete(_)) | Err(PcapError::UnexpectedEof) => {
+            return Err(err(
+                0,
+                0,
+                "the input ends inside the capture's file header: it is not a whole pcap or pcapng file".into(),
+            ));
+        }
+        Err(PcapError::ReadError) => {
+            return Err(err(
+                0,
+                0,
+                "cannot read it (is it a directory or a device rather than a capture file?)".into(),
+            ));
+        }
+        Err(e) => {
+            return Err(err(
+                0,
+                0,
+                format!("not a capture ppdiag can read ({})", pcap_words(&e)),
+            ));
+        }
     };
     let mut legacy_lt: Option<u32> = None;
     let mut nano = false;
@@ -593,7 +640,7 @@ fn read_capture(
                     return Err(err(
                         consumed,
                         dec.summary().packets,
-                        format!("read error: {e:?}"),
+                        format!("read error: {}", pcap_words(&e)),
                     ));
                 }
             }
@@ -610,7 +657,7 @@ fn read_capture(
                     return Err(err(
                         consumed,
                         dec.summary().packets,
-                        format!("read error: {e:?}"),
+                        format!("read error: {}", pcap_words(&e)),
                     ));
                 }
             }
@@ -623,10 +670,8 @@ fn read_capture(
             }
             Err(e) => {
                 let what = match e {
-                    PcapError::NomError(_, kind) => format!("invalid record ({kind:?})"),
-                    PcapError::OwnedNomError(_, kind) => format!("invalid record ({kind:?})"),
                     PcapError::ReadError => "read error".into(),
-                    other => format!("{other:?}"),
+                    other => pcap_words(&other),
                 };
                 return Err(err(
                     consumed,

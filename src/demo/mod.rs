@@ -146,6 +146,10 @@ fn serve_config(tls: bool, mode: ProxyMode, emulation: Option<Emulation>) -> Ser
         emulation,
         expect: Expectations::default(),
         count: None,
+        count_health_checks: false,
+        deadline: None,
+        junit: None,
+        banner: None,
         max_connections: 64,
         workers: None,
         output: Output {

@@ -102,16 +102,21 @@ pub fn parse(input: &str, default_port: Option<u16>) -> Result<Target, String> {
     let scheme_port = match scheme.as_deref() {
         Some("https") => Some(443),
         Some("http") => Some(80),
-        Some(other) if port.is_none() => {
+        Some(other) => {
             return Err(format!(
-                "target `{input}`: unknown scheme `{other}`; give the port (`{other}://host:PORT`) or use host:port"
+                "target `{input}`: a URL must be https:// or http:// (ppdiag speaks TLS and HTTP after the header), not {other}://; for another protocol give host:port (probe's `wait` attempt reads an FTP or SMTP banner)"
             ));
         }
-        _ => None,
+        None => None,
     };
     let port = port.or(scheme_port).or(default_port).ok_or_else(|| {
         format!("target `{input}`: no port; write host:port, [v6]:port, a URL, or give --port")
     })?;
+    if port == 0 {
+        return Err(format!(
+            "target `{input}`: port 0 cannot be connected to (it means \"any port\" only when listening); give the port the service listens on"
+        ));
+    }
     let path = if path.starts_with('/') {
         path.split('#').next().unwrap_or("/").to_string()
     } else {
@@ -268,11 +273,14 @@ mod tests {
         assert!(parse("example.com:99999", None).is_err());
         assert!(parse("[::1", None).is_err());
         assert!(parse("[nothost]:1", None).is_err());
+        assert!(parse("ftp://x", None).unwrap_err().contains("not ftp://"));
         assert!(
-            parse("ftp://x", None)
+            parse("ftp://x:21", None)
                 .unwrap_err()
-                .contains("unknown scheme")
+                .contains("not ftp://")
         );
+        assert!(parse("127.0.0.1:0", None).unwrap_err().contains("port 0"));
+        assert!(parse("127.0.0.1", Some(0)).unwrap_err().contains("port 0"));
         assert!(parse("", None).is_err());
         assert!(parse(":443", None).is_err());
     }

@@ -31,8 +31,9 @@ fn attempt_line(p: &Painter, out: &mut String, a: &Attempt, shown: &mut Vec<Stri
     };
     let _ = writeln!(
         out,
-        "  {:<14} {:<52} {:>6} ms  {}",
-        p.key(&a.name),
+        "  {} {:<52} {:>6} ms  {}",
+        // Pad first, then colour: the escape codes must not count as width.
+        p.key(&format!("{:<14}", a.name)),
         sanitize_text(&result),
         a.elapsed_ms,
         got

@@ -194,6 +194,9 @@ pub struct Situation<'a> {
     /// The listener answers HTTP (`--reply http`): like nginx and Go's net/http on a
     /// plaintext port, it answers a TLS handshake with a plaintext 400.
     pub answers_http: bool,
+    /// The listener speaks first (`--banner`): once the header is complete it decides
+    /// without waiting for payload bytes, which the client sends only after the banner.
+    pub speaks_first: bool,
 }
 
 /// The state of the stream after the bytes given.
@@ -243,8 +246,14 @@ pub enum Step {
 pub struct Decision {
     /// The opening bytes analysed (headers, payload sniff).
     pub opening: Opening,
-    /// The header the listener read (the first one), if any.
+    /// The first complete header that arrived, whether or not the listener read it
+    /// (see [`Decision::accepted`]).
     pub header: Option<Header>,
+    /// Whether the listener read that header and went on (false when it does not read
+    /// headers, refuses its version, or rejects it as duplicated or corrupt).
+    pub accepted: bool,
+    /// Whether the header's source address became the client address.
+    pub addresses_used: bool,
     /// Whether the source is trusted (always true without `--trusted`).
     pub trusted: bool,
     /// The client address the backend would use: the header's source when the header
@@ -282,7 +291,8 @@ pub fn judge(sit: &Situation<'_>, bytes: &[u8], input: Input) -> Step {
             return Step::NeedMore((*at_least).clamp(1, BUFFER_CAP - bytes.len()));
         }
         let payload = bytes.len() - o.payload_offset;
-        if o.problem.is_none() && payload < PAYLOAD_WANTED {
+        let header_done = sit.speaks_first && !o.headers.is_empty();
+        if o.problem.is_none() && payload < PAYLOAD_WANTED && !header_done {
             // Nginx with proxy_protocol judges what one read gave it; so does HAProxy.
             let emulated_nginx = sit.emulation == Some(Emulation::NginxProxy);
             if !(emulated_nginx && o.headers.is_empty()) {
@@ -301,8 +311,10 @@ fn base(sit: &Situation<'_>, o: Opening) -> Decision {
     Decision {
         payload_offset: o.payload_offset,
         findings: o.findings.clone(),
+        header: o.headers.first().cloned(),
+        accepted: false,
+        addresses_used: false,
         opening: o,
-        header: None,
         trusted: trusted(sit.policy, sit.peer),
         client: sit.peer,
         action: Action::Proceed,
@@ -387,7 +399,6 @@ fn decide(sit: &Situation<'_>, bytes: &[u8], o: Opening, input: Input) -> Decisi
         d.notes
             .push("the header declares a DGRAM (UDP) connection but arrived over TCP".into());
     }
-    d.header = Some(h.clone());
     let blocking = d
         .findings
         .iter()
@@ -396,10 +407,12 @@ fn decide(sit: &Situation<'_>, bytes: &[u8], o: Opening, input: Input) -> Decisi
         d.action = Action::End(reject);
         return d;
     }
+    d.accepted = true;
     if d.trusted {
         if h.command == Command::Proxy {
             if let Some(src) = h.source {
                 d.client = src;
+                d.addresses_used = true;
             }
         }
     } else {
@@ -542,6 +555,46 @@ pub fn nginx_400(date: &str, plain_http: bool) -> Vec<u8> {
     .into_bytes()
 }
 
+/// What nginx 1.22 `listen ... ssl` (no server_name, error_log at `info`) logs when the
+/// first byte is not TLS: its HTTP parser reads the bytes as a request line (after
+/// skipping CR and LF) and logs the request up to the first CR or LF. Checked against
+/// the real nginx in tests/serve_emulation.rs. The bytes are escaped here; nginx 1.22
+/// writes them raw (a v2 header logs a NUL byte).
+fn nginx_ssl_log(sit: &Situation<'_>, bytes: &[u8]) -> String {
+    let start = bytes
+        .iter()
+        .position(|b| *b != b'\r' && *b != b'\n')
+        .unwrap_or(bytes.len());
+    let rest = &bytes[start..];
+    let line_end = rest
+        .iter()
+        .position(|b| *b == b'\r' || *b == b'\n')
+        .unwrap_or(rest.len());
+    let line = &rest[..line_end];
+    let request = crate::escape::escape_bytes(line);
+    let client = sit.peer.ip();
+    let method_byte = |b: &u8| b.is_ascii_uppercase() || *b == b'_' || *b == b'-';
+    if crate::sniff::sniff(bytes).kind == Kind::HttpRequest {
+        let host = crate::serve::http::head_end(bytes)
+            .and_then(|e| crate::serve::http::parse_head(&bytes[..e]))
+            .and_then(|r| r.host);
+        let mut out = format!(
+            "[info] client sent plain HTTP request to HTTPS port while reading client request headers, client: {client}, server: , request: \"{request}\""
+        );
+        if let Some(h) = host {
+            out.push_str(&format!(", host: \"{h}\""));
+        }
+        return out;
+    }
+    let what = match rest.first() {
+        Some(b) if !method_byte(b) => "invalid method",
+        _ => "invalid request",
+    };
+    format!(
+        "[info] client sent {what} while reading client request line, client: {client}, server: , request: \"{request}\""
+    )
+}
+
 fn nginx_broken_header(sit: &Situation<'_>, bytes: &[u8]) -> Option<String> {
     (sit.emulation == Some(Emulation::NginxProxy)).then(|| {
         format!(
@@ -628,11 +681,7 @@ fn judge_tls_without_proxy(sit: &Situation<'_>, bytes: &[u8], open: bool) -> Ste
             nginx_400(sit.date, http_request && d.opening.headers.is_empty()),
             Ending::Close,
         );
-        d.log = Some(format!(
-            "[info] client sent invalid request while reading client request line, client: {}, server: {}",
-            sit.peer.ip(),
-            sit.local
-        ));
+        d.log = Some(nginx_ssl_log(sit, bytes));
     } else if http_request && d.opening.headers.is_empty() {
         d.action = Action::Answer(plain_http_to_tls_answer(), Ending::Close);
     } else {
@@ -643,6 +692,18 @@ fn judge_tls_without_proxy(sit: &Situation<'_>, bytes: &[u8], open: bool) -> Ste
         ));
     }
     Step::Decided(Box::new(d))
+}
+
+/// Whether a header is a balancer's health check rather than client traffic: a v2
+/// LOCAL header (AWS NLB, HAProxy `send-proxy-v2` checks) or a v1 `PROXY UNKNOWN` line
+/// (HAProxy `send-proxy` checks). Health checks carry no client, so `--expect-*` does
+/// not apply to them and `--count` does not count them (unless
+/// `--count-health-checks`).
+pub fn health_check(header: Option<&Header>) -> bool {
+    header.is_some_and(|h| {
+        h.command == Command::Local
+            || (h.version == Version::V1 && h.family == proxy::Family::Unspec)
+    })
 }
 
 /// One expectation and whether a connection met it.
@@ -672,6 +733,24 @@ pub struct Expectations {
 }
 
 impl Expectations {
+    /// Each expectation as `(name, expected)`, worded as [`check`] words its results.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if !self.source.is_empty() {
+            out.push(("source".into(), source_list(&self.source)));
+        }
+        if let Some(v) = self.version {
+            out.push(("version".into(), format!("v{}", v.number())));
+        }
+        for (kind, want) in &self.tlvs {
+            out.push(("tlv".into(), tlv_expected(*kind, want.as_deref())));
+        }
+        if let Some(s) = &self.sni {
+            out.push(("sni".into(), s.clone()));
+        }
+        out
+    }
+
     /// Whether any expectation is set.
     pub fn is_empty(&self) -> bool {
         self.source.is_empty()
@@ -693,12 +772,7 @@ pub fn check(
     let mut out = Vec::new();
     let local = header.is_some_and(|h| h.command == Command::Local);
     if !e.source.is_empty() && !local {
-        let list = e
-            .source
-            .iter()
-            .map(Cidr::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = source_list(&e.source);
         let actual = match header {
             Some(_) => client.to_string(),
             None => format!("{client} (socket address: no PROXY header)"),
@@ -737,10 +811,7 @@ pub fn check(
         };
         out.push(ExpectationResult {
             name: "tlv".into(),
-            expected: match want {
-                Some(w) => format!("0x{kind:02x} ({}) = {w}", proxy::type_name(*kind)),
-                None => format!("0x{kind:02x} ({})", proxy::type_name(*kind)),
-            },
+            expected: tlv_expected(*kind, want.as_deref()),
             actual: if found.is_empty() {
                 "absent".into()
             } else {
@@ -758,6 +829,21 @@ pub fn check(
         });
     }
     out
+}
+
+fn source_list(source: &[Cidr]) -> String {
+    source
+        .iter()
+        .map(Cidr::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn tlv_expected(kind: u8, want: Option<&str>) -> String {
+    match want {
+        Some(w) => format!("0x{kind:02x} ({}) = {w}", proxy::type_name(kind)),
+        None => format!("0x{kind:02x} ({})", proxy::type_name(kind)),
+    }
 }
 
 /// A TLV value as displayed (`0x…` for hex) matches `want` given as text or hex.

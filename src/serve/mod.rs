@@ -15,6 +15,7 @@
 pub mod http;
 pub mod io;
 pub mod judge;
+pub mod junit;
 pub mod record;
 pub mod tls;
 
@@ -74,8 +75,17 @@ pub struct ServeConfig {
     pub emulation: Option<Emulation>,
     /// CI assertions.
     pub expect: Expectations,
-    /// Exit after this many connections.
+    /// Exit after this many judged connections (health checks are not judged unless
+    /// `count_health_checks`).
     pub count: Option<u64>,
+    /// Count health checks (LOCAL, v1 UNKNOWN) as judged connections.
+    pub count_health_checks: bool,
+    /// Fail the run when `count` judged connections have not arrived by then.
+    pub deadline: Option<Duration>,
+    /// Write a JUnit XML report here at exit.
+    pub junit: Option<std::path::PathBuf>,
+    /// Sent (with CRLF) once the header is judged, as SMTP, IMAP and FTP servers do.
+    pub banner: Option<String>,
     /// Connections handled at once.
     pub max_connections: usize,
     /// Runtime threads (None: one per core).
@@ -180,6 +190,7 @@ pub async fn embed(config: ServeConfig) -> Result<Embedded, Failure> {
     tokio::spawn(async move {
         while let Some(ev) = events_rx.recv().await {
             if let Event::Record(r) = ev {
+                debug_check(&r);
                 if records_tx.send(r).await.is_err() {
                     break;
                 }
@@ -212,9 +223,17 @@ async fn serve(config: ServeConfig) -> Result<i32, Failure> {
     let Bound { prepared, tcp, udp } = bind(&config).await?;
     let (events_tx, events_rx) = mpsc::channel::<Event>(1024);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let count = config.count;
     let output = config.output;
-    let writer = tokio::spawn(writer(events_rx, output, count, stop_tx.clone()));
+    let junit = config.junit.clone();
+    let deadline = config.deadline;
+    let summary = Summary::for_run(&config.expect.describe(), config.count);
+    let writer = tokio::spawn(writer(
+        events_rx,
+        output,
+        summary,
+        config.junit.is_some(),
+        stop_tx.clone(),
+    ));
     let listening = |address: SocketAddr, transport: &'static str, tls: bool| Listening {
         kind: "listening",
         address,
@@ -267,8 +286,8 @@ async fn serve(config: ServeConfig) -> Result<i32, Failure> {
     for s in udp {
         loops.spawn(udp_loop(ctx.clone(), s));
     }
-    // Wait for the count, a signal, or every loop to end.
-    let interrupted = wait_for_stop(stop_rx.clone()).await;
+    // Wait for the count, a signal, the deadline, or every loop to end.
+    let stop = wait_for_stop(stop_rx.clone(), ctx.config.deadline).await;
     let _ = stop_tx.send(true);
     while loops.join_next().await.is_some() {}
     // Drain: connections in flight finish within their own timeouts.
@@ -281,25 +300,76 @@ async fn serve(config: ServeConfig) -> Result<i32, Failure> {
         _ = second_signal() => max - slots.available_permits(),
     };
     drop(ctx);
-    let mut summary = writer
+    let Written {
+        mut summary,
+        cases,
+        listening,
+        doc_listening,
+        doc_records,
+    } = writer
         .await
         .map_err(|e| Failure(format!("output task failed: {e}")))?;
-    summary.interrupted = interrupted;
+    summary.interrupted = stop == Stop::Signal;
+    summary.deadline_passed = stop == Stop::Deadline;
     if unfinished > 0 {
         summary.failures.push(format!(
             "{unfinished} connection(s) still open at exit were not recorded"
         ));
         summary.exit_code = summary.exit_code.max(1);
     }
-    print_summary(&summary, output);
+    let deadline_text = ctx_deadline_text(deadline);
+    summary.close(match stop {
+        Stop::Signal => Some("serve was interrupted"),
+        Stop::Deadline => Some(deadline_text.as_str()),
+        Stop::Count => None,
+    });
+    let doc = (doc_listening, doc_records);
+    if let Some(path) = &junit {
+        let xml = junit::document(&listening, &cases, &summary);
+        if let Err(e) = std::fs::write(path, xml) {
+            print_summary(&summary, output, doc);
+            return Err(Failure(format!(
+                "cannot write the JUnit report to {}: {}",
+                path.display(),
+                crate::commands::io_error_words(&e)
+            )));
+        }
+    }
+    print_summary(&summary, output, doc);
     Ok(summary.exit_code)
 }
 
-/// Resolves on SIGINT/SIGTERM (true) or when the writer saw `--count` records (false).
-async fn wait_for_stop(mut stop: watch::Receiver<bool>) -> bool {
+fn ctx_deadline_text(deadline: Option<Duration>) -> String {
+    match deadline {
+        Some(d) => format!("the deadline ({}) passed", crate::cli::duration_text(d)),
+        None => String::new(),
+    }
+}
+
+/// Why the run stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// `--count` judged connections were recorded.
+    Count,
+    /// SIGINT or SIGTERM.
+    Signal,
+    /// `--deadline` passed first.
+    Deadline,
+}
+
+/// Resolves on SIGINT/SIGTERM, at the deadline, or when the writer saw `--count`
+/// judged records.
+async fn wait_for_stop(mut stop: watch::Receiver<bool>, deadline: Option<Duration>) -> Stop {
+    let deadline = async {
+        match deadline {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
-        _ = signal() => true,
-        _ = stopped(&mut stop) => false,
+        _ = signal() => Stop::Signal,
+        _ = stopped(&mut stop) => Stop::Count,
+        _ = deadline => Stop::Deadline,
     }
 }
 
@@ -333,25 +403,63 @@ async fn second_signal() {
     signal().await;
 }
 
-fn print_summary(s: &Summary, output: Output) {
+fn print_summary(s: &Summary, output: Output, doc: (Vec<Listening>, Vec<Record>)) {
     let text = match output.format {
         OutputFormat::Text => record::summary_text(&Painter::new(output.color), s),
         OutputFormat::Ndjson => crate::render::to_json_line(s),
-        // The json document was closed by the writer; the summary went into it.
-        OutputFormat::Json => return,
+        OutputFormat::Json => crate::render::to_json(&serde_json::json!({
+            "listening": doc.0,
+            "connections": doc.1,
+            "summary": s,
+        })),
     };
     let _ = crate::commands::emit(&text);
 }
+
+/// In debug builds (every test run), a record that contradicts itself stops serve:
+/// so the whole test suite checks every record it makes serve produce.
+fn debug_check(r: &Record) {
+    #[cfg(debug_assertions)]
+    {
+        let v = serde_json::to_value(r).unwrap_or_default();
+        let c = record::contradictions(&v);
+        assert!(
+            c.is_empty(),
+            "a serve record contradicts itself: {c:?}\n{v}"
+        );
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = r;
+}
+
+/// What the writer kept for the end of the run.
+struct Written {
+    summary: Summary,
+    /// JUnit test cases of the judged connections (with `--junit`).
+    cases: Vec<junit::Case>,
+    /// The listening addresses.
+    listening: Vec<String>,
+    /// With `--format json`: the events, printed as one document once the run is
+    /// closed (so its summary is the final one).
+    doc_listening: Vec<Listening>,
+    doc_records: Vec<Record>,
+}
+
+/// The most JUnit test cases kept in memory; later connections still count in the
+/// summary and the per-expectation cases.
+const JUNIT_CASES_MAX: usize = 100_000;
 
 /// The one writer: prints events as they come, keeps the summary.
 async fn writer(
     mut rx: mpsc::Receiver<Event>,
     output: Output,
-    count: Option<u64>,
+    mut summary: Summary,
+    junit: bool,
     stop: watch::Sender<bool>,
-) -> Summary {
+) -> Written {
     let painter = Painter::new(output.color);
-    let mut summary = Summary::new();
+    let count = summary.count;
+    let mut cases = Vec::new();
     let mut doc_listening = Vec::new();
     let mut doc_records = Vec::new();
     let mut pending = String::new();
@@ -385,13 +493,17 @@ async fn writer(
             match ev {
                 Event::Listening(l) => doc_listening.push(*l),
                 Event::Record(r) => {
+                    debug_check(&r);
                     summary.add(&r);
+                    if junit && r.judged && cases.len() < JUNIT_CASES_MAX {
+                        cases.push(junit::connection_case(&r));
+                    }
                     if output.format == OutputFormat::Json {
                         doc_records.push(*r);
                     }
                 }
             }
-            if count.is_some_and(|c| summary.connections >= c) {
+            if count.is_some_and(|c| summary.judged >= c) {
                 reached_count = true;
             }
         }
@@ -403,15 +515,16 @@ async fn writer(
             let _ = stop.send(true);
         }
     }
-    if output.format == OutputFormat::Json {
-        let doc = serde_json::json!({
-            "listening": doc_listening,
-            "connections": doc_records,
-            "summary": &summary,
-        });
-        let _ = crate::commands::emit(&crate::render::to_json(&doc));
+    Written {
+        summary,
+        cases,
+        listening: doc_listening
+            .iter()
+            .map(|l| l.address.to_string())
+            .collect(),
+        doc_listening,
+        doc_records,
     }
-    summary
 }
 
 fn now_secs() -> f64 {
@@ -439,10 +552,9 @@ async fn accept_loop(ctx: Arc<Ctx>, listener: TcpListener, slots: Arc<Semaphore>
             },
             _ = stopped(&mut stop) => return,
         };
+        // No cut-off at `--count`: health checks do not count, so which connection
+        // completes the count is known only once it is judged (the writer stops us).
         let id = ctx.next_id.fetch_add(1, Ordering::SeqCst) + 1;
-        if ctx.config.count.is_some_and(|c| id > c) {
-            return;
-        }
         let ctx2 = ctx.clone();
         let listener_addr = listener_addr.unwrap_or(peer);
         tokio::spawn(async move {
@@ -461,10 +573,24 @@ fn new_record(
     peer: SocketAddr,
     local: SocketAddr,
 ) -> Record {
+    let mut r = blank_record(id, transport, listener, peer, local);
+    r.time = now_secs();
+    r.emulation = ctx.config.emulation;
+    r
+}
+
+/// A record before anything is known (no clock: the shell sets `time`).
+pub(crate) fn blank_record(
+    id: u64,
+    transport: &'static str,
+    listener: SocketAddr,
+    peer: SocketAddr,
+    local: SocketAddr,
+) -> Record {
     Record {
         kind: "connection",
         id,
-        time: now_secs(),
+        time: 0.0,
         transport,
         listener,
         peer,
@@ -473,14 +599,17 @@ fn new_record(
         proxy: ProxyInfo {
             header: None,
             headers_seen: 0,
+            accepted: false,
             trusted: true,
             addresses_used: false,
         },
         first_bytes: None,
         tls: None,
         http: None,
+        banner: None,
+        after_banner: None,
         reply: "closed",
-        emulation: ctx.config.emulation,
+        emulation: None,
         emulated_log: None,
         bytes_in: 0,
         bytes_out: 0,
@@ -489,21 +618,37 @@ fn new_record(
         error: None,
         notes: Vec::new(),
         findings: Vec::new(),
+        judged: true,
         expectations: Vec::new(),
         ok: true,
     }
 }
 
-fn apply_decision(rec: &mut Record, d: &Decision) {
+/// Marks health checks as not judged (unless `--count-health-checks`) and checks the
+/// expectations of the judged connections. Call it once `bytes_in` is known.
+fn judge_expectations(ctx: &Ctx, rec: &mut Record) {
+    rec.judged = ctx.config.count_health_checks || !(rec.health_check() || rec.probe_only());
+    rec.expectations = if rec.judged {
+        let sni = rec.tls.as_ref().and_then(|t| t.sni.clone());
+        judge::check(
+            &ctx.config.expect,
+            rec.proxy.header.as_ref(),
+            rec.client,
+            sni.as_deref(),
+        )
+    } else {
+        Vec::new()
+    };
+}
+
+pub(crate) fn apply_decision(rec: &mut Record, d: &Decision) {
     rec.client = d.client;
     rec.proxy = ProxyInfo {
         header: d.header.clone(),
         headers_seen: d.opening.headers.len(),
+        accepted: d.accepted,
         trusted: d.trusted,
-        addresses_used: d.trusted
-            && d.header
-                .as_ref()
-                .is_some_and(|h| h.command == crate::proxy::Command::Proxy && h.source.is_some()),
+        addresses_used: d.addresses_used,
     };
     rec.first_bytes = d.opening.payload.as_ref().map(|p| FirstBytes {
         kind: p.kind,
@@ -541,7 +686,7 @@ async fn read_opening<S: AsyncRead + Unpin>(
                 } else {
                     End::PeerClosed
                 };
-                rec.error = Some(e.to_string());
+                rec.error = Some(crate::commands::io_error_words(&e));
                 input = Input::Eof;
                 0
             }
@@ -592,6 +737,7 @@ async fn handle_tcp(
         datagram: false,
         date: &date,
         answers_http: ctx.config.reply == ReplyMode::Http,
+        speaks_first: ctx.config.banner.is_some(),
     };
     let (decision, buf) = read_opening(ctx, &mut s, &sit, &mut rec).await;
     apply_decision(&mut rec, &decision);
@@ -621,15 +767,9 @@ async fn handle_tcp(
             }
         }
     }
-    let sni = rec.tls.as_ref().and_then(|t| t.sni.clone());
-    rec.expectations = judge::check(
-        &ctx.config.expect,
-        rec.proxy.header.as_ref(),
-        rec.client,
-        sni.as_deref(),
-    );
     rec.bytes_in = counters.read.load(Ordering::Relaxed);
     rec.bytes_out = counters.written.load(Ordering::Relaxed);
+    judge_expectations(ctx, &mut rec);
     rec.duration_ms = started.elapsed().as_millis() as u64;
     rec.settle();
     rec
@@ -761,9 +901,77 @@ fn tls_failed(rec: &mut Record, error: &str) {
     rec.error = Some(error);
 }
 
+/// `--banner`: sends it, reads the client's first line into the record. Returns false
+/// when the connection is over (the peer left, or no echo follows).
+async fn banner<S: AsyncRead + AsyncWrite + Unpin>(
+    ctx: &Ctx,
+    s: &mut S,
+    rec: &mut Record,
+    text: &str,
+) -> bool {
+    rec.banner = Some(crate::escape::escape_bytes(text.as_bytes()));
+    let mut out = text.as_bytes().to_vec();
+    out.extend_from_slice(b"\r\n");
+    if s.write_all(&out).await.is_err() || s.flush().await.is_err() {
+        rec.ending = End::PeerReset;
+        return false;
+    }
+    let mut line = Vec::new();
+    let mut chunk = [0u8; 512];
+    let mut open = true;
+    while !line.contains(&b'\n') && line.len() < 256 {
+        match tokio::time::timeout(ctx.config.idle_timeout, s.read(&mut chunk)).await {
+            Ok(Ok(0)) => {
+                rec.ending = End::PeerClosed;
+                open = false;
+                break;
+            }
+            Ok(Ok(n)) => line.extend_from_slice(&chunk[..n]),
+            Ok(Err(e)) => {
+                rec.ending = End::PeerReset;
+                rec.error = Some(crate::commands::io_error_words(&e));
+                open = false;
+                break;
+            }
+            Err(_) => {
+                rec.ending = End::Timeout;
+                open = false;
+                break;
+            }
+        }
+    }
+    if !line.is_empty() {
+        let first = line
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(line.len(), |i| i + 1);
+        rec.after_banner = Some(record::AfterBanner {
+            kind: crate::sniff::sniff(&line).kind,
+            line: crate::escape::escape_bytes_max(&line[..first.min(256)], 256),
+        });
+    }
+    if !open {
+        return false;
+    }
+    if ctx.config.reply == ReplyMode::Echo {
+        if s.write_all(&line).await.is_err() {
+            rec.ending = End::PeerReset;
+            return false;
+        }
+        return true;
+    }
+    rec.ending = End::Closed;
+    false
+}
+
 /// The reply stage on a ready stream (TLS or plaintext).
 async fn reply<S: AsyncRead + AsyncWrite + Unpin>(ctx: &Ctx, s: &mut S, rec: &mut Record) {
     rec.reply = ctx.config.reply.name();
+    if let Some(text) = &ctx.config.banner {
+        if !banner(ctx, s, rec, text).await {
+            return;
+        }
+    }
     let idle = ctx.config.idle_timeout;
     match ctx.config.reply {
         ReplyMode::Http => {
@@ -787,7 +995,7 @@ async fn reply<S: AsyncRead + AsyncWrite + Unpin>(ctx: &Ctx, s: &mut S, rec: &mu
                     Ok(Ok(n)) => head.extend_from_slice(&chunk[..n.min(http::MAX_HEAD)]),
                     Ok(Err(e)) => {
                         rec.ending = End::PeerReset;
-                        rec.error = Some(e.to_string());
+                        rec.error = Some(crate::commands::io_error_words(&e));
                         return;
                     }
                     Err(_) => {
@@ -818,13 +1026,7 @@ async fn reply<S: AsyncRead + AsyncWrite + Unpin>(ctx: &Ctx, s: &mut S, rec: &mu
             let head_only = req.method == "HEAD";
             rec.http = Some(req);
             rec.ending = End::Closed;
-            let sni = rec.tls.as_ref().and_then(|t| t.sni.clone());
-            rec.expectations = judge::check(
-                &ctx.config.expect,
-                rec.proxy.header.as_ref(),
-                rec.client,
-                sni.as_deref(),
-            );
+            judge_expectations(ctx, rec);
             rec.settle();
             let body = crate::render::to_json(rec);
             let _ = s.write_all(&http::ok_response(&body, head_only)).await;
@@ -847,7 +1049,7 @@ async fn reply<S: AsyncRead + AsyncWrite + Unpin>(ctx: &Ctx, s: &mut S, rec: &mu
                     }
                     Ok(Err(e)) => {
                         rec.ending = End::PeerReset;
-                        rec.error = Some(e.to_string());
+                        rec.error = Some(crate::commands::io_error_words(&e));
                         return;
                     }
                     Err(_) => {
@@ -875,9 +1077,6 @@ async fn udp_loop(ctx: Arc<Ctx>, socket: UdpSocket) {
             _ = stopped(&mut stop) => return,
         };
         let id = ctx.next_id.fetch_add(1, Ordering::SeqCst) + 1;
-        if ctx.config.count.is_some_and(|c| id > c) {
-            return;
-        }
         let bytes = &buf[..n];
         let mut rec = new_record(&ctx, id, "udp", local, peer, local);
         let date = http::http_date(now_secs() as u64);
@@ -890,6 +1089,7 @@ async fn udp_loop(ctx: Arc<Ctx>, socket: UdpSocket) {
             datagram: true,
             date: &date,
             answers_http: false,
+            speaks_first: false,
         };
         let Step::Decided(d) = judge::judge(&sit, bytes, Input::Eof) else {
             continue;
@@ -897,12 +1097,7 @@ async fn udp_loop(ctx: Arc<Ctx>, socket: UdpSocket) {
         apply_decision(&mut rec, &d);
         rec.ending = End::Datagram;
         rec.bytes_in = n as u64;
-        rec.expectations = judge::check(
-            &ctx.config.expect,
-            rec.proxy.header.as_ref(),
-            rec.client,
-            None,
-        );
+        judge_expectations(&ctx, &mut rec);
         rec.settle();
         if d.action == Action::Proceed {
             rec.reply = ctx.config.reply.name();

@@ -29,10 +29,15 @@ pub struct FirstBytes {
 /// The PROXY side of a connection.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProxyInfo {
-    /// The header read (the first one), or null.
+    /// The first complete header that arrived (whether or not the listener read it:
+    /// see `accepted`), or null.
     pub header: Option<Header>,
     /// Headers seen in a row (2 or more is `proxy-header-duplicated`).
     pub headers_seen: usize,
+    /// Whether the listener read the header and went on: false when it does not read
+    /// PROXY headers (`--proxy forbidden`, the nginx-ssl and go-tls emulations), does
+    /// not read that version, or rejected it (duplicated, CRC mismatch).
+    pub accepted: bool,
     /// Whether the source is trusted (always true without `--trusted`).
     pub trusted: bool,
     /// Whether the header's source address became the client address.
@@ -89,6 +94,15 @@ pub struct HttpRequest {
     pub x_real_ip: Option<String>,
 }
 
+/// What the client sent after `--banner`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AfterBanner {
+    /// What the bytes look like (`http-request`, `unknown`, `empty`, ...).
+    pub kind: Kind,
+    /// The first line (at most 256 bytes), escaped.
+    pub line: String,
+}
+
 /// How the connection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -138,6 +152,10 @@ pub struct Record {
     pub tls: Option<TlsInfo>,
     /// The HTTP request (`--reply http`).
     pub http: Option<HttpRequest>,
+    /// The `--banner` sent after the header was judged (escaped), or null.
+    pub banner: Option<String>,
+    /// What the client sent after the banner (null: no banner, or nothing came).
+    pub after_banner: Option<AfterBanner>,
     /// What serve did: `http`, `echo`, `none`, `answer` (a fixed plaintext answer),
     /// `closed` (ended without a reply).
     pub reply: &'static str,
@@ -159,7 +177,11 @@ pub struct Record {
     pub notes: Vec<String>,
     /// What is wrong or worth knowing, worst first.
     pub findings: Vec<Finding>,
-    /// The `--expect-*` results.
+    /// Whether the expectations applied to this connection and it counts toward
+    /// `--count`: every connection except health checks (LOCAL, v1 UNKNOWN), which
+    /// count only with `--count-health-checks`.
+    pub judged: bool,
+    /// The `--expect-*` results (empty when not judged).
     pub expectations: Vec<ExpectationResult>,
     /// No error finding and every expectation met.
     pub ok: bool,
@@ -173,13 +195,133 @@ impl Record {
             && self.expectations.iter().all(|e| e.ok);
     }
 
-    /// Whether this was a LOCAL health check.
-    pub fn health_check(&self) -> bool {
-        self.proxy
-            .header
-            .as_ref()
-            .is_some_and(|h| h.command == Command::Local)
+    /// Whether the peer connected and closed without a byte after the header (TCP
+    /// health checks, port probes, a client that gave up): no traffic to judge.
+    pub fn probe_only(&self) -> bool {
+        let header = self.proxy.header.as_ref().map_or(0, |h| h.length as u64);
+        self.transport == "tcp"
+            && matches!(self.ending, End::PeerClosed | End::PeerReset)
+            && self.bytes_in <= header
     }
+
+    /// Why the connection was not judged, in words.
+    pub fn not_judged_because(&self) -> &'static str {
+        if self.health_check() {
+            "a health check (LOCAL / UNKNOWN header)"
+        } else {
+            "the peer closed without a byte after the header (a TCP health check or a port probe)"
+        }
+    }
+
+    /// Whether this was a health check (v2 LOCAL or v1 UNKNOWN).
+    pub fn health_check(&self) -> bool {
+        super::judge::health_check(self.proxy.header.as_ref())
+    }
+}
+
+/// What in a connection record (as serialized: ndjson, the HTTP reply body) contradicts
+/// the rest of it; empty when it agrees with itself. The tests run it over every record
+/// they produce, so it reads JSON rather than [`Record`].
+pub fn contradictions(r: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    let p = &r["proxy"];
+    let header = &p["header"];
+    let has_header = !header.is_null();
+    let seen = p["headers_seen"].as_u64().unwrap_or(0);
+    let flag = |v: &Value| v.as_bool().unwrap_or(false);
+    if has_header != (seen > 0) {
+        out.push(format!(
+            "header present: {has_header}, but headers_seen {seen}"
+        ));
+    }
+    if flag(&p["accepted"]) && !has_header {
+        out.push("accepted without a header".into());
+    }
+    if flag(&p["addresses_used"]) {
+        if !flag(&p["accepted"]) || !flag(&p["trusted"]) || header["source"] != r["client"] {
+            out.push(format!(
+                "addresses_used, but client {} is not the source of an accepted, trusted header ({})",
+                r["client"], header["source"]
+            ));
+        }
+    } else if r["client"] != r["peer"] {
+        out.push(format!(
+            "client {} differs from peer {} although no header address was used",
+            r["client"], r["peer"]
+        ));
+    }
+    let findings = r["findings"].as_array().cloned().unwrap_or_default();
+    for f in &findings {
+        let code = f["code"].as_str().unwrap_or("");
+        let summary = f["summary"].as_str().unwrap_or("");
+        let names_header = (code == "proxy-header-not-expected"
+            && summary.starts_with("a PROXY v"))
+            || code == "proxy-version-unsupported"
+            || code == "health-check-local";
+        if names_header && !has_header {
+            out.push(format!("finding {code} names a header the record lacks"));
+        }
+        if let Some(v) = summary
+            .strip_prefix("a PROXY v")
+            .and_then(|s| s.chars().next())
+        {
+            if has_header
+                && header["version"].as_u64().map(|n| n.to_string()) != Some(v.to_string())
+            {
+                out.push(format!(
+                    "finding says v{v}, header is v{}",
+                    header["version"]
+                ));
+            }
+        }
+        if (code == "proxy-header-missing" || code == "proxy-header-not-expected")
+            && flag(&p["accepted"])
+        {
+            out.push(format!("{code} beside a header the listener accepted"));
+        }
+    }
+    if has_header && r["first_bytes"]["summary"] == "no PROXY header" {
+        out.push("first bytes say no PROXY header beside a header".into());
+    }
+    let error = findings.iter().any(|f| f["severity"] == "error");
+    let expectations = r["expectations"].as_array().cloned().unwrap_or_default();
+    let met = expectations.iter().all(|e| flag(&e["ok"]));
+    if flag(&r["ok"]) != (!error && met) {
+        out.push(format!(
+            "ok is {} but the findings and expectations say {}",
+            r["ok"],
+            !error && met
+        ));
+    }
+    for e in &expectations {
+        if e["name"] == "version" {
+            let want = if has_header {
+                format!("v{}", header["version"])
+            } else {
+                "no PROXY header".into()
+            };
+            if e["actual"] != want.as_str() {
+                out.push(format!(
+                    "expectation version got {} but header is {want}",
+                    e["actual"]
+                ));
+            }
+        }
+    }
+    if !flag(&r["judged"]) && !expectations.is_empty() {
+        out.push("expectations on a connection that was not judged".into());
+    }
+    if (r["ending"] == "datagram") != (r["transport"] == "udp") {
+        out.push(format!("ending {} on {}", r["ending"], r["transport"]));
+    }
+    if !r["after_banner"].is_null() && r["banner"].is_null() {
+        out.push("after_banner without a banner".into());
+    }
+    if r["emulated_log"].is_string() && r["emulation"].is_null() {
+        out.push("an emulated log line without an emulation".into());
+    }
+    out
 }
 
 /// Certificate details printed at start.
@@ -220,6 +362,35 @@ pub struct Listening {
     pub certificate: Option<CertInfo>,
 }
 
+/// One `--expect-*` over the whole run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExpectationSummary {
+    /// `source`, `version`, `tlv`, `sni`.
+    pub name: String,
+    /// What was expected, as given.
+    pub expected: String,
+    /// Judged connections that met it.
+    pub met: u64,
+    /// Ids of the judged connections that failed it (the first 20).
+    pub failed: Vec<u64>,
+    /// Judged connections that failed it.
+    pub failed_count: u64,
+    /// False when no judged connection arrived to test it: a failure.
+    pub exercised: bool,
+}
+
+impl ExpectationSummary {
+    /// `version v2`.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.name, self.expected)
+    }
+
+    /// Exercised and never failed.
+    pub fn ok(&self) -> bool {
+        self.exercised && self.failed_count == 0
+    }
+}
+
 /// Printed at exit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -228,6 +399,10 @@ pub struct Summary {
     pub kind: &'static str,
     /// Connections (and datagrams) recorded.
     pub connections: u64,
+    /// Of which judged: the expectations applied and they count toward `--count`.
+    pub judged: u64,
+    /// `--count`, the judged connections the run needed.
+    pub count: Option<u64>,
     /// Of which ok.
     pub ok: u64,
     /// Of which LOCAL health checks.
@@ -240,6 +415,10 @@ pub struct Summary {
     pub findings: BTreeMap<Code, u64>,
     /// Whether serve stopped on SIGINT/SIGTERM (rather than `--count`).
     pub interrupted: bool,
+    /// Whether `--deadline` passed before `--count` judged connections arrived.
+    pub deadline_passed: bool,
+    /// Per `--expect-*`: how many judged connections met it and which failed it.
+    pub expectations: Vec<ExpectationSummary>,
     /// The first failures, one line each (at most 20).
     pub failures: Vec<String>,
     /// The exit code.
@@ -247,11 +426,34 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// An empty summary for a run with these expectations (`(name, expected)`, as
+    /// [`super::judge::Expectations::describe`] gives them).
+    pub fn for_run(expectations: &[(String, String)], count: Option<u64>) -> Self {
+        let mut s = Summary::new();
+        s.count = count;
+        s.expectations = expectations
+            .iter()
+            .map(|(name, expected)| ExpectationSummary {
+                name: name.clone(),
+                expected: expected.clone(),
+                met: 0,
+                failed: Vec::new(),
+                failed_count: 0,
+                exercised: false,
+            })
+            .collect();
+        s
+    }
+
     /// An empty summary.
     pub fn new() -> Self {
         Summary {
             kind: "summary",
             connections: 0,
+            judged: 0,
+            count: None,
+            deadline_passed: false,
+            expectations: Vec::new(),
             ok: 0,
             health_checks: 0,
             with_errors: 0,
@@ -266,6 +468,26 @@ impl Summary {
     /// Counts one record.
     pub fn add(&mut self, r: &Record) {
         self.connections += 1;
+        if r.judged {
+            self.judged += 1;
+        }
+        for e in &r.expectations {
+            if let Some(s) = self
+                .expectations
+                .iter_mut()
+                .find(|s| s.name == e.name && s.expected == e.expected)
+            {
+                s.exercised = true;
+                if e.ok {
+                    s.met += 1;
+                } else {
+                    s.failed_count += 1;
+                    if s.failed.len() < 20 {
+                        s.failed.push(r.id);
+                    }
+                }
+            }
+        }
         if r.ok {
             self.ok += 1;
         }
@@ -297,6 +519,33 @@ impl Summary {
                 .push(format!("#{} from {}: {}", r.id, r.peer, why.join("; ")));
         }
         self.exit_code = if self.ok == self.connections { 0 } else { 1 };
+    }
+
+    /// Ends the run: a run short of `--count` judged connections fails, and so does
+    /// every expectation that no judged connection exercised (a gate that saw nothing
+    /// must not pass). `stopped_by` says why the run ended early, when it did
+    /// (`serve was interrupted`, `the deadline (30s) passed`).
+    pub fn close(&mut self, stopped_by: Option<&str>) {
+        let mut first = Vec::new();
+        if let Some(c) = self.count.filter(|c| self.judged < *c) {
+            first.push(format!(
+                "only {} of the {c} judged connection(s) that --count asks for arrived: {}",
+                self.judged,
+                stopped_by.unwrap_or("serve stopped")
+            ));
+        }
+        for e in self.expectations.iter().filter(|e| !e.exercised) {
+            first.push(format!(
+                "expectation `{}` was never exercised: no judged connection arrived to test it{}",
+                e.label(),
+                stopped_by.map(|s| format!(" ({s})")).unwrap_or_default()
+            ));
+        }
+        if !first.is_empty() {
+            self.exit_code = 1;
+            first.append(&mut self.failures);
+            self.failures = first;
+        }
     }
 }
 
@@ -333,8 +582,16 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
     let verdict = if r.ok { p.good("ok") } else { p.bad("PROBLEM") };
     let proxy = match &r.proxy.header {
         Some(h) if h.command == Command::Local => "PROXY LOCAL (health check)".to_string(),
+        Some(h) if r.health_check() => {
+            format!("PROXY v{} UNKNOWN (health check)", h.version.number())
+        }
         Some(h) => format!("PROXY v{}", h.version.number()),
         None => "no PROXY header".into(),
+    };
+    let proxy = if r.proxy.header.is_some() && !r.proxy.accepted {
+        format!("{proxy} not read")
+    } else {
+        proxy
     };
     let tls = r
         .tls
@@ -354,8 +611,13 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
     let mut rows: Vec<(String, String)> = Vec::new();
     if let Some(h) = &r.proxy.header {
         let mut line = header_line(h);
-        if !r.proxy.trusted {
+        if !r.proxy.accepted {
+            line += " (arrived, not read by the listener)";
+        } else if !r.proxy.trusted {
             line += " (untrusted source: addresses ignored)";
+        }
+        if r.proxy.headers_seen > 1 {
+            line += &format!(" (+{} more in a row)", r.proxy.headers_seen - 1);
         }
         rows.push(("proxy".into(), line));
         for t in &h.tlvs {
@@ -366,7 +628,29 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
         }
     }
     if let Some(fb) = &r.first_bytes {
-        rows.push(("first bytes".into(), fb.summary.clone()));
+        let header_len = r.proxy.header.as_ref().map_or(0, |h| h.length as u64);
+        let label = if r.proxy.header.is_some() {
+            "after header"
+        } else {
+            "first bytes"
+        };
+        let text = if fb.kind == Kind::Empty && r.bytes_in > header_len {
+            format!(
+                "nothing yet when serve decided ({} byte(s) came later)",
+                r.bytes_in - header_len
+            )
+        } else {
+            fb.summary.clone()
+        };
+        rows.push((label.into(), text));
+    }
+    if let Some(b) = &r.banner {
+        rows.push(("banner".into(), b.clone()));
+        let after = r
+            .after_banner
+            .as_ref()
+            .map_or("nothing".to_string(), |a| format!("\"{}\"", a.line));
+        rows.push(("client said".into(), after));
     }
     if let Some(t) = &r.tls {
         let mut parts = vec![
@@ -429,6 +713,15 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
     rows.push(("ending".into(), end));
     for n in &r.notes {
         rows.push(("note".into(), n.clone()));
+    }
+    if !r.judged {
+        rows.push((
+            "judged".into(),
+            format!(
+                "no: {}; recorded, not counted, exempt from --expect-* (--count-health-checks counts it)",
+                r.not_judged_because()
+            ),
+        ));
     }
     for e in &r.expectations {
         rows.push((
@@ -510,15 +803,40 @@ pub fn summary_text(p: &Painter, s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} {} connection(s): {} ok, {} with errors, {} failed expectations, {} health check(s){}",
+        "{} {} connection(s), {} judged{}: {} ok, {} with errors, {} failed expectations, {} health check(s){}{}",
         p.heading("summary:"),
         s.connections,
+        s.judged,
+        s.count
+            .map(|c| format!(" of {c} asked"))
+            .unwrap_or_default(),
         s.ok,
         s.with_errors,
         s.expectations_failed,
         s.health_checks,
-        if s.interrupted { " (interrupted)" } else { "" }
+        if s.interrupted { " (interrupted)" } else { "" },
+        if s.deadline_passed {
+            " (deadline passed)"
+        } else {
+            ""
+        }
     );
+    for e in &s.expectations {
+        let state = if !e.exercised {
+            p.bad("NEVER EXERCISED")
+        } else if e.failed_count > 0 {
+            p.bad("FAILED")
+        } else {
+            p.good("met")
+        };
+        let _ = writeln!(
+            out,
+            "    expect {}: {state} ({} met, {} failed)",
+            e.label(),
+            e.met,
+            e.failed_count
+        );
+    }
     for (code, n) in &s.findings {
         let _ = writeln!(out, "    {code}: {n}");
     }

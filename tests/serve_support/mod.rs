@@ -93,7 +93,10 @@ impl Serve {
 
     fn next_line(&mut self, timeout: Duration) -> Option<Value> {
         let line = self.lines.recv_timeout(timeout).ok()?;
-        Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {e}: {line}")))
+        let v: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {e}: {line}"));
+        agrees_with_itself(&v);
+        Some(v)
     }
 
     /// The next connection record (at most `secs` seconds away).
@@ -129,7 +132,9 @@ impl Serve {
                 return (status.code(), rest);
             }
             if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(50)) {
-                rest.push(serde_json::from_str(&line).expect("JSON line"));
+                let v: Value = serde_json::from_str(&line).expect("JSON line");
+                agrees_with_itself(&v);
+                rest.push(v);
             }
             assert!(Instant::now() < until, "serve did not exit in {secs} s");
         }
@@ -274,5 +279,16 @@ pub fn haproxy(dir: &Path, conf: &str) -> Guard {
 pub fn body(resp: &[u8]) -> Value {
     let text = String::from_utf8_lossy(resp);
     let (_, b) = text.split_once("\r\n\r\n").expect("an HTTP response");
-    serde_json::from_str(b).unwrap_or_else(|e| panic!("JSON body: {e}: {b}"))
+    let v = serde_json::from_str(b).unwrap_or_else(|e| panic!("JSON body: {e}: {b}"));
+    agrees_with_itself(&v);
+    v
+}
+
+/// Every connection record the tests see (ndjson lines, reply bodies) must agree with
+/// itself: the property the issue asks of all records.
+pub fn agrees_with_itself(v: &Value) {
+    if v["type"] == "connection" {
+        let c = ppdiag::serve::record::contradictions(v);
+        assert!(c.is_empty(), "the record contradicts itself: {c:?}\n{v}");
+    }
 }

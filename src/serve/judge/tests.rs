@@ -25,6 +25,7 @@ fn sit<'a>(p: &'a Policy, emulation: Option<Emulation>, tls: bool) -> Situation<
         datagram: false,
         date: "Sun, 06 Nov 1994 08:49:37 GMT",
         answers_http: true,
+        speaks_first: false,
     }
 }
 
@@ -353,5 +354,173 @@ proptest! {
             prop_assert!(n >= 1 && input.len() + n <= BUFFER_CAP);
         }
         input.truncate(0);
+    }
+}
+
+/// The record serve would write for this decision (no I/O after the judge).
+fn record_of(s: &Situation<'_>, d: &Decision, e: &Expectations) -> serde_json::Value {
+    let mut r = crate::serve::blank_record(1, "tcp", s.local, s.peer, s.local);
+    r.emulation = s.emulation;
+    crate::serve::apply_decision(&mut r, d);
+    r.judged = !r.health_check();
+    if r.judged {
+        r.expectations = check(e, r.proxy.header.as_ref(), r.client, None);
+    }
+    r.settle();
+    serde_json::to_value(&r).unwrap()
+}
+
+fn agrees(v: &serde_json::Value) {
+    let c = crate::serve::record::contradictions(v);
+    assert!(c.is_empty(), "{c:?} in {v}");
+}
+
+#[test]
+fn nginx_ssl_record_shows_the_header_it_did_not_read() {
+    let p = policy(ProxyMode::Required);
+    let s = sit(&p, Some(Emulation::NginxSsl), true);
+    // HAProxy sends the v2 header as its own segment: nginx answers it alone.
+    let d = decided(judge(&s, &v2(1, &[]), Input::Open));
+    let r = record_of(&s, &d, &Expectations::default());
+    agrees(&r);
+    assert_eq!(r["proxy"]["header"]["version"], 2, "{r}");
+    assert_eq!(r["proxy"]["headers_seen"], 1);
+    assert_eq!(r["proxy"]["accepted"], false);
+    assert_eq!(r["client"], r["peer"]);
+    // What real nginx 1.22 logs (tests/serve_emulation.rs compares with it).
+    assert_eq!(
+        d.log.as_deref(),
+        Some(
+            "[info] client sent invalid method while reading client request line, client: 127.0.0.1, server: , request: \"\\x00\""
+        )
+    );
+    let d = decided(judge(
+        &s,
+        b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 8443\r\n\x16\x03\x01",
+        Input::Open,
+    ));
+    assert_eq!(
+        d.log.as_deref(),
+        Some(
+            "[info] client sent invalid request while reading client request line, client: 127.0.0.1, server: , request: \"PROXY TCP4 192.0.2.7 127.0.0.1 40000 8443\""
+        )
+    );
+    let d = decided(judge(&s, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", Input::Open));
+    assert_eq!(
+        d.log.as_deref(),
+        Some(
+            "[info] client sent plain HTTP request to HTTPS port while reading client request headers, client: 127.0.0.1, server: , request: \"GET / HTTP/1.1\", host: \"x\""
+        )
+    );
+}
+
+#[test]
+fn duplicated_header_does_not_use_addresses() {
+    let p = policy(ProxyMode::Required);
+    let s = sit(&p, None, true);
+    let d = decided(judge(
+        &s,
+        &with(with(v2(1, &[]), &v2(1, &[])), HELLO),
+        Input::Open,
+    ));
+    assert_eq!(codes(&d)[0], Code::ProxyHeaderDuplicated);
+    let r = record_of(&s, &d, &Expectations::default());
+    agrees(&r);
+    assert_eq!(r["proxy"]["addresses_used"], false, "{r}");
+    assert_eq!(r["proxy"]["accepted"], false);
+    assert_eq!(r["client"], r["peer"]);
+}
+
+#[test]
+fn forbidden_listener_records_the_header_that_arrived() {
+    let p = policy(ProxyMode::Forbidden);
+    let s = sit(&p, None, true);
+    let d = decided(judge(&s, &with(v2(1, &[]), HELLO), Input::Open));
+    let e = Expectations {
+        version: Some(Version::V2),
+        ..Expectations::default()
+    };
+    let r = record_of(&s, &d, &e);
+    agrees(&r);
+    assert_eq!(r["proxy"]["header"]["version"], 2);
+    assert_eq!(r["expectations"][0]["actual"], "v2");
+    assert_eq!(r["ok"], false, "the header was not expected");
+}
+
+#[test]
+fn speaks_first_decides_once_the_header_is_complete() {
+    let p = policy(ProxyMode::Required);
+    let mut s = sit(&p, None, false);
+    assert!(matches!(
+        judge(&s, &v2(1, &[]), Input::Open),
+        Step::NeedMore(_)
+    ));
+    s.speaks_first = true;
+    let d = decided(judge(&s, &v2(1, &[]), Input::Open));
+    assert_eq!(d.action, Action::Proceed);
+    assert_eq!(d.client.to_string(), "192.0.2.1:5000");
+    // Half a header still waits.
+    assert!(matches!(
+        judge(&s, &v2(1, &[])[..20], Input::Open),
+        Step::NeedMore(_)
+    ));
+}
+
+#[test]
+fn health_checks_are_local_and_v1_unknown() {
+    let p = policy(ProxyMode::Required);
+    let s = sit(&p, None, false);
+    let local = decided(judge(&s, &v2(0, &[]), Input::Eof));
+    assert!(health_check(local.header.as_ref()));
+    let unknown = decided(judge(&s, b"PROXY UNKNOWN\r\n", Input::Eof));
+    assert!(health_check(unknown.header.as_ref()));
+    let proxy = decided(judge(&s, &with(v2(1, &[]), b"GET / "), Input::Open));
+    assert!(!health_check(proxy.header.as_ref()));
+    let e = Expectations {
+        version: Some(Version::V2),
+        source: vec![Cidr::parse("10.9.9.0/24").unwrap()],
+        ..Expectations::default()
+    };
+    let r = record_of(&s, &local, &e);
+    agrees(&r);
+    assert_eq!(r["judged"], false);
+    assert_eq!(r["expectations"], serde_json::json!([]));
+}
+
+proptest! {
+    #[test]
+    fn every_record_agrees_with_itself(
+        bytes in proptest::collection::vec(any::<u8>(), 0..200),
+        prefix in 0usize..5,
+        mode in 0usize..3,
+        emu in 0usize..4,
+        end in 0usize..3,
+        trusted in any::<bool>(),
+    ) {
+        let modes = [ProxyMode::Required, ProxyMode::Optional, ProxyMode::Forbidden];
+        let emus = [None, Some(Emulation::NginxSsl), Some(Emulation::GoTls), Some(Emulation::NginxProxy)];
+        let mut p = policy(modes[mode]);
+        if !trusted {
+            p.trusted = vec![Cidr::parse("10.0.0.0/8").unwrap()];
+        }
+        let s = sit(&p, emus[emu], emu % 2 == 0);
+        let input = match prefix {
+            0 => bytes.clone(),
+            1 => with(b"PROXY TCP4 192.0.2.1 127.0.0.1 5000 8443\r\n".to_vec(), &bytes),
+            2 => with(v2(1, &[]), &bytes),
+            3 => with(with(v2(1, &[]), &v2(1, &[])), &bytes),
+            _ => with(v2(0, &[]), &bytes),
+        };
+        let input_end = [Input::Open, Input::Eof, Input::TimedOut][end];
+        if let Step::Decided(d) = judge(&s, &input, input_end) {
+            let e = Expectations {
+                version: Some(Version::V2),
+                source: vec![Cidr::parse("192.0.2.0/24").unwrap()],
+                ..Expectations::default()
+            };
+            let r = record_of(&s, &d, &e);
+            let c = crate::serve::record::contradictions(&r);
+            prop_assert!(c.is_empty(), "{:?} in {}", c, r);
+        }
     }
 }
