@@ -103,7 +103,7 @@ fn probe_table_lines_up_with_colour_on() {
                 .any(|p| t.starts_with(p))
         })
         .collect();
-    assert_eq!(rows.len(), 9, "{plain}");
+    assert_eq!(rows.len(), 11, "{plain}");
     for row in &rows {
         let name_end = row.trim_start().find(' ').unwrap() + 2;
         let result_start = name_end + row[name_end..].len() - row[name_end..].trim_start().len();

@@ -141,7 +141,7 @@ impl Fingerprint {
     pub fn describe(self) -> &'static str {
         match self {
             Fingerprint::Nginx => {
-                "nginx (a `listen` without `proxy_protocol`, answering the header with a plaintext 400)"
+                "nginx (a plaintext 400 to a header it read as a request line: a `listen` without `proxy_protocol`, or a second header behind the one its `proxy_protocol` read)"
             }
             Fingerprint::SilentCloser => {
                 "Go crypto/tls (e.g. Traefik without `proxyProtocol`), HAProxy `bind ... ssl`, or OpenSSL"

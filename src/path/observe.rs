@@ -153,17 +153,13 @@ impl Observation {
                 ours_back,
                 ..
             } => format!(
-                "echo, after a PROXY v{v} header it did not get from ppdiag{}",
-                if ours_back {
-                    " (and ppdiag's own header)"
-                } else {
-                    ""
-                }
+                "echo: a foreign v{v} header{}, then the data",
+                if ours_back { ", ours" } else { "" }
             ),
             Reply::Echo {
                 ours_back: true, ..
-            } => "echo of everything sent, the header included".into(),
-            Reply::Echo { .. } => "echo of what was sent after the header".into(),
+            } => "echo: our header, then the data".into(),
+            Reply::Echo { .. } => "echo: the data without our header".into(),
             Reply::Banner {
                 app,
                 after: BannerAfter::Error,
