@@ -423,3 +423,53 @@ fn data_instead_of_stdin() {
     assert!(reply(&v).contains("proxy=v2 cmd=PROXY"), "{v:#}");
     assert_eq!(code, 0);
 }
+
+/// An ALPN mismatch (OpenSSL `s_server -alpn`, alert 120) and a TLS 1.3-only server
+/// (alert 70 to a client that offers at most TLS 1.2, as `openssl s_client -tls1_2`
+/// prints) get their own causes and fixes, not "unrelated to PROXY".
+#[test]
+fn alpn_mismatch_and_tls13_only_are_named() {
+    if !need("openssl") {
+        return;
+    }
+    let c = certs();
+    let p = free_port();
+    let _g = s_server(p, &c.cert, &c.key, &["-alpn", "foo"]);
+    let (code, v) = send(&[
+        &format!("127.0.0.1:{p}"),
+        "--proxy",
+        "none",
+        "--tls",
+        "--alpn",
+        "h2",
+        "--http",
+        "GET",
+        "/",
+    ]);
+    assert_eq!(code, 1, "{v:#}");
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "tls-handshake-failed", "{v:#}");
+    assert!(f["summary"].as_str().unwrap().contains("ALPN"), "{v:#}");
+    assert!(f["fixes"][0].as_str().unwrap().contains("--alpn"), "{v:#}");
+    // The wording for alert 70, checked beside a real TLS 1.3-only server's alert.
+    let p13 = free_port();
+    let _g13 = s_server(p13, &c.cert, &c.key, &["-tls1_3"]);
+    let out = std::process::Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{p13}"),
+            "-tls1_2",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(said.contains("alert number 70"), "{said}");
+    let o = common::ppdiag(&["explain", "tlsv1 alert protocol version"]);
+    assert!(
+        common::stdout(&o).contains("tls-handshake-failed"),
+        "{}",
+        common::stdout(&o)
+    );
+}

@@ -521,8 +521,12 @@ fn tls_failed(description: u8, name: &str) -> Finding {
             "compare the client's offer with the server's configuration (`openssl s_client -connect ...`)",
         ),
         70 => (
-            "no common TLS version",
-            "enable TLS 1.2/1.3 on the server, or an older version on the client",
+            "no TLS version in common: a TLS 1.3-only server (nginx `ssl_protocols TLSv1.3;`, HAProxy `ssl-min-ver TLSv1.3`) refuses a client that offers at most TLS 1.2, and an old server refuses a client that offers nothing below 1.2",
+            "let the client offer TLS 1.3 (curl `--tlsv1.3`, Java 11+, OpenSSL 1.1.1+), or allow TLSv1.2 on the server (`ssl_protocols TLSv1.2 TLSv1.3;`)",
+        ),
+        120 => (
+            "no application protocol in common: the server's ALPN list (`h2`, `http/1.1`, ...) shares nothing with what the client offered (RFC 7301, section 3.2)",
+            "offer a protocol the server has (`--alpn http/1.1` or `--alpn h2`), or add the client's protocol to the server's ALPN list (nginx `http2 on;`, HAProxy `alpn h2,http/1.1` on the `bind` line)",
         ),
         116 => (
             "the server requires a client certificate",

@@ -248,3 +248,21 @@ fn header_then_plaintext_on_a_tls_port_is_not_a_header_problem() {
     });
     assert_eq!(codes(&v), [Code::PlaintextToTlsPort]);
 }
+
+#[test]
+fn alerts_70_and_120_name_their_causes() {
+    for (alert, words) in [(70u8, "TLS 1.3-only"), (120, "ALPN")] {
+        let server = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, alert];
+        let v = judge(&Exchange {
+            client: include_bytes!(
+                "../../testdata/bytes/openssl-s_client-clienthello-sni-alpn.bin"
+            ),
+            server: &server,
+            ending: Ending::Closed,
+        });
+        let f = &v.findings[0];
+        assert_eq!(f.code, Code::TlsHandshakeFailed);
+        assert!(f.summary.contains(words), "{}", f.summary);
+        assert!(!f.summary.contains("unrelated to PROXY"), "{}", f.summary);
+    }
+}

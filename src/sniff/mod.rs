@@ -258,7 +258,10 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
     }
     let mut s = base(Kind::Unknown, bytes);
     let u = text::unknown(bytes);
-    s.summary = format!("unrecognised bytes ({} bytes): {}", bytes.len(), u.ascii);
+    s.summary = match text::text_kind(bytes) {
+        Some(what) => format!("{what} ({} bytes): {}", bytes.len(), u.ascii),
+        None => format!("unrecognised bytes ({} bytes): {}", bytes.len(), u.ascii),
+    };
     s.unknown = Some(u);
     s
 }

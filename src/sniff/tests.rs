@@ -936,3 +936,19 @@ proptest! {
         prop_assert!(!s.complete);
     }
 }
+
+#[test]
+fn text_that_is_no_known_protocol_is_named() {
+    let s = sniff(b"{\"status\":\"ok\",\"items\":[1,2]}\n");
+    assert!(s.summary.starts_with("JSON text"), "{}", s.summary);
+    let s = sniff(b"<!DOCTYPE HTML>\n<html><body>Error code: 400</body></html>\n");
+    assert!(
+        s.summary.starts_with("HTML without a status line"),
+        "{}",
+        s.summary
+    );
+    let s = sniff(b"hello there, this is text\n");
+    assert!(s.summary.starts_with("plain text"), "{}", s.summary);
+    let s = sniff(b"\x00\x01\x02\x03\xff\xfe binary");
+    assert!(s.summary.starts_with("unrecognised bytes"), "{}", s.summary);
+}

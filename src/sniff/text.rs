@@ -121,6 +121,33 @@ fn mysql_greeting(bytes: &[u8]) -> Option<Banner> {
     })
 }
 
+/// What printable bytes that are no protocol ppdiag knows look like: `JSON text` (an
+/// API's answer; a complete document, or the start of an object or array of quoted
+/// keys), `HTML` or `plain text`; `None` for binary bytes.
+pub fn text_kind(bytes: &[u8]) -> Option<&'static str> {
+    let shown = &bytes[..bytes.len().min(512)];
+    let printable = shown
+        .iter()
+        .filter(|c| c.is_ascii_graphic() || c.is_ascii_whitespace() || **c >= 0x80)
+        .count();
+    if shown.is_empty() || printable * 10 < shown.len() * 9 {
+        return None;
+    }
+    let t = bytes.trim_ascii_start();
+    let json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+        && matches!(t.first(), Some(b'{' | b'['))
+        || t.starts_with(b"{\"")
+        || t.starts_with(b"[{");
+    if json {
+        return Some("JSON text");
+    }
+    let lower = t.get(..t.len().min(16)).unwrap_or(t).to_ascii_lowercase();
+    if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") {
+        return Some("HTML without a status line");
+    }
+    Some("plain text")
+}
+
 /// The first line (without CR LF) and whether its LF is present.
 fn first_line(bytes: &[u8]) -> (&[u8], bool) {
     match bytes.iter().position(|&b| b == b'\n') {
