@@ -110,11 +110,8 @@ pub enum Fate {
 /// front agrees.
 pub fn fate(fronts: &[InFront], o: &Observation) -> Option<(Fate, App)> {
     o.sent.version()?;
-    let obs = std::slice::from_ref(o);
-    let all = super::hypotheses(fronts, &super::candidate_apps(obs));
-    let kept = super::survivors(&all, obs);
-    let best = kept.first()?.1;
-    let mut fates = kept.iter().filter(|(_, w)| *w == best).map(|(h, _)| {
+    let (kept, _) = super::best(fronts, std::slice::from_ref(o));
+    let mut fates = kept.iter().map(|h| {
         let f = match super::predict::deliver(h.front, h.reader, o.sent, o.payload) {
             super::predict::Delivery::Received { ours: true, .. } => Fate::Data,
             super::predict::Delivery::Received { .. } => Fate::Consumed,

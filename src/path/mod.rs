@@ -353,9 +353,22 @@ pub fn survivors(candidates: &[Hypothesis], obs: &[Observation]) -> Vec<(Hypothe
 /// `decode` passes only [`InFront::None`] (a capture shows every header on the wire);
 /// `probe` and `send` pass all three.
 pub fn solve(fronts: &[InFront], obs: &[Observation]) -> Verdict {
-    let apps = candidate_apps(obs);
-    let all = hypotheses(fronts, &apps);
-    report::verdict(survivors(&all, obs), obs)
+    let (kept, weak) = best(fronts, obs);
+    report::verdict(&kept, weak, obs)
+}
+
+/// The hypotheses that fit every observation with the fewest weak fits, simplest
+/// first, and that number of weak fits.
+pub fn best(fronts: &[InFront], obs: &[Observation]) -> (Vec<Hypothesis>, u32) {
+    let all = hypotheses(fronts, &candidate_apps(obs));
+    let ranked = survivors(&all, obs);
+    let weak = ranked.first().map_or(0, |(_, w)| *w);
+    let kept = ranked
+        .into_iter()
+        .filter(|(_, w)| *w == weak)
+        .map(|(h, _)| h)
+        .collect();
+    (kept, weak)
 }
 
 /// The cause each observation meets, when every best explanation agrees on it: a
@@ -365,14 +378,7 @@ pub fn solve(fronts: &[InFront], obs: &[Observation]) -> Verdict {
 pub fn causes(fronts: &[InFront], obs: &[Observation]) -> Vec<Option<crate::findings::Code>> {
     use crate::findings::Code;
     use predict::Delivery;
-    let all = hypotheses(fronts, &candidate_apps(obs));
-    let kept = survivors(&all, obs);
-    let best = kept.first().map_or(0, |(_, w)| *w);
-    let best: Vec<Hypothesis> = kept
-        .iter()
-        .filter(|(_, w)| *w == best)
-        .map(|(h, _)| *h)
-        .collect();
+    let (best, _) = best(fronts, obs);
     obs.iter()
         .map(|o| {
             let mut codes = best.iter().map(|h| {

@@ -76,13 +76,7 @@ impl Verdict {
 
 /// Groups ranked survivors into explanations: those with the fewest weak fits, one
 /// explanation per cause, kind of front (none or a balancer) and application.
-pub fn verdict(survivors: Vec<(Hypothesis, u32)>, obs: &[Observation]) -> Verdict {
-    let best = survivors.first().map_or(0, |(_, w)| *w);
-    let kept: Vec<Hypothesis> = survivors
-        .iter()
-        .filter(|(_, w)| *w == best)
-        .map(|(h, _)| *h)
-        .collect();
+pub fn verdict(kept: &[Hypothesis], best: u32, obs: &[Observation]) -> Verdict {
     let mut groups: Vec<Vec<Hypothesis>> = Vec::new();
     // A header refused by the reader never reaches the application: one explanation
     // whatever the application would have been.
@@ -91,7 +85,7 @@ pub fn verdict(survivors: Vec<(Hypothesis, u32)>, obs: &[Observation]) -> Verdic
         let app = (code != Some(Code::ProxyVersionUnsupported)).then_some(g.app);
         (code, g.front == InFront::None, app)
     };
-    for h in &kept {
+    for h in kept {
         match groups.iter_mut().find(|m| key(&m[0]) == key(h)) {
             Some(members) => members.push(*h),
             None => groups.push(vec![*h]),
