@@ -281,10 +281,10 @@ pub(crate) fn close(f: &Flow) -> Done {
         }
         _ => server_ending.to_path(),
     };
-    let observed = crate::path::observe(
-        format!("conversation {}", f.id),
-        client_bytes,
-        server_bytes,
+    let observed = crate::path::observe_analyzed(
+        "",
+        (&v.client, client_bytes),
+        (&v.server, server_bytes),
         path_end,
         None,
     );

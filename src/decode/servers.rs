@@ -87,11 +87,17 @@ fn is_zero(n: &u64) -> bool {
 impl Servers {
     /// Adds one conversation.
     pub fn add(&mut self, server: &str, id: u64, o: &Observation) {
-        if !self.by_server.contains_key(server) && self.by_server.len() >= MAX_SERVERS {
-            self.overflow += 1;
-            return;
+        if !self.by_server.contains_key(server) {
+            if self.by_server.len() >= MAX_SERVERS {
+                self.overflow += 1;
+                return;
+            }
+            self.by_server
+                .insert(server.to_string(), Endpoint::default());
         }
-        let e = self.by_server.entry(server.to_string()).or_default();
+        let Some(e) = self.by_server.get_mut(server) else {
+            return;
+        };
         e.conversations += 1;
         let same = |k: &Kind| {
             k.observation.as_ref().is_some_and(|x| {

@@ -24,7 +24,7 @@ pub mod observe;
 mod predict;
 mod report;
 
-pub use observe::{BannerAfter, End, Observation, Payload, Reply, Sent, observe};
+pub use observe::{BannerAfter, End, Observation, Payload, Reply, Sent, observe, observe_analyzed};
 pub use report::{Explanation, Verdict, app_words};
 
 use serde::Serialize;

@@ -131,7 +131,9 @@ pub enum End {
 /// One exchange, typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Observation {
-    /// Which exchange (`attempt v1+wait`, `conversation 4`).
+    /// Which exchange (`attempt v1+wait`); empty where the context names it (decode's
+    /// groups list their conversation ids).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub label: String,
     /// The header sent.
     pub sent: Sent,
@@ -232,6 +234,19 @@ pub fn observe(
     client_addr: Option<SocketAddr>,
 ) -> Observation {
     let o = opening::analyze(client);
+    let s = sniff::sniff(server);
+    observe_analyzed(label, (&o, client), (&s, server), end, client_addr)
+}
+
+/// [`observe`] for bytes already analysed (the shared judge did it): the client's
+/// opening with its bytes, the server's sniffed bytes with the bytes.
+pub fn observe_analyzed(
+    label: impl Into<String>,
+    (o, client): (&opening::Opening, &[u8]),
+    (s, server): (&sniff::Sniffed, &[u8]),
+    end: End,
+    client_addr: Option<SocketAddr>,
+) -> Observation {
     let sent = match (o.headers.as_slice(), &o.problem) {
         ([], None) => Sent::None,
         ([h], None) if h.version.number() == 1 => Sent::V1,
@@ -246,7 +261,7 @@ pub fn observe(
         Some(_) => Payload::Data,
     };
     let header_len = o.payload_offset.min(client.len());
-    let reply = reply(client, header_len, server, end, client_addr);
+    let reply = reply(client, header_len, (s, server), end, client_addr);
     Observation {
         label: label.into(),
         sent,
@@ -259,7 +274,7 @@ pub fn observe(
 fn reply(
     client: &[u8],
     header_len: usize,
-    server: &[u8],
+    (s, server): (&sniff::Sniffed, &[u8]),
     end: End,
     client_addr: Option<SocketAddr>,
 ) -> Reply {
@@ -269,7 +284,6 @@ fn reply(
     if let Some(e) = echo(client, header_len, server, client_addr) {
         return e;
     }
-    let s = sniff::sniff(server);
     match s.kind {
         Kind::TlsServerHello => Reply::Handshake,
         Kind::TlsAlert => Reply::Alert {
