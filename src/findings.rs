@@ -49,11 +49,13 @@ pub enum Code {
     ConnectTimeout,
     /// The endpoint closed every connection before answering, whatever was sent.
     ConnectionClosed,
+    /// The client and the server speak different protocols (HTTP to an SMTP port).
+    ProtocolMismatch,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::ProxyHeaderNotExpected,
         Code::ProxyHeaderMissing,
         Code::ProxyVersionUnsupported,
@@ -71,6 +73,7 @@ impl Code {
         Code::HealthCheckLocal,
         Code::ConnectTimeout,
         Code::ConnectionClosed,
+        Code::ProtocolMismatch,
     ];
 
     /// The kebab-case name used in JSON and in text output.
@@ -93,6 +96,7 @@ impl Code {
             Code::HealthCheckLocal => "health-check-local",
             Code::ConnectTimeout => "connect-timeout",
             Code::ConnectionClosed => "connection-closed",
+            Code::ProtocolMismatch => "protocol-mismatch",
         }
     }
 
@@ -133,6 +137,9 @@ impl Code {
             }
             Code::ConnectTimeout => {
                 "nothing answered the connection attempt before the timeout (a firewall drops it, or the address is wrong)"
+            }
+            Code::ProtocolMismatch => {
+                "the client and the server speak different protocols (an HTTP request to a server that greets in SMTP, ...)"
             }
             Code::ConnectionClosed => {
                 "the endpoint closed every connection before answering, whatever was sent (no reachable backend, a refused source, or a header rejected at once)"

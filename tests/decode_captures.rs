@@ -20,6 +20,15 @@ const CAPTURES: &[&str] = &[
     "snaplen96.pcap",
     "two-interfaces.pcapng",
     "tls-alert.pcap",
+    // Recorded by `PPDIAG_KEEP_CAPTURES=DIR cargo test --test path_scenarios`: tcpdump on
+    // `lo` around one `ppdiag probe` of each real set-up.
+    "haproxy-v1-postfix.pcap",
+    "postfix-requiring-proxy.pcap",
+    "nginx-stream-v1-echo.pcap",
+    "haproxy-v2-sshd.pcap",
+    "nginx-stream-dead-upstream.pcap",
+    // client → HAProxy A (send-proxy) → B (send-proxy-v2, no accept-proxy) → socat echo.
+    "haproxy-chain-duplicated.pcap",
 ];
 
 fn capture(name: &str) -> String {
@@ -301,15 +310,22 @@ fn header_fields_agree_with_tshark() {
         for row in String::from_utf8_lossy(&o.stdout).lines() {
             let c: Vec<&str> = row.split('|').collect();
             let sport = if c[0].is_empty() { c[1] } else { c[0] };
-            let flow = flows
-                .iter()
-                .find(|f| {
-                    f["client"]
-                        .as_str()
-                        .unwrap()
-                        .ends_with(&format!(":{sport}"))
-                })
-                .unwrap_or_else(|| panic!("{name}: no flow from port {sport}"));
+            let from = |side: &str| {
+                flows
+                    .iter()
+                    .find(|f| f[side].as_str().unwrap().ends_with(&format!(":{sport}")))
+            };
+            // A header in a server's reply (an echo service returning one) is data to
+            // ppdiag, not the conversation's header.
+            if from("client").is_none() && from("server").is_some() {
+                continue;
+            }
+            let flow =
+                from("client").unwrap_or_else(|| panic!("{name}: no flow from port {sport}"));
+            // Stacked headers: tshark shows one of them, ppdiag every one.
+            if flow["more_proxy_headers"].is_array() {
+                continue;
+            }
             let h = &flow["proxy"];
             if c[2] == "0" {
                 // LOCAL: receivers use the real endpoints. tshark (like ppp) reads an
@@ -363,4 +379,68 @@ fn the_invariants_catch_a_failed_conversation_without_a_finding() {
         "client_sent": {"kind": "tls-client-hello"}
     }]});
     common::decode_invariants("synthetic", &v);
+}
+
+/// What each recorded server beyond the web expects, read by the path model from the
+/// probe's own conversations, as `probe` said it live.
+#[test]
+fn servers_beyond_the_web_from_recorded_probes() {
+    for (name, proxy, application, cause) in [
+        (
+            "haproxy-v1-postfix.pcap",
+            "unknown",
+            Some("smtp"),
+            Some("proxy-header-not-expected"),
+        ),
+        (
+            "postfix-requiring-proxy.pcap",
+            "required",
+            Some("smtp"),
+            Some("proxy-header-missing"),
+        ),
+        (
+            "nginx-stream-v1-echo.pcap",
+            "unknown",
+            Some("echo"),
+            Some("proxy-header-not-expected"),
+        ),
+        (
+            "haproxy-v2-sshd.pcap",
+            "unknown",
+            Some("ssh"),
+            Some("proxy-header-not-expected"),
+        ),
+        ("nginx-stream-dead-upstream.pcap", "unknown", None, None),
+    ] {
+        let (v, _) = decode_json(&capture(name));
+        let servers = v["servers"].as_array().unwrap();
+        assert_eq!(servers.len(), 1, "{name}: {servers:#?}");
+        let s = &servers[0];
+        assert_eq!(s["proxy"], proxy, "{name}: {s:#}");
+        assert_eq!(s["application"].as_str(), application, "{name}: {s:#}");
+        let causes: Vec<&str> = s["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|g| g["cause"].as_str())
+            .collect();
+        if let Some(c) = cause {
+            assert!(causes.contains(&c), "{name}: {s:#}");
+        }
+    }
+    // A dead upstream: several explanations, an endpoint that closes everything first.
+    let (v, _) = decode_json(&capture("nginx-stream-dead-upstream.pcap"));
+    let h = v["servers"][0]["hypotheses"].as_array().unwrap();
+    assert!(h.len() > 1 && h[0]["application"] == "closes", "{h:#?}");
+    // The chain: the stacked headers are named on all three legs.
+    let (v, _) = decode_json(&capture("haproxy-chain-duplicated.pcap"));
+    for f in v["flows"].as_array().unwrap() {
+        assert!(
+            f["findings"]
+                .to_string()
+                .contains("proxy-header-duplicated"),
+            "{f:#}"
+        );
+        assert_eq!(f["chain"].as_array().map(Vec::len), Some(3), "{f:#}");
+    }
 }

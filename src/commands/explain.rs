@@ -5,7 +5,7 @@
 //! `ppdiag inspect` would and the result is part of the report.
 
 use super::inspect::{self, Report as Inspection};
-use super::{Failure, emit, read_text};
+use super::{Failure, emit, read_input};
 use crate::cli::ExplainConfig;
 use crate::explain::{self, Explanation};
 use crate::rawbytes::{Format, Parsed};
@@ -56,7 +56,7 @@ pub fn run(cfg: &ExplainConfig) -> Result<i32, Failure> {
         };
         return emit(&out);
     };
-    let message = read_text(source)?;
+    let message = message_text(&read_input(source)?);
     let message = message.trim();
     if message.is_empty() {
         return Err(Failure("the message is empty".into()));
@@ -78,4 +78,50 @@ pub fn run(cfg: &ExplainConfig) -> Result<i32, Failure> {
     // Explaining is not diagnosing a live system: a successful lookup exits 0 whether
     // or not the message was recognised (the output says which).
     emit(&out)
+}
+
+/// A pasted message as text: bytes that are not UTF-8 (nginx before 1.25 writes the
+/// bytes of a `broken header` to its log unescaped) and control bytes become `\xNN`,
+/// as newer nginx writes them, so the words around them still match.
+fn message_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod message_tests {
+    #[test]
+    fn raw_bytes_in_a_log_line_are_escaped_not_refused() {
+        let line = b"broken header: \"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\" while reading PROXY protocol";
+        let t = super::message_text(line);
+        assert_eq!(
+            t,
+            "broken header: \"\\x16\\x03\\x01\\x00\\xa5\\x01\\x00\\x00\\xa1\\x03\\x03\" while reading PROXY protocol"
+        );
+        let r = super::report(&t);
+        assert!(
+            r.explanation
+                .matches
+                .iter()
+                .any(|m| m.id.contains("broken-header")),
+            "{:?}",
+            r.explanation
+                .matches
+                .iter()
+                .map(|m| m.id.as_str())
+                .collect::<Vec<_>>()
+        );
+    }
 }

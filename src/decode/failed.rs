@@ -26,9 +26,11 @@ pub fn failure(o: &Observation, ending: Ending) -> Option<&'static str> {
         Reply::Banner {
             after: BannerAfter::Error,
             ..
-        } if o.sent != Sent::None || o.payload != Payload::Nothing => {
-            Some("the server's banner was followed by an error or a close")
-        }
+        } => Some(if o.sent == Sent::None && o.payload == Payload::Nothing {
+            "the server's banner was followed by an error or a close, though the client sent nothing"
+        } else {
+            "the server's banner was followed by an error or a close"
+        }),
         Reply::Error { .. } => Some("the server answered with an error"),
         Reply::Echo {
             foreign: Some(_), ..
@@ -70,6 +72,44 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
     }
     if let Some(f) = path::advice::sent_header_finding(o, reply, &[]) {
         return f;
+    }
+    if let Reply::Banner { app, after } = o.reply {
+        if o.sent == Sent::None && o.payload == Payload::Nothing && after == BannerAfter::Error {
+            let f = Finding::new(
+                Code::ProxyHeaderNotExpected,
+                Severity::Error,
+                format!(
+                    "{why}: something in front added bytes the {} server read as a command: a balancer's PROXY header",
+                    path::app_words(app)
+                ),
+            )
+            .evidence(format!("server sent: \"{reply}\""));
+            return path::advice::fixes_for(Code::ProxyHeaderNotExpected, app, f);
+        }
+        if o.payload != Payload::Tls {
+            return Finding::new(
+                Code::ProtocolMismatch,
+                Severity::Warning,
+                format!(
+                    "{why}: the client spoke another protocol to a server that speaks first ({})",
+                    path::app_words(app)
+                ),
+            )
+            .evidence(format!("server sent: \"{reply}\""))
+            .fix("point the client at the port of the protocol it speaks");
+        }
+        if o.payload == Payload::Tls {
+            return Finding::new(
+                Code::TlsToPlaintextPort,
+                Severity::Error,
+                format!(
+                    "TLS was sent to a server that speaks first in plaintext (a {} banner)",
+                    path::app_words(app)
+                ),
+            )
+            .evidence(format!("server sent: \"{reply}\""))
+            .fix("use the service's implicit-TLS port (SMTPS 465, IMAPS 993, POP3S 995) or its STARTTLS command, or point the TLS client (or the balancer's TLS listener) at a TLS port");
+        }
     }
     let code = match (o.reply, o.end) {
         (Reply::Nothing, End::Reset) => Code::ConnectionReset,
