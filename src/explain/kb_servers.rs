@@ -155,6 +155,23 @@ pub(crate) static ENTRIES: &[Entry] = &[
         commands: &[PROBE, SEND_V2_TLS, SEND_TLS, SERVE_REQUIRED],
     },
     Entry {
+        id: "go-proxyproto-superfluous",
+        source: "go-proxyproto (Traefik, Caddy's `proxy_protocol` listener wrapper, Go services)",
+        side: Side::Server,
+        patterns: &["upstream connection sent proxy header but isn't allowed to send one"],
+        refines: None,
+        examples: &[
+            "proxyproto: upstream connection sent PROXY header but isn't allowed to send one",
+        ],
+        causes: &[cause(
+            ProxyHeaderNotExpected,
+            "The listener's policy for this source is REJECT (go-proxyproto's `ConnPolicy`, Caddy's `deny` ranges): a header arrived from an address that is not a trusted balancer. Either the balancer's address is missing from the trusted ranges, or a client is trying to claim another address (which the policy rightly stops).",
+        )],
+        byte_reason: "A PROXY signature at the start of a connection from a source whose policy forbids one.",
+        points_to: "The trusted-source list (Traefik `proxyProtocol.trustedIPs`, Caddy `allow`/`deny`, the Go service's policy function) against the balancer's real source address.",
+        commands: &[PROBE],
+    },
+    Entry {
         id: "go-proxyproto-invalid",
         source: "go-proxyproto",
         side: Side::Server,
