@@ -548,3 +548,40 @@ mod generated {
         }
     }
 }
+
+/// A backend leg that ends long after its client leg (nginx waits 30 s for a header,
+/// a backend holds the connection) is still linked by its header's addresses.
+#[test]
+fn legs_far_apart_in_time_are_linked_by_the_header() {
+    let lb = (5, 443);
+    let be = (6, 8443);
+    let lb_out = (5, 50000);
+    let header = b"PROXY TCP4 192.0.2.1 192.0.2.5 40000 443\r\n";
+    let mut frames = vec![
+        (0, tcp(C, lb, 100, 0x02, b"")),
+        (MS, tcp(lb, C, 500, 0x12, b"")),
+        (2 * MS, tcp(C, lb, 101, 0x18, HELLO)),
+        (3 * MS, tcp(lb_out, be, 700, 0x02, b"")),
+        (4 * MS, tcp(be, lb_out, 900, 0x12, b"")),
+        (
+            5 * MS,
+            tcp(lb_out, be, 701, 0x18, &[&header[..], HELLO].concat()),
+        ),
+        (6 * MS, tcp(lb, C, 501, 0x14, b"")),
+    ];
+    // Unrelated traffic for five seconds moves capture time on.
+    for i in 0..50u64 {
+        frames.push((
+            (100 + i * 100) * MS,
+            tcp((9, 1000 + i as u16), (8, 80), 1, 0x02, b""),
+        ));
+    }
+    frames.push((6000 * MS, tcp(be, lb_out, 901, 0x14, b"")));
+    let (r, s) = run(&frames, Limits::default());
+    let client = r.iter().find(|f| f.client.ends_with(":40000")).unwrap();
+    let backend = r.iter().find(|f| f.client.ends_with(":50000")).unwrap();
+    let link = backend.linked.as_ref().expect("the backend leg is linked");
+    assert_eq!(link.flow, client.id);
+    assert_eq!(link.role, "backend-leg");
+    assert!(s.linked_pairs >= 1);
+}

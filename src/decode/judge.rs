@@ -8,6 +8,7 @@
 //! [`Tracker`]: super::engine::Tracker
 
 use super::engine::{Event, Limits, POOL, UdpFlow, kind_name, timing};
+use super::late::Late;
 use super::link::{self, Done, Pending};
 use super::report::{DirectionBasis, FlowReport, Sent, Summary};
 use super::servers::Servers;
@@ -28,6 +29,8 @@ pub struct Judge {
     /// Linked legs whose first leg has a header naming a leg not yet ended: held (for
     /// the link window) so the chain can be completed.
     held: Vec<Vec<Done>>,
+    /// Legs reported without their partner, for a partner that ends late.
+    late: Late,
 }
 
 /// Chains held for their upstream leg at most.
@@ -43,6 +46,7 @@ impl Judge {
             spare: Vec::new(),
             servers: Servers::default(),
             held: Vec::new(),
+            late: Late::default(),
         }
     }
 
@@ -77,6 +81,7 @@ impl Judge {
             Event::Udp(u) => self.emit(udp_report(u), out),
             Event::Tick(now) => {
                 for d in self.pending.expired(now, self.limits.link_window_ns) {
+                    self.late.remember(&d);
                     self.emit(d.report, out);
                 }
                 let window = self.limits.link_window_ns;
@@ -103,6 +108,13 @@ impl Judge {
             self.counts.linked_pairs += 1;
             return self.emit_chain(chain, out);
         }
+        let d = match self.late.link(d) {
+            Ok(r) => {
+                self.counts.linked_pairs += 1;
+                return self.emit(r, out);
+            }
+            Err(d) => d,
+        };
         match self.pending.pair(d) {
             link::Paired::Both(a, b) => {
                 let mut legs = vec![*a, *b];
@@ -134,6 +146,7 @@ impl Judge {
             }
             link::Paired::Waiting(evicted) => {
                 for d in evicted {
+                    self.late.remember(&d);
                     self.emit(d.report, out);
                 }
             }
@@ -193,6 +206,7 @@ impl Judge {
             self.emit_chain(chain, out);
         }
         for d in self.pending.drain() {
+            self.late.remember(&d);
             self.emit(d.report, out);
         }
     }

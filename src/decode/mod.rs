@@ -15,6 +15,7 @@
 pub mod engine;
 pub mod failed;
 pub mod judge;
+pub mod late;
 pub mod link;
 pub mod packet;
 pub mod report;

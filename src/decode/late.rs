@@ -1,0 +1,75 @@
+//! Links that come late (sans-IO): a leg reported unlinked (its partner ended more than
+//! the link window later, or the queue was full) is remembered by its endpoints and by
+//! the endpoints its PROXY header names, so that its partner, when it ends, is still
+//! linked to it — on the partner's side, since the first leg's report is already out.
+//!
+//! Rules: bounded ([`MAX_REMEMBERED`] legs, oldest forgotten first); a leg is linked at
+//! most once.
+
+use super::engine::FxMap;
+use super::link::Done;
+use super::report::{FlowReport, Link};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+/// Reported legs remembered at most.
+pub const MAX_REMEMBERED: usize = 65536;
+
+type Tuple = (SocketAddr, SocketAddr);
+
+/// Legs already reported without a partner.
+#[derive(Debug, Default)]
+pub struct Late {
+    by_tuple: FxMap<Tuple, u64>,
+    by_header: FxMap<Tuple, u64>,
+    order: VecDeque<(Tuple, Option<Tuple>)>,
+}
+
+impl Late {
+    /// Remembers a leg about to be reported unlinked.
+    pub fn remember(&mut self, d: &Done) {
+        if d.report.linked.is_some() || d.report.transport != "tcp" {
+            return;
+        }
+        let id = d.report.id;
+        self.by_tuple.insert(d.tuple(), id);
+        if let Some(h) = d.header() {
+            self.by_header.insert(h, id);
+        }
+        self.order.push_back((d.tuple(), d.header()));
+        while self.order.len() > MAX_REMEMBERED {
+            if let Some((t, h)) = self.order.pop_front() {
+                self.by_tuple.remove(&t);
+                if let Some(h) = h {
+                    self.by_header.remove(&h);
+                }
+            }
+        }
+    }
+
+    /// Links `d` to a reported leg it belongs with: the leg its header names (then `d`
+    /// is the backend leg), or the leg whose header names `d` (then `d` is the client
+    /// leg). Returns the report, linked, or `d` back when there is none.
+    pub fn link(&mut self, d: Done) -> Result<FlowReport, Done> {
+        let (role, other, id) = if let Some(id) = d.header().and_then(|h| self.by_tuple.remove(&h))
+        {
+            ("backend-leg", d.header(), id)
+        } else if let Some(id) = self.by_header.remove(&d.tuple()) {
+            ("client-leg", None, id)
+        } else {
+            return Err(d);
+        };
+        let mut r = d.report;
+        let other = other.map_or_else(|| format!("#{id}"), |(c, s)| format!("{c} → {s}"));
+        r.linked = Some(Link {
+            flow: id,
+            role,
+            other,
+            by: "proxy-header-addresses",
+        });
+        r.notes.push(format!(
+            "its other leg (#{id}) ended more than the link window apart and was reported before this one, without the link"
+        ));
+        Ok(r)
+    }
+}
