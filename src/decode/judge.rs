@@ -108,13 +108,10 @@ impl Judge {
             self.counts.linked_pairs += 1;
             return self.emit_chain(chain, out);
         }
-        let d = match self.late.link(d) {
-            Ok(r) => {
-                self.counts.linked_pairs += 1;
-                return self.emit(r, out);
-            }
-            Err(d) => d,
-        };
+        if let Some(l) = self.late.take_link(&d) {
+            self.counts.linked_pairs += 1;
+            return self.emit(Late::linked(d, l), out);
+        }
         match self.pending.pair(d) {
             link::Paired::Both(a, b) => {
                 let mut legs = vec![*a, *b];

@@ -47,29 +47,35 @@ impl Late {
         }
     }
 
-    /// Links `d` to a reported leg it belongs with: the leg its header names (then `d`
-    /// is the backend leg), or the leg whose header names `d` (then `d` is the client
-    /// leg). Returns the report, linked, or `d` back when there is none.
-    pub fn link(&mut self, d: Done) -> Result<FlowReport, Done> {
-        let (role, other, id) = if let Some(id) = d.header().and_then(|h| self.by_tuple.remove(&h))
-        {
-            ("backend-leg", d.header(), id)
-        } else if let Some(id) = self.by_header.remove(&d.tuple()) {
-            ("client-leg", None, id)
+    /// The link from `d` to a reported leg it belongs with: the leg its header names
+    /// (then `d` is the backend leg), or the leg whose header names `d` (then `d` is
+    /// the client leg). That leg is forgotten: it is linked at most once.
+    pub fn take_link(&mut self, d: &Done) -> Option<Link> {
+        let (role, id) = if let Some(id) = d.header().and_then(|h| self.by_tuple.remove(&h)) {
+            ("backend-leg", id)
         } else {
-            return Err(d);
+            ("client-leg", self.by_header.remove(&d.tuple())?)
         };
-        let mut r = d.report;
-        let other = other.map_or_else(|| format!("#{id}"), |(c, s)| format!("{c} → {s}"));
-        r.linked = Some(Link {
+        let other = match (role, d.header()) {
+            ("backend-leg", Some((c, s))) => format!("{c} → {s}"),
+            _ => format!("#{id}"),
+        };
+        Some(Link {
             flow: id,
             role,
             other,
             by: "proxy-header-addresses",
-        });
+        })
+    }
+
+    /// `d`'s report with the late link and a note saying why its partner lacks it.
+    pub fn linked(d: Done, link: Link) -> FlowReport {
+        let mut r = d.report;
         r.notes.push(format!(
-            "its other leg (#{id}) ended more than the link window apart and was reported before this one, without the link"
+            "its other leg (#{}) ended more than the link window apart and was reported before this one, without the link",
+            link.flow
         ));
-        Ok(r)
+        r.linked = Some(link);
+        r
     }
 }
