@@ -1,7 +1,7 @@
 //! The one findings model shared by every command.
 //!
 //! A [`Finding`] names a cause with a stable [`Code`] (the shared vocabulary of
-//! DESIGN.md, so a flow seen in a capture and the same connection seen live get the
+//! README ("Shared vocabulary"), so a flow seen in a capture and the same connection seen live get the
 //! same name), a [`Severity`], a one-line summary, the evidence that supports it and
 //! the fixes. Renderers (text and JSON) read these structs and nothing else.
 //!

@@ -559,7 +559,7 @@ fn bad_arguments_and_unresolvable_names_exit_2() {
     }
 }
 
-/// DESIGN.md's first case seen from the client: a balancer (HAProxy `send-proxy-v2`,
+/// The README's first case seen from the client: a balancer (HAProxy `send-proxy-v2`,
 /// as an AWS NLB with `proxy_protocol_v2.enabled`) in front of a backend that does not
 /// parse the header: nginx `listen ssl` answers 400, Go crypto/tls closes.
 #[test]

@@ -1,7 +1,7 @@
 //! A tiny in-process load balancer for `ppdiag demo`: accepts on loopback, connects to
 //! the backend from its own source address (SNAT, like LoxiLB or an NLB with client IP
 //! preservation off) and, when asked, prepends a PROXY v2 header carrying the real
-//! client address (built with `ppp`, as DESIGN.md says), then relays both ways.
+//! client address (built with the `ppp` crate), then relays both ways.
 //!
 //! Rules: loopback only; every relay ends when either side closes; nothing is printed.
 

@@ -1,7 +1,7 @@
 //! Knowledge base, part 1: what clients print (OpenSSL and its users curl, Python, Node;
 //! Go, Java, GnuTLS, rustls, browsers), certificate errors and plain connection errors.
 //!
-//! Rules: data only; wordings grounded in knowledge.md or well-known real messages; see
+//! Rules: data only; wordings taken from the programs (observed on loopback) or their sources; see
 //! [`super::kb`] for the meaning of each field. General entries come before the entries
 //! that refine them.
 

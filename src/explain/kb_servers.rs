@@ -1,7 +1,7 @@
 //! Knowledge base, part 2: what servers and balancers log (OpenSSL-based servers, Go
 //! servers and go-proxyproto, nginx, HAProxy, Envoy).
 //!
-//! Rules: data only; wordings grounded in knowledge.md or well-known real messages; see
+//! Rules: data only; wordings taken from the programs (observed on loopback) or their sources; see
 //! [`super::kb`] for the meaning of each field. General entries come before the entries
 //! that refine them.
 

@@ -25,7 +25,7 @@ fn is_400(a: &Attempt) -> bool {
 /// are both answered 400 (and not with "plain HTTP sent to HTTPS port"): the backend
 /// read something before our bytes. That is a balancer in front adding a PROXY header
 /// (AWS NLB `proxy_protocol_v2.enabled`, HAProxy `send-proxy-v2`) that the backend
-/// does not parse: DESIGN.md's Traefik-behind-NLB case, seen from the client's side.
+/// does not parse: the README's Traefik-behind-NLB case, seen from the client's side.
 pub fn front_adds_header(attempts: &[Attempt]) -> bool {
     match (
         find(attempts, HeaderChoice::None, Payload::Tls),

@@ -180,7 +180,7 @@ impl Attempt {
     }
 }
 
-/// What the target expects (DESIGN.md's `expects`).
+/// What the target expects (the `expects` object of the JSON report).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Expects {
     /// `required`, `optional`, `forbidden`, `unknown`.

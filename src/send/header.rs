@@ -2,7 +2,7 @@
 //! purpose for testing receivers.
 //!
 //! [`build`] turns a [`HeaderSpec`] into bytes. Valid headers are built with the `ppp`
-//! crate (DESIGN.md: well-kept libraries first); what `ppp` cannot make is covered here:
+//! crate (a well-kept library first); what `ppp` cannot make is covered here:
 //! a v2 LOCAL header that declares an address family without an address block (the AWS
 //! NLB health check), a CRC32C TLV computed over the finished header, and the
 //! deliberate faults of [`Break`]. Every fault is read back by [`crate::proxy::inspect`]

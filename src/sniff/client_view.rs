@@ -5,10 +5,10 @@
 //!
 //! Rules:
 //! - sans-IO, never panics.
-//! - Every wording comes from `knowledge.md` ("The first five bytes, read as a TLS
-//!   record header", "What clients print"); each reaction says where it comes from in
-//!   [`Basis`]. A client appears only when the knowledge file covers what it does with
-//!   these five bytes: no wording is made up for the other cases.
+//! - Every wording comes from the clients themselves (observed on loopback) or their
+//!   sources (OpenSSL's `ssl/record`, Go's `crypto/tls/conn.go`, rustls' deframer); each
+//!   reaction says where it comes from in [`Basis`]. A client appears only when what it
+//!   does with these five bytes is known: no wording is made up for the other cases.
 //! - Go's record header errors carry the `tls: ` prefix Go's `RecordHeaderError` adds.
 //! - The OpenSSL `http request` / `https proxy request` reasons are what OpenSSL says
 //!   when the bytes are a request (`GET `, `POST `, `HEAD `, `PUT `, `CONNE`): in
@@ -51,10 +51,10 @@ pub struct ClientReaction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Basis {
-    /// Printed by that client on the team's machines (knowledge.md, "What clients
+    /// Printed by that client on the team's machines (observed on loopback, "What clients
     /// print"); the rule applied to these bytes is the one those cases follow.
     Observed,
-    /// From reading the client's source (knowledge.md, "The first five bytes").
+    /// From reading the client's source (its record-layer code).
     Source,
     /// Reported by users, not observed here.
     Reported,
