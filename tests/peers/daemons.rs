@@ -228,6 +228,31 @@ fn retry<T>(
     panic!("{name} did not start: {last}\n{}", log())
 }
 
+/// Starts a daemon that listens on one port, picked anew on each of `retry`'s tries:
+/// `command(port)` builds its command line; its output goes to `log` in `dir`.
+fn one_port(
+    name: &str,
+    dir: tempfile::TempDir,
+    log: PathBuf,
+    command: impl Fn(u16) -> Command,
+) -> Daemon {
+    let (guard, port) = retry(
+        name,
+        || read_log(&log),
+        || {
+            let port = daemon_port();
+            launch(name, &mut command(port), &log, &[port]).map(|g| (g, port))
+        },
+    );
+    Daemon {
+        guards: vec![guard],
+        port,
+        ports: vec![port],
+        dir,
+        log,
+    }
+}
+
 fn read_log(path: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
 }
@@ -689,26 +714,14 @@ pub fn sshd() -> Option<Daemon> {
     )
     .unwrap();
     let log = d.join("sshd.log");
-    let (guard, port) = retry(
-        "sshd",
-        || read_log(&log),
-        || {
-            let port = daemon_port();
-            let mut cmd = Command::new(bin("sshd"));
-            cmd.args(["-D", "-e", "-f"])
-                .arg(&conf)
-                .arg("-p")
-                .arg(port.to_string());
-            launch("sshd", &mut cmd, &log, &[port]).map(|g| (g, port))
-        },
-    );
-    Some(Daemon {
-        guards: vec![guard],
-        port,
-        ports: vec![port],
-        dir,
-        log,
-    })
+    Some(one_port("sshd", dir, log, |port| {
+        let mut cmd = Command::new(bin("sshd"));
+        cmd.args(["-D", "-e", "-f"])
+            .arg(&conf)
+            .arg("-p")
+            .arg(port.to_string());
+        cmd
+    }))
 }
 
 /// redis-server (no PROXY support), no persistence.
@@ -717,29 +730,17 @@ pub fn redis() -> Option<Daemon> {
         return None;
     }
     let dir = temp_dir();
-    let d = dir.path();
-    let log = d.join("redis.log");
-    let (guard, port) = retry(
-        "redis-server",
-        || read_log(&log),
-        || {
-            let port = daemon_port();
-            let mut cmd = Command::new(bin("redis-server"));
-            cmd.arg("--port")
-                .arg(port.to_string())
-                .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-                .arg("--dir")
-                .arg(d);
-            launch("redis-server", &mut cmd, &log, &[port]).map(|g| (g, port))
-        },
-    );
-    Some(Daemon {
-        guards: vec![guard],
-        port,
-        ports: vec![port],
-        dir,
-        log,
-    })
+    let log = dir.path().join("redis.log");
+    let data = dir.path().to_path_buf();
+    Some(one_port("redis-server", dir, log, |port| {
+        let mut cmd = Command::new(bin("redis-server"));
+        cmd.arg("--port")
+            .arg(port.to_string())
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&data);
+        cmd
+    }))
 }
 
 /// A socat echo: every connection gets back what it sends (through `/bin/cat`, so a
@@ -750,24 +751,12 @@ pub fn socat_echo() -> Option<Daemon> {
     }
     let dir = temp_dir();
     let log = dir.path().join("socat.log");
-    let (guard, port) = retry(
-        "socat",
-        || read_log(&log),
-        || {
-            let port = daemon_port();
-            let mut cmd = Command::new(bin("socat"));
-            cmd.arg(format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"))
-                .arg("EXEC:/bin/cat");
-            launch("socat", &mut cmd, &log, &[port]).map(|g| (g, port))
-        },
-    );
-    Some(Daemon {
-        guards: vec![guard],
-        port,
-        ports: vec![port],
-        dir,
-        log,
-    })
+    Some(one_port("socat", dir, log, |port| {
+        let mut cmd = Command::new(bin("socat"));
+        cmd.arg(format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"))
+            .arg("EXEC:/bin/cat");
+        cmd
+    }))
 }
 
 // ---------------------------------------------------------------------------------------
