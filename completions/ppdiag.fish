@@ -89,6 +89,7 @@ v2\t'PROXY v2'
 v2-local\t'PROXY v2 LOCAL (health checks)'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l expiry-warn -d 'Warn when the certificate expires within this many days' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l cacert -d 'Also trust the CA certificates in this PEM file (repeatable)' -r -F
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l data -d 'With --udp: the payload of each datagram instead of the DNS query (text, or `hex:…`)' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l tlv -d 'A raw TLV: TYPE=VALUE, TYPE decimal or 0x-hex, VALUE text or `hex:…` (repeatable)' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l aws-vpce -d 'AWS VPC endpoint id (TLV 0xEA), e.g. vpce-0123456789abcdef0' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l azure-linkid -d 'Azure Private Link LinkID (TLV 0xEE), a 32-bit number' -r
@@ -112,6 +113,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s 4 -l ipv4 -d 'Probe only the IPv4 addresses of each name'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s 6 -l ipv6 -d 'Probe only the IPv6 addresses of each name'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l udp -d 'Probe over UDP: a datagram without a header, with a PROXY v2 header (DGRAM), with a v2 LOCAL header, and a v2 header then a datagram without; the payload is a DNS query for `localhost.` unless --data is given'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l crc32c -d 'Add a CRC32C TLV (0x03) computed over the finished header'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s V -l version -d 'Print version'

@@ -7,6 +7,7 @@ use crate::commands::Output;
 use crate::probe::model::{AttemptSpec, HeaderChoice};
 use crate::probe::run::ProbeConfig;
 use crate::probe::target;
+use crate::probe::udp_model::UdpAttempt;
 use crate::send::tlvs;
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
@@ -212,6 +213,15 @@ pub struct ProbeArgs {
     /// Probe only the IPv6 addresses of each name.
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
+    /// Probe over UDP: a datagram without a header, with a PROXY v2 header (DGRAM), with
+    /// a v2 LOCAL header, and a v2 header then a datagram without; the payload is a DNS
+    /// query for `localhost.` unless --data is given.
+    #[arg(long)]
+    pub udp: bool,
+    /// With --udp: the payload of each datagram instead of the DNS query (text, or
+    /// `hex:…`).
+    #[arg(long, value_name = "TEXT", requires = "udp")]
+    pub data: Option<String>,
     /// TLVs for the v2 headers.
     #[command(flatten)]
     pub tlvs: TlvArgs,
@@ -260,7 +270,22 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
         .iter()
         .map(|s| target::parse_connect_to(s))
         .collect::<Result<Vec<_>, _>>()?;
-    for item in a.only.iter().chain(&a.skip) {
+    let udp_attempts = if a.udp {
+        udp_attempts(&a.only, &a.skip)?
+    } else {
+        Vec::new()
+    };
+    let udp_data = match &a.data {
+        Some(d) => Some(match d.strip_prefix("hex:") {
+            Some(h) => crate::send::tlvs::parse_hex(h).map_err(|e| format!("--data: {e}"))?,
+            None => d.clone().into_bytes(),
+        }),
+        None => None,
+    };
+    if udp_data.as_ref().is_some_and(|d| d.len() > 65_000) {
+        return Err("--data: a datagram carries at most 65,000 bytes here".into());
+    }
+    for item in a.only.iter().chain(&a.skip).filter(|_| !a.udp) {
         if !known(item) {
             return Err(format!(
                 "--only/--skip `{item}`: use none, v1, v2, v2-local, tls, http, wait, or an attempt name such as v2+tls"
@@ -272,7 +297,7 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
         .filter(|s| a.only.is_empty() || a.only.iter().any(|i| matches(i, s)))
         .filter(|s| !a.skip.iter().any(|i| matches(i, s)))
         .collect();
-    if attempts.is_empty() {
+    if attempts.is_empty() && !a.udp {
         return Err("--only/--skip leave no attempt to run".into());
     }
     if !(1..=256).contains(&a.concurrency) {
@@ -324,5 +349,32 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
             None
         },
         output,
+        udp_attempts,
+        udp_data,
     })
+}
+
+/// The UDP attempts `--only`/`--skip` leave. PROXY v1 has no UDP form.
+fn udp_attempts(only: &[String], skip: &[String]) -> Result<Vec<UdpAttempt>, String> {
+    for item in only.iter().chain(skip) {
+        if item == "v1" || item.starts_with("v1+") {
+            return Err(format!(
+                "--only/--skip `{item}`: PROXY v1 has no UDP form (the specification defines the text header for TCP); over UDP the attempts are none, v2, v2-local, v2-then-none"
+            ));
+        }
+        if !UdpAttempt::ALL.iter().any(|a| a.name() == item) {
+            return Err(format!(
+                "--only/--skip `{item}`: with --udp use none, v2, v2-local or v2-then-none"
+            ));
+        }
+    }
+    let list: Vec<UdpAttempt> = UdpAttempt::ALL
+        .into_iter()
+        .filter(|a| only.is_empty() || only.iter().any(|i| i == a.name()))
+        .filter(|a| !skip.iter().any(|i| i == a.name()))
+        .collect();
+    if list.is_empty() {
+        return Err("--only/--skip leave no attempt to run".into());
+    }
+    Ok(list)
 }

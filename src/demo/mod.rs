@@ -189,6 +189,8 @@ async fn probe(addr: SocketAddr) -> Result<ProbeReport, Failure> {
             format: crate::commands::OutputFormat::Json,
             color: false,
         },
+        udp_attempts: Vec::new(),
+        udp_data: None,
     };
     let mut reports = crate::probe::run::probe_reports(cfg, |_| Ok(())).await?;
     reports

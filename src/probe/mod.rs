@@ -5,7 +5,8 @@
 //! attempt's verdict, through the path model), [`explained`] (findings from the path
 //! model's verdict), [`failing`] (when nothing works), [`tls_findings`] (TLS and
 //! certificates), [`cert`] (certificate details), [`text`] (the text report).
-//! I/O shell: [`net`] (recording streams, bounded reads), [`tls`] (rustls client and
+//! [`udp_model`] (`--udp`: the DNS query, per-datagram outcomes, the inference).
+//! I/O shell: [`net`] (recording streams, bounded reads), [`udp`] (`--udp`), [`tls`] (rustls client and
 //! verification), [`attempt`] (one connection of the matrix), [`run`] (DNS, the
 //! concurrent attempts, the fleet, the output).
 //!
@@ -24,3 +25,5 @@ pub mod target;
 pub mod text;
 pub mod tls;
 pub mod tls_findings;
+pub mod udp;
+pub mod udp_model;

@@ -60,6 +60,10 @@ pub struct ProbeConfig {
     pub ip_version: Option<u8>,
     /// Output.
     pub output: Output,
+    /// `--udp`: the attempts over UDP (empty: probe over TCP).
+    pub udp_attempts: Vec<super::udp_model::UdpAttempt>,
+    /// `--data` for UDP: the payload instead of the default DNS query.
+    pub udp_data: Option<Vec<u8>>,
 }
 
 /// The whole run, as one JSON document.
@@ -212,6 +216,9 @@ pub async fn probe_reports(
 }
 
 async fn run_async(cfg: ProbeConfig) -> Result<i32, Failure> {
+    if !cfg.udp_attempts.is_empty() {
+        return super::udp::run(cfg).await;
+    }
     let output = cfg.output;
     let reports = probe_reports(cfg, |r| {
         if output.format == OutputFormat::Ndjson {
