@@ -51,11 +51,17 @@ pub enum Code {
     ConnectionClosed,
     /// The client and the server speak different protocols (HTTP to an SMTP port).
     ProtocolMismatch,
+    /// The receiver fails when the header arrives in more than one piece.
+    ProxyHeaderSplitIntolerant,
+    /// The receiver gives up on the header sooner than a sender may take.
+    ProxyHeaderTimeoutShort,
+    /// The receiver refuses the health-check shape its balancer sends.
+    HealthCheckRefused,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 21] = [
         Code::ProxyHeaderNotExpected,
         Code::ProxyHeaderMissing,
         Code::ProxyVersionUnsupported,
@@ -74,6 +80,9 @@ impl Code {
         Code::ConnectTimeout,
         Code::ConnectionClosed,
         Code::ProtocolMismatch,
+        Code::ProxyHeaderSplitIntolerant,
+        Code::ProxyHeaderTimeoutShort,
+        Code::HealthCheckRefused,
     ];
 
     /// The kebab-case name used in JSON and in text output.
@@ -97,6 +106,9 @@ impl Code {
             Code::ConnectTimeout => "connect-timeout",
             Code::ConnectionClosed => "connection-closed",
             Code::ProtocolMismatch => "protocol-mismatch",
+            Code::ProxyHeaderSplitIntolerant => "proxy-header-split-intolerant",
+            Code::ProxyHeaderTimeoutShort => "proxy-header-timeout-short",
+            Code::HealthCheckRefused => "health-check-refused",
         }
     }
 
@@ -137,6 +149,15 @@ impl Code {
             }
             Code::ConnectTimeout => {
                 "nothing answered the connection attempt before the timeout (a firewall drops it, or the address is wrong)"
+            }
+            Code::ProxyHeaderSplitIntolerant => {
+                "the receiver fails when the PROXY header arrives in more than one piece"
+            }
+            Code::ProxyHeaderTimeoutShort => {
+                "the receiver gives up on the PROXY header sooner than a sender may take"
+            }
+            Code::HealthCheckRefused => {
+                "the receiver refuses the health-check header its balancer sends (AWS NLB's or HAProxy's LOCAL form)"
             }
             Code::ProtocolMismatch => {
                 "the client and the server speak different protocols (an HTTP request to a server that greets in SMTP, ...)"

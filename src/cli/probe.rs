@@ -213,6 +213,10 @@ pub struct ProbeArgs {
     /// Probe only the IPv6 addresses of each name.
     #[arg(short = '6', long = "ipv6")]
     pub ipv6: bool,
+    /// After the matrix, deliberate faults: the header that worked sent in two pieces,
+    /// byte by byte and late, and the AWS NLB and HAProxy health-check headers alone.
+    #[arg(long, conflicts_with = "udp")]
+    pub robustness: bool,
     /// Probe over UDP: a datagram without a header, with a PROXY v2 header (DGRAM), with
     /// a v2 LOCAL header, and a v2 header then a datagram without; the payload is a DNS
     /// query for `localhost.` unless --data is given.
@@ -351,6 +355,7 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
         output,
         udp_attempts,
         udp_data,
+        robustness: a.robustness,
     })
 }
 

@@ -91,6 +91,68 @@ pub const BANNER_AFTER_HEADER: u8 = 2;
 /// requires the header.
 const BANNER_PATIENCE: Duration = Duration::from_millis(800);
 
+/// How an attempt delivers its header (`--robustness` varies it; the matrix sends it
+/// whole, in one write with nothing before it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// These bytes instead of the header the spec names (a health check's form).
+    pub header: Option<Vec<u8>>,
+    /// Write the header in two pieces, the first this long, with a pause between.
+    pub split_at: Option<usize>,
+    /// Write the header one byte at a time.
+    pub bytewise: bool,
+    /// Wait this long after connecting before the header.
+    pub delay: Option<Duration>,
+}
+
+/// The pause between pieces of a split header, and between bytes of a bytewise one
+/// (a balancer's segments seldom come further apart).
+const SPLIT_PAUSE: Duration = Duration::from_millis(300);
+const BYTE_GAP: Duration = Duration::from_millis(10);
+
+/// Writes `header` as `shape` says, within `deadline`; whether it all went out.
+async fn write_header<S: tokio::io::AsyncWrite + Unpin>(
+    rec: &mut S,
+    header: &[u8],
+    shape: &Shape,
+    deadline: Instant,
+) -> bool {
+    async fn write<S: tokio::io::AsyncWrite + Unpin>(
+        rec: &mut S,
+        bytes: &[u8],
+        deadline: Instant,
+    ) -> bool {
+        matches!(
+            tokio::time::timeout_at(deadline, rec.write_all(bytes)).await,
+            Ok(Ok(()))
+        )
+    }
+    if let Some(d) = shape.delay {
+        tokio::time::sleep_until((Instant::now() + d).min(deadline)).await;
+    }
+    if shape.bytewise {
+        for b in header {
+            if !write(rec, std::slice::from_ref(b), deadline).await {
+                return false;
+            }
+            let _ = rec.flush().await;
+            tokio::time::sleep_until((Instant::now() + BYTE_GAP).min(deadline)).await;
+        }
+        return true;
+    }
+    match shape.split_at.filter(|&k| k > 0 && k < header.len()) {
+        Some(k) => {
+            if !write(rec, &header[..k], deadline).await {
+                return false;
+            }
+            let _ = rec.flush().await;
+            tokio::time::sleep_until((Instant::now() + SPLIT_PAUSE).min(deadline)).await;
+            write(rec, &header[k..], deadline).await
+        }
+        None => header.is_empty() || write(rec, header, deadline).await,
+    }
+}
+
 /// An attempt and, when its handshake completed, the chain the server sent.
 pub type AttemptResult = (Attempt, Option<Vec<CertificateDer<'static>>>);
 
@@ -101,6 +163,7 @@ pub async fn run_attempt(
     addr: SocketAddr,
     spec: AttemptSpec,
     mut stop: watch::Receiver<u8>,
+    shape: &Shape,
 ) -> AttemptResult {
     let start = Instant::now();
     let deadline = start + cfg.timeout;
@@ -137,15 +200,17 @@ pub async fn run_attempt(
         }
     };
     let local = stream.local_addr().unwrap_or(addr);
-    let header = header_for(
-        spec.header,
-        local,
-        addr,
-        cfg.src,
-        cfg.dst,
-        &cfg.tlvs,
-        cfg.crc32c,
-    );
+    let header = shape.header.clone().unwrap_or_else(|| {
+        header_for(
+            spec.header,
+            local,
+            addr,
+            cfg.src,
+            cfg.dst,
+            &cfg.tlvs,
+            cfg.crc32c,
+        )
+    });
     let tap: SharedTap = Arc::new(Mutex::new(Tap::default()));
     let mut rec = Recorder::new(stream, tap.clone());
     let mut session = None;
@@ -157,14 +222,7 @@ pub async fn run_attempt(
         settle: Some(net::SETTLE),
         max: 16 * 1024,
     };
-    let wrote = if header.is_empty() {
-        true
-    } else {
-        matches!(
-            tokio::time::timeout_at(deadline, rec.write_all(&header)).await,
-            Ok(Ok(()))
-        )
-    };
+    let wrote = write_header(&mut rec, &header, shape, deadline).await;
     let ending = if !wrote {
         net::snapshot(&tap).ending(Ending::Timeout)
     } else {

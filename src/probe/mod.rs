@@ -20,6 +20,8 @@ pub mod failing;
 pub mod infer;
 pub mod model;
 pub mod net;
+pub mod robust;
+pub mod robust_model;
 pub mod run;
 pub mod target;
 pub mod text;

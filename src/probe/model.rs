@@ -243,6 +243,8 @@ pub struct ProbeReport {
     pub hypotheses: Vec<Explanation>,
     /// How to tell the first two hypotheses apart.
     pub tell_apart: Option<String>,
+    /// `--robustness`: the trials and what they showed (null without the flag).
+    pub robustness: Option<super::robust::Robustness>,
 }
 
 /// `in_front`'s JSON word for a model answer.

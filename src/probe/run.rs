@@ -60,6 +60,9 @@ pub struct ProbeConfig {
     pub ip_version: Option<u8>,
     /// Output.
     pub output: Output,
+    /// `--robustness`: after the matrix, deliver the working header in pieces, byte by
+    /// byte and late, and send the balancers' health-check headers.
+    pub robustness: bool,
     /// `--udp`: the attempts over UDP (empty: probe over TCP).
     pub udp_attempts: Vec<super::udp_model::UdpAttempt>,
     /// `--data` for UDP: the payload instead of the default DNS query.
@@ -316,7 +319,8 @@ async fn probe_address(
         let tx = tx.clone();
         let rx = rx.clone();
         set.spawn(async move {
-            let r = super::attempt::run_attempt(&cfg, &t, addr, spec, rx).await;
+            let r =
+                super::attempt::run_attempt(&cfg, &t, addr, spec, rx, &Default::default()).await;
             if spec.payload != Payload::Wait && answered_client_first(&r.0) {
                 tx.send_modify(|v| *v |= super::attempt::ANSWERED);
             }
@@ -360,6 +364,13 @@ async fn probe_address(
         sh.cfg.expiry_warn_days,
     );
     let mut findings = inference.findings;
+    let robustness = if sh.cfg.robustness {
+        let (r, f) = super::robust::run(&cfg, t, addr, &attempts, &inference.expects).await;
+        findings.extend(f);
+        Some(r)
+    } else {
+        None
+    };
     findings.extend(infer::scheme_findings(
         t.scheme.as_deref(),
         &inference.expects,
@@ -387,6 +398,7 @@ async fn probe_address(
             Vec::new()
         },
         tell_apart: inference.verdict.tell_apart.clone(),
+        robustness,
     }
 }
 

@@ -227,6 +227,9 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
         ));
         key_values(p, out, 2, &rows);
     }
+    if let Some(rb) = &r.robustness {
+        robustness_text(p, out, rb);
+    }
     let _ = writeln!(out);
     findings_text(p, out, &r.findings);
     for n in &r.notes {
@@ -235,6 +238,29 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
 }
 
 /// The whole run.
+/// The `--robustness` trials: what each delivered, whether the receiver coped.
+fn robustness_text(p: &Painter, out: &mut String, rb: &super::robust::Robustness) {
+    let _ = writeln!(out, "\n  {}", p.heading("robustness (deliberate faults):"));
+    for t in &rb.trials {
+        let verdict = if t.held { "held" } else { "FAILED" };
+        let _ = writeln!(
+            out,
+            "  {:<14} {:<7} of {:<12} {} ({} ms)",
+            t.name,
+            verdict,
+            sanitize_text(&t.of),
+            sanitize_text(&t.result),
+            t.elapsed_ms
+        );
+    }
+    if let Some(ms) = rb.header_timeout_ms {
+        let _ = writeln!(
+            out,
+            "  header timeout: the receiver closed an idle connection after {ms} ms"
+        );
+    }
+}
+
 pub fn render(reports: &[ProbeReport], fleet: &[Finding], color: bool) -> String {
     let p = Painter::new(color);
     let mut out = String::new();
@@ -304,6 +330,7 @@ mod tests {
             in_front: crate::probe::model::in_front_word(i.verdict.in_front),
             hypotheses: Vec::new(),
             tell_apart: None,
+            robustness: None,
         }
     }
 
