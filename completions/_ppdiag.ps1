@@ -111,6 +111,7 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
             [CompletionResult]::new('-6', '-6', [CompletionResultType]::ParameterName, 'Probe only the IPv6 addresses of each name')
             [CompletionResult]::new('--ipv6', '--ipv6', [CompletionResultType]::ParameterName, 'Probe only the IPv6 addresses of each name')
             [CompletionResult]::new('--robustness', '--robustness', [CompletionResultType]::ParameterName, 'After the matrix, deliberate faults: the header that worked sent in two pieces, byte by byte and late, and the AWS NLB and HAProxy health-check headers alone')
+            [CompletionResult]::new('--audit', '--audit', [CompletionResultType]::ParameterName, 'After the matrix, send a header the target accepts claiming a documentation address as the client (and stacked behind another), to see whether it believes a header from this machine')
             [CompletionResult]::new('--udp', '--udp', [CompletionResultType]::ParameterName, 'Probe over UDP: a datagram without a header, with a PROXY v2 header (DGRAM), with a v2 LOCAL header, and a v2 header then a datagram without; the payload is a DNS query for `localhost.` unless --data is given')
             [CompletionResult]::new('--crc32c', '--crc32c', [CompletionResultType]::ParameterName, 'Add a CRC32C TLV (0x03) computed over the finished header')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

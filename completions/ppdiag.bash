@@ -407,7 +407,7 @@ _ppdiag() {
             return 0
             ;;
         ppdiag__subcmd__probe)
-            opts="-4 -6 -h -V --targets-file --port --connect-to --timeout --concurrency --only --skip --src --dst --sni --alpn --method --balancer-sends --expiry-warn --cacert --ipv4 --ipv6 --robustness --udp --data --tlv --aws-vpce --azure-linkid --gcp-psc --authority --alpn-tlv --unique-id --netns --ssl-client --ssl-verify --ssl-version --ssl-cn --ssl-cipher --ssl-sig-alg --ssl-key-alg --crc32c --format --color --help --version"
+            opts="-4 -6 -h -V --targets-file --port --connect-to --timeout --concurrency --only --skip --src --dst --sni --alpn --method --balancer-sends --expiry-warn --cacert --ipv4 --ipv6 --robustness --audit --udp --data --tlv --aws-vpce --azure-linkid --gcp-psc --authority --alpn-tlv --unique-id --netns --ssl-client --ssl-verify --ssl-version --ssl-cn --ssl-cipher --ssl-sig-alg --ssl-key-alg --crc32c --format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

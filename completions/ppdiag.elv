@@ -104,6 +104,7 @@ set edit:completion:arg-completer[ppdiag] = {|@words|
             cand -6 'Probe only the IPv6 addresses of each name'
             cand --ipv6 'Probe only the IPv6 addresses of each name'
             cand --robustness 'After the matrix, deliberate faults: the header that worked sent in two pieces, byte by byte and late, and the AWS NLB and HAProxy health-check headers alone'
+            cand --audit 'After the matrix, send a header the target accepts claiming a documentation address as the client (and stacked behind another), to see whether it believes a header from this machine'
             cand --udp 'Probe over UDP: a datagram without a header, with a PROXY v2 header (DGRAM), with a v2 LOCAL header, and a v2 header then a datagram without; the payload is a DNS query for `localhost.` unless --data is given'
             cand --crc32c 'Add a CRC32C TLV (0x03) computed over the finished header'
             cand -h 'Print help (see more with ''--help'')'

@@ -114,6 +114,7 @@ never\t'Never colour'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s 4 -l ipv4 -d 'Probe only the IPv4 addresses of each name'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s 6 -l ipv6 -d 'Probe only the IPv6 addresses of each name'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l robustness -d 'After the matrix, deliberate faults: the header that worked sent in two pieces, byte by byte and late, and the AWS NLB and HAProxy health-check headers alone'
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l audit -d 'After the matrix, send a header the target accepts claiming a documentation address as the client (and stacked behind another), to see whether it believes a header from this machine'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l udp -d 'Probe over UDP: a datagram without a header, with a PROXY v2 header (DGRAM), with a v2 LOCAL header, and a v2 header then a datagram without; the payload is a DNS query for `localhost.` unless --data is given'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -l crc32c -d 'Add a CRC32C TLV (0x03) computed over the finished header'
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -57,11 +57,13 @@ pub enum Code {
     ProxyHeaderTimeoutShort,
     /// The receiver refuses the health-check shape its balancer sends.
     HealthCheckRefused,
+    /// The receiver believes a PROXY header from a source that is not a balancer.
+    ProxyTrustTooWide,
 }
 
 impl Code {
     /// Every code, in declaration order.
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::ProxyHeaderNotExpected,
         Code::ProxyHeaderMissing,
         Code::ProxyVersionUnsupported,
@@ -83,6 +85,7 @@ impl Code {
         Code::ProxyHeaderSplitIntolerant,
         Code::ProxyHeaderTimeoutShort,
         Code::HealthCheckRefused,
+        Code::ProxyTrustTooWide,
     ];
 
     /// The kebab-case name used in JSON and in text output.
@@ -109,6 +112,7 @@ impl Code {
             Code::ProxyHeaderSplitIntolerant => "proxy-header-split-intolerant",
             Code::ProxyHeaderTimeoutShort => "proxy-header-timeout-short",
             Code::HealthCheckRefused => "health-check-refused",
+            Code::ProxyTrustTooWide => "proxy-trust-too-wide",
         }
     }
 
@@ -155,6 +159,9 @@ impl Code {
             }
             Code::ProxyHeaderTimeoutShort => {
                 "the receiver gives up on the PROXY header sooner than a sender may take"
+            }
+            Code::ProxyTrustTooWide => {
+                "the receiver believes a PROXY header from a source that is not a balancer: anyone can forge client addresses"
             }
             Code::HealthCheckRefused => {
                 "the receiver refuses the health-check header its balancer sends (AWS NLB's or HAProxy's LOCAL form)"

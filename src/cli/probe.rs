@@ -217,6 +217,11 @@ pub struct ProbeArgs {
     /// byte by byte and late, and the AWS NLB and HAProxy health-check headers alone.
     #[arg(long, conflicts_with = "udp")]
     pub robustness: bool,
+    /// After the matrix, send a header the target accepts claiming a documentation
+    /// address as the client (and stacked behind another), to see whether it believes
+    /// a header from this machine.
+    #[arg(long, conflicts_with = "udp")]
+    pub audit: bool,
     /// Probe over UDP: a datagram without a header, with a PROXY v2 header (DGRAM), with
     /// a v2 LOCAL header, and a v2 header then a datagram without; the payload is a DNS
     /// query for `localhost.` unless --data is given.
@@ -356,6 +361,7 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
         udp_attempts,
         udp_data,
         robustness: a.robustness,
+        audit: a.audit,
     })
 }
 

@@ -192,6 +192,7 @@ async fn probe(addr: SocketAddr) -> Result<ProbeReport, Failure> {
         udp_attempts: Vec::new(),
         udp_data: None,
         robustness: false,
+        audit: false,
     };
     let mut reports = crate::probe::run::probe_reports(cfg, |_| Ok(())).await?;
     reports

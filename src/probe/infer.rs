@@ -60,6 +60,7 @@ pub fn judged(
     );
     Attempt {
         observed,
+        reply_bytes: server[..server.len().min(16 * 1024)].to_vec(),
         name: spec.name(),
         header: spec.header,
         payload: spec.payload,

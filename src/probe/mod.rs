@@ -14,6 +14,8 @@
 //! by `--timeout`; only the shell touches sockets and clocks.
 
 pub mod attempt;
+pub mod audit;
+pub mod audit_model;
 pub mod cert;
 pub mod explained;
 pub mod failing;

@@ -168,6 +168,9 @@ pub struct Attempt {
     pub findings: Vec<Finding>,
     /// The exchange as the path model reads it.
     pub observed: Observation,
+    /// The bytes received (at most 16 KiB; not in the JSON, which has `first_bytes`).
+    #[serde(skip)]
+    pub reply_bytes: Vec<u8>,
 }
 
 impl Attempt {
@@ -245,6 +248,8 @@ pub struct ProbeReport {
     pub tell_apart: Option<String>,
     /// `--robustness`: the trials and what they showed (null without the flag).
     pub robustness: Option<super::robust::Robustness>,
+    /// `--audit`: the claims sent and whether they were believed (null without it).
+    pub audit: Option<Vec<super::audit_model::AuditTrial>>,
 }
 
 /// `in_front`'s JSON word for a model answer.

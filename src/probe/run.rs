@@ -63,6 +63,9 @@ pub struct ProbeConfig {
     /// `--robustness`: after the matrix, deliver the working header in pieces, byte by
     /// byte and late, and send the balancers' health-check headers.
     pub robustness: bool,
+    /// `--audit`: claim documentation addresses in headers the target accepts, and see
+    /// whether it believes them.
+    pub audit: bool,
     /// `--udp`: the attempts over UDP (empty: probe over TCP).
     pub udp_attempts: Vec<super::udp_model::UdpAttempt>,
     /// `--data` for UDP: the payload instead of the default DNS query.
@@ -371,6 +374,13 @@ async fn probe_address(
     } else {
         None
     };
+    let audit = if sh.cfg.audit {
+        let (trials, f) = super::audit::run(&cfg, t, addr, &attempts).await;
+        findings.extend(f);
+        Some(trials)
+    } else {
+        None
+    };
     findings.extend(infer::scheme_findings(
         t.scheme.as_deref(),
         &inference.expects,
@@ -399,6 +409,7 @@ async fn probe_address(
         },
         tell_apart: inference.verdict.tell_apart.clone(),
         robustness,
+        audit,
     }
 }
 

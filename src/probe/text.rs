@@ -230,6 +230,29 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
     if let Some(rb) = &r.robustness {
         robustness_text(p, out, rb);
     }
+    if let Some(trials) = &r.audit {
+        let _ = writeln!(
+            out,
+            "\n  {}",
+            p.heading("audit (claimed client addresses):")
+        );
+        for t in trials {
+            let claimed: Vec<String> = t.claimed.iter().map(|c| c.to_string()).collect();
+            let shown = t
+                .reflected
+                .map_or("no claimed address in the reply".to_string(), |ip| {
+                    format!("the reply shows {ip}")
+                });
+            let _ = writeln!(
+                out,
+                "  {:<8} claimed {}: {}; {}",
+                t.name,
+                claimed.join(" then "),
+                sanitize_text(&t.result),
+                shown
+            );
+        }
+    }
     let _ = writeln!(out);
     findings_text(p, out, &r.findings);
     for n in &r.notes {
@@ -331,6 +354,7 @@ mod tests {
             hypotheses: Vec::new(),
             tell_apart: None,
             robustness: None,
+            audit: None,
         }
     }
 
