@@ -125,3 +125,20 @@ fn serve_without_and_with_trusted() {
         assert_eq!(trust_finding(&r).as_deref(), want, "{trusted:?}: {r:#}");
     }
 }
+
+/// dovecot with `haproxy = yes`: trusting this machine's network (wide), a header from
+/// here is accepted and the greeting follows (belief is not visible in IMAP: a warning);
+/// trusting 10.0.0.0/8 only (narrow), the header is refused.
+#[test]
+fn dovecot_wide_and_narrow() {
+    let Some(wide) = peers::daemons::dovecot_trusting(true, "127.0.0.0/8") else {
+        return;
+    };
+    let r = audit(wide.imap);
+    assert_eq!(trust_finding(&r).as_deref(), Some("warning"), "{r:#}");
+    let Some(narrow) = peers::daemons::dovecot_trusting(true, "10.0.0.0/8") else {
+        return;
+    };
+    let r = audit(narrow.imap);
+    assert_eq!(trust_finding(&r), None, "{r:#}");
+}
