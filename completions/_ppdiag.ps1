@@ -124,6 +124,7 @@ Register-ArgumentCompleter -Native -CommandName 'ppdiag' -ScriptBlock {
             [CompletionResult]::new('--connect-to', '--connect-to', [CompletionResultType]::ParameterName, 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`; 50ms to 5m)')
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Which header to send')
+            [CompletionResult]::new('--like', '--like', [CompletionResultType]::ParameterName, 'Send a balancer''s health-check header byte for byte instead of building one: `aws-nlb-health-check` (LOCAL, family 0x11, a CRC32C TLV then a 74-byte NOOP TLV) or `haproxy-health-check` (LOCAL, 16 bytes)')
             [CompletionResult]::new('--src', '--src', [CompletionResultType]::ParameterName, 'Source address in the header (default: this side of the socket)')
             [CompletionResult]::new('--dst', '--dst', [CompletionResultType]::ParameterName, 'Destination address in the header (default: the target''s address)')
             [CompletionResult]::new('--family', '--family', [CompletionResultType]::ParameterName, 'Declared address family (with --local and no addresses: AWS NLB''s health-check form)')

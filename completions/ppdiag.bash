@@ -553,7 +553,7 @@ _ppdiag() {
             return 0
             ;;
         ppdiag__subcmd__send)
-            opts="-h -V --connect-to --timeout --proxy --local --src --dst --family --transport --break --hex --tls --sni --alpn --http --data --udp --tlv --aws-vpce --azure-linkid --gcp-psc --authority --alpn-tlv --unique-id --netns --ssl-client --ssl-verify --ssl-version --ssl-cn --ssl-cipher --ssl-sig-alg --ssl-key-alg --crc32c --format --color --help --version"
+            opts="-h -V --connect-to --timeout --proxy --local --like --src --dst --family --transport --break --hex --tls --sni --alpn --http --data --udp --tlv --aws-vpce --azure-linkid --gcp-psc --authority --alpn-tlv --unique-id --netns --ssl-client --ssl-verify --ssl-version --ssl-cn --ssl-cipher --ssl-sig-alg --ssl-key-alg --crc32c --format --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -569,6 +569,10 @@ _ppdiag() {
                     ;;
                 --proxy)
                     COMPREPLY=($(compgen -W "v1 v2 none" -- "${cur}"))
+                    return 0
+                    ;;
+                --like)
+                    COMPREPLY=($(compgen -W "aws-nlb-health-check haproxy-health-check" -- "${cur}"))
                     return 0
                     ;;
                 --src)

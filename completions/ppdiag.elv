@@ -116,6 +116,7 @@ set edit:completion:arg-completer[ppdiag] = {|@words|
             cand --connect-to 'Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT, keeping the name for SNI and Host'
             cand --timeout 'Time to connect, and of silence after which the exchange ends (`5`, `2s`, `500ms`; 50ms to 5m)'
             cand --proxy 'Which header to send'
+            cand --like 'Send a balancer''s health-check header byte for byte instead of building one: `aws-nlb-health-check` (LOCAL, family 0x11, a CRC32C TLV then a 74-byte NOOP TLV) or `haproxy-health-check` (LOCAL, 16 bytes)'
             cand --src 'Source address in the header (default: this side of the socket)'
             cand --dst 'Destination address in the header (default: the target''s address)'
             cand --family 'Declared address family (with --local and no addresses: AWS NLB''s health-check form)'

@@ -124,6 +124,8 @@ complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l timeout -d 'Time 
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l proxy -d 'Which header to send' -r -f -a "v1\t'The text header'
 v2\t'The binary header'
 none\t'No header'"
+complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l like -d 'Send a balancer\'s health-check header byte for byte instead of building one: `aws-nlb-health-check` (LOCAL, family 0x11, a CRC32C TLV then a 74-byte NOOP TLV) or `haproxy-health-check` (LOCAL, 16 bytes)' -r -f -a "aws-nlb-health-check\t'AWS NLB: LOCAL, family 0x11, CRC32C then NOOP (100 bytes)'
+haproxy-health-check\t'HAProxy `check-send-proxy` with v2: LOCAL, 16 bytes'"
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l src -d 'Source address in the header (default: this side of the socket)' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l dst -d 'Destination address in the header (default: the target\'s address)' -r
 complete -c ppdiag -n "__fish_ppdiag_using_subcommand send" -l family -d 'Declared address family (with --local and no addresses: AWS NLB\'s health-check form)' -r -f -a "unspec\t'AF_UNSPEC (v1: `PROXY UNKNOWN`)'

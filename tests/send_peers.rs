@@ -285,6 +285,17 @@ fn go_proxyproto_accepts_the_aws_nlb_health_check_but_misreads_its_tlvs() {
             r.contains("cmd=LOCAL tlvs=error:proxyproto:_truncated_TLV"),
             "{policy}: {r}"
         );
+        // `--like aws-nlb-health-check` sends AWS's own bytes: the same misreading as
+        // the hand-built copy above.
+        let (_, v) = send(&[&t, "--like", "aws-nlb-health-check", "--http", "GET", "/"]);
+        assert_eq!(v["header_hex"].as_str().unwrap().len(), 200, "{v:#}");
+        let r = reply(&v);
+        assert!(
+            r.contains("proxy=v2 cmd=LOCAL tlvs=00:,00:"),
+            "{policy}: {r}"
+        );
+        assert_eq!(v["header"]["header"]["family_byte"], 17, "{v:#}");
+        assert_eq!(v["header"]["header"]["crc32c_ok"], true, "{v:#}");
     }
 }
 

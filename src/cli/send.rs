@@ -22,6 +22,15 @@ pub enum ProxyArg {
     None,
 }
 
+/// `--like`: a balancer's health-check header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LikeArg {
+    /// AWS NLB: LOCAL, family 0x11, CRC32C then NOOP (100 bytes).
+    AwsNlbHealthCheck,
+    /// HAProxy `check-send-proxy` with v2: LOCAL, 16 bytes.
+    HaproxyHealthCheck,
+}
+
 /// `--family` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FamilyArg {
@@ -112,6 +121,11 @@ pub struct SendArgs {
     /// v2 LOCAL command (a health check) instead of PROXY.
     #[arg(long)]
     pub local: bool,
+    /// Send a balancer's health-check header byte for byte instead of building one:
+    /// `aws-nlb-health-check` (LOCAL, family 0x11, a CRC32C TLV then a 74-byte NOOP
+    /// TLV) or `haproxy-health-check` (LOCAL, 16 bytes).
+    #[arg(long, value_enum, value_name = "SHAPE", conflicts_with_all = ["local", "src", "dst", "family"])]
+    pub like: Option<LikeArg>,
     /// Source address in the header (default: this side of the socket).
     #[arg(long, value_name = "IP:PORT")]
     pub src: Option<SocketAddr>,
@@ -162,6 +176,7 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
         .map(|s| target::parse_connect_to(s))
         .collect::<Result<Vec<_>, _>>()?;
     let (tlvs, crc32c) = a.tlvs.build()?;
+    let has_tlvs = !tlvs.is_empty();
     let header = match a.proxy {
         ProxyArg::None => {
             if a.local
@@ -262,11 +277,20 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
         }
         _ => None,
     };
+    let raw_header = match a.like {
+        Some(_) if a.proxy != ProxyArg::V2 || has_tlvs || crc32c || !a.breaks.is_empty() => {
+            return Err("--like sends a balancer's health check as it is: drop --proxy v1/none, TLVs and --break".into());
+        }
+        Some(LikeArg::AwsNlbHealthCheck) => Some(crate::send::header::aws_nlb_health_check()),
+        Some(LikeArg::HaproxyHealthCheck) => Some(crate::send::header::haproxy_health_check()),
+        None => None,
+    };
     Ok(SendConfig {
         target: t,
         connect_to,
         timeout: timeout(&a.timeout)?,
         header,
+        raw_header,
         hex: a.hex,
         tls: a.tls,
         sni: a.sni,

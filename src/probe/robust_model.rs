@@ -11,7 +11,6 @@
 
 use crate::findings::{Code, Finding, Severity};
 use crate::path::{BannerAfter, End, Observation, Reply};
-use crate::proxy::V2_SIGNATURE;
 use serde::Serialize;
 
 /// What a trial varies.
@@ -57,25 +56,14 @@ impl Trial {
     }
 }
 
-/// The AWS NLB health-check header, byte for byte: v2 LOCAL, family 0x11, length 84,
-/// a CRC32C TLV (computed over the whole header with its value zeroed), then a NOOP TLV
-/// of 74 zero bytes.
+/// The AWS NLB health-check header (see [`crate::send::header::aws_nlb_health_check`]).
 pub fn aws_nlb_check() -> Vec<u8> {
-    let mut h = V2_SIGNATURE.to_vec();
-    h.extend_from_slice(&[0x20, 0x11, 0x00, 84]);
-    h.extend_from_slice(&[0x03, 0x00, 0x04, 0, 0, 0, 0]);
-    h.extend_from_slice(&[0x04, 0x00, 74]);
-    h.extend_from_slice(&[0u8; 74]);
-    let crc = crate::proxy::crc_with_zeroed(&h, 16 + 3);
-    h[19..23].copy_from_slice(&crc.to_be_bytes());
-    h
+    crate::send::header::aws_nlb_health_check()
 }
 
-/// HAProxy's health-check header: v2 LOCAL, family UNSPEC, no address block.
+/// HAProxy's LOCAL check (see [`crate::send::header::haproxy_health_check`]).
 pub fn haproxy_check() -> Vec<u8> {
-    let mut h = V2_SIGNATURE.to_vec();
-    h.extend_from_slice(&[0x20, 0x00, 0x00, 0x00]);
-    h
+    crate::send::header::haproxy_health_check()
 }
 
 /// One trial's result.

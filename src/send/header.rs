@@ -160,6 +160,28 @@ impl HeaderSpec {
     }
 }
 
+/// The AWS NLB health-check header, byte for byte (kubernetes/kubernetes#57250): v2
+/// LOCAL, family 0x11, length 84,
+/// a CRC32C TLV (computed over the whole header with its value zeroed), then a NOOP TLV
+/// of 74 zero bytes.
+pub fn aws_nlb_health_check() -> Vec<u8> {
+    let mut h = crate::proxy::V2_SIGNATURE.to_vec();
+    h.extend_from_slice(&[0x20, 0x11, 0x00, 84]);
+    h.extend_from_slice(&[0x03, 0x00, 0x04, 0, 0, 0, 0]);
+    h.extend_from_slice(&[0x04, 0x00, 74]);
+    h.extend_from_slice(&[0u8; 74]);
+    let crc = crate::proxy::crc_with_zeroed(&h, 16 + 3);
+    h[19..23].copy_from_slice(&crc.to_be_bytes());
+    h
+}
+
+/// HAProxy's health-check header: v2 LOCAL, family UNSPEC, no address block.
+pub fn haproxy_health_check() -> Vec<u8> {
+    let mut h = crate::proxy::V2_SIGNATURE.to_vec();
+    h.extend_from_slice(&[0x20, 0x00, 0x00, 0x00]);
+    h
+}
+
 /// Why a spec cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildError(pub String);

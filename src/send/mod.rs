@@ -43,6 +43,8 @@ pub struct SendConfig {
     /// The header to build (`None`: no header). `src`/`dst` left empty are filled with
     /// the socket addresses, except for LOCAL.
     pub header: Option<HeaderSpec>,
+    /// `--like`: these exact bytes instead of `header` (a balancer's health check).
+    pub raw_header: Option<Vec<u8>>,
     /// Print the header bytes in hex.
     pub hex: bool,
     /// Run a TLS handshake after the header.
@@ -220,9 +222,10 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
         }
     };
     let local = stream.local_addr().ok();
-    let header_bytes = match &cfg.header {
-        None => Vec::new(),
-        Some(spec) => {
+    let header_bytes = match (&cfg.raw_header, &cfg.header) {
+        (Some(raw), _) => raw.clone(),
+        (None, None) => Vec::new(),
+        (None, Some(spec)) => {
             let mut spec = spec.clone();
             if !spec.local
                 && spec.src.is_none()

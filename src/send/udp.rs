@@ -33,9 +33,10 @@ pub(super) async fn run(cfg: &SendConfig, addr: SocketAddr) -> Result<i32, Failu
         .await
         .map_err(|e| Failure(format!("cannot reach {addr} over UDP: {e}")))?;
     let local = sock.local_addr().ok();
-    let header_bytes = match &cfg.header {
-        None => Vec::new(),
-        Some(spec) => {
+    let header_bytes = match (&cfg.raw_header, &cfg.header) {
+        (Some(raw), _) => raw.clone(),
+        (None, None) => Vec::new(),
+        (None, Some(spec)) => {
             let mut spec = spec.clone();
             if !spec.local
                 && spec.src.is_none()
