@@ -368,27 +368,30 @@ impl<W: Write> Sink<W> {
 
     fn flow(&mut self, r: FlowReport) {
         match self.output.format {
+            // Serialized straight into the buffered writer: no String per conversation.
             OutputFormat::Ndjson => {
-                let line = crate::render::to_json_line(&r);
-                self.write(&line);
+                if self.closed {
+                    return;
+                }
+                let r = serde_json::to_writer(&mut self.out, &r)
+                    .map_err(std::io::Error::other)
+                    .and_then(|()| self.out.write_all(b"\n"));
+                if r.is_err() {
+                    self.closed = true;
+                }
             }
             OutputFormat::Json => {
-                let mut s = String::new();
                 if self.first_json {
-                    s.push_str("{\n  \"flows\": [\n");
+                    self.write("{\n  \"flows\": [\n    ");
                     self.first_json = false;
                 } else {
-                    s.push_str(",\n");
+                    self.write(",\n    ");
                 }
-                let body = serde_json::to_string_pretty(&r).unwrap_or_default();
-                for (i, l) in body.lines().enumerate() {
-                    if i > 0 {
-                        s.push('\n');
-                    }
-                    s.push_str("    ");
-                    s.push_str(l);
+                if !self.closed
+                    && crate::render::write_json_indented(&mut self.out, &r, b"    ").is_err()
+                {
+                    self.closed = true;
                 }
-                self.write(&s);
             }
             OutputFormat::Text if self.all => {
                 let mut s = String::new();
