@@ -28,6 +28,9 @@ pub struct Judge {
     /// Linked legs whose first leg has a header naming a leg not yet ended: held (for
     /// the link window) so the chain can be completed.
     held: Vec<Vec<Done>>,
+    /// Whether reports carry the escaped first bytes of each side (JSON shows them, the
+    /// text view never does).
+    bytes: bool,
 }
 
 /// Chains held for their upstream leg at most.
@@ -43,7 +46,21 @@ impl Judge {
             spare: Vec::new(),
             servers: Servers::default(),
             held: Vec::new(),
+            bytes: true,
         }
+    }
+
+    /// A judge for the text view: reports leave `client_sent.bytes` and
+    /// `server_sent.bytes` empty (the text view does not show them), so they are not
+    /// computed.
+    pub fn without_bytes(mut self) -> Self {
+        self.bytes = false;
+        self
+    }
+
+    /// Whether reports carry the escaped first bytes (see [`Judge::without_bytes`]).
+    pub fn bytes(&self) -> bool {
+        self.bytes
     }
 
     /// Directions of judged conversations (with their buffers), to give back to the
@@ -61,19 +78,13 @@ impl Judge {
     pub fn event(&mut self, e: Event, out: &mut Vec<FlowReport>) {
         match e {
             Event::Tcp(mut f, evicted) => {
-                let mut d = link::close(&f);
+                let d = link::close(&f, self.bytes);
                 if self.spare.len() < POOL {
                     self.spare.extend(f.half.iter_mut().map(std::mem::take));
                 }
-                if evicted {
-                    d.report
-                        .notes
-                        .push("reported before it ended: the flow table was full".into());
-                    self.emit(d.report, out);
-                } else {
-                    self.done(d, out);
-                }
+                self.closed(d, evicted, out);
             }
+            Event::Closed(d, evicted) => self.closed(*d, evicted, out),
             Event::Udp(u) => self.emit(udp_report(u), out),
             Event::Tick(now) => {
                 for d in self.pending.expired(now, self.limits.link_window_ns) {
@@ -88,6 +99,17 @@ impl Judge {
                     self.emit_chain(chain, out);
                 }
             }
+        }
+    }
+
+    fn closed(&mut self, mut d: Done, evicted: bool, out: &mut Vec<FlowReport>) {
+        if evicted {
+            d.report
+                .notes
+                .push("reported before it ended: the flow table was full".into());
+            self.emit(d.report, out);
+        } else {
+            self.done(d, out);
         }
     }
 

@@ -91,8 +91,10 @@ fn infer_client(f: &Flow) -> usize {
     usize::from(score < 0)
 }
 
-/// Judges a conversation that has ended (or is being reported as it stands).
-pub(crate) fn close(f: &Flow) -> Done {
+/// Judges a conversation that has ended (or is being reported as it stands). Without
+/// `bytes`, the escaped first bytes of each side (`client_sent.bytes`,
+/// `server_sent.bytes`, which only JSON shows) are left empty and not computed.
+pub(crate) fn close(f: &Flow, bytes: bool) -> Done {
     let c = match f.client {
         Some(c) => c,
         None => infer_client(f),
@@ -176,14 +178,22 @@ pub(crate) fn close(f: &Flow) -> Done {
             Some(p) => p.summary.clone(),
             None => "hidden by the header problem".into(),
         },
-        bytes: escape_bytes_max(payload_bytes, 64),
+        bytes: if bytes {
+            escape_bytes_max(payload_bytes, 64)
+        } else {
+            String::new()
+        },
         kept: client_bytes.len(),
         total: f.half[c].wire_end,
     };
     let server_sent = Sent {
         kind: kind_name(v.server.kind),
         summary: v.server.summary.clone(),
-        bytes: escape_bytes_max(server_bytes, 64),
+        bytes: if bytes {
+            escape_bytes_max(server_bytes, 64)
+        } else {
+            String::new()
+        },
         kept: server_bytes.len(),
         total: f.half[s].wire_end,
     };
