@@ -88,7 +88,7 @@ impl Judge {
             Event::Udp(u) => self.emit(udp_report(u), out),
             Event::Tick(now) => {
                 for d in self.pending.expired(now, self.limits.link_window_ns) {
-                    self.emit(d.report, out);
+                    self.emit(*d.report, out);
                 }
                 let window = self.limits.link_window_ns;
                 let (due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
@@ -107,7 +107,7 @@ impl Judge {
             d.report
                 .notes
                 .push("reported before it ended: the flow table was full".into());
-            self.emit(d.report, out);
+            self.emit(*d.report, out);
         } else {
             self.done(d, out);
         }
@@ -156,7 +156,7 @@ impl Judge {
             }
             link::Paired::Waiting(evicted) => {
                 for d in evicted {
-                    self.emit(d.report, out);
+                    self.emit(*d.report, out);
                 }
             }
         }
@@ -165,8 +165,8 @@ impl Judge {
     /// Emits linked legs: a pair as before, a longer chain leg by leg.
     fn emit_chain(&mut self, mut legs: Vec<Done>, out: &mut Vec<FlowReport>) {
         let reports = if legs.len() == 2 {
-            let b = Box::new(legs.remove(1));
-            let a = Box::new(legs.remove(0));
+            let b = legs.remove(1);
+            let a = legs.remove(0);
             let (a, b) = link::annotate(a, b);
             vec![a, b]
         } else {
@@ -215,7 +215,7 @@ impl Judge {
             self.emit_chain(chain, out);
         }
         for d in self.pending.drain() {
-            self.emit(d.report, out);
+            self.emit(*d.report, out);
         }
     }
 

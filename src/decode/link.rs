@@ -26,8 +26,9 @@ use std::net::SocketAddr;
 /// A judged conversation waiting for its other leg.
 #[derive(Debug)]
 pub struct Done {
-    /// The report as this leg alone supports it.
-    pub report: FlowReport,
+    /// The report as this leg alone supports it (boxed: a `Done` moves through the
+    /// link queue, the report stays put).
+    pub report: Box<FlowReport>,
     client: SocketAddr,
     server: SocketAddr,
     header: Option<(SocketAddr, SocketAddr)>,
@@ -374,7 +375,7 @@ pub(crate) fn close(f: &Flow, bytes: bool) -> Done {
         observed: (lost == 0 && client_lost == 0).then_some(observed),
     };
     Done {
-        report,
+        report: Box::new(report),
         client: f.addr[c],
         server: f.addr[s],
         header,
@@ -595,7 +596,7 @@ fn leg(r: &FlowReport) -> String {
 }
 
 /// Ties a client leg and a backend leg, carrying the backend's root cause to the client.
-pub fn annotate(client: Box<Done>, backend: Box<Done>) -> (FlowReport, FlowReport) {
+pub fn annotate(client: Done, backend: Done) -> (FlowReport, FlowReport) {
     let by = if backend
         .header
         .is_some_and(|h| h == (client.client, client.server))
@@ -604,7 +605,7 @@ pub fn annotate(client: Box<Done>, backend: Box<Done>) -> (FlowReport, FlowRepor
     } else {
         "same-payload"
     };
-    annotate_reports(client.report, backend.report, by)
+    annotate_reports(*client.report, *backend.report, by)
 }
 
 /// Ties a chain of legs (client → balancer → ... → backend), each leg's header naming
@@ -612,7 +613,7 @@ pub fn annotate(client: Box<Done>, backend: Box<Done>) -> (FlowReport, FlowRepor
 /// found nearest the backend travels up to the client.
 pub fn annotate_chain(legs: Vec<Done>) -> Vec<FlowReport> {
     let chain: Vec<u64> = legs.iter().map(|d| d.report.id).collect();
-    let mut reports: Vec<FlowReport> = legs.into_iter().map(|d| d.report).collect();
+    let mut reports: Vec<FlowReport> = legs.into_iter().map(|d| *d.report).collect();
     // From the backend up: each leg takes the root cause of the one after it.
     for i in (0..reports.len().saturating_sub(1)).rev() {
         let b = reports.remove(i + 1);
