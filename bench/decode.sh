@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Benchmark of `ppdiag decode` against tshark and a bare pcap-parser loop, on captures
-# written by the deterministic generator (bench/decode_gen.rs), page-cached, measured in
-# one run: best wall time of RUNS, and peak RSS with /usr/bin/time -v. Prints a Markdown
-# table.
-#   bench/decode.sh              # 50 MiB and 2 GiB
-#   SIZES="50" bench/decode.sh   # only 50 MiB
+# written by the deterministic generator (bench/decode_gen.rs) in its two shapes —
+# `bulk` (mixed conversations, most bytes in bulk transfers) and `short` (many 1–3 KB
+# conversations copied from testdata/captures) — page-cached, measured in one run: best
+# wall time of RUNS, and peak RSS with /usr/bin/time -v; text, json and ndjson. Prints a
+# Markdown table (the last column: the time relative to the bare loop's).
+#   bench/decode.sh                                  # bulk 50 MiB, short 118 MiB (~100k conversations)
+#   CAPTURES="bulk:50 bulk:2048 short:118 short:2048" bench/decode.sh
+#   PPDIAG=/path/to/other/ppdiag bench/decode.sh     # measure another build of ppdiag
+#   TSHARK=0 bench/decode.sh                         # without tshark
 # Needs: cargo, tshark, /usr/bin/time (GNU time). The captures go to /tmp and are deleted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZES="${SIZES:-50 2048}"
+CAPTURES="${CAPTURES:-bulk:50 short:118}"
 RUNS="${RUNS:-3}"
 OUT="${TMPDIR:-/tmp}"
 cargo build --release --quiet --bin ppdiag --example decode_gen --example decode_bare
-BIN=target/release
+BIN="${CARGO_TARGET_DIR:-target}/release"
+PPDIAG="${PPDIAG:-$BIN/ppdiag}"
 TIMES="$(mktemp)"
 trap 'rm -f "$TIMES" "$OUT"/ppdiag-bench-*.pcap' EXIT
 
@@ -32,24 +37,30 @@ measure() {
     done
     /usr/bin/time -v "$@" >/dev/null 2>"$TIMES" || true
     rss="$(grep 'Maximum resident set size' "$TIMES" | awk '{print $NF}')"
-    awk -v n="$name" -v b="$bytes" -v t="$best" -v r="$rss" -v f="$CAPTURE" 'BEGIN {
+    [ -n "${BARE:-}" ] || BARE="$best"
+    awk -v n="$name" -v b="$bytes" -v t="$best" -v r="$rss" -v f="$CAPTURE" -v bare="$BARE" 'BEGIN {
         tp = (t > 0) ? b / t / 1e6 : 0
         unit = (tp >= 1000) ? sprintf("%.2f GB/s", tp / 1000) : sprintf("%.1f MB/s", tp)
-        printf "| %s | %s | %.3f s | %s | %.1f MiB |\n", f, n, t, unit, r / 1024 }'
+        printf "| %s | %s | %.3f s | %s | %.1f MiB | %.1f× |\n", f, n, t, unit, r / 1024, t / bare }'
 }
 
-echo "| capture | tool | wall time | throughput | peak RSS |"
-echo "|---|---|---|---|---|"
-for mib in $SIZES; do
-    f="$OUT/ppdiag-bench-$mib.pcap"
-    "$BIN/examples/decode_gen" "$f" "$mib" 2>"$OUT/ppdiag-bench-gen.txt"
+echo "| capture | tool | wall time | throughput | peak RSS | vs bare loop |"
+echo "|---|---|---|---|---|---|"
+for c in $CAPTURES; do
+    shape="${c%%:*}" mib="${c##*:}"
+    flag=""
+    [ "$shape" = short ] && flag="--short"
+    f="$OUT/ppdiag-bench-$shape-$mib.pcap"
+    "$BIN/examples/decode_gen" "$f" "$mib" $flag 2>"$OUT/ppdiag-bench-gen.txt"
     bytes="$(stat -c %s "$f")"
-    CAPTURE="$(awk '{ printf "%s MB, %s packets, %s conversations", int($2/1e6), $4, $6 }' "$OUT/ppdiag-bench-gen.txt")"
+    CAPTURE="$(awk -v s="$shape" '{ printf "%s %s MB, %s packets, %s conversations", s, int($2/1e6), $4, $6 }' "$OUT/ppdiag-bench-gen.txt")"
     cat "$f" >/dev/null
+    BARE=""
     measure "bare pcap-parser loop" "$bytes" "$RUNS" "$BIN/examples/decode_bare" "$f"
-    measure "ppdiag decode" "$bytes" "$RUNS" "$BIN/ppdiag" decode "$f"
-    measure "ppdiag decode --format ndjson" "$bytes" 1 "$BIN/ppdiag" decode --format ndjson "$f"
-    if command -v tshark >/dev/null; then
+    measure "ppdiag decode" "$bytes" "$RUNS" "$PPDIAG" decode "$f"
+    measure "ppdiag decode --format json" "$bytes" "$RUNS" "$PPDIAG" decode --format json "$f"
+    measure "ppdiag decode --format ndjson" "$bytes" "$RUNS" "$PPDIAG" decode --format ndjson "$f"
+    if [ "${TSHARK:-1}" != 0 ] && command -v tshark >/dev/null; then
         measure "tshark (proxy heuristic on)" "$bytes" 1 tshark -r "$f" -o tcp.try_heuristic_first:TRUE \
             -T fields -e proxy.src.ipv4 -e proxy.v2.cmd
     fi

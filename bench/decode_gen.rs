@@ -9,8 +9,15 @@
 //! checks, plain HTTP to a TLS port, bulk caught mid-stream (no SYN), and UDP datagrams
 //! with PROXY v2 headers. Addresses come from documentation ranges (192.0.2.0/24,
 //! 198.51.100.0/24). The same arguments always give the same bytes.
+//!
+//! `... -- OUT.pcap SIZE_MIB [SEED] --short` writes the other shape instead: many short
+//! conversations copied from the recorded captures in `testdata/captures` (see
+//! [`short`]).
 
 use std::io::{BufWriter, Write};
+
+#[path = "decode_gen_short.rs"]
+pub mod short;
 
 const CLIENT_HELLO: &[u8] =
     include_bytes!("../testdata/bytes/openssl-s_client-clienthello-sni-alpn.bin");
@@ -333,7 +340,9 @@ pub fn generate(w: &mut impl Write, target: u64, seed: u64) -> std::io::Result<W
 
 #[allow(dead_code)]
 fn main() -> std::io::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
+    let all: Vec<String> = std::env::args().collect();
+    let short_shape = all.iter().any(|a| a == "--short");
+    let args: Vec<String> = all.into_iter().filter(|a| a != "--short").collect();
     let out = args
         .get(1)
         .map(String::as_str)
@@ -344,6 +353,20 @@ fn main() -> std::io::Result<()> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x9e3779b97f4a7c15);
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
+    if short_shape {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/captures");
+        let templates = short::load_templates(&dir)?;
+        let n = short::generate(&mut w, &templates, mib << 20, seed)?;
+        eprintln!(
+            "{out}: {} bytes, {} packets, {} conversations ({} copies of {} templates)",
+            n.bytes,
+            n.packets,
+            n.conversations,
+            n.copies,
+            templates.len()
+        );
+        return Ok(());
+    }
     let n = generate(&mut w, mib << 20, seed)?;
     eprintln!(
         "{out}: {} bytes, {} packets, {} conversations",

@@ -184,6 +184,10 @@ fn header_source(payload: &[u8]) -> Option<SocketAddr> {
 pub enum Event {
     /// A TCP conversation that ended (`true`: reported early, the table was full).
     Tcp(Box<Flow>, bool),
+    /// The same, already judged where it ended ([`super::link::close`] is a pure
+    /// function of the flow, so the shell may run it on the reading thread when the
+    /// judging thread is behind; the verdict is the same wherever it runs).
+    Closed(Box<super::link::Done>, bool),
     /// A UDP conversation that went idle or reached the end of the capture.
     Udp(UdpFlow),
     /// Capture time reached this instant (nanoseconds): conversations waiting for their

@@ -31,6 +31,9 @@ pub struct Judge {
     held: Vec<Vec<Done>>,
     /// Legs reported without their partner, for a partner that ends late.
     late: Late,
+    /// Whether reports carry the escaped first bytes of each side (JSON shows them, the
+    /// text view never does).
+    bytes: bool,
 }
 
 /// Chains held for their upstream leg at most.
@@ -47,7 +50,21 @@ impl Judge {
             servers: Servers::default(),
             held: Vec::new(),
             late: Late::default(),
+            bytes: true,
         }
+    }
+
+    /// A judge for the text view: reports leave `client_sent.bytes` and
+    /// `server_sent.bytes` empty (the text view does not show them), so they are not
+    /// computed.
+    pub fn without_bytes(mut self) -> Self {
+        self.bytes = false;
+        self
+    }
+
+    /// Whether reports carry the escaped first bytes (see [`Judge::without_bytes`]).
+    pub fn bytes(&self) -> bool {
+        self.bytes
     }
 
     /// Directions of judged conversations (with their buffers), to give back to the
@@ -65,24 +82,18 @@ impl Judge {
     pub fn event(&mut self, e: Event, out: &mut Vec<FlowReport>) {
         match e {
             Event::Tcp(mut f, evicted) => {
-                let mut d = link::close(&f);
+                let d = link::close(&f, self.bytes);
                 if self.spare.len() < POOL {
                     self.spare.extend(f.half.iter_mut().map(std::mem::take));
                 }
-                if evicted {
-                    d.report
-                        .notes
-                        .push("reported before it ended: the flow table was full".into());
-                    self.emit(d.report, out);
-                } else {
-                    self.done(d, out);
-                }
+                self.closed(d, evicted, out);
             }
+            Event::Closed(d, evicted) => self.closed(*d, evicted, out),
             Event::Udp(u) => self.emit(udp_report(u), out),
             Event::Tick(now) => {
                 for d in self.pending.expired(now, self.limits.link_window_ns) {
                     self.late.remember(&d);
-                    self.emit(d.report, out);
+                    self.emit(*d.report, out);
                 }
                 let window = self.limits.link_window_ns;
                 let (due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
@@ -93,6 +104,17 @@ impl Judge {
                     self.emit_chain(chain, out);
                 }
             }
+        }
+    }
+
+    fn closed(&mut self, mut d: Done, evicted: bool, out: &mut Vec<FlowReport>) {
+        if evicted {
+            d.report
+                .notes
+                .push("reported before it ended: the flow table was full".into());
+            self.emit(*d.report, out);
+        } else {
+            self.done(d, out);
         }
     }
 
@@ -144,7 +166,7 @@ impl Judge {
             link::Paired::Waiting(evicted) => {
                 for d in evicted {
                     self.late.remember(&d);
-                    self.emit(d.report, out);
+                    self.emit(*d.report, out);
                 }
             }
         }
@@ -153,8 +175,8 @@ impl Judge {
     /// Emits linked legs: a pair as before, a longer chain leg by leg.
     fn emit_chain(&mut self, mut legs: Vec<Done>, out: &mut Vec<FlowReport>) {
         let reports = if legs.len() == 2 {
-            let b = Box::new(legs.remove(1));
-            let a = Box::new(legs.remove(0));
+            let b = legs.remove(1);
+            let a = legs.remove(0);
             let (a, b) = link::annotate(a, b);
             vec![a, b]
         } else {
@@ -204,7 +226,7 @@ impl Judge {
         }
         for d in self.pending.drain() {
             self.late.remember(&d);
-            self.emit(d.report, out);
+            self.emit(*d.report, out);
         }
     }
 

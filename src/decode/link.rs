@@ -26,8 +26,9 @@ use std::net::SocketAddr;
 /// A judged conversation waiting for its other leg.
 #[derive(Debug)]
 pub struct Done {
-    /// The report as this leg alone supports it.
-    pub report: FlowReport,
+    /// The report as this leg alone supports it (boxed: a `Done` moves through the
+    /// link queue, the report stays put).
+    pub report: Box<FlowReport>,
     client: SocketAddr,
     server: SocketAddr,
     header: Option<(SocketAddr, SocketAddr)>,
@@ -91,8 +92,10 @@ fn infer_client(f: &Flow) -> usize {
     usize::from(score < 0)
 }
 
-/// Judges a conversation that has ended (or is being reported as it stands).
-pub(crate) fn close(f: &Flow) -> Done {
+/// Judges a conversation that has ended (or is being reported as it stands). Without
+/// `bytes`, the escaped first bytes of each side (`client_sent.bytes`,
+/// `server_sent.bytes`, which only JSON shows) are left empty and not computed.
+pub(crate) fn close(f: &Flow, bytes: bool) -> Done {
     let c = match f.client {
         Some(c) => c,
         None => infer_client(f),
@@ -176,14 +179,22 @@ pub(crate) fn close(f: &Flow) -> Done {
             Some(p) => p.summary.clone(),
             None => "hidden by the header problem".into(),
         },
-        bytes: escape_bytes_max(payload_bytes, 64),
+        bytes: if bytes {
+            escape_bytes_max(payload_bytes, 64)
+        } else {
+            String::new()
+        },
         kept: client_bytes.len(),
         total: f.half[c].wire_end,
     };
     let server_sent = Sent {
         kind: kind_name(v.server.kind),
         summary: v.server.summary.clone(),
-        bytes: escape_bytes_max(server_bytes, 64),
+        bytes: if bytes {
+            escape_bytes_max(server_bytes, 64)
+        } else {
+            String::new()
+        },
         kept: server_bytes.len(),
         total: f.half[s].wire_end,
     };
@@ -364,7 +375,7 @@ pub(crate) fn close(f: &Flow) -> Done {
         observed: (lost == 0 && client_lost == 0).then_some(observed),
     };
     Done {
-        report,
+        report: Box::new(report),
         client: f.addr[c],
         server: f.addr[s],
         header,
@@ -585,7 +596,7 @@ fn leg(r: &FlowReport) -> String {
 }
 
 /// Ties a client leg and a backend leg, carrying the backend's root cause to the client.
-pub fn annotate(client: Box<Done>, backend: Box<Done>) -> (FlowReport, FlowReport) {
+pub fn annotate(client: Done, backend: Done) -> (FlowReport, FlowReport) {
     let by = if backend
         .header
         .is_some_and(|h| h == (client.client, client.server))
@@ -594,7 +605,7 @@ pub fn annotate(client: Box<Done>, backend: Box<Done>) -> (FlowReport, FlowRepor
     } else {
         "same-payload"
     };
-    annotate_reports(client.report, backend.report, by)
+    annotate_reports(*client.report, *backend.report, by)
 }
 
 /// Ties a chain of legs (client → balancer → ... → backend), each leg's header naming
@@ -602,7 +613,7 @@ pub fn annotate(client: Box<Done>, backend: Box<Done>) -> (FlowReport, FlowRepor
 /// found nearest the backend travels up to the client.
 pub fn annotate_chain(legs: Vec<Done>) -> Vec<FlowReport> {
     let chain: Vec<u64> = legs.iter().map(|d| d.report.id).collect();
-    let mut reports: Vec<FlowReport> = legs.into_iter().map(|d| d.report).collect();
+    let mut reports: Vec<FlowReport> = legs.into_iter().map(|d| *d.report).collect();
     // From the backend up: each leg takes the root cause of the one after it.
     for i in (0..reports.len().saturating_sub(1)).rev() {
         let b = reports.remove(i + 1);
