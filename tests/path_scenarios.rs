@@ -81,10 +81,37 @@ fn scenario_with(name: &str, addr: &str, extra: &[&str], e: Expect) -> Value {
         assert!(r["tell_apart"].is_string(), "{ctx}");
     }
     eprintln!("{name}: probe took {} ms", took.as_millis());
+    send_agrees(name, addr, &r);
     if let Some(pcap) = pcap {
         decode_agrees(name, pcap.path(), addr, &r);
     }
     r
+}
+
+/// `send --proxy v1` to a server that is not the web's exits as the probe's inference
+/// says: 0 where a v1 header is read, 1 where it is read as data or refused.
+fn send_agrees(name: &str, addr: &str, probe: &Value) {
+    let known = matches!(
+        probe["expects"]["proxy"].as_str(),
+        Some("forbidden" | "required" | "optional")
+    );
+    if !known
+        || probe["application"].is_null()
+        || probe["application"] == "echo" && probe["in_front"] != "none"
+    {
+        return;
+    }
+    let reads_v1 = probe["expects"]["proxy_versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v == "v1");
+    let (code, out) = send_exit(addr, "v1");
+    assert_eq!(
+        code,
+        if reads_v1 { 0 } else { 1 },
+        "{name}: send --proxy v1: {out}"
+    );
 }
 
 /// decode of the probe's own traffic names the same expectation for the endpoint.
@@ -186,7 +213,11 @@ fn send_exit(addr: &str, header: &str) -> (i32, String) {
     let o = ppdiag(&["send", addr, "--proxy", header, "--timeout", "1s"]);
     (
         o.status.code().unwrap_or(-1),
-        format!("{}{}", stdout(&o), common::stderr(&o)),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
     )
 }
 

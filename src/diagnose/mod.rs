@@ -393,6 +393,9 @@ fn rules(
         // A banner is the server's protocol speaking first, not a mismatch; the probe's
         // inference reports it (protocol "tcp").
         Outcome::Banner { .. } => {}
+        // A client that sent nothing after its header (or nothing at all) and got
+        // nothing back met a server that waits for it: that is no fault.
+        Outcome::Silent if spoke == Spoke::Nothing => {}
         Outcome::Silent => {
             let mut f = Finding::new(
                 Code::TargetSilent,
