@@ -49,15 +49,6 @@ fn json(file: &str) -> Value {
     serde_json::from_str(&run(file, "json").0).unwrap()
 }
 
-fn codes(v: &Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn json_contract_v2_with_tlvs_from_haproxy() {
     let v = json("haproxy-v2-tlvs.xxd");

@@ -9,6 +9,7 @@ mod common;
 #[path = "peers/mod.rs"]
 mod peers;
 
+use common::codes;
 use peers::*;
 use serde_json::Value;
 
@@ -32,15 +33,6 @@ fn held(r: &Value, trial: &str) -> bool {
         .unwrap_or_else(|| panic!("no trial {trial}: {r:#}"))["held"]
         .as_bool()
         .unwrap()
-}
-
-fn codes(r: &Value) -> Vec<String> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

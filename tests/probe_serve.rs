@@ -6,6 +6,7 @@ mod common;
 #[path = "peers/mod.rs"]
 mod peers;
 
+use common::codes;
 use peers::*;
 use serde_json::Value;
 
@@ -29,15 +30,6 @@ fn expects(r: &Value) -> (String, Vec<String>, String) {
             .collect(),
         e["protocol"].as_str().unwrap().into(),
     )
-}
-
-fn codes(r: &Value) -> Vec<String> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 fn v(list: &[&str]) -> Vec<String> {

@@ -158,3 +158,13 @@ pub fn decode_invariants(name: &str, v: &serde_json::Value) {
         }
     }
 }
+
+/// The finding codes of a JSON report, in order.
+pub fn codes(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
