@@ -204,3 +204,70 @@ fn go_proxyproto_policy_functions_wide_and_narrow() {
         }
     }
 }
+
+/// A header after the TLS handshake (sender in the wrong layer): HAProxy 2.6 `mode tcp`
+/// terminates TLS (`bind ... ssl crt`) in front of nginx 1.22 `listen proxy_protocol`
+/// with `set_real_ip_from 0.0.0.0/0` and `real_ip_header proxy_protocol`. Without
+/// `send-proxy` (wide), the client's v1 header inside TLS reaches nginx as the first
+/// plaintext bytes and nginx believes it (`return 200 $remote_addr` shows 192.0.2.77):
+/// flagged. With `send-proxy` (narrow), HAProxy's own header comes first and the
+/// client's arrives as the request line: nginx answers 400, nothing is flagged.
+#[test]
+fn a_header_inside_tls_through_a_tls_terminator() {
+    if !need("nginx") || !need("haproxy") {
+        return;
+    }
+    let c = certs();
+    let (back, wide, narrow) = (free_port(), free_port(), free_port());
+    let ndir = c.dir.path().join("nginx-tls");
+    std::fs::create_dir_all(&ndir).unwrap();
+    let _n = nginx(
+        &format!(
+            "server {{ listen 127.0.0.1:{back} proxy_protocol; set_real_ip_from 0.0.0.0/0; real_ip_header proxy_protocol; location / {{ return 200 \"client=$remote_addr\\n\"; }} }}\n"
+        ),
+        &[back],
+        &ndir,
+    );
+    let hdir = c.dir.path().join("haproxy-tls");
+    std::fs::create_dir_all(&hdir).unwrap();
+    let crt = c.combined.display();
+    let _h = haproxy(
+        &format!(
+            "listen wide\n  mode tcp\n  bind 127.0.0.1:{wide} ssl crt {crt}\n  server b 127.0.0.1:{back}\n\
+             listen narrow\n  mode tcp\n  bind 127.0.0.1:{narrow} ssl crt {crt}\n  server b 127.0.0.1:{back} send-proxy\n"
+        ),
+        &[wide, narrow],
+        &hdir,
+    );
+    let trial = |r: &Value| {
+        r["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "in-tls")
+            .cloned()
+            .unwrap_or_else(|| panic!("no in-tls trial: {r:#}"))
+    };
+    let r = audit(wide);
+    assert_eq!(trust_finding(&r).as_deref(), Some("error"), "{r:#}");
+    let t = trial(&r);
+    assert_eq!(t["reflected"], "192.0.2.77", "{t:#}");
+    eprintln!("wide: {t} in {} ms", r["elapsed_ms"]);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "proxy-trust-too-wide")
+        .unwrap();
+    assert!(
+        f["summary"].as_str().unwrap().contains("inside TLS"),
+        "{f:#}"
+    );
+    assert!(f["fixes"].to_string().contains("send-proxy"), "{f:#}");
+    let r = audit(narrow);
+    assert_ne!(trust_finding(&r).as_deref(), Some("error"), "{r:#}");
+    let t = trial(&r);
+    assert!(t["reflected"].is_null(), "{t:#}");
+    assert!(t["result"].as_str().unwrap().contains("400"), "{t:#}");
+    eprintln!("narrow: {t} in {} ms", r["elapsed_ms"]);
+}
