@@ -430,6 +430,31 @@ mod tests {
     }
 
     #[test]
+    fn a_capture_reads_as_the_probes_attempts() {
+        let seen = |header, answered| SeenDatagram {
+            header,
+            header_bytes: 0,
+            outcome: r(UdpAttempt::None, answered).outcome,
+        };
+        let got = results_of(&[
+            seen(HeaderChoice::V2, true),
+            seen(HeaderChoice::None, false),
+            seen(HeaderChoice::V1, true),
+            seen(HeaderChoice::V2, false),
+        ]);
+        let names: Vec<_> = got.iter().map(|r| (r.name, r.outcome.answered())).collect();
+        // One result per attempt, the most telling kept; v1 has no UDP form.
+        assert_eq!(names, [("v2", true), ("v2-then-none", false)]);
+        assert!(got[1].first.as_ref().is_some_and(UdpOutcome::answered));
+        let j = judge(
+            "t",
+            &[r(UdpAttempt::None, true), r(UdpAttempt::V2, false)],
+            None,
+        );
+        assert_eq!(j.subjects, [&[UdpAttempt::V2][..]]);
+    }
+
+    #[test]
     fn the_query_is_a_dns_question() {
         let q = dns_query(0x1234, "localhost.");
         assert_eq!(
