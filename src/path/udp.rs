@@ -269,8 +269,9 @@ pub struct UdpJudgement {
     pub subjects: Vec<&'static [UdpAttempt]>,
 }
 
-/// [`infer`], with the subject of each finding. (One function of about 110 lines: the
-/// causes are read in order from the same few facts, as in `infer` of the TCP model.)
+/// [`infer`], with the subject of each finding. (About 130 lines, longer than a screen:
+/// the causes are read in order from the same few facts, one decision table that would
+/// only scatter if split.)
 pub fn judge(address: &str, results: &[UdpResult], sends: Option<HeaderChoice>) -> UdpJudgement {
     let ok = |a| find(results, a).is_some_and(|r| r.outcome.answered());
     let tried = |a| find(results, a).is_some();
