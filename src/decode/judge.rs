@@ -1,6 +1,7 @@
 //! Judging handed-on conversations (sans-IO): a [`Judge`] turns the [`Tracker`]'s events
 //! into [`FlowReport`]s — TCP through `link::close` (the shared `diagnose::judge`) and
-//! leg linking, UDP through [`super::udp::Judging`] (the UDP model, per server) — and keeps the counts of the summary.
+//! leg linking, UDP through [`super::udp::Judging`] (the UDP model, per server) — and
+//! keeps the counts of the summary.
 //!
 //! Rules: every conversation handed on is reported exactly once (linked, expired from the
 //! link window, or at the end); memory is bounded by the link queue.
@@ -74,7 +75,8 @@ impl Judge {
         &mut self.spare
     }
 
-    /// Conversations waiting for their other leg.
+    /// Conversations waiting for their other leg (TCP) or for the other conversations
+    /// of their server (UDP).
     pub fn held(&self) -> usize {
         self.pending.len() + self.udp.held()
     }
