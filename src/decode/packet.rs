@@ -552,4 +552,34 @@ mod tests {
         }
         assert!(compared > 60, "{compared}");
     }
+
+    #[test]
+    fn icmp_port_unreachable_names_the_quoted_datagram() {
+        // ICMPv6 type 1 code 4 from ::2 to ::1, quoting [::1]:40000 → [::2]:53 (UDP).
+        let v6 = |last: u8| {
+            let mut a = [0u8; 16];
+            a[15] = last;
+            a
+        };
+        let mut quoted = vec![0x60, 0, 0, 0, 0, 8, 17, 64];
+        quoted.extend_from_slice(&v6(1));
+        quoted.extend_from_slice(&v6(2));
+        quoted.extend_from_slice(&[0x9c, 0x40, 0, 53, 0, 8, 0, 0]);
+        let mut icmp = vec![1, 4, 0, 0, 0, 0, 0, 0];
+        icmp.extend_from_slice(&quoted);
+        let mut ip = vec![0x60, 0, 0, 0, 0, icmp.len() as u8, 58, 64];
+        ip.extend_from_slice(&v6(2));
+        ip.extend_from_slice(&v6(1));
+        ip.extend_from_slice(&icmp);
+        let (c, s) = udp_unreachable(linktype::RAW, &ip).expect("read");
+        assert_eq!(
+            (c.to_string(), s.to_string()),
+            ("[::1]:40000".into(), "[::2]:53".into())
+        );
+        // Another ICMPv6 message (echo request, type 128) is not one.
+        ip[40] = 128;
+        assert!(udp_unreachable(linktype::RAW, &ip).is_none());
+        // Nor is a TCP segment.
+        assert!(udp_unreachable(linktype::RAW, &ipv4_tcp(b"x", 0x18, 1)).is_none());
+    }
 }
