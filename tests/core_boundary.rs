@@ -26,6 +26,7 @@ const CORE: &[&str] = &[
     "src/decode/servers.rs",
     "src/decode/failed.rs",
     "src/decode/late.rs",
+    "src/decode/udp.rs",
     // probe's inference (its shell is attempt.rs, net.rs, tls.rs, run.rs)
     "src/probe/infer.rs",
     "src/probe/explained.rs",

@@ -29,6 +29,16 @@ const CAPTURES: &[&str] = &[
     "nginx-stream-dead-upstream.pcap",
     // client → HAProxy A (send-proxy) → B (send-proxy-v2, no accept-proxy) → socat echo.
     "haproxy-chain-duplicated.pcap",
+    // Recorded by `PPDIAG_KEEP_CAPTURES=DIR cargo test --test probe_udp decode_names`:
+    // tcpdump on a network namespace's loopback around one `ppdiag probe --udp` of
+    // dnsdist 1.7 and PowerDNS Recursor 4.8 with and without PROXY, `ppdiag serve --udp
+    // --proxy required`, and a port where nothing listens (ICMP port unreachable).
+    "dnsdist-udp-proxy.pcap",
+    "dnsdist-udp-plain.pcap",
+    "recursor-udp-proxy.pcap",
+    "recursor-udp-plain.pcap",
+    "serve-udp-required.pcap",
+    "nothing-udp-refused.pcap",
 ];
 
 fn capture(name: &str) -> String {

@@ -96,6 +96,86 @@ impl Netns {
     }
 }
 
+/// tcpdump on the loopback of a namespace, one port's UDP and ICMP.
+struct Capture {
+    guard: peers::Guard,
+    file: tempfile::NamedTempFile,
+}
+
+impl Capture {
+    fn start(ns: &Netns, port: u16) -> Option<Capture> {
+        let bin = peers::find_bin("tcpdump")?;
+        let file = tempfile::Builder::new().suffix(".pcap").tempfile().unwrap();
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut cmd = ns.cmd(bin.to_str().unwrap());
+        // Immediate mode: without it the packets of a block not yet handed over are lost
+        // when tcpdump stops (as in tests/path_scenarios.rs).
+        cmd.args(["-i", "lo", "--immediate-mode", "-U", "-s", "0", "-w"])
+            .arg(file.path())
+            .arg(format!("udp port {port} or icmp or icmp6"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log.path()).unwrap());
+        let guard = peers::Guard::from_child("tcpdump", cmd.spawn().unwrap());
+        let end = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < end {
+            if std::fs::read_to_string(log.path()).is_ok_and(|s| s.contains("listening on")) {
+                std::thread::sleep(Duration::from_millis(500));
+                return Some(Capture { guard, file });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("tcpdump did not start");
+    }
+
+    fn stop(self, keep_as: &str) -> tempfile::NamedTempFile {
+        std::thread::sleep(Duration::from_millis(300));
+        drop(self.guard);
+        // PPDIAG_KEEP_CAPTURES=DIR keeps the capture (testdata/captures/*-udp-*.pcap).
+        if let Some(dir) = std::env::var_os("PPDIAG_KEEP_CAPTURES") {
+            let to = std::path::Path::new(&dir).join(format!("{keep_as}.pcap"));
+            std::fs::copy(self.file.path(), to).unwrap();
+        }
+        self.file
+    }
+}
+
+/// The finding codes of a probe report, and of every conversation of a decode report,
+/// each sorted and without repeats.
+fn code_set(findings: impl Iterator<Item = Value>) -> Vec<String> {
+    let mut v: Vec<String> = findings
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// decode of the capture of a probe names the probe's causes, on the conversations that
+/// carried them.
+fn decode_agrees(who: &str, pcap: &std::path::Path, probe: &Value) -> Value {
+    let o = ppdiag(&["decode", pcap.to_str().unwrap(), "--format", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("decode JSON");
+    let flows = v["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 4, "{who}: one conversation per attempt: {v:#}");
+    let probe_codes = code_set(probe["findings"].as_array().unwrap().iter().cloned());
+    // The opening analysis notes any v2 LOCAL header as a health check (`info`), as it
+    // does over TCP; the rest are the UDP model's.
+    let decode_codes = code_set(
+        flows
+            .iter()
+            .flat_map(|f| f["findings"].as_array().unwrap().clone())
+            .filter(|f| !(f["code"] == "health-check-local" && f["severity"] == "info")),
+    );
+    assert_eq!(
+        decode_codes, probe_codes,
+        "{who}: probe {probe:#}\ndecode {v:#}"
+    );
+    assert_eq!(v["summary"]["udp_flows"], 4, "{who}");
+    assert_eq!(v["summary"]["skipped"]["udp_without_proxy"], 0, "{who}");
+    common::decode_invariants(who, &v);
+    v
+}
+
 impl Drop for Netns {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
@@ -234,4 +314,83 @@ fn v1_has_no_udp_form() {
         "{}",
         common::stderr(&o)
     );
+}
+
+/// The same traffic captured: tcpdump on the namespace's loopback around each `probe
+/// --udp` of the DNS peers (and of a port where nothing listens), then decode of the
+/// capture must name the causes the probe named (`proxy-header-not-expected` for a v2
+/// datagram to a server without PROXY, `proxy-header-missing` for the header-less
+/// datagram a PROXY-requiring server dropped, `connection-refused` for the ICMP port
+/// unreachable). `PPDIAG_KEEP_CAPTURES=DIR` keeps the captures (the `*-udp-*.pcap` of
+/// testdata/captures were recorded so).
+#[test]
+fn decode_names_the_probes_causes_on_its_captured_traffic() {
+    if !peers::need("dnsdist") || !peers::need("pdns_recursor") || !peers::need("tcpdump") {
+        return;
+    }
+    let Some(ns) = Netns::new("cap") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let _a = dnsdist(&ns, dir.path(), 5311, true);
+    let _b = dnsdist(&ns, dir.path(), 5312, false);
+    let _c = recursor(&ns, dir.path(), 5313, true);
+    let _d = recursor(&ns, dir.path(), 5314, false);
+    let mut serve = ns.cmd(env!("CARGO_BIN_EXE_ppdiag"));
+    serve.args([
+        "serve",
+        "-l",
+        "127.0.0.1:5315",
+        "--udp",
+        "--proxy",
+        "required",
+    ]);
+    serve.args(["--reply", "echo"]);
+    let mut e = peers::Guard::spawn("ppdiag serve", &mut serve, None);
+    ns.wait_tcp(5315, &mut e);
+    for (port, name, want) in [
+        (5311, "dnsdist-udp-proxy", "proxy-header-missing"),
+        (5312, "dnsdist-udp-plain", "proxy-header-not-expected"),
+        (5313, "recursor-udp-proxy", "proxy-header-missing"),
+        (5314, "recursor-udp-plain", "proxy-header-not-expected"),
+        (5315, "serve-udp-required", "proxy-header-missing"),
+        (5319, "nothing-udp-refused", "connection-refused"),
+    ] {
+        let started = Instant::now();
+        let cap = Capture::start(&ns, port).expect("tcpdump");
+        let (_, r) = ns.probe(&format!("127.0.0.1:{port}"));
+        let pcap = cap.stop(name);
+        let v = decode_agrees(name, pcap.path(), &r);
+        // The cause sits on the conversation whose datagram it concerns, as an error
+        // (decode sees what was sent; the probe, not told what the balancer sends,
+        // says `info` for a server probed directly).
+        let carrier = v["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["findings"][0]["code"] == want)
+            .unwrap_or_else(|| panic!("{name}: no conversation with {want}: {v:#}"));
+        assert_eq!(
+            carrier["findings"][0]["severity"], "error",
+            "{name}: {carrier:#}"
+        );
+        let header = &carrier["proxy"];
+        match want {
+            "proxy-header-not-expected" => assert_eq!(header["command"], "proxy", "{name}"),
+            "proxy-header-missing" => assert!(header.is_null(), "{name}"),
+            _ => {}
+        }
+        eprintln!(
+            "{name}: probe {:?}, decode {:?} in {} ms",
+            r["expects"]["proxy"],
+            code_set(
+                v["flows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|f| f["findings"].as_array().unwrap().clone())
+            ),
+            started.elapsed().as_millis()
+        );
+    }
 }

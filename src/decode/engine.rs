@@ -1,8 +1,8 @@
 //! Tracking (sans-IO): frames in, [`Event`]s out, in bounded memory. [`Decoder`] pairs a
 //! [`Tracker`] with a [`super::judge::Judge`] on one thread; the shell runs them on two.
 //!
-//! The tracker keeps a flow table keyed by the 4-tuple (TCP) and by sender/receiver (UDP
-//! datagrams that begin with a PROXY header), a bounded opening prefix per direction
+//! The tracker keeps a flow table keyed by the 4-tuple (TCP) and by the address pair
+//! (UDP, both directions: [`super::udp`]), a bounded opening prefix per direction
 //! ([`super::stream::Half`], buffers recycled between conversations), and the facts that
 //! need no bytes: SYN/FIN/RST and who sent them, first-byte times, when each direction's
 //! in-order bytes grew. A conversation is handed on as soon as it closes (both FINs or a
@@ -17,7 +17,6 @@ use super::judge::Judge;
 use super::packet::{self, Skip, Transport, flags};
 use super::report::{DirectionBasis, FlowReport, Summary, Timing};
 use super::stream::Half;
-use crate::proxy::V2_SIGNATURE;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{IpAddr, SocketAddr};
@@ -154,30 +153,7 @@ impl Flow {
     }
 }
 
-/// UDP datagrams from one sender to one receiver that began with a PROXY header.
-#[derive(Debug)]
-pub struct UdpFlow {
-    pub id: u64,
-    pub src: SocketAddr,
-    pub dst: SocketAddr,
-    pub first: Vec<u8>,
-    pub first_ts: u64,
-    pub last_ts: u64,
-    pub datagrams: u64,
-    pub bytes: u64,
-    /// Distinct source addresses the datagrams' headers carried (bounded).
-    pub sources: Vec<SocketAddr>,
-}
-
-/// At most this many distinct header sources are listed per UDP conversation.
-const MAX_UDP_SOURCES: usize = 16;
-
-fn header_source(payload: &[u8]) -> Option<SocketAddr> {
-    match crate::proxy::inspect(payload) {
-        crate::proxy::Inspection::Complete(h) => h.source,
-        _ => None,
-    }
-}
+pub use super::udp::UdpFlow;
 
 /// What the tracker hands on: a conversation to judge, or the capture time advancing.
 #[derive(Debug)]
@@ -189,7 +165,7 @@ pub enum Event {
     /// judging thread is behind; the verdict is the same wherever it runs).
     Closed(Box<super::link::Done>, bool),
     /// A UDP conversation that went idle or reached the end of the capture.
-    Udp(UdpFlow),
+    Udp(Box<UdpFlow>),
     /// Capture time reached this instant (nanoseconds): conversations waiting for their
     /// other leg longer than the window can be reported.
     Tick(u64),
@@ -205,7 +181,7 @@ pub struct Tracker {
     /// late frames: final ACKs, a FIN retransmitted, copies from a second interface.
     /// The value: until when, and the client's SYN sequence number.
     closed: FxMap<Key, (u64, Option<u32>)>,
-    udp: FxMap<Key, UdpFlow>,
+    udp: super::udp::Table,
     /// Conversations that `--port`/`--host` leave out, with the client's SYN sequence
     /// number: they still take their id, so the ids kept are those of the whole
     /// capture (`decode --port 443` shows #2 and #6, not #1 and #2).
@@ -229,7 +205,7 @@ impl Tracker {
             filter,
             flows: FxMap::default(),
             closed: FxMap::default(),
-            udp: FxMap::default(),
+            udp: super::udp::Table::default(),
             filtered: FxMap::default(),
             next_id: 1,
             now: 0,
@@ -301,6 +277,7 @@ impl Tracker {
                     }
                 }
             }
+            Err(Skip::OtherTransport) if self.icmp(ts, lt, frame) => {}
             Err(skip) => {
                 let s = &mut self.summary.skipped;
                 match skip {
@@ -460,53 +437,18 @@ impl Tracker {
     }
 
     fn udp(&mut self, ts: u64, p: &packet::Packet<'_>, out: &mut Vec<Event>) {
-        let k = key(p.src, p.dst);
-        if let Some(u) = self.udp.get_mut(&k) {
-            if u.sources.len() < MAX_UDP_SOURCES
-                && let Some(src) = header_source(p.payload)
-                && !u.sources.contains(&src)
-            {
-                u.sources.push(src);
-            }
-            u.datagrams += 1;
-            u.bytes += u64::from(p.wire_len);
-            u.last_ts = u.last_ts.max(ts);
-            return;
-        }
-        let proxy = p.payload.starts_with(&V2_SIGNATURE) || p.payload.starts_with(b"PROXY ");
-        if !proxy {
-            self.summary.skipped.udp_without_proxy += 1;
-            return;
-        }
-        if self.udp.len() >= self.limits.max_flows {
-            // Full: hand on the least recently active eighth as they stand.
-            let mut ages: Vec<(u64, Key)> = self.udp.iter().map(|(k, u)| (u.last_ts, *k)).collect();
-            let n = (ages.len() / 8).max(1);
-            ages.select_nth_unstable(n - 1);
-            for (_, k) in ages.into_iter().take(n) {
-                if let Some(u) = self.udp.remove(&k) {
-                    self.summary.evicted_early += 1;
-                    out.push(Event::Udp(u));
-                }
-            }
-        }
-        let id = self.next_id;
-        self.next_id += 1;
-        self.udp.insert(
-            k,
-            UdpFlow {
-                id,
-                src: p.src,
-                dst: p.dst,
-                first: p.payload[..p.payload.len().min(self.limits.client_prefix as usize)]
-                    .to_vec(),
-                first_ts: ts,
-                last_ts: ts,
-                datagrams: 1,
-                bytes: u64::from(p.wire_len),
-                sources: header_source(p.payload).into_iter().collect(),
-            },
-        );
+        let mut done = Vec::new();
+        let lim = (self.limits.client_prefix as usize, self.limits.max_flows);
+        self.udp
+            .datagram(ts, p, lim, &mut self.next_id, &mut self.summary, &mut done);
+        out.extend(done.into_iter().map(|u| Event::Udp(Box::new(u))));
+    }
+
+    /// An ICMP port unreachable for a tracked UDP conversation (see
+    /// [`packet::udp_unreachable`]); whether it was one.
+    fn icmp(&mut self, ts: u64, lt: u32, frame: &[u8]) -> bool {
+        packet::udp_unreachable(lt, frame)
+            .is_some_and(|(client, server)| self.udp.unreachable(ts, client, server))
     }
 
     /// Hands on closed and idle conversations, and the time.
@@ -527,17 +469,11 @@ impl Tracker {
         let mut ready: Vec<Flow> = ready.iter().filter_map(|k| self.flows.remove(k)).collect();
         ready.sort_by_key(|f| f.id);
         out.extend(ready.into_iter().map(|f| Event::Tcp(Box::new(f), false)));
-        let idle: Vec<Key> = self
-            .udp
-            .iter()
-            .filter(|(_, u)| now >= u.last_ts + lim.idle_ns.min(30 * NS))
-            .map(|(k, _)| *k)
-            .collect();
-        for k in idle {
-            if let Some(u) = self.udp.remove(&k) {
-                out.push(Event::Udp(u));
-            }
+        let mut idle = Vec::new();
+        if let Some(before) = now.checked_sub(lim.idle_ns.min(30 * NS)) {
+            self.udp.idle(before, &mut idle);
         }
+        out.extend(idle.into_iter().map(|u| Event::Udp(Box::new(u))));
         out.push(Event::Tick(now));
     }
 
@@ -559,9 +495,9 @@ impl Tracker {
         let mut rest: Vec<Flow> = self.flows.drain().map(|(_, f)| f).collect();
         rest.sort_by_key(|f| f.id);
         out.extend(rest.into_iter().map(|f| Event::Tcp(Box::new(f), false)));
-        let mut udp: Vec<UdpFlow> = self.udp.drain().map(|(_, u)| u).collect();
-        udp.sort_by_key(|u| u.id);
-        out.extend(udp.into_iter().map(Event::Udp));
+        let mut udp = Vec::new();
+        self.udp.finish(&mut udp);
+        out.extend(udp.into_iter().map(|u| Event::Udp(Box::new(u))));
     }
 }
 

@@ -239,14 +239,19 @@ fn identical_plaintext_requests_are_not_linked() {
 }
 
 #[test]
-fn udp_without_a_header_is_counted_not_tracked() {
+fn udp_without_a_header_is_a_conversation_without_findings() {
+    // (Before the UDP model came to decode, such a datagram was only counted in
+    // `skipped.udp_without_proxy`; now it is a conversation, healthy when no PROXY is
+    // involved, so the default text view leaves it out and the summary counts it.)
     let mut v = vec![
         0x45, 0, 0, 32, 0, 0, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
     ];
     v.extend_from_slice(&[0x9c, 0x40, 0, 53, 0, 12, 0, 0, b'p', b'i', b'n', b'g']);
     let (r, s) = run(&[(0, v)], Limits::default());
-    assert!(r.is_empty());
-    assert_eq!(s.skipped.udp_without_proxy, 1);
+    assert_eq!(r.len(), 1);
+    assert!(r[0].findings.is_empty(), "{:?}", r[0].findings);
+    assert!(r[0].proxy.is_none());
+    assert_eq!((s.udp_flows, s.skipped.udp_without_proxy), (1, 0));
 }
 
 #[test]
@@ -584,4 +589,107 @@ fn legs_far_apart_in_time_are_linked_by_the_header() {
     assert_eq!(link.flow, client.id);
     assert_eq!(link.role, "backend-leg");
     assert!(s.linked_pairs >= 1);
+}
+
+/// UDP over raw IPv4 from 192.0.2.`from` to 192.0.2.`to`.
+fn udp4(from: (u8, u16), to: (u8, u16), payload: &[u8]) -> Vec<u8> {
+    let total = 28 + payload.len();
+    let mut v = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        0,
+        0x40,
+        0,
+        64,
+        17,
+        0,
+        0,
+    ];
+    v.extend_from_slice(&[192, 0, 2, from.0, 192, 0, 2, to.0]);
+    v.extend_from_slice(&from.1.to_be_bytes());
+    v.extend_from_slice(&to.1.to_be_bytes());
+    v.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    v.extend_from_slice(&[0, 0]);
+    v.extend_from_slice(payload);
+    v
+}
+
+/// A v2 PROXY header (INET, DGRAM) before `payload`.
+fn v2_dgram(payload: &[u8]) -> Vec<u8> {
+    let mut d = crate::proxy::V2_SIGNATURE.to_vec();
+    d.extend_from_slice(&[
+        0x21, 0x12, 0, 12, 198, 51, 100, 7, 192, 0, 2, 2, 0x13, 0x88, 0, 53,
+    ]);
+    d.extend_from_slice(payload);
+    d
+}
+
+fn dns_answer(id: u16) -> Vec<u8> {
+    let mut a = crate::path::udp::dns_query(id, "localhost.");
+    a[2] |= 0x80;
+    a[7] = 1;
+    a
+}
+
+#[test]
+fn udp_conversations_of_one_server_are_judged_together() {
+    use crate::path::udp::dns_query;
+    let icmp = |quoted: &[u8]| {
+        let total = 28 + quoted.len();
+        let mut v = vec![
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            1,
+            0,
+            0,
+        ];
+        v.extend_from_slice(&[192, 0, 2, 3, 192, 0, 2, 1, 3, 3, 0, 0, 0, 0, 0, 0]);
+        v.extend_from_slice(quoted);
+        v
+    };
+    let refused = udp4(
+        (1, 1002),
+        (3, 53),
+        &v2_dgram(&dns_query(0x2003, "localhost.")),
+    );
+    let (r, s) = run(
+        &[
+            // #1: a v2 datagram that draws nothing, before the plain one is answered.
+            (
+                0,
+                udp4(
+                    (1, 1000),
+                    (2, 53),
+                    &v2_dgram(&dns_query(0x2001, "localhost.")),
+                ),
+            ),
+            (
+                MS,
+                udp4((1, 1001), (2, 53), &dns_query(0x2002, "localhost.")),
+            ),
+            (2 * MS, udp4((2, 53), (1, 1001), &dns_answer(0x2002))),
+            // #3: nothing listens; the ICMP message quotes the datagram.
+            (3 * MS, refused.clone()),
+            (4 * MS, icmp(&refused[..28])),
+        ],
+        Limits::default(),
+    );
+    assert_eq!(r.len(), 3, "{r:#?}");
+    assert_eq!(codes(&r[0]), vec![Code::ProxyHeaderNotExpected]);
+    assert_eq!(r[0].findings[0].severity, crate::findings::Severity::Error);
+    assert!(r[1].findings.is_empty(), "{:?}", r[1].findings);
+    assert_eq!(r[1].server_sent.as_ref().unwrap().kind, "dns-response");
+    assert_eq!(codes(&r[2]), vec![Code::ConnectionRefused]);
+    assert_eq!((r[2].packets, s.skipped.other_transport), (2, 0));
+    assert_eq!(s.udp_flows, 3);
 }

@@ -1,20 +1,19 @@
 //! Judging handed-on conversations (sans-IO): a [`Judge`] turns the [`Tracker`]'s events
 //! into [`FlowReport`]s — TCP through `link::close` (the shared `diagnose::judge`) and
-//! leg linking, UDP through the opening analysis — and keeps the counts of the summary.
+//! leg linking, UDP through [`super::udp::Judging`] (the UDP model, per server) — and
+//! keeps the counts of the summary.
 //!
 //! Rules: every conversation handed on is reported exactly once (linked, expired from the
 //! link window, or at the end); memory is bounded by the link queue.
 //!
 //! [`Tracker`]: super::engine::Tracker
 
-use super::engine::{Event, Limits, POOL, UdpFlow, kind_name, timing};
+use super::engine::{Event, Limits, POOL};
 use super::late::Late;
 use super::link::{self, Done, Pending};
-use super::report::{DirectionBasis, FlowReport, Sent, Summary};
+use super::report::{FlowReport, Summary};
 use super::servers::Servers;
 use super::stream::Half;
-use crate::escape::escape_bytes_max;
-use crate::opening;
 
 /// Legs of one proxied connection linked at most (client, two balancers, backend).
 const MAX_CHAIN: usize = 4;
@@ -31,6 +30,8 @@ pub struct Judge {
     held: Vec<Vec<Done>>,
     /// Legs reported without their partner, for a partner that ends late.
     late: Late,
+    /// UDP conversations, judged with the others of their server.
+    udp: super::udp::Judging,
     /// Whether reports carry the escaped first bytes of each side (JSON shows them, the
     /// text view never does).
     bytes: bool,
@@ -50,6 +51,7 @@ impl Judge {
             servers: Servers::default(),
             held: Vec::new(),
             late: Late::default(),
+            udp: super::udp::Judging::default(),
             bytes: true,
         }
     }
@@ -73,9 +75,10 @@ impl Judge {
         &mut self.spare
     }
 
-    /// Conversations waiting for their other leg.
+    /// Conversations waiting for their other leg (TCP) or for the other conversations
+    /// of their server (UDP).
     pub fn held(&self) -> usize {
-        self.pending.len()
+        self.pending.len() + self.udp.held()
     }
 
     /// Takes one event; reports ready conversations into `out`.
@@ -89,8 +92,19 @@ impl Judge {
                 self.closed(d, evicted, out);
             }
             Event::Closed(d, evicted) => self.closed(*d, evicted, out),
-            Event::Udp(u) => self.emit(udp_report(u), out),
+            Event::Udp(u) => {
+                let mut ready = Vec::new();
+                self.udp.add(*u, &mut ready);
+                for r in ready {
+                    self.emit(r, out);
+                }
+            }
             Event::Tick(now) => {
+                let mut ready = Vec::new();
+                self.udp.tick(now, &mut ready);
+                for r in ready {
+                    self.emit(r, out);
+                }
                 for d in self.pending.expired(now, self.limits.link_window_ns) {
                     self.late.remember(&d);
                     self.emit(*d.report, out);
@@ -221,6 +235,11 @@ impl Judge {
 
     /// The end: everything still waiting is reported.
     pub fn finish(&mut self, out: &mut Vec<FlowReport>) {
+        let mut ready = Vec::new();
+        self.udp.finish(&mut ready);
+        for r in ready {
+            self.emit(r, out);
+        }
         for chain in std::mem::take(&mut self.held) {
             self.emit_chain(chain, out);
         }
@@ -244,59 +263,5 @@ impl Judge {
             servers: self.servers.report(),
             ..tracker.clone()
         }
-    }
-}
-
-fn udp_report(u: UdpFlow) -> FlowReport {
-    let o = opening::analyze(&u.first);
-    let payload = &u.first[o.payload_offset.min(u.first.len())..];
-    let sent = Sent {
-        kind: o
-            .payload
-            .as_ref()
-            .map(|s| kind_name(s.kind))
-            .unwrap_or_else(|| "unknown".into()),
-        summary: o
-            .payload
-            .as_ref()
-            .map(|s| s.summary.clone())
-            .unwrap_or_else(|| "hidden by the header problem".into()),
-        bytes: escape_bytes_max(payload, 64),
-        kept: u.first.len(),
-        total: u.bytes,
-    };
-    let mut headers = o.headers.into_iter();
-    let mut notes = vec![format!(
-        "{} datagram(s) from {} to {}; the first is analysed (each carries its own header)",
-        u.datagrams, u.src, u.dst
-    )];
-    notes.extend(o.notes);
-    FlowReport {
-        id: u.id,
-        transport: "udp",
-        client: u.src.to_string(),
-        server: u.dst.to_string(),
-        direction: DirectionBasis::FirstDatagram,
-        confidence: "high",
-        proxy: headers.next(),
-        more_proxy_headers: headers.collect(),
-        proxy_problem: o.problem,
-        client_sent: sent,
-        server_sent: None,
-        end: None,
-        outcome: None,
-        fingerprint: None,
-        client_sees: Vec::new(),
-        timing: timing(u.first_ts, u.last_ts),
-        packets: u.datagrams,
-        gaps: Vec::new(),
-        retransmissions: 0,
-        overlap_conflicts: Vec::new(),
-        linked: None,
-        proxy_sources: u.sources.iter().map(|s| s.to_string()).collect(),
-        notes,
-        findings: o.findings,
-        observed: None,
-        chain: Vec::new(),
     }
 }

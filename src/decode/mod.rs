@@ -5,7 +5,8 @@
 //! direction's bounded opening prefix, reassembled), [`engine`] (flow table, endings,
 //! timing, eviction), [`failed`] (a failed conversation is never "no problem"), [`judge`] (judging handed-on conversations, counts), [`link`] (judging, and tying the two legs of a proxied
 //! connection), [`report`] (what the text and JSON renderers read), [`servers`] (conversations grouped
-//! by server endpoint and read by the path model together). I/O shell: [`shell`]
+//! by server endpoint and read by the path model together), [`udp`] (UDP conversations
+//! in both directions, judged per server by the UDP model `probe --udp` uses). I/O shell: [`shell`]
 //! (pcap-parser streaming from a file or stdin, progress bar, output as flows end).
 //!
 //! Rules: capture time only; bounded memory whatever the capture's size; every frame is
@@ -22,6 +23,7 @@ pub mod report;
 pub mod servers;
 pub mod shell;
 pub mod stream;
+pub mod udp;
 
 pub use engine::{Decoder, Filter, Limits, Tracker};
 pub use judge::Judge;

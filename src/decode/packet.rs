@@ -153,6 +153,52 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
         .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 
+/// An ICMP port unreachable (ICMPv4 type 3 code 3, RFC 792; ICMPv6 type 1 code 4, RFC
+/// 4443 section 3.1) quoting a UDP datagram: the quoted datagram's sender and receiver.
+/// Both RFCs make the message carry the offending IP header and at least the first 8
+/// bytes after it, which is the whole UDP header.
+pub fn udp_unreachable(lt: u32, frame: &[u8]) -> Option<(SocketAddr, SocketAddr)> {
+    let (et, b) = link(lt, frame).ok()?;
+    let ports = |u: &[u8]| Some((be16(u, 0)?, be16(u, 2)?));
+    match et {
+        0x0800 => {
+            let ihl = usize::from(*b.first()? & 0x0f) * 4;
+            let icmp = b.get(ihl..).filter(|_| b.get(9) == Some(&1))?;
+            let q = icmp.get(8..).filter(|_| icmp.get(..2) == Some(&[3, 3]))?;
+            let qihl = usize::from(*q.first()? & 0x0f) * 4;
+            if q.first()? >> 4 != 4 || q.get(9) != Some(&17) || qihl < 20 {
+                return None;
+            }
+            let ip = |at: usize| {
+                Some(IpAddr::V4(Ipv4Addr::new(
+                    *q.get(at)?,
+                    q[at + 1],
+                    q[at + 2],
+                    q[at + 3],
+                )))
+            };
+            let (sp, dp) = ports(q.get(qihl..)?)?;
+            let (src, dst) = (ip(12)?, ip(16)?);
+            Some((SocketAddr::new(src, sp), SocketAddr::new(dst, dp)))
+        }
+        0x86dd => {
+            let icmp = b.get(40..).filter(|_| b.get(6) == Some(&58))?;
+            let q = icmp.get(8..).filter(|_| icmp.get(..2) == Some(&[1, 4]))?;
+            if q.get(6) != Some(&17) || q.len() < 48 {
+                return None;
+            }
+            let ip = |at: usize| {
+                IpAddr::V6(Ipv6Addr::from(
+                    <[u8; 16]>::try_from(&q[at..at + 16]).unwrap_or([0; 16]),
+                ))
+            };
+            let (sp, dp) = ports(&q[40..])?;
+            Some((SocketAddr::new(ip(8), sp), SocketAddr::new(ip(24), dp)))
+        }
+        _ => None,
+    }
+}
+
 /// Strips the link layer; returns the ethertype and what follows.
 fn link(lt: u32, b: &[u8]) -> Result<(u16, &[u8]), Skip> {
     match lt {
@@ -505,5 +551,35 @@ mod tests {
             compared += 1;
         }
         assert!(compared > 60, "{compared}");
+    }
+
+    #[test]
+    fn icmp_port_unreachable_names_the_quoted_datagram() {
+        // ICMPv6 type 1 code 4 from ::2 to ::1, quoting [::1]:40000 → [::2]:53 (UDP).
+        let v6 = |last: u8| {
+            let mut a = [0u8; 16];
+            a[15] = last;
+            a
+        };
+        let mut quoted = vec![0x60, 0, 0, 0, 0, 8, 17, 64];
+        quoted.extend_from_slice(&v6(1));
+        quoted.extend_from_slice(&v6(2));
+        quoted.extend_from_slice(&[0x9c, 0x40, 0, 53, 0, 8, 0, 0]);
+        let mut icmp = vec![1, 4, 0, 0, 0, 0, 0, 0];
+        icmp.extend_from_slice(&quoted);
+        let mut ip = vec![0x60, 0, 0, 0, 0, icmp.len() as u8, 58, 64];
+        ip.extend_from_slice(&v6(2));
+        ip.extend_from_slice(&v6(1));
+        ip.extend_from_slice(&icmp);
+        let (c, s) = udp_unreachable(linktype::RAW, &ip).expect("read");
+        assert_eq!(
+            (c.to_string(), s.to_string()),
+            ("[::1]:40000".into(), "[::2]:53".into())
+        );
+        // Another ICMPv6 message (echo request, type 128) is not one.
+        ip[40] = 128;
+        assert!(udp_unreachable(linktype::RAW, &ip).is_none());
+        // Nor is a TCP segment.
+        assert!(udp_unreachable(linktype::RAW, &ipv4_tcp(b"x", 0x18, 1)).is_none());
     }
 }

@@ -25,7 +25,8 @@ pub enum DirectionBasis {
     SynAck,
     /// Caught mid-stream: inferred from content and ports (lower confidence).
     Inferred,
-    /// UDP: the sender of the first datagram that carried a PROXY header.
+    /// UDP: the sender of the first datagram (the receiver, when that datagram is a DNS
+    /// response from the lower port: the capture began mid-exchange).
     FirstDatagram,
 }
 
@@ -112,7 +113,7 @@ pub struct FlowReport {
     pub proxy_problem: Option<HeaderProblem>,
     /// What the client sent first after the header(s).
     pub client_sent: Sent,
-    /// What the server sent first (UDP: null).
+    /// What the server sent first (UDP: its first reply, or null).
     pub server_sent: Option<Sent>,
     /// How it ended (UDP: null).
     pub end: Option<End>,
@@ -211,7 +212,8 @@ pub struct Summary {
     pub flows: u64,
     /// TCP conversations.
     pub tcp_flows: u64,
-    /// UDP conversations that carried PROXY headers.
+    /// UDP conversations, with or without PROXY headers (those without, to a server no
+    /// header went to, carry no findings and stay out of the default text view).
     pub udp_flows: u64,
     /// Conversations with a warning or an error.
     pub flows_with_problems: u64,
@@ -246,7 +248,8 @@ pub struct Skipped {
     pub truncated: u64,
     /// On an interface whose link type `decode` does not read.
     pub unsupported_link: u64,
-    /// UDP datagrams that do not begin with a PROXY header.
+    /// UDP datagrams left out of every conversation: none since decode tracks every UDP
+    /// conversation in both directions (the key stays for the JSON shape).
     pub udp_without_proxy: u64,
     /// Frames outside `--port`/`--host`.
     pub filtered_out: u64,

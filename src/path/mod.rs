@@ -20,9 +20,11 @@
 //! is a ranked list of alternatives.
 
 pub mod advice;
+pub mod expects;
 pub mod observe;
 mod predict;
 mod report;
+pub mod udp;
 
 pub use observe::{BannerAfter, End, Observation, Payload, Reply, Sent, observe, observe_analyzed};
 pub use report::{Explanation, Verdict, app_words};

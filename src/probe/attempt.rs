@@ -418,6 +418,45 @@ async fn tls_exchange(
     }
 }
 
+/// Connects, completes a TLS handshake, then writes `inner` and an HTTP request as the
+/// first bytes inside the TLS stream, and returns the decrypted reply (at most 16 KiB,
+/// until the peer closes or `--timeout`). For `probe --audit`: a PROXY header sent by
+/// the wrong layer, inside TLS, that a TLS-terminating balancer forwards as plaintext.
+pub async fn tls_inner(
+    cfg: &ProbeConfig,
+    t: &Target,
+    addr: SocketAddr,
+    inner: &[u8],
+) -> Result<Vec<u8>, String> {
+    use tokio::io::AsyncReadExt;
+    let deadline = Instant::now() + cfg.timeout;
+    let stream = net::connect(addr, deadline)
+        .await
+        .map_err(|_| "cannot connect".to_string())?;
+    let (name, _) = sni_name(cfg, t);
+    let (config, _) = tls::client_config(&["http/1.1".to_string()]);
+    let connector = tokio_rustls::TlsConnector::from(config);
+    let mut tls = match tokio::time::timeout_at(deadline, connector.connect(name, stream)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(crate::escape::sanitize_text(&e.to_string()).into_owned()),
+        Err(_) => return Err("no TLS handshake before the timeout".into()),
+    };
+    let request = [inner, &http_request(&cfg.method, t)].concat();
+    match tokio::time::timeout_at(deadline, tls.write_all(&request)).await {
+        Ok(Ok(())) => {}
+        _ => return Err("the request could not be written inside TLS".into()),
+    }
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while got.len() < 16 * 1024 {
+        match tokio::time::timeout_at(deadline, tls.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    Ok(got)
+}
+
 /// Resolves once the server's bytes start with a banner and a settle period has passed
 /// (never, if they do not).
 async fn banner_then_settle(tap: &SharedTap, deadline: Instant) {

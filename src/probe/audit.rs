@@ -47,9 +47,77 @@ pub async fn run(
     addr: SocketAddr,
     attempts: &[Attempt],
 ) -> (Vec<AuditTrial>, Vec<Finding>) {
-    let Some(b) = base(attempts) else {
+    let mut trials = Vec::new();
+    if let Some(b) = base(attempts) {
+        trials = claims(cfg, t, addr, b).await;
+    }
+    if let Some(tr) = in_tls(cfg, t, addr, attempts).await {
+        trials.push(tr);
+    }
+    if trials.is_empty() {
         return (Vec::new(), Vec::new());
+    }
+    let from = base(attempts)
+        .or(attempts.first())
+        .and_then(|b| b.local)
+        .map_or(addr.ip(), |l| l.ip());
+    let findings = audit_model::findings(&trials, from);
+    (trials, findings)
+}
+
+/// On a TLS target whose handshake completes without a header: a PROXY v1 header
+/// claiming [`audit_model::claim_a`] as the first bytes inside TLS, then the HTTP
+/// request. A TLS-terminating balancer that forwards the plaintext to a backend that
+/// reads PROXY (and adds no header of its own) hands the backend the client's header.
+async fn in_tls(
+    cfg: &Arc<ProbeConfig>,
+    t: &Target,
+    addr: SocketAddr,
+    attempts: &[Attempt],
+) -> Option<AuditTrial> {
+    let tls = attempts.iter().find(|a| {
+        a.payload == Payload::Tls && a.header == super::model::HeaderChoice::None && a.tls.is_some()
+    })?;
+    let a = audit_model::claim_a(addr.is_ipv6());
+    let inner = header_for(
+        super::model::HeaderChoice::V1,
+        addr,
+        addr,
+        Some(a),
+        None,
+        &cfg.tlvs,
+        cfg.crc32c,
+    );
+    let reply = super::attempt::tls_inner(cfg, t, addr, &inner).await;
+    let (reply, result) = match reply {
+        Ok(r) => {
+            let said = crate::sniff::sniff(&r).summary;
+            (r, crate::escape::sanitize_text(&said).into_owned())
+        }
+        Err(e) => (Vec::new(), e),
     };
+    let status = crate::sniff::sniff(&reply).http.and_then(|h| h.status);
+    // Only a served request counts: an error page may quote the bad request line.
+    let accepted = status.is_some_and(|s| (200..400).contains(&s));
+    Some(AuditTrial {
+        name: "in-tls",
+        of: tls.name.clone(),
+        claimed: vec![a],
+        accepted,
+        reflected: (accepted && audit_model::reflects(&reply, a.ip())).then_some(a.ip()),
+        visible: status.is_some(),
+        result,
+    })
+}
+
+/// The `claim` and `stacked` trials: the header of `b` again, claiming documentation
+/// addresses.
+async fn claims(
+    cfg: &Arc<ProbeConfig>,
+    t: &Target,
+    addr: SocketAddr,
+    b: &Attempt,
+) -> Vec<AuditTrial> {
     let v6 = addr.is_ipv6();
     let (a, bb) = (audit_model::claim_a(v6), audit_model::claim_b(v6));
     let spec = b.spec();
@@ -95,7 +163,5 @@ pub async fn run(
                 .unwrap_or_else(|| r.outcome.label()),
         });
     }
-    let from = b.local.map_or(addr.ip(), |l| l.ip());
-    let findings = audit_model::findings(&trials, from);
-    (trials, findings)
+    trials
 }

@@ -51,7 +51,7 @@ pub fn reflects(reply: &[u8], ip: IpAddr) -> bool {
 /// What one audit trial saw.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditTrial {
-    /// `claim` or `stacked`.
+    /// `claim`, `stacked` or `in-tls` (the header as the first bytes inside TLS).
     pub name: &'static str,
     /// The attempt it varies.
     pub of: String,
@@ -132,7 +132,28 @@ pub fn findings(trials: &[AuditTrial], from: IpAddr) -> Vec<Finding> {
             out.push(f);
         }
     }
+    if let Some(t) = trials.iter().find(|t| t.name == "in-tls") {
+        if let Some(ip) = t.reflected {
+            out.push(in_tls_finding(t, ip));
+        }
+    }
     out
+}
+
+/// A header sent inside TLS was believed: the TLS terminator passes the decrypted bytes
+/// on to a reader of PROXY and adds no header of its own (HAProxy `mode tcp` with `bind
+/// ... ssl crt` and no `send-proxy`, in front of nginx `listen ... proxy_protocol`).
+fn in_tls_finding(t: &AuditTrial, ip: IpAddr) -> Finding {
+    Finding::new(
+        Code::ProxyTrustTooWide,
+        Severity::Error,
+        format!(
+            "a PROXY header sent inside TLS was believed: the reply shows the claimed client {ip}. The TLS terminator forwards the decrypted bytes to a backend that reads PROXY without adding a header of its own, so any client can choose the address the backend sees"
+        ),
+    )
+    .evidence(format!("trial in-tls (of {}): {}", t.of, t.result))
+    .fix("make the TLS terminator send its own header to the backend: HAProxy `server ... send-proxy` or `send-proxy-v2`; a header a client puts inside TLS then arrives after it, as data")
+    .fix("or trust the addresses in a header only from the balancers, and make the backend not read PROXY at all where nothing sends it: nginx `set_real_ip_from <balancer CIDR>;` (never 0.0.0.0/0)")
 }
 
 #[cfg(test)]
@@ -177,5 +198,14 @@ mod tests {
         let serve = b"HTTP/1.1 200 OK\r\n\r\n{\"client\":\"127.0.0.1:5000\",\"proxy\":{\"source\":\"192.0.2.77:40404\"}}";
         assert!(!reflects(serve, a));
         assert!(!reflects(b"client=192.0.2.7:40404", a));
+        let mut inner = t("in-tls", true, Some(a), true);
+        inner.claimed.truncate(1);
+        let f = findings(&[inner], me);
+        assert_eq!(
+            (f[0].code, f[0].severity),
+            (Code::ProxyTrustTooWide, Severity::Error)
+        );
+        assert!(f[0].summary.contains("inside TLS"));
+        assert!(findings(&[t("in-tls", false, None, true)], me).is_empty());
     }
 }

@@ -12,31 +12,7 @@ use crate::path::{Explanation, InFront, Observation};
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 
-/// The header an attempt sends first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum HeaderChoice {
-    /// No PROXY header.
-    None,
-    /// PROXY v1 with the socket addresses (or `--src`/`--dst`).
-    V1,
-    /// PROXY v2 PROXY command.
-    V2,
-    /// PROXY v2 LOCAL command (a health check).
-    V2Local,
-}
-
-impl HeaderChoice {
-    /// Short name: `none`, `v1`, `v2`, `v2-local`.
-    pub fn name(self) -> &'static str {
-        match self {
-            HeaderChoice::None => "none",
-            HeaderChoice::V1 => "v1",
-            HeaderChoice::V2 => "v2",
-            HeaderChoice::V2Local => "v2-local",
-        }
-    }
-}
+pub use crate::path::expects::{Expects, HeaderChoice};
 
 /// What an attempt sends after the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -181,17 +157,6 @@ impl Attempt {
             payload: self.payload,
         }
     }
-}
-
-/// What the target expects (the `expects` object of the JSON report).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Expects {
-    /// `required`, `optional`, `forbidden`, `unknown`.
-    pub proxy: &'static str,
-    /// Versions accepted: `v1`, `v2`.
-    pub proxy_versions: Vec<&'static str>,
-    /// `tls`, `http`, `tcp`, `unknown`.
-    pub protocol: &'static str,
 }
 
 /// TLS details of the target (from the first attempt whose handshake completed).

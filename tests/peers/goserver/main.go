@@ -1,7 +1,14 @@
 // goserver: a Go HTTP(S) server for ppdiag's tests, with or without go-proxyproto
 // (github.com/pires/go-proxyproto, the PROXY library Traefik uses).
 //
-// Flags: -addr 127.0.0.1:PORT, -cert/-key (TLS when given), -proxy none|use|require.
+// Flags: -addr 127.0.0.1:PORT, -cert/-key (TLS when given),
+// -proxy none|use|require|func-use|strict|lax, -trusted CIDR[,CIDR...].
+// The last three set the listener's Policy to a function of the upstream address:
+//   func-use: USE for every source (a policy function that trusts everyone);
+//   strict:   proxyproto.MustStrictWhiteListPolicy(trusted): USE from a trusted source,
+//             REJECT from any other (a header from it fails the first read);
+//   lax:      proxyproto.MustLaxWhiteListPolicy(trusted): USE from a trusted source,
+//             IGNORE from any other (the header is read and its addresses dropped).
 // Each response body says what the server read from the PROXY header:
 //   proxy=v2 cmd=PROXY src=IP:PORT dst=IP:PORT tlvs=EA:01767063652d...,02:6578...
 // so tests can check that a header ppdiag built is decoded by an independent reader.
@@ -63,7 +70,8 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	cert := flag.String("cert", "", "certificate (PEM); TLS when given")
 	key := flag.String("key", "", "key (PEM)")
-	mode := flag.String("proxy", "none", "none|use|require")
+	mode := flag.String("proxy", "none", "none|use|require|func-use|strict|lax")
+	trusted := flag.String("trusted", "10.0.0.0/8", "sources trusted by strict and lax (comma-separated)")
 	flag.Parse()
 
 	l, err := net.Listen("tcp", *addr)
@@ -82,6 +90,17 @@ func main() {
 			Policy:            func(net.Addr) (proxyproto.Policy, error) { return p, nil },
 			ReadHeaderTimeout: 10 * time.Second,
 		}
+	case "func-use", "strict", "lax":
+		var policy proxyproto.PolicyFunc
+		switch *mode {
+		case "func-use":
+			policy = func(upstream net.Addr) (proxyproto.Policy, error) { return proxyproto.USE, nil }
+		case "strict":
+			policy = proxyproto.MustStrictWhiteListPolicy(strings.Split(*trusted, ","))
+		default:
+			policy = proxyproto.MustLaxWhiteListPolicy(strings.Split(*trusted, ","))
+		}
+		ln = &proxyproto.Listener{Listener: l, Policy: policy, ReadHeaderTimeout: 10 * time.Second}
 	case "none":
 	default:
 		log.Fatalf("unknown -proxy %q", *mode)
