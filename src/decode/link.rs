@@ -290,7 +290,7 @@ pub(crate) fn close(f: &Flow, bytes: bool) -> Done {
         Some((_, side, _)) if side == c && server_ending != Ending::Timeout => {
             crate::path::End::Open
         }
-        _ => server_ending.to_path(),
+        _ => crate::path::End::from(server_ending),
     };
     let observed = crate::path::observe_analyzed(
         "",

@@ -31,18 +31,6 @@ pub enum Ending {
     Refused,
 }
 
-impl Ending {
-    /// The path model's word for this ending.
-    pub fn to_path(self) -> crate::path::End {
-        match self {
-            Ending::Closed => crate::path::End::Closed,
-            Ending::Reset => crate::path::End::Reset,
-            Ending::Timeout | Ending::Open => crate::path::End::Open,
-            Ending::Refused => crate::path::End::NotConnected,
-        }
-    }
-}
-
 /// One exchange, as bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Exchange<'a> {
@@ -294,7 +282,7 @@ fn outcome(server: &Sniffed, bytes: &[u8], ending: Ending) -> Outcome {
 
 /// Printable text that is not an error line of a command protocol.
 fn is_plain_text(bytes: &[u8]) -> bool {
-    crate::path::observe::is_text(bytes) && !crate::path::observe::is_error(bytes)
+    sniff::plaintext::is_text(bytes) && !sniff::plaintext::is_error(bytes)
 }
 
 /// `HTTP/1.1 400 Bad Request`, rebuilt from the parsed head (already escaped).

@@ -20,13 +20,13 @@
 //!   apply.
 
 mod client_view;
-mod text;
+pub mod plaintext;
 mod tls;
 
 use serde::Serialize;
 
 pub use client_view::{Basis, ClientReaction, TlsClientView, tls_client_view};
-pub use text::{Banner, HttpInfo, UnknownBytes};
+pub use plaintext::{Banner, HttpInfo, UnknownBytes};
 pub use tls::{
     AlertInfo, ClientHelloInfo, HandshakeInfo, MAX_RECORD_LEN, RecordInfo, ServerHelloInfo,
     Sslv2Info, TlsInfo,
@@ -200,8 +200,8 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         s.sslv2 = Some(info);
         return s;
     }
-    if let Some(method) = text::request_method(bytes) {
-        let info = text::parse_request(bytes, method);
+    if let Some(method) = plaintext::request_method(bytes) {
+        let info = plaintext::parse_request(bytes, method);
         let mut s = base(Kind::HttpRequest, bytes);
         s.complete = info.head_complete;
         s.summary = if info.h2_preface {
@@ -219,8 +219,8 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         s.http = Some(info);
         return s;
     }
-    if text::is_response(bytes) {
-        let info = text::parse_response(bytes);
+    if plaintext::is_response(bytes) {
+        let info = plaintext::parse_response(bytes);
         let mut s = base(Kind::HttpResponse, bytes);
         s.complete = info.head_complete;
         s.summary = format!(
@@ -237,7 +237,7 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         s.http = Some(info);
         return s;
     }
-    if let Some(b) = text::banner(bytes) {
+    if let Some(b) = plaintext::banner(bytes) {
         let (kind, what) = match b.protocol.as_str() {
             "ssh" => (Kind::SshBanner, "SSH banner"),
             "smtp" => (Kind::SmtpBanner, "SMTP greeting"),
@@ -257,8 +257,8 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         return s;
     }
     let mut s = base(Kind::Unknown, bytes);
-    let u = text::unknown(bytes);
-    s.summary = match text::text_kind(bytes) {
+    let u = plaintext::unknown(bytes);
+    s.summary = match plaintext::text_kind(bytes) {
         Some(what) => format!("{what} ({} bytes): {}", bytes.len(), u.ascii),
         None => format!("unrecognised bytes ({} bytes): {}", bytes.len(), u.ascii),
     };
