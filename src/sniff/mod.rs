@@ -144,6 +144,21 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         s.summary = "no bytes".into();
         return s;
     }
+    if let Some(s) = sniff_proxy_v2(bytes).or_else(|| sniff_proxy_v1(bytes)) {
+        return s;
+    }
+    if tls::looks_like_record(bytes) {
+        return sniff_tls(bytes);
+    }
+    sniff_sslv2(bytes)
+        .or_else(|| sniff_request(bytes))
+        .or_else(|| sniff_response(bytes))
+        .or_else(|| sniff_banner(bytes))
+        .unwrap_or_else(|| sniff_unknown(bytes))
+}
+
+/// The PROXY v2 signature, or its start.
+fn sniff_proxy_v2(bytes: &[u8]) -> Option<Sniffed> {
     let v2_len = bytes.len().min(PROXY_V2_SIGNATURE.len());
     if bytes.get(..v2_len) == PROXY_V2_SIGNATURE.get(..v2_len) {
         let mut s = base(Kind::ProxyV2, bytes);
@@ -158,8 +173,13 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
             signature_bytes: v2_len,
             line: None,
         });
-        return s;
+        return Some(s);
     }
+    None
+}
+
+/// A PROXY v1 line, or its start (three bytes at least).
+fn sniff_proxy_v1(bytes: &[u8]) -> Option<Sniffed> {
     let v1_len = bytes.len().min(6);
     if bytes.starts_with(b"PROXY ") || (bytes.len() >= 3 && b"PROXY ".starts_with(bytes)) {
         let mut s = base(Kind::ProxyV1, bytes);
@@ -177,11 +197,13 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
             signature_bytes: v1_len,
             line: Some(shown),
         });
-        return s;
+        return Some(s);
     }
-    if tls::looks_like_record(bytes) {
-        return sniff_tls(bytes);
-    }
+    None
+}
+
+/// An SSLv2-style ClientHello.
+fn sniff_sslv2(bytes: &[u8]) -> Option<Sniffed> {
     if tls::looks_like_sslv2(bytes) {
         let info = tls::parse_sslv2(bytes);
         let mut s = base(Kind::Sslv2Hello, bytes);
@@ -198,8 +220,13 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
             );
         }
         s.sslv2 = Some(info);
-        return s;
+        return Some(s);
     }
+    None
+}
+
+/// An HTTP/1.x request head (or the HTTP/2 preface).
+fn sniff_request(bytes: &[u8]) -> Option<Sniffed> {
     if let Some(method) = plaintext::request_method(bytes) {
         let info = plaintext::parse_request(bytes, method);
         let mut s = base(Kind::HttpRequest, bytes);
@@ -217,8 +244,13 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
             s.summary += &format!(", Host {host}");
         }
         s.http = Some(info);
-        return s;
+        return Some(s);
     }
+    None
+}
+
+/// An HTTP/1.x response head.
+fn sniff_response(bytes: &[u8]) -> Option<Sniffed> {
     if plaintext::is_response(bytes) {
         let info = plaintext::parse_response(bytes);
         let mut s = base(Kind::HttpResponse, bytes);
@@ -235,8 +267,13 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
             s.summary += &format!(", Server {server}");
         }
         s.http = Some(info);
-        return s;
+        return Some(s);
     }
+    None
+}
+
+/// A server's greeting: SSH, SMTP, FTP, IMAP, POP3, MySQL.
+fn sniff_banner(bytes: &[u8]) -> Option<Sniffed> {
     if let Some(b) = plaintext::banner(bytes) {
         let (kind, what) = match b.protocol.as_str() {
             "ssh" => (Kind::SshBanner, "SSH banner"),
@@ -254,8 +291,13 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         s.complete = b.complete;
         s.summary = format!("{what}: {}", b.line);
         s.banner = Some(b);
-        return s;
+        return Some(s);
     }
+    None
+}
+
+/// Bytes nothing recognised, shown as text or hex.
+fn sniff_unknown(bytes: &[u8]) -> Sniffed {
     let mut s = base(Kind::Unknown, bytes);
     let u = plaintext::unknown(bytes);
     s.summary = match plaintext::text_kind(bytes) {
