@@ -5,8 +5,7 @@
 //! polls, root priming) leaves the machine; they need root, which CI has.
 
 mod common;
-#[path = "peers/mod.rs"]
-mod peers;
+use common::serve::Serve;
 
 use common::{ppdiag, stdout};
 use serde_json::Value;
@@ -22,7 +21,7 @@ impl Netns {
             .arg("-u")
             .output()
             .is_ok_and(|o| o.stdout.starts_with(b"0"));
-        if !peers::need("ip") {
+        if !common::process::need("ip") {
             return None;
         }
         if !root {
@@ -54,7 +53,7 @@ impl Netns {
     }
 
     /// Waits (at most 10 s) until something accepts TCP on `port` inside.
-    fn wait_tcp(&self, port: u16, guard: &mut peers::Guard) {
+    fn wait_tcp(&self, port: u16, guard: &mut common::process::Guard) {
         let end = Instant::now() + Duration::from_secs(10);
         while Instant::now() < end {
             let ok = self
@@ -102,7 +101,7 @@ impl Drop for Netns {
     }
 }
 
-fn dnsdist(ns: &Netns, dir: &std::path::Path, port: u16, acl: bool) -> peers::Guard {
+fn dnsdist(ns: &Netns, dir: &std::path::Path, port: u16, acl: bool) -> common::process::Guard {
     let conf = dir.join(format!("dnsdist-{port}.conf"));
     std::fs::write(
         &conf,
@@ -115,12 +114,12 @@ fn dnsdist(ns: &Netns, dir: &std::path::Path, port: u16, acl: bool) -> peers::Gu
     let mut cmd = ns.cmd("dnsdist");
     cmd.args(["--supervised", "--disable-syslog", "-C"])
         .arg(&conf);
-    let mut g = peers::Guard::spawn("dnsdist", &mut cmd, None);
+    let mut g = common::process::Guard::spawn("dnsdist", &mut cmd, None);
     ns.wait_tcp(port, &mut g);
     g
 }
 
-fn recursor(ns: &Netns, dir: &std::path::Path, port: u16, proxy: bool) -> peers::Guard {
+fn recursor(ns: &Netns, dir: &std::path::Path, port: u16, proxy: bool) -> common::process::Guard {
     let d = dir.join(format!("rec-{port}"));
     std::fs::create_dir_all(&d).unwrap();
     let mut cmd = ns.cmd("pdns_recursor");
@@ -136,7 +135,7 @@ fn recursor(ns: &Netns, dir: &std::path::Path, port: u16, proxy: bool) -> peers:
     if proxy {
         cmd.arg("--proxy-protocol-from=127.0.0.1");
     }
-    let mut g = peers::Guard::spawn("pdns_recursor", &mut cmd, None);
+    let mut g = common::process::Guard::spawn("pdns_recursor", &mut cmd, None);
     ns.wait_tcp(port, &mut g);
     g
 }
@@ -153,7 +152,7 @@ fn outcome(r: &Value, attempt: &str) -> String {
 
 #[test]
 fn dnsdist_and_the_recursor_with_and_without_proxy() {
-    if !peers::need("dnsdist") || !peers::need("pdns_recursor") {
+    if !common::process::need("dnsdist") || !common::process::need("pdns_recursor") {
         return;
     }
     let Some(ns) = Netns::new("dns") else {
@@ -196,20 +195,8 @@ fn ppdiag_serve_over_udp() {
         ("forbidden", "forbidden"),
         ("optional", "optional"),
     ] {
-        let port = common::free_port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ppdiag"));
-        cmd.args([
-            "serve",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "--udp",
-            "--proxy",
-            proxy,
-            "--reply",
-            "echo",
-        ]);
-        let mut g = peers::Guard::spawn("ppdiag serve", &mut cmd, None);
-        peers::wait_port(port, &mut g);
+        let serve = Serve::on_any_port(&["--udp", "--proxy", proxy, "--reply", "echo"]);
+        let port = serve.addr().port();
         let o = ppdiag(&[
             "probe",
             &format!("127.0.0.1:{port}"),
