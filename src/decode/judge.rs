@@ -1,5 +1,5 @@
 //! Judging handed-on conversations (sans-IO): a [`Judge`] turns the [`Tracker`]'s events
-//! into [`FlowReport`]s — TCP through `link::close` (the shared `diagnose::judge`) and
+//! into [`FlowReport`]s — TCP through `conversation::close` (the shared `diagnose::judge`) and
 //! leg linking, UDP through the opening analysis — and keeps the counts of the summary.
 //!
 //! Rules: every conversation handed on is reported exactly once (linked, expired from the
@@ -7,12 +7,15 @@
 //!
 //! [`Tracker`]: super::engine::Tracker
 
-use super::engine::{Event, Limits, POOL, UdpFlow, kind_name, timing};
+use super::conversation::{self, Done};
+use super::engine::{Event, Limits, UdpFlow};
 use super::late::Late;
-use super::link::{self, Done, Pending};
+use super::link::{self, Pending};
+use super::report::timing;
 use super::report::{DirectionBasis, FlowReport, Sent, Summary};
 use super::servers::Servers;
 use super::stream::Half;
+use super::stream::POOL;
 use crate::escape::escape_bytes_max;
 use crate::opening;
 
@@ -82,7 +85,7 @@ impl Judge {
     pub fn event(&mut self, e: Event, out: &mut Vec<FlowReport>) {
         match e {
             Event::Tcp(mut f, evicted) => {
-                let d = link::close(&f, self.bytes);
+                let d = conversation::close(&f, self.bytes);
                 if self.spare.len() < POOL {
                     self.spare.extend(f.half.iter_mut().map(std::mem::take));
                 }
@@ -251,11 +254,7 @@ fn udp_report(u: UdpFlow) -> FlowReport {
     let o = opening::analyze(&u.first);
     let payload = &u.first[o.payload_offset.min(u.first.len())..];
     let sent = Sent {
-        kind: o
-            .payload
-            .as_ref()
-            .map(|s| kind_name(s.kind))
-            .unwrap_or_else(|| "unknown".into()),
+        kind: o.payload.as_ref().map_or("unknown", |s| s.kind.name()),
         summary: o
             .payload
             .as_ref()

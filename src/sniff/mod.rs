@@ -38,8 +38,7 @@ use crate::escape::escape_bytes_max;
 pub const PROXY_V2_SIGNATURE: [u8; 12] = *b"\r\n\r\n\0\r\nQUIT\n";
 
 /// What the opening bytes are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// `PROXY ` text header.
     ProxyV1,
@@ -73,6 +72,35 @@ pub enum Kind {
     Empty,
     /// Nothing recognised.
     Unknown,
+}
+
+impl Kind {
+    /// The kebab-case name, in text and JSON alike.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::ProxyV1 => "proxy-v1",
+            Kind::ProxyV2 => "proxy-v2",
+            Kind::TlsClientHello => "tls-client-hello",
+            Kind::TlsServerHello => "tls-server-hello",
+            Kind::TlsAlert => "tls-alert",
+            Kind::TlsRecord => "tls-record",
+            Kind::Sslv2Hello => "sslv2-hello",
+            Kind::HttpRequest => "http-request",
+            Kind::HttpResponse => "http-response",
+            Kind::SshBanner => "ssh-banner",
+            Kind::SmtpBanner => "smtp-banner",
+            Kind::FtpBanner => "ftp-banner",
+            Kind::Greeting => "greeting",
+            Kind::Empty => "empty",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 /// The start of a PROXY header, as far as this module looks at it.
