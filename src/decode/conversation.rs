@@ -5,7 +5,9 @@
 
 use super::flow::Flow;
 use super::hash::FxHasher;
-use super::report::{DirGap, DirOffset, DirectionBasis, End, FlowReport, Sent, ms_opt, timing};
+use super::report::{
+    DirGap, DirOffset, DirectionBasis, End, FlowReport, Sent, Timing, ms_opt, timing,
+};
 use crate::diagnose::{self, Ending, Exchange, Outcome};
 use crate::escape::escape_bytes_max;
 use crate::findings::{Code, Finding, Severity};
@@ -116,30 +118,16 @@ pub(crate) fn close(f: &Flow, bytes: bool) -> Done {
     let observed = sides.observe(&v.client, &v.server, &ends);
     // A server that closed before the whole header had arrived acted on part of it:
     // judge what it had, not what came after.
-    if let Some(split) = split_header(
-        f,
-        sides.c,
-        sides.s,
-        &v.client.headers,
-        sides.server_bytes().is_empty(),
-    ) {
+    let unanswered = sides.server_bytes().is_empty();
+    if let Some(split) = split_header(f, sides.c, sides.s, &v.client.headers, unanswered) {
         j.findings.retain(|x| is_client_side(x.code));
         j.findings.push(split);
     }
-    // A failed conversation is never "no problem found".
-    if !lost && !j.findings.iter().any(|x| x.severity > Severity::Info) {
-        if let Some(why) = super::failed::failure(&observed, ends.server) {
-            let shown = escape_bytes_max(sides.server_bytes(), 64);
-            j.findings
-                .push(super::failed::finding(&observed, ends.server, why, &shown));
-        }
+    if !lost {
+        j.never_unexplained(&observed, ends.server, sides.server_bytes());
     }
     j.closing_notes(f, &ends.end, !overlaps.is_empty());
-    let mut t = timing(f.first_ts, f.last_ts);
-    t.first_client_byte_ms = ms_opt(f.first_ts, f.first_data_ts[sides.c]);
-    t.first_server_byte_ms = ms_opt(f.first_ts, f.first_data_ts[sides.s]);
-    t.close_ms = ms_opt(f.first_ts, ends.first.map(|x| x.0));
-    t.server_answered_after_client_bytes = answered_after;
+    let t = sides.timing(&ends, answered_after);
     let header = v
         .client
         .headers
@@ -319,6 +307,16 @@ impl<'a> Sides<'a> {
             .map(|ts| f.half[self.c].contiguous_before(ts, f.first_data_index[self.s]))
     }
 
+    fn timing(&self, ends: &Ends, answered_after: Option<u32>) -> Timing {
+        let f = self.f;
+        let mut t = timing(f.first_ts, f.last_ts);
+        t.first_client_byte_ms = ms_opt(f.first_ts, f.first_data_ts[self.c]);
+        t.first_server_byte_ms = ms_opt(f.first_ts, f.first_data_ts[self.s]);
+        t.close_ms = ms_opt(f.first_ts, ends.first.map(|x| x.0));
+        t.server_answered_after_client_bytes = answered_after;
+        t
+    }
+
     fn gaps_and_overlaps(&self) -> (Vec<DirGap>, Vec<DirOffset>) {
         let mut gaps = Vec::new();
         let mut overlaps = Vec::new();
@@ -412,6 +410,18 @@ impl<'a> Sides<'a> {
 }
 
 impl Judged {
+    /// A failed conversation is never "no problem found".
+    fn never_unexplained(&mut self, o: &crate::path::Observation, server: Ending, reply: &[u8]) {
+        if self.findings.iter().any(|x| x.severity > Severity::Info) {
+            return;
+        }
+        if let Some(why) = super::failed::failure(o, server) {
+            let shown = escape_bytes_max(reply, 64);
+            self.findings
+                .push(super::failed::finding(o, server, why, &shown));
+        }
+    }
+
     /// The server answered the header alone, before any payload byte arrived.
     fn header_alone_answered(
         &mut self,
