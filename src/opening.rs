@@ -113,127 +113,135 @@ fn judge(o: &mut Opening, bytes: &[u8]) {
     let mut findings = Vec::new();
     let mut start = 0;
     for h in &o.headers {
-        for w in &h.warnings {
-            findings.push(
-                Finding::new(
-                    Code::ProxyHeaderMalformed,
-                    Severity::Warning,
-                    w.message.clone(),
-                )
-                .at(start + w.offset)
-                .evidence(format!("accepted by {}", w.accepted_by))
-                .evidence(format!("rejected by {}", w.rejected_by))
-                .fix("make the sender emit the canonical form (`ppdiag send --hex` shows it)"),
-            );
-        }
-        if h.crc32c_ok == Some(false) {
-            let crc = h
-                .tlvs
-                .iter()
-                .find(|t| t.kind == 0x03)
-                .map(|t| t.value.display())
-                .unwrap_or_default();
-            findings.push(
-                Finding::new(
-                    Code::ProxyCrcMismatch,
-                    Severity::Error,
-                    "the CRC32C TLV does not match the header: HAProxy refuses it as an invalid PROXY header",
-                )
-                .at(start + h.tlvs.iter().find(|t| t.kind == 0x03).map_or(0, |t| t.offset))
-                .evidence(format!("CRC32C {crc}"))
-                .fix("something between the balancer and here rewrote the header, or the sender computes the CRC over the wrong bytes (Castagnoli, whole header, CRC field zeroed)"),
-            );
-        }
-        if h.command == Command::Local {
-            findings.push(
-                Finding::new(
-                    Code::HealthCheckLocal,
-                    Severity::Info,
-                    "a v2 LOCAL header: a load balancer health check (receivers use the real connection addresses)",
-                )
-                .at(start)
-                .evidence(format!(
-                    "byte 13 = 0x{:02x}, {} TLV(s), {} bytes",
-                    h.family_byte.unwrap_or(0),
-                    h.tlvs.len(),
-                    h.length
-                )),
-            );
-        }
+        header_findings(h, start, &mut findings);
         start += h.length;
     }
     if o.headers.len() > 1 {
-        let second = o.headers[0].length;
-        findings.push(
-            Finding::new(
-                Code::ProxyHeaderDuplicated,
-                Severity::Error,
-                format!(
-                    "{} PROXY headers in a row: a receiver parses the first and reads the second (v{} at byte {second}) as application data",
-                    o.headers.len(),
-                    o.headers[1].version.number()
-                ),
-            )
-            .at(second)
-            .evidence(format!(
-                "first: v{} {}; second: v{} {}",
-                o.headers[0].version.number(),
-                addresses(&o.headers[0]),
-                o.headers[1].version.number(),
-                addresses(&o.headers[1])
-            ))
-            .fix("only one hop may add the header: turn off send-proxy on the inner balancer, or have it accept the outer header (accept-proxy) and send its own")
-            .fix("nginx stream: `proxy_protocol on` in front of a balancer that also sends one stacks two headers"),
-        );
+        findings.push(duplicated(&o.headers));
     }
     match &o.problem {
-        Some(HeaderProblem::Malformed { malformed: m }) => {
-            let from = m.offset.saturating_sub(8);
-            let to = (m.offset + 8).min(bytes.len());
-            findings.push(
-                Finding::new(Code::ProxyHeaderMalformed, Severity::Error, m.message.clone())
-                    .at(m.offset)
-                    .evidence(format!("rule {}", m.rule))
-                    .evidence(match m.accepted_by {
-                        Some(who) => format!("accepted all the same by {who}, with a wrong or missing value; strict receivers such as go-proxyproto (Traefik) refuse it"),
-                        None => "refused by nginx 1.22 and HAProxy 2.6 alike".to_string(),
-                    })
-                    .evidence(format!(
-                        "bytes {from}..{to}: \"{}\"",
-                        escape_bytes_max(bytes.get(from..to).unwrap_or_default(), 16)
-                    ))
-                    .fix(match m.version {
-                        Version::V1 => "the sender writes a broken v1 line: compare with `ppdiag send --proxy v1 --hex`",
-                        Version::V2 => "the sender writes a broken v2 header: compare with `ppdiag send --proxy v2 --hex`",
-                    }),
-            );
+        Some(HeaderProblem::Malformed { malformed }) => {
+            findings.push(malformed_finding(malformed, bytes))
         }
         Some(HeaderProblem::Incomplete {
             version,
             offset,
             at_least,
             exact,
-        }) => {
-            let need = if *exact {
-                format!("{at_least} more bytes")
-            } else {
-                format!("at least {at_least} more bytes")
-            };
-            findings.push(
-                Finding::new(
-                    Code::ProxyHeaderIncomplete,
-                    Severity::Warning,
-                    format!("the bytes end inside a PROXY v{} header that starts at byte {offset}: it needs {need}", version.number()),
-                )
-                .at(*offset)
-                .evidence("a receiver that gets only this much waits for the rest (nginx, go-proxyproto: until their header timeout) or fails at once (HAProxy: `Truncated PROXY protocol header received`)")
-                .fix("if these bytes came from a log, the log may have cut them (nginx logs at most a few dozen bytes of a broken header); capture the connection with `tcpdump -w` and run `ppdiag decode`"),
-            );
-        }
+        }) => findings.push(incomplete(*version, *offset, *at_least, *exact)),
         None => {}
     }
     o.findings = findings;
     o.notes = notes(o);
+}
+
+/// What one parsed header says by itself (at byte `start` of the opening): lenient
+/// forms, a wrong CRC32C, a LOCAL health check.
+fn header_findings(h: &Header, start: usize, findings: &mut Vec<Finding>) {
+    for w in &h.warnings {
+        findings.push(
+            Finding::new(
+                Code::ProxyHeaderMalformed,
+                Severity::Warning,
+                w.message.clone(),
+            )
+            .at(start + w.offset)
+            .evidence(format!("accepted by {}", w.accepted_by))
+            .evidence(format!("rejected by {}", w.rejected_by))
+            .fix("make the sender emit the canonical form (`ppdiag send --hex` shows it)"),
+        );
+    }
+    if h.crc32c_ok == Some(false) {
+        let tlv = h.tlvs.iter().find(|t| t.kind == 0x03);
+        findings.push(
+            Finding::new(
+                Code::ProxyCrcMismatch,
+                Severity::Error,
+                "the CRC32C TLV does not match the header: HAProxy refuses it as an invalid PROXY header",
+            )
+            .at(start + tlv.map_or(0, |t| t.offset))
+            .evidence(format!("CRC32C {}", tlv.map(|t| t.value.display()).unwrap_or_default()))
+            .fix("something between the balancer and here rewrote the header, or the sender computes the CRC over the wrong bytes (Castagnoli, whole header, CRC field zeroed)"),
+        );
+    }
+    if h.command == Command::Local {
+        findings.push(
+            Finding::new(
+                Code::HealthCheckLocal,
+                Severity::Info,
+                "a v2 LOCAL header: a load balancer health check (receivers use the real connection addresses)",
+            )
+            .at(start)
+            .evidence(format!(
+                "byte 13 = 0x{:02x}, {} TLV(s), {} bytes",
+                h.family_byte.unwrap_or(0),
+                h.tlvs.len(),
+                h.length
+            )),
+        );
+    }
+}
+
+/// Two or more headers in a row: a receiver reads the second as data.
+fn duplicated(headers: &[Header]) -> Finding {
+    let second = headers[0].length;
+    Finding::new(
+        Code::ProxyHeaderDuplicated,
+        Severity::Error,
+        format!(
+            "{} PROXY headers in a row: a receiver parses the first and reads the second (v{} at byte {second}) as application data",
+            headers.len(),
+            headers[1].version.number()
+        ),
+    )
+    .at(second)
+    .evidence(format!(
+        "first: v{} {}; second: v{} {}",
+        headers[0].version.number(),
+        addresses(&headers[0]),
+        headers[1].version.number(),
+        addresses(&headers[1])
+    ))
+    .fix("only one hop may add the header: turn off send-proxy on the inner balancer, or have it accept the outer header (accept-proxy) and send its own")
+    .fix("nginx stream: `proxy_protocol on` in front of a balancer that also sends one stacks two headers")
+}
+
+/// A header that breaks a rule of the spec.
+fn malformed_finding(m: &Malformed, bytes: &[u8]) -> Finding {
+    let from = m.offset.saturating_sub(8);
+    let to = (m.offset + 8).min(bytes.len());
+    Finding::new(Code::ProxyHeaderMalformed, Severity::Error, m.message.clone())
+        .at(m.offset)
+        .evidence(format!("rule {}", m.rule))
+        .evidence(match m.accepted_by {
+            Some(who) => format!("accepted all the same by {who}, with a wrong or missing value; strict receivers such as go-proxyproto (Traefik) refuse it"),
+            None => "refused by nginx 1.22 and HAProxy 2.6 alike".to_string(),
+        })
+        .evidence(format!(
+            "bytes {from}..{to}: \"{}\"",
+            escape_bytes_max(bytes.get(from..to).unwrap_or_default(), 16)
+        ))
+        .fix(match m.version {
+            Version::V1 => "the sender writes a broken v1 line: compare with `ppdiag send --proxy v1 --hex`",
+            Version::V2 => "the sender writes a broken v2 header: compare with `ppdiag send --proxy v2 --hex`",
+        })
+}
+
+/// The bytes end inside a header.
+fn incomplete(version: Version, offset: usize, at_least: usize, exact: bool) -> Finding {
+    let need = if exact {
+        format!("{at_least} more bytes")
+    } else {
+        format!("at least {at_least} more bytes")
+    };
+    Finding::new(
+        Code::ProxyHeaderIncomplete,
+        Severity::Warning,
+        format!("the bytes end inside a PROXY v{} header that starts at byte {offset}: it needs {need}", version.number()),
+    )
+    .at(offset)
+    .evidence("a receiver that gets only this much waits for the rest (nginx, go-proxyproto: until their header timeout) or fails at once (HAProxy: `Truncated PROXY protocol header received`)")
+    .fix("if these bytes came from a log, the log may have cut them (nginx logs at most a few dozen bytes of a broken header); capture the connection with `tcpdump -w` and run `ppdiag decode`")
 }
 
 /// The finding for bytes that reached a receiver which requires a PROXY header, when

@@ -18,6 +18,10 @@ const CORE: &[&str] = &[
     "src/escape.rs",
     // decode's sans-IO half (its shell is src/decode/shell.rs)
     "src/decode/engine.rs",
+    "src/decode/flow.rs",
+    "src/decode/hash.rs",
+    "src/decode/conversation.rs",
+    "src/decode/decoder.rs",
     "src/decode/stream.rs",
     "src/decode/packet.rs",
     "src/decode/link.rs",

@@ -5,8 +5,7 @@
 //! nginx 1.22, HAProxy 2.6).
 
 mod common;
-#[path = "peers/mod.rs"]
-mod peers;
+use common::peers;
 
 use peers::daemons::{self, Conn, End, SendProxy, V1, V2, esc};
 use std::time::Duration;

@@ -7,8 +7,7 @@
 //! Under CI=true a missing program fails; elsewhere the scenario skips.
 
 mod common;
-#[path = "peers/mod.rs"]
-mod peers;
+use common::peers;
 
 use common::{ppdiag, stdout};
 use peers::daemons::{self, SendProxy};
@@ -138,7 +137,7 @@ fn decode_agrees(name: &str, pcap: &std::path::Path, addr: &str, probe: &Value) 
 
 /// tcpdump on `lo` for one port, when it can run here (root and the program).
 struct Capture {
-    guard: peers::Guard,
+    guard: common::process::Guard,
     file: tempfile::NamedTempFile,
     // One capture at a time: with several tcpdumps on `lo` at once, some lost the
     // clients' first data segments here (seen: a third of the conversations).
@@ -157,13 +156,13 @@ impl Capture {
             .arg("-u")
             .output()
             .is_ok_and(|o| o.stdout.starts_with(b"0"));
-        if !root || !common::peer("tcpdump") {
+        if !root || !common::process::need("tcpdump") {
             return None;
         }
         let one = ONE_CAPTURE.lock().unwrap_or_else(|e| e.into_inner());
         let file = tempfile::Builder::new().suffix(".pcap").tempfile().unwrap();
         let log = tempfile::NamedTempFile::new().unwrap();
-        let bin = peers::find_bin("tcpdump").unwrap();
+        let bin = common::process::find_bin("tcpdump").unwrap();
         let mut cmd = Command::new(bin);
         // Immediate mode: without it libpcap hands packets over in blocks, and the
         // packets of a block not yet handed over are lost when tcpdump stops.
@@ -182,7 +181,7 @@ impl Capture {
         .arg(filter)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log.path()).unwrap());
-        let guard = peers::Guard::from_child("tcpdump", cmd.spawn().unwrap());
+        let guard = common::process::Guard::from_child("tcpdump", cmd.spawn().unwrap());
         // tcpdump says "listening on" once the capture is running.
         let end = Instant::now() + Duration::from_secs(10);
         while Instant::now() < end {
@@ -547,11 +546,11 @@ fn a_chain_of_two_haproxies_stacking_headers_is_named_on_every_leg() {
 /// the same: both are said, and nothing is an error.
 #[test]
 fn the_fixed_balancer_is_not_blamed() {
-    if !peers::need("nginx") || !peers::need("haproxy") {
+    if !common::process::need("nginx") || !common::process::need("haproxy") {
         return;
     }
     let c = peers::certs();
-    let (p, lb) = (common::free_port(), common::free_port());
+    let (p, lb) = (common::process::free_port(), common::process::free_port());
     let servers = format!(
         "server {{ listen 127.0.0.1:{p} ssl proxy_protocol; ssl_certificate {}; ssl_certificate_key {}; location / {{ return 200 'ok\\n'; }} }}\n",
         c.cert.display(),

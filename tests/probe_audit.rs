@@ -6,9 +6,10 @@
 //! Each reply shows the client address the receiver believed.
 
 mod common;
-#[path = "peers/mod.rs"]
-mod peers;
+use common::peers;
+use common::serve::Serve;
 
+use common::process::*;
 use peers::*;
 use serde_json::Value;
 
@@ -106,20 +107,12 @@ fn wide_receivers_are_flagged_and_narrow_ones_pass() {
 #[test]
 fn serve_without_and_with_trusted() {
     for (trusted, wide) in [(None, true), (Some("10.0.0.0/8"), false)] {
-        let port = free_port();
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ppdiag"));
-        cmd.args([
-            "serve",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "--proxy",
-            "required",
-        ]);
+        let mut args = vec!["--proxy", "required"];
         if let Some(t) = trusted {
-            cmd.args(["--trusted", t]);
+            args.extend(["--trusted", t]);
         }
-        let mut g = Guard::spawn("ppdiag serve", &mut cmd, None);
-        wait_port(port, &mut g);
+        let serve = Serve::on_any_port(&args);
+        let port = serve.addr().port();
         let r = audit(port);
         let want = if wide { Some("error") } else { Some("info") };
         assert_eq!(trust_finding(&r).as_deref(), want, "{trusted:?}: {r:#}");

@@ -4,9 +4,9 @@
 //! inferred `expects` and the finding codes.
 
 mod common;
-#[path = "peers/mod.rs"]
-mod peers;
+use common::peers;
 
+use common::process::*;
 use peers::*;
 use serde_json::Value;
 

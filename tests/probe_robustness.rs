@@ -6,10 +6,11 @@
 //! v1 line from one read; ppdiag serve waits for every form.
 
 mod common;
-#[path = "peers/mod.rs"]
-mod peers;
+use common::peers;
+use common::serve::Serve;
 
 use common::codes;
+use common::process::*;
 use peers::*;
 use serde_json::Value;
 
@@ -86,17 +87,8 @@ fn go_proxyproto_reads_v1_in_one_read_and_serve_waits() {
     };
     let pg = free_port();
     let _g = go_server(&bin, pg, None, "require");
-    let ps = free_port();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ppdiag"));
-    cmd.args([
-        "serve",
-        "-l",
-        &format!("127.0.0.1:{ps}"),
-        "--proxy",
-        "required",
-    ]);
-    let mut gs = Guard::spawn("ppdiag serve", &mut cmd, None);
-    wait_port(ps, &mut gs);
+    let serve = Serve::on_any_port(&["--proxy", "required"]);
+    let ps = serve.addr().port();
     // go-proxyproto 0.4.2 waits for a v2 header in pieces, but its v1 reader takes the
     // line from one read: a v1 line in two pieces is refused.
     let r = probe(pg);
@@ -144,19 +136,8 @@ fn go_proxyproto_reads_v1_in_one_read_and_serve_waits() {
 /// connection on which nothing was sent measures it, and a late header is refused.
 #[test]
 fn a_short_header_timeout_is_measured() {
-    let ps = free_port();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ppdiag"));
-    cmd.args([
-        "serve",
-        "-l",
-        &format!("127.0.0.1:{ps}"),
-        "--proxy",
-        "required",
-        "--header-timeout",
-        "300ms",
-    ]);
-    let mut g = Guard::spawn("ppdiag serve", &mut cmd, None);
-    wait_port(ps, &mut g);
+    let serve = Serve::on_any_port(&["--proxy", "required", "--header-timeout", "300ms"]);
+    let ps = serve.addr().port();
     let r = probe(ps);
     assert!(!held(&r, "slow"), "{r:#}");
     let ms = r["robustness"]["header_timeout_ms"]

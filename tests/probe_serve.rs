@@ -3,10 +3,10 @@
 //! decodes exactly the header send built.
 
 mod common;
-#[path = "peers/mod.rs"]
-mod peers;
+use common::peers;
 
 use common::codes;
+use common::serve::Serve;
 use peers::*;
 use serde_json::Value;
 
@@ -96,7 +96,8 @@ fn probe_infers_each_serve_mode() {
         ),
     ];
     for (args, (proxy, versions, protocol), want) in cases {
-        let (_g, addr, _) = serve(args);
+        let s = Serve::on_any_port(args);
+        let addr = s.addr();
         let (code, r) = probe(addr, &[]);
         assert_eq!(
             expects(&r),
@@ -123,7 +124,8 @@ fn probe_fingerprints_each_serve_emulation() {
         ("nginx-proxy", "required", None),
     ];
     for (emulation, proxy, fp) in cases {
-        let (_g, addr, _) = serve(&["--emulate", emulation]);
+        let s = Serve::on_any_port(&["--emulate", emulation]);
+        let addr = s.addr();
         let (_, r) = probe(addr, &[]);
         assert_eq!(expects(&r).0, proxy, "{emulation}: {r:#}");
         assert_eq!(expects(&r).2, "tls", "{emulation}: {r:#}");
@@ -150,7 +152,8 @@ fn probe_fingerprints_each_serve_emulation() {
 
 #[test]
 fn serve_decodes_exactly_what_send_built() {
-    let (_g, addr, lines) = serve(&["--proxy", "required"]);
+    let mut s = Serve::on_any_port(&["--proxy", "required"]);
+    let addr = s.addr();
     let t = addr.to_string();
     let (code, out) = ppdiag_json(&[
         "send",
@@ -189,9 +192,9 @@ fn serve_decodes_exactly_what_send_built() {
         "/",
     ]);
     assert_eq!(code, 0, "{out:#}");
-    let conns = wait_lines(&lines, "\"connection\"", 1);
+    let conns = s.records(1, 10);
     assert!(!conns.is_empty(), "serve logged no connection");
-    let c: Value = serde_json::from_str(&conns[0]).unwrap();
+    let c = &conns[0];
     let h = &c["proxy"]["header"];
     assert_eq!(h["version"], 2, "{c:#}");
     assert_eq!(h["source"], "192.0.2.10:1234");
@@ -229,7 +232,8 @@ fn serve_decodes_exactly_what_send_built() {
 
 #[test]
 fn serve_sees_sends_faults_and_health_checks() {
-    let (_g, addr, lines) = serve(&["--proxy", "required"]);
+    let mut s = Serve::on_any_port(&["--proxy", "required"]);
+    let addr = s.addr();
     let t = addr.to_string();
     let (_, _) = ppdiag_json(&[
         "send",
@@ -259,12 +263,8 @@ fn serve_sees_sends_faults_and_health_checks() {
         "GET",
         "/",
     ]);
-    let conns = wait_lines(&lines, "\"connection\"", 3);
-    assert_eq!(conns.len(), 3, "{conns:?}");
-    let all: Vec<Value> = conns
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let all = s.records(3, 10);
+    assert_eq!(all.len(), 3, "{all:?}");
     let codes_of = |c: &Value| -> Vec<String> {
         c["findings"]
             .as_array()

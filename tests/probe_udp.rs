@@ -5,8 +5,7 @@
 //! polls, root priming) leaves the machine; they need root, which CI has.
 
 mod common;
-#[path = "peers/mod.rs"]
-mod peers;
+use common::serve::Serve;
 
 use common::{ppdiag, stdout};
 use serde_json::Value;
@@ -22,7 +21,7 @@ impl Netns {
             .arg("-u")
             .output()
             .is_ok_and(|o| o.stdout.starts_with(b"0"));
-        if !peers::need("ip") {
+        if !common::process::need("ip") {
             return None;
         }
         if !root {
@@ -54,7 +53,7 @@ impl Netns {
     }
 
     /// Waits (at most 10 s) until something accepts TCP on `port` inside.
-    fn wait_tcp(&self, port: u16, guard: &mut peers::Guard) {
+    fn wait_tcp(&self, port: u16, guard: &mut common::process::Guard) {
         let end = Instant::now() + Duration::from_secs(10);
         while Instant::now() < end {
             let ok = self
@@ -98,13 +97,13 @@ impl Netns {
 
 /// tcpdump on the loopback of a namespace, one port's UDP and ICMP.
 struct Capture {
-    guard: peers::Guard,
+    guard: common::process::Guard,
     file: tempfile::NamedTempFile,
 }
 
 impl Capture {
     fn start(ns: &Netns, port: u16) -> Option<Capture> {
-        let bin = peers::find_bin("tcpdump")?;
+        let bin = common::process::find_bin("tcpdump")?;
         let file = tempfile::Builder::new().suffix(".pcap").tempfile().unwrap();
         let log = tempfile::NamedTempFile::new().unwrap();
         let mut cmd = ns.cmd(bin.to_str().unwrap());
@@ -115,7 +114,7 @@ impl Capture {
             .arg(format!("udp port {port} or icmp or icmp6"))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(log.path()).unwrap());
-        let guard = peers::Guard::from_child("tcpdump", cmd.spawn().unwrap());
+        let guard = common::process::Guard::from_child("tcpdump", cmd.spawn().unwrap());
         let end = Instant::now() + Duration::from_secs(10);
         while Instant::now() < end {
             if std::fs::read_to_string(log.path()).is_ok_and(|s| s.contains("listening on")) {
@@ -182,7 +181,7 @@ impl Drop for Netns {
     }
 }
 
-fn dnsdist(ns: &Netns, dir: &std::path::Path, port: u16, acl: bool) -> peers::Guard {
+fn dnsdist(ns: &Netns, dir: &std::path::Path, port: u16, acl: bool) -> common::process::Guard {
     let conf = dir.join(format!("dnsdist-{port}.conf"));
     std::fs::write(
         &conf,
@@ -195,12 +194,12 @@ fn dnsdist(ns: &Netns, dir: &std::path::Path, port: u16, acl: bool) -> peers::Gu
     let mut cmd = ns.cmd("dnsdist");
     cmd.args(["--supervised", "--disable-syslog", "-C"])
         .arg(&conf);
-    let mut g = peers::Guard::spawn("dnsdist", &mut cmd, None);
+    let mut g = common::process::Guard::spawn("dnsdist", &mut cmd, None);
     ns.wait_tcp(port, &mut g);
     g
 }
 
-fn recursor(ns: &Netns, dir: &std::path::Path, port: u16, proxy: bool) -> peers::Guard {
+fn recursor(ns: &Netns, dir: &std::path::Path, port: u16, proxy: bool) -> common::process::Guard {
     let d = dir.join(format!("rec-{port}"));
     std::fs::create_dir_all(&d).unwrap();
     let mut cmd = ns.cmd("pdns_recursor");
@@ -216,7 +215,7 @@ fn recursor(ns: &Netns, dir: &std::path::Path, port: u16, proxy: bool) -> peers:
     if proxy {
         cmd.arg("--proxy-protocol-from=127.0.0.1");
     }
-    let mut g = peers::Guard::spawn("pdns_recursor", &mut cmd, None);
+    let mut g = common::process::Guard::spawn("pdns_recursor", &mut cmd, None);
     ns.wait_tcp(port, &mut g);
     g
 }
@@ -233,7 +232,7 @@ fn outcome(r: &Value, attempt: &str) -> String {
 
 #[test]
 fn dnsdist_and_the_recursor_with_and_without_proxy() {
-    if !peers::need("dnsdist") || !peers::need("pdns_recursor") {
+    if !common::process::need("dnsdist") || !common::process::need("pdns_recursor") {
         return;
     }
     let Some(ns) = Netns::new("dns") else {
@@ -276,20 +275,8 @@ fn ppdiag_serve_over_udp() {
         ("forbidden", "forbidden"),
         ("optional", "optional"),
     ] {
-        let port = common::free_port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ppdiag"));
-        cmd.args([
-            "serve",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "--udp",
-            "--proxy",
-            proxy,
-            "--reply",
-            "echo",
-        ]);
-        let mut g = peers::Guard::spawn("ppdiag serve", &mut cmd, None);
-        peers::wait_port(port, &mut g);
+        let serve = Serve::on_any_port(&["--udp", "--proxy", proxy, "--reply", "echo"]);
+        let port = serve.addr().port();
         let o = ppdiag(&[
             "probe",
             &format!("127.0.0.1:{port}"),
@@ -325,7 +312,10 @@ fn v1_has_no_udp_form() {
 /// testdata/captures were recorded so).
 #[test]
 fn decode_names_the_probes_causes_on_its_captured_traffic() {
-    if !peers::need("dnsdist") || !peers::need("pdns_recursor") || !peers::need("tcpdump") {
+    if !common::process::need("dnsdist")
+        || !common::process::need("pdns_recursor")
+        || !common::process::need("tcpdump")
+    {
         return;
     }
     let Some(ns) = Netns::new("cap") else {
@@ -346,7 +336,7 @@ fn decode_names_the_probes_causes_on_its_captured_traffic() {
         "required",
     ]);
     serve.args(["--reply", "echo"]);
-    let mut e = peers::Guard::spawn("ppdiag serve", &mut serve, None);
+    let mut e = common::process::Guard::spawn("ppdiag serve", &mut serve, None);
     ns.wait_tcp(5315, &mut e);
     for (port, name, want) in [
         (5311, "dnsdist-udp-proxy", "proxy-header-missing"),

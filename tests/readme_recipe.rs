@@ -42,7 +42,7 @@ fn stop_leftover_haproxy(dir: &Path) {
 
 #[test]
 fn the_ci_recipe_runs_as_written() {
-    if !common::peer("haproxy") || !common::peer("curl") {
+    if !common::process::need("haproxy") || !common::process::need("curl") {
         return;
     }
     let readme = common::fixture("README.md");

@@ -3,12 +3,11 @@
 //! error, refuse) must be what nginx 1.22 and HAProxy 2.6 actually do on loopback.
 
 mod common;
-use common::*;
+use common::process::{Guard, free_port, need};
 use ppdiag::proxy::{Inspection, inspect};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn crc32c(data: &[u8]) -> u32 {
@@ -179,59 +178,33 @@ fn accepted(port: u16, header: &[u8]) -> bool {
 }
 
 fn start_nginx(dir: &Path, port: u16) -> Guard {
-    let conf = dir.join("nginx.conf");
-    let d = dir.display();
-    std::fs::write(
-        &conf,
-        format!(
-            "worker_processes 1; daemon off; pid {d}/nginx.pid; error_log {d}/error.log;\n\
-             events {{ worker_connections 64; }}\n\
-             http {{ access_log off; client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d}; uwsgi_temp_path {d}; scgi_temp_path {d};\n\
-             server {{ listen 127.0.0.1:{port} proxy_protocol; location / {{ return 200 \"ok\\n\"; }} }} }}\n"
-        ),
-    )
-    .unwrap();
-    let child = Command::new("nginx")
-        .args(["-c", conf.to_str().unwrap(), "-p", dir.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx starts");
-    Guard(child)
+    let conf = format!(
+        "worker_processes 1; daemon off; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{ access_log off; client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d}; uwsgi_temp_path {d}; scgi_temp_path {d};\n\
+         server {{ listen 127.0.0.1:{port} proxy_protocol; location / {{ return 200 \"ok\\n\"; }} }} }}\n",
+        d = dir.display()
+    );
+    common::peers::nginx_conf(&conf, &[port], dir)
 }
 
 fn start_haproxy(dir: &Path, port: u16) -> Guard {
-    let conf = dir.join("haproxy.cfg");
-    std::fs::write(
-        &conf,
-        format!(
-            "defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n\
-             frontend fe\n  bind 127.0.0.1:{port} accept-proxy\n  http-request return status 200 content-type text/plain string ok\n"
-        ),
-    )
-    .unwrap();
-    let child = Command::new("haproxy")
-        .args(["-db", "-f", conf.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("haproxy starts");
-    Guard(child)
+    let conf = format!(
+        "defaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n\
+         frontend fe\n  bind 127.0.0.1:{port} accept-proxy\n  http-request return status 200 content-type text/plain string ok\n"
+    );
+    common::peers::haproxy_conf(&conf, &[port], dir)
 }
 
 #[test]
 fn claims_match_nginx_and_haproxy() {
-    if !peer("nginx") || !peer("haproxy") {
+    if !need("nginx") || !need("haproxy") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let (np, hp) = (free_port(), free_port());
     let _n = start_nginx(dir.path(), np);
     let _h = start_haproxy(dir.path(), hp);
-    assert!(
-        wait_for_port(np) && wait_for_port(hp),
-        "receivers did not start"
-    );
     let mut wrong = Vec::new();
     for (name, bytes) in cases() {
         let c = claim(&bytes);

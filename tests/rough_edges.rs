@@ -3,8 +3,8 @@
 //! cannot be probed refused, `decode --port` keeping the capture's ids, inspect showing
 //! both v2 lengths, and `send --src` defaulting `--dst` to the connected address.
 
-mod serve_support;
-use serve_support::*;
+mod common;
+use common::{root, serve::*};
 use std::process::Output;
 
 fn ppdiag(args: &[&str]) -> Output {

@@ -4,9 +4,9 @@
 //! bridging work.
 
 mod common;
-#[path = "peers/mod.rs"]
-mod peers;
+use common::peers;
 
+use common::process::*;
 use peers::*;
 use serde_json::Value;
 

@@ -3,8 +3,12 @@
 //! (tests/peers/go_tls_server.go, built here with golang-go), and nginx `listen ssl
 //! proxy_protocol`.
 
-mod serve_support;
-use serve_support::*;
+mod common;
+use common::{
+    process::{Guard, free_port, need, wait_listening},
+    root,
+    serve::*,
+};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -42,7 +46,7 @@ fn compare(real: SocketAddr, emulated: SocketAddr, cases: &[(&str, Vec<u8>)]) {
 
 #[test]
 fn nginx_ssl_without_proxy_protocol() {
-    if !have("nginx") {
+    if !need("nginx") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -57,7 +61,7 @@ fn nginx_ssl_without_proxy_protocol() {
     );
     let _n = nginx(dir.path(), &conf);
     let real = SocketAddr::from(([127, 0, 0, 1], port));
-    wait_port(real);
+    wait_listening(real, None);
     let mut serve = Serve::start(&["-l", "127.0.0.1:0", "--emulate", "nginx-ssl"], 1);
     let cases = inputs(real);
     compare(real, serve.addr(), &cases);
@@ -108,7 +112,7 @@ fn nginx_line(raw: &[u8]) -> String {
 
 #[test]
 fn nginx_ssl_proxy_protocol_without_header() {
-    if !have("nginx") {
+    if !need("nginx") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -123,7 +127,7 @@ fn nginx_ssl_proxy_protocol_without_header() {
     );
     let _n = nginx(dir.path(), &conf);
     let real = SocketAddr::from(([127, 0, 0, 1], port));
-    wait_port(real);
+    wait_listening(real, None);
     let mut serve = Serve::start(&["-l", "127.0.0.1:0", "--emulate", "nginx-proxy"], 1);
     let cases = vec![
         ("ClientHello without header", client_hello()),
@@ -181,7 +185,7 @@ fn build_go_server(dir: &Path) -> std::path::PathBuf {
 
 #[test]
 fn go_crypto_tls_without_proxy_support() {
-    if !have("go") {
+    if !need("go") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -196,14 +200,14 @@ fn go_crypto_tls_without_proxy_support() {
         .spawn()
         .expect("start the Go server");
     let stdout = child.stdout.take().unwrap();
-    let _g = Guard(child);
+    let _g = Guard::from_child("go server", child);
     let mut line = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
     let real: SocketAddr = line
         .trim()
         .parse()
         .expect("the Go server prints its address");
-    wait_port(real);
+    wait_listening(real, None);
     let mut serve = Serve::start(&["-l", "127.0.0.1:0", "--emulate", "go-tls"], 1);
     let cases = inputs(real);
     compare(real, serve.addr(), &cases);

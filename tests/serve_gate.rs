@@ -4,9 +4,12 @@
 //! the expectations never exercised; `--junit` writes XML that a real parser reads;
 //! `--banner` speaks first and records what the client answered.
 
-mod serve_support;
+mod common;
+use common::{
+    process::{Guard, free_port, need, wait_listening},
+    serve::*,
+};
 use serde_json::Value;
-use serve_support::*;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
@@ -23,7 +26,7 @@ fn haproxy_front(dir: &Path, backend: SocketAddr, server_opts: &str) -> (Guard, 
     );
     let g = haproxy(dir, &conf);
     let front = SocketAddr::from(([127, 0, 0, 1], port));
-    wait_port(front);
+    wait_listening(front, None);
     (g, front)
 }
 
@@ -53,7 +56,7 @@ fn failures(s: &Value) -> String {
 
 #[test]
 fn health_checks_do_not_use_up_the_count() {
-    if !have("haproxy") || !have("curl") {
+    if !need("haproxy") || !need("curl") {
         return;
     }
     // The case: the client is not in the expected block, so the run must fail,
@@ -77,7 +80,7 @@ fn health_checks_do_not_use_up_the_count() {
         serve.addr(),
         "send-proxy-v2 check inter 200ms check-send-proxy",
     );
-    // A health check arrives first (wait_port's connection reaches HAProxy only).
+    // A health check arrives first (wait_listening's connection reaches HAProxy only).
     let hc = serve.record_where(20, |r| r["proxy"]["header"]["command"] == "local");
     assert_eq!(hc["judged"], false, "{hc}");
     assert_eq!(hc["expectations"], serde_json::json!([]));
@@ -101,7 +104,7 @@ fn health_checks_do_not_use_up_the_count() {
 
 #[test]
 fn the_client_connection_passes_the_gate_after_health_checks() {
-    if !have("haproxy") || !have("curl") {
+    if !need("haproxy") || !need("curl") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -174,7 +177,7 @@ fn the_client_connection_passes_the_gate_after_health_checks() {
 
 #[test]
 fn count_health_checks_counts_them() {
-    if !have("haproxy") {
+    if !need("haproxy") {
         return;
     }
     let serve = Serve::start(
@@ -206,7 +209,7 @@ fn count_health_checks_counts_them() {
 
 #[test]
 fn haproxy_v1_health_checks_are_health_checks_too() {
-    if !have("haproxy") || !have("curl") {
+    if !need("haproxy") || !need("curl") {
         return;
     }
     let mut serve = Serve::start(
@@ -283,7 +286,7 @@ fn an_interrupted_run_without_expectations_or_count_passes() {
 
 #[test]
 fn the_deadline_fails_a_run_that_only_saw_health_checks() {
-    if !have("haproxy") {
+    if !need("haproxy") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -337,7 +340,7 @@ fn the_deadline_fails_a_run_that_only_saw_health_checks() {
 
 #[test]
 fn junit_failure_for_a_failed_connection_is_escaped_and_parses() {
-    if !have("curl") {
+    if !need("curl") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -378,7 +381,7 @@ fn junit_failure_for_a_failed_connection_is_escaped_and_parses() {
 
 #[test]
 fn banner_speaks_first_behind_haproxy_and_records_the_client() {
-    if !have("haproxy") || !have("curl") {
+    if !need("haproxy") || !need("curl") {
         return;
     }
     let mut serve = Serve::start(
@@ -418,7 +421,7 @@ fn banner_speaks_first_behind_haproxy_and_records_the_client() {
 
 #[test]
 fn banner_with_curl_haproxy_protocol() {
-    if !have("curl") {
+    if !need("curl") {
         return;
     }
     let serve = Serve::start(
@@ -493,7 +496,7 @@ fn the_json_document_carries_the_final_summary() {
 
 #[test]
 fn two_balancers_each_adding_a_header_give_a_record_that_agrees_with_itself() {
-    if !have("haproxy") || !have("curl") {
+    if !need("haproxy") || !need("curl") {
         return;
     }
     let mut serve = Serve::start(&["-l", "127.0.0.1:0"], 1);
@@ -510,7 +513,7 @@ fn two_balancers_each_adding_a_header_give_a_record_that_agrees_with_itself() {
     );
     let _h = haproxy(dir.path(), &conf);
     let front = SocketAddr::from(([127, 0, 0, 1], p1));
-    wait_port(front);
+    wait_listening(front, None);
     let _ = curl(&[&format!("http://{front}/twice")]);
     // Every record passes through `agrees_with_itself` (serve_support).
     let r = serve.record_where(20, |r| r["proxy"]["headers_seen"] == 2);

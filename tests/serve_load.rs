@@ -2,8 +2,8 @@
 //! while 50 slowloris connections hold half a header; every connection is logged, none
 //! lost, and the slowloris ones do not hold up the rest. Also garbage, UDP, SIGTERM.
 
-mod serve_support;
-use serve_support::*;
+mod common;
+use common::serve::*;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::sync::Arc;

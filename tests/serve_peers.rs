@@ -3,8 +3,11 @@
 //! checks), nginx stream `proxy_protocol on`, curl `--haproxy-protocol`, and openssl
 //! s_client against serve's TLS. Serve must report the exact client addresses.
 
-mod serve_support;
-use serve_support::*;
+mod common;
+use common::{
+    process::{free_port, need, wait_listening},
+    serve::*,
+};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
@@ -24,7 +27,7 @@ fn request(front: SocketAddr) -> (SocketAddr, Vec<u8>) {
 
 #[test]
 fn haproxy_send_proxy_v1_v2_and_tlvs() {
-    if !have("haproxy") {
+    if !need("haproxy") {
         return;
     }
     let mut serve = Serve::start(&["-l", "127.0.0.1:0", "--proxy", "required"], 1);
@@ -43,7 +46,7 @@ fn haproxy_send_proxy_v1_v2_and_tlvs() {
     );
     let _h = haproxy(dir.path(), &conf);
     for p in ports {
-        wait_port(SocketAddr::from(([127, 0, 0, 1], p)));
+        wait_listening(SocketAddr::from(([127, 0, 0, 1], p)), None);
     }
     for (i, version) in [(0, 1), (1, 2), (2, 2)] {
         let front = SocketAddr::from(([127, 0, 0, 1], ports[i]));
@@ -90,7 +93,7 @@ fn haproxy_send_proxy_v1_v2_and_tlvs() {
 
 #[test]
 fn nginx_stream_proxy_protocol_in_front() {
-    if !have("nginx") {
+    if !need("nginx") {
         return;
     }
     let mut serve = Serve::start(&["-l", "127.0.0.1:0", "--expect-version", "v1"], 1);
@@ -103,8 +106,8 @@ fn nginx_stream_proxy_protocol_in_front() {
     );
     let _n = nginx(dir.path(), &conf);
     let front = SocketAddr::from(([127, 0, 0, 1], port));
-    wait_port(front);
-    // wait_port's probe is a connection too: find the record that carries our address.
+    wait_listening(front, None);
+    // wait_listening's probe is a connection too: find the record that carries our address.
     let (me, reply) = request(front);
     let b = body(&reply);
     assert_eq!(b["proxy"]["header"]["version"], 1);
@@ -115,7 +118,7 @@ fn nginx_stream_proxy_protocol_in_front() {
 
 #[test]
 fn curl_haproxy_protocol_straight_to_serve() {
-    if !have("curl") {
+    if !need("curl") {
         return;
     }
     let mut serve = Serve::start(&["-l", "127.0.0.1:0", "--count", "1"], 1);
@@ -147,7 +150,7 @@ fn curl_haproxy_protocol_straight_to_serve() {
 
 #[test]
 fn curl_without_header_to_a_required_port_fails_the_run() {
-    if !have("curl") {
+    if !need("curl") {
         return;
     }
     let serve = Serve::start(&["-l", "127.0.0.1:0", "--count", "1"], 1);
@@ -165,7 +168,7 @@ fn curl_without_header_to_a_required_port_fails_the_run() {
 
 #[test]
 fn openssl_s_client_sni_alpn_and_pinned_fingerprint() {
-    if !have("openssl") {
+    if !need("openssl") {
         return;
     }
     let serve = Serve::start(
@@ -223,7 +226,7 @@ fn openssl_s_client_sni_alpn_and_pinned_fingerprint() {
 
 #[test]
 fn openssl_wrong_sni_fails_the_expectation() {
-    if !have("openssl") {
+    if !need("openssl") {
         return;
     }
     let serve = Serve::start(

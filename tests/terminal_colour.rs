@@ -2,8 +2,8 @@
 //! sees a terminal), `capture-pane -e` returns the screen with its escape codes, and
 //! the columns must line up once the codes are taken out, as a person sees them.
 
-mod serve_support;
-use serve_support::*;
+mod common;
+use common::{process::need, serve::*};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -74,7 +74,7 @@ fn in_tmux(command: &str) -> String {
 
 #[test]
 fn probe_table_lines_up_with_colour_on() {
-    if !have("tmux") {
+    if !need("tmux") {
         return;
     }
     let serve = Serve::start(&["-l", "127.0.0.1:0", "--tls", "--proxy", "optional"], 1);

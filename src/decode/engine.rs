@@ -1,5 +1,6 @@
-//! Tracking (sans-IO): frames in, [`Event`]s out, in bounded memory. [`Decoder`] pairs a
-//! [`Tracker`] with a [`super::judge::Judge`] on one thread; the shell runs them on two.
+//! Tracking (sans-IO): frames in, [`Event`]s out, in bounded memory.
+//! `Decoder` (decoder.rs) pairs a [`Tracker`] with the judge (judge.rs) on one thread;
+//! the shell runs them on two.
 //!
 //! The tracker keeps a flow table keyed by the 4-tuple (TCP) and by the address pair
 //! (UDP, both directions: [`super::udp`]), a bounded opening prefix per direction
@@ -13,12 +14,11 @@
 //! allocation per packet once a flow exists; every frame is either part of a reported
 //! conversation or counted in [`Summary::skipped`].
 
-use super::judge::Judge;
+use super::flow::Flow;
+use super::hash::FxMap;
 use super::packet::{self, Skip, Transport, flags};
-use super::report::{DirectionBasis, FlowReport, Summary, Timing};
-use super::stream::Half;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use super::report::{DirectionBasis, Summary};
+use super::stream::{Half, POOL};
 use std::net::{IpAddr, SocketAddr};
 
 /// Bounds; the defaults suit captures from a balancer or a backend.
@@ -69,88 +69,10 @@ impl Filter {
     }
 }
 
-/// A fast hasher for flow keys (FxHash's multiply-rotate); keys come from the capture,
-/// which is not adversarial enough to need SipHash, and this sits on the per-packet path.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(b));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_u16(&mut self, i: u16) {
-        self.add(u64::from(i));
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-/// A HashMap with [`FxHasher`].
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
 type Key = (SocketAddr, SocketAddr);
 
 fn key(a: SocketAddr, b: SocketAddr) -> Key {
     if a <= b { (a, b) } else { (b, a) }
-}
-
-/// One TCP conversation in progress. Side 0 is the sender of the first packet seen; which
-/// side is the client is settled by the SYN, or at the end from content and ports.
-#[derive(Debug)]
-pub struct Flow {
-    pub id: u64,
-    pub addr: [SocketAddr; 2],
-    pub half: [Half; 2],
-    /// Index of the client side, once known from SYN / SYN-ACK.
-    pub client: Option<usize>,
-    pub basis: DirectionBasis,
-    pub first_ts: u64,
-    pub last_ts: u64,
-    pub first_data_ts: [Option<u64>; 2],
-    pub fin_ts: [Option<u64>; 2],
-    pub rst_ts: [Option<u64>; 2],
-    pub synack: bool,
-    /// Packet index (within the conversation) of each side's earliest first byte.
-    pub first_data_index: [u64; 2],
-    pub packets: u64,
-}
-
-impl Flow {
-    fn closed_at(&self) -> Option<u64> {
-        let rst = self.rst_ts[0].or(self.rst_ts[1]);
-        let both_fin = match self.fin_ts {
-            [Some(a), Some(b)] => Some(a.max(b)),
-            _ => None,
-        };
-        match (rst, both_fin) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
 }
 
 pub use super::udp::UdpFlow;
@@ -160,10 +82,10 @@ pub use super::udp::UdpFlow;
 pub enum Event {
     /// A TCP conversation that ended (`true`: reported early, the table was full).
     Tcp(Box<Flow>, bool),
-    /// The same, already judged where it ended ([`super::link::close`] is a pure
+    /// The same, already judged where it ended ([`super::conversation::close`] is a pure
     /// function of the flow, so the shell may run it on the reading thread when the
     /// judging thread is behind; the verdict is the same wherever it runs).
-    Closed(Box<super::link::Done>, bool),
+    Closed(Box<super::conversation::Done>, bool),
     /// A UDP conversation that went idle or reached the end of the capture.
     Udp(Box<UdpFlow>),
     /// Capture time reached this instant (nanoseconds): conversations waiting for their
@@ -172,7 +94,7 @@ pub enum Event {
 }
 
 /// The per-packet half of the decoder: flow table, reassembly, endings. It judges
-/// nothing, so it can run on one core while [`Judge`] runs on another.
+/// nothing, so it can run on one core while the judge (judge.rs) runs on another.
 pub struct Tracker {
     limits: Limits,
     filter: Filter,
@@ -193,9 +115,6 @@ pub struct Tracker {
     link_types: Vec<u32>,
     pool: Vec<Half>,
 }
-
-/// At most this many spare directions (with their buffers) are kept for reuse.
-pub(crate) const POOL: usize = 512;
 
 impl Tracker {
     /// A tracker with these bounds and filter.
@@ -234,7 +153,7 @@ impl Tracker {
         }
     }
 
-    /// Frame counts, skips, link types (flow counts are the [`Judge`]'s).
+    /// Frame counts, skips, link types (flow counts are the judge's).
     pub fn summary(&self) -> &Summary {
         &self.summary
     }
@@ -499,96 +418,6 @@ impl Tracker {
         self.udp.finish(&mut udp);
         out.extend(udp.into_iter().map(|u| Event::Udp(Box::new(u))));
     }
-}
-
-/// Tracker and judge on one thread: frames in, reports out (the shell runs them on two).
-pub struct Decoder {
-    tracker: Tracker,
-    judge: Judge,
-    events: Vec<Event>,
-}
-
-impl Decoder {
-    /// A decoder with these bounds and filter.
-    pub fn new(limits: Limits, filter: Filter) -> Self {
-        Decoder {
-            tracker: Tracker::new(limits, filter),
-            judge: Judge::new(limits),
-            events: Vec::new(),
-        }
-    }
-
-    /// Notes a link type in use.
-    pub fn link_type(&mut self, lt: u32) {
-        self.tracker.link_type(lt);
-    }
-
-    /// One frame; finished conversations are appended to `out`.
-    pub fn frame(&mut self, ts: u64, lt: u32, frame: &[u8], out: &mut Vec<FlowReport>) {
-        self.tracker.frame(ts, lt, frame, &mut self.events);
-        for e in self.events.drain(..) {
-            self.judge.event(e, out);
-        }
-        self.tracker.recycle(self.judge.spare());
-    }
-
-    /// The end of the capture.
-    pub fn finish(&mut self, out: &mut Vec<FlowReport>) {
-        self.tracker.finish(&mut self.events);
-        for e in self.events.drain(..) {
-            self.judge.event(e, out);
-        }
-        self.judge.finish(out);
-    }
-
-    /// Conversations held (tracked or waiting for their other leg).
-    pub fn held(&self) -> usize {
-        self.tracker.held() + self.judge.held()
-    }
-
-    /// The summary so far.
-    pub fn summary(&self) -> Summary {
-        self.judge.summary(self.tracker.summary())
-    }
-}
-
-fn ms(from: u64, to: u64) -> f64 {
-    to.saturating_sub(from) as f64 / 1e6
-}
-
-pub(crate) fn timing(first: u64, last: u64) -> Timing {
-    Timing {
-        start: first as f64 / 1e9,
-        last_ms: ms(first, last),
-        ..Timing::default()
-    }
-}
-
-pub(crate) fn ms_opt(first: u64, t: Option<u64>) -> Option<f64> {
-    t.map(|t| ms(first, t))
-}
-
-/// The kebab-case name of a sniffed kind (its serde name, without serializing per flow).
-pub(crate) fn kind_name(k: crate::sniff::Kind) -> String {
-    use crate::sniff::Kind;
-    match k {
-        Kind::ProxyV1 => "proxy-v1",
-        Kind::ProxyV2 => "proxy-v2",
-        Kind::TlsClientHello => "tls-client-hello",
-        Kind::TlsServerHello => "tls-server-hello",
-        Kind::TlsAlert => "tls-alert",
-        Kind::TlsRecord => "tls-record",
-        Kind::Sslv2Hello => "sslv2-hello",
-        Kind::HttpRequest => "http-request",
-        Kind::HttpResponse => "http-response",
-        Kind::SshBanner => "ssh-banner",
-        Kind::SmtpBanner => "smtp-banner",
-        Kind::FtpBanner => "ftp-banner",
-        Kind::Greeting => "greeting",
-        Kind::Empty => "empty",
-        Kind::Unknown => "unknown",
-    }
-    .to_string()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::decode::packet::linktype;
+use crate::decode::{Decoder, FlowReport};
 use crate::diagnose::Ending;
 use crate::findings::Code;
 
@@ -51,30 +52,6 @@ fn codes(r: &FlowReport) -> Vec<Code> {
 const MS: u64 = 1_000_000;
 const C: (u8, u16) = (1, 40000);
 const S: (u8, u16) = (2, 443);
-
-#[test]
-fn kind_names_match_serde() {
-    use crate::sniff::Kind;
-    for k in [
-        Kind::ProxyV1,
-        Kind::ProxyV2,
-        Kind::TlsClientHello,
-        Kind::TlsServerHello,
-        Kind::TlsAlert,
-        Kind::TlsRecord,
-        Kind::Sslv2Hello,
-        Kind::HttpRequest,
-        Kind::HttpResponse,
-        Kind::SshBanner,
-        Kind::SmtpBanner,
-        Kind::FtpBanner,
-        Kind::Greeting,
-        Kind::Empty,
-        Kind::Unknown,
-    ] {
-        assert_eq!(serde_json::to_value(k).unwrap(), kind_name(k));
-    }
-}
 
 #[test]
 fn the_answer_is_placed_by_timestamp_not_file_order() {

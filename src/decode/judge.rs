@@ -1,19 +1,20 @@
 //! Judging handed-on conversations (sans-IO): a [`Judge`] turns the [`Tracker`]'s events
-//! into [`FlowReport`]s — TCP through `link::close` (the shared `diagnose::judge`) and
-//! leg linking, UDP through [`super::udp::Judging`] (the UDP model, per server) — and
-//! keeps the counts of the summary.
+//! into [`FlowReport`]s — TCP through `conversation::close` (the shared
+//! `diagnose::judge`) and leg linking, UDP through [`super::udp::Judging`] (the UDP
+//! model, per server) — and keeps the counts of the summary.
 //!
 //! Rules: every conversation handed on is reported exactly once (linked, expired from the
 //! link window, or at the end); memory is bounded by the link queue.
 //!
 //! [`Tracker`]: super::engine::Tracker
 
-use super::engine::{Event, Limits, POOL};
+use super::conversation::{self, Done};
+use super::engine::{Event, Limits};
 use super::late::Late;
-use super::link::{self, Done, Pending};
+use super::link::{self, Pending};
 use super::report::{FlowReport, Summary};
 use super::servers::Servers;
-use super::stream::Half;
+use super::stream::{Half, POOL};
 
 /// Legs of one proxied connection linked at most (client, two balancers, backend).
 const MAX_CHAIN: usize = 4;
@@ -85,7 +86,7 @@ impl Judge {
     pub fn event(&mut self, e: Event, out: &mut Vec<FlowReport>) {
         match e {
             Event::Tcp(mut f, evicted) => {
-                let d = link::close(&f, self.bytes);
+                let d = conversation::close(&f, self.bytes);
                 if self.spare.len() < POOL {
                     self.spare.extend(f.half.iter_mut().map(std::mem::take));
                 }

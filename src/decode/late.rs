@@ -6,8 +6,8 @@
 //! Rules: bounded ([`MAX_REMEMBERED`] legs, oldest forgotten first); a leg is linked at
 //! most once.
 
-use super::engine::FxMap;
-use super::link::Done;
+use super::conversation::Done;
+use super::hash::FxMap;
 use super::report::{FlowReport, Link};
 use std::collections::VecDeque;
 use std::net::SocketAddr;

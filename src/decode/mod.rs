@@ -1,20 +1,35 @@
 //! `ppdiag decode`: explain a capture conversation by conversation, with the same words
 //! as `probe` (both go through [`crate::diagnose::judge`]).
 //!
-//! Sans-IO core: [`packet`] (link layer → IP → TCP/UDP, borrowed), [`stream`] (one
-//! direction's bounded opening prefix, reassembled), [`engine`] (flow table, endings,
-//! timing, eviction), [`failed`] (a failed conversation is never "no problem"), [`judge`] (judging handed-on conversations, counts), [`link`] (judging, and tying the two legs of a proxied
-//! connection), [`report`] (what the text and JSON renderers read), [`servers`] (conversations grouped
-//! by server endpoint and read by the path model together), [`udp`] (UDP conversations
-//! in both directions, judged per server by the UDP model `probe --udp` uses). I/O shell: [`shell`]
-//! (pcap-parser streaming from a file or stdin, progress bar, output as flows end).
+//! Sans-IO core, in the order a frame goes through it:
+//! - [`packet`] (link layer → IP → TCP/UDP, borrowed), [`stream`] (one direction's
+//!   bounded opening prefix, reassembled), [`hash`] (the flow tables' hash);
+//! - [`flow`] (one TCP conversation in progress), [`engine`] (the flow table, endings,
+//!   eviction: frames in, events out);
+//! - [`conversation`] (judging one ended conversation with [`crate::diagnose::judge`],
+//!   and what the capture cannot show), [`failed`] (a failed conversation is never "no
+//!   problem");
+//! - [`link`] (tying the legs of a proxied connection), [`late`] (links found after a
+//!   leg was reported), [`servers`] (conversations grouped by server endpoint and read
+//!   by the path model together), [`judge`] (handed-on conversations → reports, counts),
+//!   [`report`] (what the text and JSON renderers read);
+//! - [`udp`] (UDP conversations in both directions, judged per server by the UDP model
+//!   `probe --udp` uses);
+//! - [`decoder`] (tracker and judge on one thread, for tests and small inputs).
+//!
+//! I/O shell: [`shell`] (pcap-parser streaming from a file or stdin, progress bar,
+//! output as flows end).
 //!
 //! Rules: capture time only; bounded memory whatever the capture's size; every frame is
 //! part of a reported conversation or counted as skipped; a broken capture is reported
 //! where it breaks, with everything before it.
 
+pub mod conversation;
+pub mod decoder;
 pub mod engine;
 pub mod failed;
+pub mod flow;
+pub mod hash;
 pub mod judge;
 pub mod late;
 pub mod link;
@@ -25,6 +40,7 @@ pub mod shell;
 pub mod stream;
 pub mod udp;
 
-pub use engine::{Decoder, Filter, Limits, Tracker};
+pub use decoder::Decoder;
+pub use engine::{Filter, Limits, Tracker};
 pub use judge::Judge;
 pub use report::{FlowReport, Summary};

@@ -34,7 +34,7 @@ pub enum DirectionBasis {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sent {
     /// Classification (`tls-client-hello`, `http-response`, `empty`, ...).
-    pub kind: String,
+    pub kind: &'static str,
     /// One line in words.
     pub summary: String,
     /// The first bytes, escaped.
@@ -511,4 +511,22 @@ pub fn servers_text(p: &Painter, s: &mut String, servers: &[super::servers::Serv
             );
         }
     }
+}
+
+fn ms(from: u64, to: u64) -> f64 {
+    to.saturating_sub(from) as f64 / 1e6
+}
+
+/// The timing of a conversation from its first to its last packet (capture ns).
+pub(crate) fn timing(first: u64, last: u64) -> Timing {
+    Timing {
+        start: first as f64 / 1e9,
+        last_ms: ms(first, last),
+        ..Timing::default()
+    }
+}
+
+/// Milliseconds from `first` to `t`, if `t` happened.
+pub(crate) fn ms_opt(first: u64, t: Option<u64>) -> Option<f64> {
+    t.map(|t| ms(first, t))
 }

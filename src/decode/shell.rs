@@ -368,7 +368,7 @@ fn close_here(
 ) {
     for e in events.iter_mut() {
         if let Event::Tcp(f, evicted) = e {
-            let d = super::link::close(f, bytes);
+            let d = super::conversation::close(f, bytes);
             spare.extend(f.half.iter_mut().map(std::mem::take));
             *e = Event::Closed(Box::new(d), *evicted);
         }

@@ -13,9 +13,9 @@
 //! capture cannot prove silence (one-way traffic, replies on another path), so "no reply"
 //! alone is never a finding here.
 
-use super::engine::{FxMap, kind_name, timing};
+use super::hash::FxMap;
 use super::packet::Packet;
-use super::report::{DirectionBasis, FlowReport, Sent, Summary};
+use super::report::{DirectionBasis, FlowReport, Sent, Summary, timing};
 use crate::escape::escape_bytes_max;
 use crate::findings::{Code, Finding};
 use crate::opening;
@@ -429,12 +429,12 @@ fn reply_sent(u: &UdpFlow) -> Option<Sent> {
     }
     let (kind, summary) = match udp::dns_reply(&u.reply) {
         Some(DnsReply { rcode, answers, .. }) => (
-            "dns-response".to_string(),
+            "dns-response",
             format!("DNS response, rcode {rcode}, {answers} record(s)"),
         ),
         None => {
             let s = crate::sniff::sniff(&u.reply);
-            (kind_name(s.kind), s.summary)
+            (s.kind.name(), s.summary)
         }
     };
     Some(Sent {
@@ -486,11 +486,7 @@ fn report(u: UdpFlow, e: &Evidence) -> FlowReport {
     let o = opening::analyze(&u.first);
     let payload = &u.first[o.payload_offset.min(u.first.len())..];
     let sent = Sent {
-        kind: o
-            .payload
-            .as_ref()
-            .map(|s| kind_name(s.kind))
-            .unwrap_or_else(|| "unknown".into()),
+        kind: o.payload.as_ref().map_or("unknown", |s| s.kind.name()),
         summary: o
             .payload
             .as_ref()

@@ -31,18 +31,6 @@ pub enum Ending {
     Refused,
 }
 
-impl Ending {
-    /// The path model's word for this ending.
-    pub fn to_path(self) -> crate::path::End {
-        match self {
-            Ending::Closed => crate::path::End::Closed,
-            Ending::Reset => crate::path::End::Reset,
-            Ending::Timeout | Ending::Open => crate::path::End::Open,
-            Ending::Refused => crate::path::End::NotConnected,
-        }
-    }
-}
-
 /// One exchange, as bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Exchange<'a> {
@@ -294,7 +282,7 @@ fn outcome(server: &Sniffed, bytes: &[u8], ending: Ending) -> Outcome {
 
 /// Printable text that is not an error line of a command protocol.
 fn is_plain_text(bytes: &[u8]) -> bool {
-    crate::path::observe::is_text(bytes) && !crate::path::observe::is_error(bytes)
+    sniff::plaintext::is_text(bytes) && !sniff::plaintext::is_error(bytes)
 }
 
 /// `HTTP/1.1 400 Bad Request`, rebuilt from the parsed head (already escaped).
@@ -375,16 +363,17 @@ fn rules(
     server_bytes: &[u8],
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let header = client.headers.first();
-    let header_text = header
-        .map(|h| format!("PROXY v{} header ({} bytes)", h.version.number(), h.length))
-        .unwrap_or_default();
-    let reply = format!("\"{}\"", escape_bytes_max(server_bytes, 48));
-    let who = fp.map(|f| format!("the reaction matches {}", f.describe()));
     // A header problem hides everything after it; the opening already judged it.
     if client.problem.is_some() {
         return out;
     }
+    let c = Seen {
+        header: client.headers.first(),
+        server,
+        outcome,
+        fp,
+        server_bytes,
+    };
     match outcome {
         Outcome::Refused => out.push(
             Finding::new(Code::ConnectionRefused, Severity::Error, "the connection was refused: nothing listens on that address and port")
@@ -396,121 +385,160 @@ fn rules(
         // A client that sent nothing after its header (or nothing at all) and got
         // nothing back met a server that waits for it: that is no fault.
         Outcome::Silent if spoke == Spoke::Nothing => {}
-        Outcome::Silent => {
-            let mut f = Finding::new(
-                Code::TargetSilent,
-                Severity::Warning,
-                "the server accepted the connection and said nothing until the timeout",
-            );
-            f = match (header.is_some(), spoke) {
-                (false, Spoke::Tls | Spoke::Http) => f.evidence("no PROXY header was sent: a server that requires one may wait for it until its own header timeout (go-proxyproto, Envoy) before closing"),
-                (true, _) => f.evidence(format!("a {header_text} was sent: a server that does not parse it may be waiting for more bytes of what it thinks is a TLS record or request line")),
-                _ => f,
-            };
-            out.push(f.fix("compare with the other attempts (`ppdiag probe`): the one that gets an answer names what the server expects"));
-        }
+        Outcome::Silent => out.push(c.silent(spoke)),
         Outcome::TlsAccepted { .. } => {}
-        _ => match (header, spoke) {
-            (Some(_), Spoke::Tls) => match outcome {
-                Outcome::TlsAlert { description, name } if ![10u8, 50, 22].contains(description) => {
-                    out.push(tls_failed(*description, name));
-                }
-                _ => {
-                    let mut f = Finding::new(
-                        Code::ProxyHeaderNotExpected,
-                        Severity::Error,
-                        format!("the server did not parse the {header_text}: it read it as the start of the TLS handshake and answered with {}", outcome.label()),
-                    )
-                    .evidence(format!("server sent: {reply}"));
-                    if let Some(w) = &who {
-                        f = f.evidence(w.clone());
-                    }
-                    if matches!(outcome, Outcome::HttpResponse { .. }) {
-                        f = f.evidence("TLS clients behind this balancer print `wrong version number` (OpenSSL, curl), `ERR_SSL_PROTOCOL_ERROR` (Chrome)");
-                    }
-                    if matches!(outcome, Outcome::ClosedSilently | Outcome::Reset) {
-                        f = f.evidence("a close without a byte also fits other refusals (e.g. a source address not allowed); the attempt without a header tells them apart");
-                    }
-                    out.push(not_expected_fixes(f, fp));
-                }
-            },
-            (Some(_), Spoke::Http) => match outcome {
-                // The header was parsed: the 400 is about plaintext on a TLS port.
-                Outcome::HttpResponse { status: Some(400), line } if plain_to_https_body(server_bytes) => {
-                    out.push(plaintext_to_tls(&format!("`{line}`: {}", plain_to_https_who(server_bytes))));
-                }
-                Outcome::HttpResponse { status: Some(400), .. } => {
-                    let mut f = Finding::new(
-                        Code::ProxyHeaderNotExpected,
-                        Severity::Error,
-                        format!("the server did not parse the {header_text}: it read it as an HTTP request line and answered 400"),
-                    )
-                    .evidence(format!("server sent: {reply}"));
-                    if let Some(w) = &who {
-                        f = f.evidence(w.clone());
-                    }
-                    out.push(not_expected_fixes(f, fp));
-                }
-                Outcome::TlsAlert { .. } | Outcome::OtherBytes { .. } if server.kind != Kind::HttpResponse => {
-                    out.push(plaintext_to_tls(&reply));
-                }
-                Outcome::ClosedSilently | Outcome::Reset => out.push(
-                    Finding::new(
-                        Code::ProxyHeaderNotExpected,
-                        Severity::Warning,
-                        format!("the server closed the connection after the {header_text} and a plaintext request"),
-                    )
-                    .evidence("fits a server that does not parse PROXY, or a TLS port given plaintext; the other attempts tell them apart"),
-                ),
-                _ => {}
-            },
-            (None, Spoke::Tls) => match outcome {
-                Outcome::HttpResponse { .. } => out.push(
-                    Finding::new(
-                        Code::TlsToPlaintextPort,
-                        Severity::Error,
-                        "TLS was sent to a port that answers in plaintext HTTP",
-                    )
-                    .evidence(format!("server sent: {reply}"))
-                    .evidence("TLS clients print `wrong version number` (OpenSSL, curl), `http: server gave HTTP response to HTTPS client` (Go), `ERR_SSL_PROTOCOL_ERROR` (Chrome)")
-                    .fix("use http:// for this port, or point the client (or the balancer's TLS listener) at the TLS port")
-                    .fix("if a balancer terminates TLS in front, its backend must be plaintext on the port the balancer forwards to, and the reverse"),
-                ),
-                Outcome::TlsAlert { description, name } => out.push(tls_failed(*description, name)),
-                Outcome::ClosedSilently | Outcome::Reset => out.push(
-                    Finding::new(
-                        Code::ProxyHeaderMissing,
-                        Severity::Error,
-                        format!("the server {} on a TLS ClientHello sent without a PROXY header: it likely requires one", if *outcome == Outcome::Reset { "reset the connection" } else { "closed the connection without a byte" }),
-                    )
-                    .evidence("nginx `proxy_protocol` logs `broken header: \"\\x16\\x03\\x01...\"` and resets; HAProxy `accept-proxy` and go-proxyproto REQUIRE close")
-                    .evidence("clients print `unexpected eof while reading` (OpenSSL), `SSL_ERROR_SYSCALL` (curl), `EOF` (Go)")
-                    .fix(FIX_SEND)
-                    .fix(FIX_DONT_REQUIRE),
-                ),
-                _ => {}
-            },
-            (None, Spoke::Http) => match outcome {
-                Outcome::HttpResponse { status: Some(400), line } if plain_to_https_body(server_bytes) => {
-                    out.push(plaintext_to_tls(&format!("`{line}`: {}", plain_to_https_who(server_bytes))));
-                }
-                Outcome::TlsAlert { .. } | Outcome::OtherBytes { .. } => out.push(plaintext_to_tls(&reply)),
-                Outcome::ClosedSilently | Outcome::Reset => out.push(
-                    Finding::new(
-                        Code::ProxyHeaderMissing,
-                        Severity::Warning,
-                        "the server closed the connection on a plaintext request sent without a PROXY header",
-                    )
-                    .evidence("fits a server that requires PROXY (nginx logs `broken header: \"GET /...\"`), or a TLS port that drops plaintext; the other attempts tell them apart")
-                    .fix(FIX_SEND)
-                    .fix(FIX_DONT_REQUIRE),
-                ),
-                _ => {}
-            },
-            _ => {}
-        },
+        _ => out.extend(match (c.header.is_some(), spoke) {
+            (true, Spoke::Tls) => Some(c.header_then_tls()),
+            (true, Spoke::Http) => c.header_then_http(),
+            (false, Spoke::Tls) => c.tls_without_header(),
+            (false, Spoke::Http) => c.http_without_header(),
+            _ => None,
+        }),
     }
     out
+}
+
+/// What the rules look at; the words built from it are made only when a rule fires.
+struct Seen<'a> {
+    header: Option<&'a crate::proxy::Header>,
+    server: &'a Sniffed,
+    outcome: &'a Outcome,
+    fp: Option<Fingerprint>,
+    server_bytes: &'a [u8],
+}
+
+impl Seen<'_> {
+    fn header_text(&self) -> String {
+        self.header
+            .map(|h| format!("PROXY v{} header ({} bytes)", h.version.number(), h.length))
+            .unwrap_or_default()
+    }
+
+    fn reply(&self) -> String {
+        format!("\"{}\"", escape_bytes_max(self.server_bytes, 48))
+    }
+
+    /// The reply, and which known backend the reaction matches.
+    fn with_reply(&self, f: Finding) -> Finding {
+        let f = f.evidence(format!("server sent: {}", self.reply()));
+        match self.fp {
+            Some(fp) => f.evidence(format!("the reaction matches {}", fp.describe())),
+            None => f,
+        }
+    }
+
+    fn silent(&self, spoke: Spoke) -> Finding {
+        let f = Finding::new(
+            Code::TargetSilent,
+            Severity::Warning,
+            "the server accepted the connection and said nothing until the timeout",
+        );
+        let f = match (self.header.is_some(), spoke) {
+            (false, Spoke::Tls | Spoke::Http) => f.evidence("no PROXY header was sent: a server that requires one may wait for it until its own header timeout (go-proxyproto, Envoy) before closing"),
+            (true, _) => f.evidence(format!("a {} was sent: a server that does not parse it may be waiting for more bytes of what it thinks is a TLS record or request line", self.header_text())),
+            _ => f,
+        };
+        f.fix("compare with the other attempts (`ppdiag probe`): the one that gets an answer names what the server expects")
+    }
+
+    fn header_then_tls(&self) -> Finding {
+        let outcome = self.outcome;
+        if let Outcome::TlsAlert { description, name } = outcome {
+            if ![10u8, 50, 22].contains(description) {
+                return tls_failed(*description, name);
+            }
+        }
+        let mut f = self.with_reply(Finding::new(
+            Code::ProxyHeaderNotExpected,
+            Severity::Error,
+            format!("the server did not parse the {}: it read it as the start of the TLS handshake and answered with {}", self.header_text(), outcome.label()),
+        ));
+        if matches!(outcome, Outcome::HttpResponse { .. }) {
+            f = f.evidence("TLS clients behind this balancer print `wrong version number` (OpenSSL, curl), `ERR_SSL_PROTOCOL_ERROR` (Chrome)");
+        }
+        if matches!(outcome, Outcome::ClosedSilently | Outcome::Reset) {
+            f = f.evidence("a close without a byte also fits other refusals (e.g. a source address not allowed); the attempt without a header tells them apart");
+        }
+        not_expected_fixes(f, self.fp)
+    }
+
+    fn header_then_http(&self) -> Option<Finding> {
+        match self.outcome {
+            // The header was parsed: the 400 is about plaintext on a TLS port.
+            Outcome::HttpResponse { status: Some(400), line } if plain_to_https_body(self.server_bytes) => {
+                Some(plaintext_to_tls(&format!("`{line}`: {}", plain_to_https_who(self.server_bytes))))
+            }
+            Outcome::HttpResponse { status: Some(400), .. } => {
+                let f = self.with_reply(Finding::new(
+                    Code::ProxyHeaderNotExpected,
+                    Severity::Error,
+                    format!("the server did not parse the {}: it read it as an HTTP request line and answered 400", self.header_text()),
+                ));
+                Some(not_expected_fixes(f, self.fp))
+            }
+            Outcome::TlsAlert { .. } | Outcome::OtherBytes { .. } if self.server.kind != Kind::HttpResponse => {
+                Some(plaintext_to_tls(&self.reply()))
+            }
+            Outcome::ClosedSilently | Outcome::Reset => Some(
+                Finding::new(
+                    Code::ProxyHeaderNotExpected,
+                    Severity::Warning,
+                    format!("the server closed the connection after the {} and a plaintext request", self.header_text()),
+                )
+                .evidence("fits a server that does not parse PROXY, or a TLS port given plaintext; the other attempts tell them apart"),
+            ),
+            _ => None,
+        }
+    }
+
+    fn tls_without_header(&self) -> Option<Finding> {
+        match self.outcome {
+            Outcome::HttpResponse { .. } => Some(
+                Finding::new(
+                    Code::TlsToPlaintextPort,
+                    Severity::Error,
+                    "TLS was sent to a port that answers in plaintext HTTP",
+                )
+                .evidence(format!("server sent: {}", self.reply()))
+                .evidence("TLS clients print `wrong version number` (OpenSSL, curl), `http: server gave HTTP response to HTTPS client` (Go), `ERR_SSL_PROTOCOL_ERROR` (Chrome)")
+                .fix("use http:// for this port, or point the client (or the balancer's TLS listener) at the TLS port")
+                .fix("if a balancer terminates TLS in front, its backend must be plaintext on the port the balancer forwards to, and the reverse"),
+            ),
+            Outcome::TlsAlert { description, name } => Some(tls_failed(*description, name)),
+            Outcome::ClosedSilently | Outcome::Reset => Some(
+                Finding::new(
+                    Code::ProxyHeaderMissing,
+                    Severity::Error,
+                    format!("the server {} on a TLS ClientHello sent without a PROXY header: it likely requires one", if *self.outcome == Outcome::Reset { "reset the connection" } else { "closed the connection without a byte" }),
+                )
+                .evidence("nginx `proxy_protocol` logs `broken header: \"\\x16\\x03\\x01...\"` and resets; HAProxy `accept-proxy` and go-proxyproto REQUIRE close")
+                .evidence("clients print `unexpected eof while reading` (OpenSSL), `SSL_ERROR_SYSCALL` (curl), `EOF` (Go)")
+                .fix(FIX_SEND)
+                .fix(FIX_DONT_REQUIRE),
+            ),
+            _ => None,
+        }
+    }
+
+    fn http_without_header(&self) -> Option<Finding> {
+        match self.outcome {
+            Outcome::HttpResponse { status: Some(400), line } if plain_to_https_body(self.server_bytes) => {
+                Some(plaintext_to_tls(&format!("`{line}`: {}", plain_to_https_who(self.server_bytes))))
+            }
+            Outcome::TlsAlert { .. } | Outcome::OtherBytes { .. } => Some(plaintext_to_tls(&self.reply())),
+            Outcome::ClosedSilently | Outcome::Reset => Some(
+                Finding::new(
+                    Code::ProxyHeaderMissing,
+                    Severity::Warning,
+                    "the server closed the connection on a plaintext request sent without a PROXY header",
+                )
+                .evidence("fits a server that requires PROXY (nginx logs `broken header: \"GET /...\"`), or a TLS port that drops plaintext; the other attempts tell them apart")
+                .fix(FIX_SEND)
+                .fix(FIX_DONT_REQUIRE),
+            ),
+            _ => None,
+        }
+    }
 }
 
 fn tls_failed(description: u8, name: &str) -> Finding {

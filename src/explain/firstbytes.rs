@@ -22,6 +22,10 @@ const HTTP_METHODS: &[&[u8]] = &[
 ];
 
 /// In plain words, what the bytes are and which cause they point to.
+///
+/// Longer than a screen on purpose: one case per prefix, tried in this order (the order
+/// matters: a v2 signature before the NUL byte it leaves behind), so the whole table
+/// reads top to bottom in one place.
 pub(crate) fn read(bytes: &[u8], broken_header: bool) -> (String, Option<Code>) {
     if bytes.is_empty() {
         return (

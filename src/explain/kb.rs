@@ -10,7 +10,6 @@
 
 use crate::findings::Code;
 use serde::Serialize;
-use std::sync::LazyLock;
 
 /// Which end of the connection prints the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -85,22 +84,3 @@ pub(crate) const DECODE: &str = "ppdiag decode capture.pcap";
 pub(crate) const INSPECT: &str = "ppdiag inspect '<bytes from the log>'";
 pub(crate) const SERVE_REQUIRED: &str = "ppdiag serve --proxy required --tls";
 pub(crate) const SERVE_FORBIDDEN: &str = "ppdiag serve --proxy forbidden --tls";
-
-static ALL: LazyLock<Vec<Entry>> = LazyLock::new(|| {
-    super::kb_clients::ENTRIES
-        .iter()
-        .chain(super::kb_servers::ENTRIES.iter())
-        .chain(super::kb_beyond_web::ENTRIES.iter())
-        .copied()
-        .collect()
-});
-
-/// The whole knowledge base, clients first, then servers and balancers.
-pub fn entries() -> &'static [Entry] {
-    &ALL
-}
-
-/// The entry with this id.
-pub fn by_id(id: &str) -> Option<&'static Entry> {
-    entries().iter().find(|e| e.id == id)
-}

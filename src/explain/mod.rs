@@ -17,11 +17,12 @@ mod kb_servers;
 mod matcher;
 mod text;
 
-pub use kb::{CauseSpec, Entry, Side, entries};
+pub use kb::{CauseSpec, Entry, Side};
 pub use text::{render_list_text, render_text};
 
 use crate::findings::Code;
 use serde::Serialize;
+use std::sync::LazyLock;
 
 /// What `explain` found for one message.
 #[derive(Debug, Clone, Serialize)]
@@ -243,6 +244,26 @@ fn detail(id: &str, message: &str) -> Option<String> {
             Some(format!("alert {n} = {name}"))
         }
     }
+}
+
+/// Every entry, assembled once from the three tables.
+static ALL: LazyLock<Vec<Entry>> = LazyLock::new(|| {
+    kb_clients::ENTRIES
+        .iter()
+        .chain(kb_servers::ENTRIES.iter())
+        .chain(kb_beyond_web::ENTRIES.iter())
+        .copied()
+        .collect()
+});
+
+/// The whole knowledge base, clients first, then servers and balancers.
+pub fn entries() -> &'static [Entry] {
+    &ALL
+}
+
+/// The entry with this id.
+pub fn by_id(id: &str) -> Option<&'static Entry> {
+    entries().iter().find(|e| e.id == id)
 }
 
 #[cfg(test)]

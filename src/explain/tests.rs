@@ -57,7 +57,7 @@ fn knowledge_base_is_large_and_well_formed() {
         assert_eq!(codes.len(), e.causes.len(), "{}: a code twice", e.id);
         if let Some(parent) = e.refines {
             assert!(
-                kb::by_id(parent).is_some(),
+                super::by_id(parent).is_some(),
                 "{} refines unknown {parent}",
                 e.id
             );

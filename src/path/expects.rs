@@ -1,5 +1,5 @@
 //! What a target expects of PROXY and which header a sender chooses: shared by `probe`
-//! (TCP and UDP), `decode`'s UDP judging and the UDP model in [`super::udp`].
+//! (TCP and UDP), `decode`'s UDP judging and the UDP model (udp.rs).
 //!
 //! Rules: plain data; the JSON keys are a documented contract (README.md, `ppdiag probe`).
 

@@ -12,6 +12,7 @@
 use super::App;
 use crate::opening;
 use crate::proxy::{self, Inspection};
+use crate::sniff::plaintext::{is_error, is_text};
 use crate::sniff::{self, Kind};
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -126,6 +127,20 @@ pub enum End {
     Open,
     /// The connection was not made: it says nothing about the path's layers.
     NotConnected,
+}
+
+impl From<crate::diagnose::Ending> for End {
+    /// The judge's ending in the model's words: a timeout and a deliberate stop both
+    /// leave the connection open; a refusal is no connection at all.
+    fn from(e: crate::diagnose::Ending) -> End {
+        use crate::diagnose::Ending;
+        match e {
+            Ending::Closed => End::Closed,
+            Ending::Reset => End::Reset,
+            Ending::Timeout | Ending::Open => End::Open,
+            Ending::Refused => End::NotConnected,
+        }
+    }
 }
 
 /// One exchange, typed.
@@ -330,43 +345,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Mostly printable text (HTML or a message), as a plaintext server writes.
-pub fn is_text(b: &[u8]) -> bool {
-    let shown = &b[..b.len().min(256)];
-    let printable = shown
-        .iter()
-        .filter(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
-        .count();
-    shown.len() >= 8 && printable * 10 >= shown.len() * 9
-}
-
 fn names_proxy(b: &[u8]) -> bool {
     contains(&b[..b.len().min(512)].to_ascii_uppercase(), b"PROXY")
-}
-
-/// An error line or packet of a protocol ppdiag knows.
-pub fn is_error(b: &[u8]) -> bool {
-    let line = b.split(|&c| c == b'\n').next().unwrap_or(b);
-    let upper = line.to_ascii_uppercase();
-    let starts = |p: &[u8]| upper.starts_with(p);
-    starts(b"-ERR")
-        || starts(b"-WRONGTYPE")
-        || starts(b"-NOAUTH")
-        || (line.len() >= 4
-            && matches!(line[0], b'4' | b'5')
-            && line[1..3].iter().all(u8::is_ascii_digit)
-            && matches!(line[3], b' ' | b'-'))
-        || contains(&upper, b" BAD ")
-        || starts(b"* BAD")
-        || starts(b"* BYE")
-        || starts(b"PROTOCOL MISMATCH")
-        || starts(b"INVALID SSH IDENTIFICATION")
-        || mysql_error(b)
-}
-
-/// A MySQL error packet: 3-byte length, sequence number, then 0xFF.
-fn mysql_error(b: &[u8]) -> bool {
-    b.len() > 5 && b[4] == 0xFF && usize::from(b[0]) + 4 <= b.len() + 256
 }
 
 /// What follows the banner's first packet or line (an SMTP multi-line `220-` greeting

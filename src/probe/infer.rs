@@ -85,7 +85,7 @@ pub fn judged(
 
 /// The model's word for how an attempt ended.
 pub fn end_of(ending: Ending) -> path::End {
-    ending.to_path()
+    path::End::from(ending)
 }
 
 fn connect_failure(e: &str) -> Finding {

@@ -106,33 +106,68 @@ pub(super) fn extract(packets: &[Vec<u8>]) -> (Vec<u8>, Vec<String>) {
         };
         return (Vec::new(), vec![note]);
     };
-    let (src, dst) = (first.src, first.dst);
-    let mut out = Vec::new();
-    let mut notes = Vec::new();
-    let (mut joined, mut stripped, mut empty, mut other, mut other_bytes) = (0, 0, 0, 0, 0);
-    let mut next_seq: Option<u32> = None;
+    let mut join = Join::new(first.src, first.dst);
     for (i, s) in segments.iter().enumerate() {
-        if s.payload.is_empty() {
-            empty += 1;
-            continue;
+        join.add(i, s);
+    }
+    join.finish(&first.layers)
+}
+
+/// The payloads going the way of the first one, joined in TCP order, with counts of
+/// what was left out.
+struct Join {
+    src: SocketAddr,
+    dst: SocketAddr,
+    out: Vec<u8>,
+    notes: Vec<String>,
+    joined: usize,
+    stripped: usize,
+    empty: usize,
+    other: usize,
+    other_bytes: usize,
+    next_seq: Option<u32>,
+}
+
+impl Join {
+    fn new(src: SocketAddr, dst: SocketAddr) -> Join {
+        Join {
+            src,
+            dst,
+            out: Vec::new(),
+            notes: Vec::new(),
+            joined: 0,
+            stripped: 0,
+            empty: 0,
+            other: 0,
+            other_bytes: 0,
+            next_seq: None,
         }
-        if (s.src, s.dst) != (src, dst) {
-            other += 1;
-            other_bytes += s.payload.len();
-            continue;
+    }
+
+    /// Adds packet `i`: skipped without payload or going another way; bytes sent again
+    /// are dropped and a gap is noted.
+    fn add(&mut self, i: usize, s: &Segment<'_>) {
+        if s.payload.is_empty() {
+            self.empty += 1;
+            return;
+        }
+        if (s.src, s.dst) != (self.src, self.dst) {
+            self.other += 1;
+            self.other_bytes += s.payload.len();
+            return;
         }
         let mut payload = s.payload;
-        if let (Some(seq), Some(next)) = (s.seq, next_seq) {
+        if let (Some(seq), Some(next)) = (s.seq, self.next_seq) {
             let behind = next.wrapping_sub(seq) as i32;
             if behind > 0 {
                 let dup = (behind as usize).min(payload.len());
                 payload = &payload[dup..];
-                notes.push(format!(
+                self.notes.push(format!(
                     "packet {}: dropped {dup} bytes sent again (TCP retransmission)",
                     i + 1
                 ));
             } else if behind < 0 {
-                notes.push(format!(
+                self.notes.push(format!(
                     "packet {}: {} bytes before it are missing (lost or not in the paste)",
                     i + 1,
                     behind.unsigned_abs()
@@ -141,37 +176,43 @@ pub(super) fn extract(packets: &[Vec<u8>]) -> (Vec<u8>, Vec<String>) {
         }
         if let Some(seq) = s.seq {
             let end = seq.wrapping_add(s.payload.len() as u32);
-            next_seq = Some(match next_seq {
+            self.next_seq = Some(match self.next_seq {
                 Some(n) if (n.wrapping_sub(end) as i32) > 0 => n,
                 _ => end,
             });
         }
-        out.extend_from_slice(payload);
-        joined += 1;
-        stripped += s.header_len;
+        self.out.extend_from_slice(payload);
+        self.joined += 1;
+        self.stripped += s.header_len;
     }
-    let layers = &first.layers;
-    notes.insert(
-        0,
-        if joined == 1 {
-            format!("stripped {stripped} bytes of {layers} headers ({src} → {dst})")
-        } else {
-            format!(
-                "joined the payloads of {joined} packets {src} → {dst} in order (stripped \
-                 {stripped} bytes of {layers} headers)"
-            )
-        },
-    );
-    if empty > 0 {
-        notes.push(format!(
-            "skipped {empty} packet(s) without payload (handshake, ACKs, FIN)"
-        ));
+
+    /// The joined bytes, and the notes: what was stripped first, then what was left out.
+    fn finish(mut self, layers: &str) -> (Vec<u8>, Vec<String>) {
+        let (src, dst, stripped) = (self.src, self.dst, self.stripped);
+        self.notes.insert(
+            0,
+            if self.joined == 1 {
+                format!("stripped {stripped} bytes of {layers} headers ({src} → {dst})")
+            } else {
+                format!(
+                    "joined the payloads of {} packets {src} → {dst} in order (stripped \
+                     {stripped} bytes of {layers} headers)",
+                    self.joined
+                )
+            },
+        );
+        if self.empty > 0 {
+            self.notes.push(format!(
+                "skipped {} packet(s) without payload (handshake, ACKs, FIN)",
+                self.empty
+            ));
+        }
+        if self.other > 0 {
+            self.notes.push(format!(
+                "left out {} bytes in {} packet(s) going another way (not {src} → {dst})",
+                self.other_bytes, self.other
+            ));
+        }
+        (self.out, self.notes)
     }
-    if other > 0 {
-        notes.push(format!(
-            "left out {other_bytes} bytes in {other} packet(s) going another way \
-             (not {src} → {dst})"
-        ));
-    }
-    (out, notes)
 }

@@ -318,12 +318,11 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
         "the exchange",
         &snap.client,
         &snap.server,
-        (if session.is_some() {
+        crate::path::End::from(if session.is_some() {
             Ending::Open
         } else {
             ending
-        })
-        .to_path(),
+        }),
         local,
     );
     let mut findings = verdict.findings;

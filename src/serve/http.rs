@@ -7,8 +7,29 @@
 //! peer is escaped; a head that is not HTTP/1.x gets `400`. One request per
 //! connection: the answer carries `Connection: close`.
 
-use super::record::HttpRequest;
 use crate::escape::escape_bytes_max;
+use serde::Serialize;
+
+/// The HTTP request read with `--reply http`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HttpRequest {
+    /// Method.
+    pub method: String,
+    /// Request target.
+    pub target: String,
+    /// `HTTP/1.1`.
+    pub version: String,
+    /// `Host`.
+    pub host: Option<String>,
+    /// `User-Agent`.
+    pub user_agent: Option<String>,
+    /// `X-Forwarded-For` (all occurrences joined with `, `).
+    pub x_forwarded_for: Option<String>,
+    /// `Forwarded` (RFC 7239).
+    pub forwarded: Option<String>,
+    /// `X-Real-IP`.
+    pub x_real_ip: Option<String>,
+}
 
 /// The largest request head read.
 pub const MAX_HEAD: usize = 16 * 1024;

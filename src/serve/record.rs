@@ -7,6 +7,7 @@
 //! only ever added. Every string that holds peer bytes is escaped where it is built;
 //! text output goes through `render` which sanitizes again.
 
+use super::http::HttpRequest;
 use super::judge::{Emulation, ExpectationResult, ProxyMode};
 use crate::findings::{Code, Finding, Severity};
 use crate::proxy::{Command, Header};
@@ -71,27 +72,6 @@ pub struct TlsInfo {
     pub alpn_offered: Vec<String>,
     /// The client certificate.
     pub client_cert: Option<ClientCert>,
-}
-
-/// The HTTP request read with `--reply http`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct HttpRequest {
-    /// Method.
-    pub method: String,
-    /// Request target.
-    pub target: String,
-    /// `HTTP/1.1`.
-    pub version: String,
-    /// `Host`.
-    pub host: Option<String>,
-    /// `User-Agent`.
-    pub user_agent: Option<String>,
-    /// `X-Forwarded-For` (all occurrences joined with `, `).
-    pub x_forwarded_for: Option<String>,
-    /// `Forwarded` (RFC 7239).
-    pub forwarded: Option<String>,
-    /// `X-Real-IP`.
-    pub x_real_ip: Option<String>,
 }
 
 /// What the client sent after `--banner`.

@@ -88,149 +88,178 @@ pub fn tls_client_view(bytes: &[u8]) -> Option<TlsClientView> {
     let [t, v0, v1, l0, l1, ..] = *bytes else {
         return None;
     };
-    let head = bytes.get(..5).unwrap_or(bytes);
-    let version = u16::from_be_bytes([v0, v1]);
-    let length = u16::from_be_bytes([l0, l1]);
-    let len = usize::from(length);
-    let known_type = (0x14..=0x18).contains(&t);
-    let major_ok = v0 == 3;
-    let oversize = len > MAX_RECORD_LEN;
-    if known_type && major_ok && !oversize {
+    let r = Record {
+        t,
+        head: bytes.get(..5).unwrap_or(bytes),
+        version: u16::from_be_bytes([v0, v1]),
+        length: u16::from_be_bytes([l0, l1]),
+        known_type: (0x14..=0x18).contains(&t),
+        major_ok: v0 == 3,
+    };
+    if r.known_type && r.major_ok && !r.oversize() {
         return None;
     }
+    let mut out = Reactions(Vec::new());
+    if !r.major_ok {
+        openssl_family(&r, &mut out);
+    }
+    go(&r, &mut out);
+    others(&r, &mut out);
+    Some(TlsClientView {
+        record_type: t,
+        version: r.version,
+        length: r.length,
+        reactions: out.0,
+    })
+}
 
-    let mut out = Vec::new();
-    let mut add = |client: &str, message: String, basis: Basis| {
-        out.push(ClientReaction {
+/// The first five bytes, read as a TLS record header.
+struct Record<'a> {
+    t: u8,
+    head: &'a [u8],
+    version: u16,
+    length: u16,
+    known_type: bool,
+    major_ok: bool,
+}
+
+impl Record<'_> {
+    fn oversize(&self) -> bool {
+        usize::from(self.length) > MAX_RECORD_LEN
+    }
+}
+
+/// The reactions found so far, in the order they are listed.
+struct Reactions(Vec<ClientReaction>);
+
+impl Reactions {
+    fn add(&mut self, client: &str, message: String, basis: Basis) {
+        self.0.push(ClientReaction {
             client: client.into(),
             message,
             basis,
         });
-    };
-
-    if !major_ok {
-        let reason = openssl_reason(head);
-        let wrong_version = reason == "wrong version number";
-        let openssl = if wrong_version {
-            "wrong version number (0A00010B; 1.1.1: 1408F10B); no alert sent".to_string()
-        } else {
-            format!("{reason}; no alert sent")
-        };
-        add(
-            "OpenSSL 1.1.1–3.1, 4.0",
-            openssl.clone(),
-            if wrong_version {
-                Basis::Observed
-            } else {
-                Basis::Source
-            },
-        );
-        if oversize {
-            add(
-                "OpenSSL 3.2+ before the fix of openssl#30196",
-                "packet length too long (0A0000C6), then record layer failure (0A000139); \
-                 a server sends alert 22 record_overflow"
-                    .into(),
-                Basis::Source,
-            );
-        } else {
-            add(
-                "OpenSSL 3.2+ before the fix of openssl#30196",
-                openssl,
-                Basis::Source,
-            );
-        }
-        let code = if wrong_version { "0A00010B" } else { "…" };
-        add(
-            "curl (OpenSSL 3)",
-            format!(
-                "exit 35; from 8.11 `TLS connect error: error:{code}:SSL routines::{reason}`, \
-                 before 8.11 `OpenSSL/x: error:{code}:SSL routines::{reason}`"
-            ),
-            if wrong_version {
-                Basis::Observed
-            } else {
-                Basis::Source
-            },
-        );
-        if wrong_version {
-            add(
-                "Python ssl",
-                "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)".into(),
-                Basis::Observed,
-            );
-            if oversize {
-                add(
-                    "Python ssl (OpenSSL 3.2 builds before the fix)",
-                    "[SSL] record layer failure".into(),
-                    Basis::Source,
-                );
-            }
-            add(
-                "Node",
-                "ERR_SSL_WRONG_VERSION_NUMBER (`write EPROTO ...`)".into(),
-                Basis::Observed,
-            );
-            add(
-                "Envoy / BoringSSL",
-                "OPENSSL_internal:WRONG_VERSION_NUMBER".into(),
-                Basis::Reported,
-            );
-        }
     }
+}
 
-    // Go crypto/tls: an SSLv2 first byte, then type and version, then the length.
-    if t == 0x80 {
-        add(
+/// OpenSSL and what is built on it (curl, Python, Node, BoringSSL), for a record whose
+/// major version is not 3.
+fn openssl_family(r: &Record<'_>, out: &mut Reactions) {
+    let reason = openssl_reason(r.head);
+    let wrong_version = reason == "wrong version number";
+    let seen = if wrong_version {
+        Basis::Observed
+    } else {
+        Basis::Source
+    };
+    let openssl = if wrong_version {
+        "wrong version number (0A00010B; 1.1.1: 1408F10B); no alert sent".to_string()
+    } else {
+        format!("{reason}; no alert sent")
+    };
+    out.add("OpenSSL 1.1.1–3.1, 4.0", openssl.clone(), seen);
+    let newer = if r.oversize() {
+        "packet length too long (0A0000C6), then record layer failure (0A000139); \
+         a server sends alert 22 record_overflow"
+            .into()
+    } else {
+        openssl
+    };
+    out.add(
+        "OpenSSL 3.2+ before the fix of openssl#30196",
+        newer,
+        Basis::Source,
+    );
+    let code = if wrong_version { "0A00010B" } else { "…" };
+    out.add(
+        "curl (OpenSSL 3)",
+        format!(
+            "exit 35; from 8.11 `TLS connect error: error:{code}:SSL routines::{reason}`, \
+             before 8.11 `OpenSSL/x: error:{code}:SSL routines::{reason}`"
+        ),
+        seen,
+    );
+    if !wrong_version {
+        return;
+    }
+    out.add(
+        "Python ssl",
+        "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)".into(),
+        Basis::Observed,
+    );
+    if r.oversize() {
+        out.add(
+            "Python ssl (OpenSSL 3.2 builds before the fix)",
+            "[SSL] record layer failure".into(),
+            Basis::Source,
+        );
+    }
+    out.add(
+        "Node",
+        "ERR_SSL_WRONG_VERSION_NUMBER (`write EPROTO ...`)".into(),
+        Basis::Observed,
+    );
+    out.add(
+        "Envoy / BoringSSL",
+        "OPENSSL_internal:WRONG_VERSION_NUMBER".into(),
+        Basis::Reported,
+    );
+}
+
+/// Go crypto/tls: an SSLv2 first byte, then type and version, then the length; and Go's
+/// HTTP client, which names an HTTP reply.
+fn go(r: &Record<'_>, out: &mut Reactions) {
+    if r.t == 0x80 {
+        out.add(
             "Go crypto/tls",
             "tls: unsupported SSLv2 handshake received".into(),
             Basis::Source,
         );
-    } else if (t != 0x15 && t != 0x16) || version >= 0x1000 {
-        add(
+    } else if (r.t != 0x15 && r.t != 0x16) || r.version >= 0x1000 {
+        out.add(
             "Go crypto/tls",
             "tls: first record does not look like a TLS handshake; no alert sent".into(),
             Basis::Observed,
         );
-    } else if oversize {
-        add(
+    } else if r.oversize() {
+        out.add(
             "Go crypto/tls",
-            format!("tls: oversized record received with length {len}"),
+            format!("tls: oversized record received with length {}", r.length),
             Basis::Source,
         );
     }
-    if head == b"HTTP/" {
-        add(
+    if r.head == b"HTTP/" {
+        out.add(
             "Go net/http client",
             "http: server gave HTTP response to HTTPS client".into(),
             Basis::Source,
         );
     }
+}
 
-    if !known_type {
-        add(
+/// rustls, GnuTLS, Java and the browsers.
+fn others(r: &Record<'_>, out: &mut Reactions) {
+    if !r.known_type {
+        out.add(
             "rustls",
             "received corrupt message of type InvalidContentType".into(),
             Basis::Observed,
         );
-    } else if !major_ok {
-        add("rustls", "UnknownProtocolVersion".into(), Basis::Source);
-    } else if oversize {
-        add("rustls", "MessageTooLarge".into(), Basis::Source);
-    }
-
-    if !known_type {
-        add(
+        out.add(
             "GnuTLS",
             format!(
-                "Received record packet of unknown type {t}; An unexpected TLS packet was received."
+                "Received record packet of unknown type {}; An unexpected TLS packet was received.",
+                r.t
             ),
             Basis::Observed,
         );
+    } else if !r.major_ok {
+        out.add("rustls", "UnknownProtocolVersion".into(), Basis::Source);
+    } else if r.oversize() {
+        out.add("rustls", "MessageTooLarge".into(), Basis::Source);
     }
-
-    if !known_type || !major_ok {
-        add(
+    if !r.known_type || !r.major_ok {
+        out.add(
             "Java 17",
             "SSLException: Unsupported or unrecognized SSL message \
              (older JDKs: `Unrecognized SSL message, plaintext connection?`)"
@@ -238,20 +267,12 @@ pub fn tls_client_view(bytes: &[u8]) -> Option<TlsClientView> {
             Basis::Observed,
         );
     }
-
-    add("Chrome", "ERR_SSL_PROTOCOL_ERROR".into(), Basis::Reported);
-    if oversize {
-        add(
+    out.add("Chrome", "ERR_SSL_PROTOCOL_ERROR".into(), Basis::Reported);
+    if r.oversize() {
+        out.add(
             "Firefox",
             "SSL_ERROR_RX_RECORD_TOO_LONG".into(),
             Basis::Reported,
         );
     }
-
-    Some(TlsClientView {
-        record_type: t,
-        version,
-        length,
-        reactions: out,
-    })
 }

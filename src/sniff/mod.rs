@@ -20,13 +20,13 @@
 //!   apply.
 
 mod client_view;
-mod text;
+pub mod plaintext;
 mod tls;
 
 use serde::Serialize;
 
 pub use client_view::{Basis, ClientReaction, TlsClientView, tls_client_view};
-pub use text::{Banner, HttpInfo, UnknownBytes};
+pub use plaintext::{Banner, HttpInfo, UnknownBytes};
 pub use tls::{
     AlertInfo, ClientHelloInfo, HandshakeInfo, MAX_RECORD_LEN, RecordInfo, ServerHelloInfo,
     Sslv2Info, TlsInfo,
@@ -38,8 +38,7 @@ use crate::escape::escape_bytes_max;
 pub const PROXY_V2_SIGNATURE: [u8; 12] = *b"\r\n\r\n\0\r\nQUIT\n";
 
 /// What the opening bytes are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// `PROXY ` text header.
     ProxyV1,
@@ -73,6 +72,35 @@ pub enum Kind {
     Empty,
     /// Nothing recognised.
     Unknown,
+}
+
+impl Kind {
+    /// The kebab-case name, in text and JSON alike.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::ProxyV1 => "proxy-v1",
+            Kind::ProxyV2 => "proxy-v2",
+            Kind::TlsClientHello => "tls-client-hello",
+            Kind::TlsServerHello => "tls-server-hello",
+            Kind::TlsAlert => "tls-alert",
+            Kind::TlsRecord => "tls-record",
+            Kind::Sslv2Hello => "sslv2-hello",
+            Kind::HttpRequest => "http-request",
+            Kind::HttpResponse => "http-response",
+            Kind::SshBanner => "ssh-banner",
+            Kind::SmtpBanner => "smtp-banner",
+            Kind::FtpBanner => "ftp-banner",
+            Kind::Greeting => "greeting",
+            Kind::Empty => "empty",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 /// The start of a PROXY header, as far as this module looks at it.
@@ -144,6 +172,21 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         s.summary = "no bytes".into();
         return s;
     }
+    if let Some(s) = sniff_proxy_v2(bytes).or_else(|| sniff_proxy_v1(bytes)) {
+        return s;
+    }
+    if tls::looks_like_record(bytes) {
+        return sniff_tls(bytes);
+    }
+    sniff_sslv2(bytes)
+        .or_else(|| sniff_request(bytes))
+        .or_else(|| sniff_response(bytes))
+        .or_else(|| sniff_banner(bytes))
+        .unwrap_or_else(|| sniff_unknown(bytes))
+}
+
+/// The PROXY v2 signature, or its start.
+fn sniff_proxy_v2(bytes: &[u8]) -> Option<Sniffed> {
     let v2_len = bytes.len().min(PROXY_V2_SIGNATURE.len());
     if bytes.get(..v2_len) == PROXY_V2_SIGNATURE.get(..v2_len) {
         let mut s = base(Kind::ProxyV2, bytes);
@@ -158,8 +201,13 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
             signature_bytes: v2_len,
             line: None,
         });
-        return s;
+        return Some(s);
     }
+    None
+}
+
+/// A PROXY v1 line, or its start (three bytes at least).
+fn sniff_proxy_v1(bytes: &[u8]) -> Option<Sniffed> {
     let v1_len = bytes.len().min(6);
     if bytes.starts_with(b"PROXY ") || (bytes.len() >= 3 && b"PROXY ".starts_with(bytes)) {
         let mut s = base(Kind::ProxyV1, bytes);
@@ -177,11 +225,13 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
             signature_bytes: v1_len,
             line: Some(shown),
         });
-        return s;
+        return Some(s);
     }
-    if tls::looks_like_record(bytes) {
-        return sniff_tls(bytes);
-    }
+    None
+}
+
+/// An SSLv2-style ClientHello.
+fn sniff_sslv2(bytes: &[u8]) -> Option<Sniffed> {
     if tls::looks_like_sslv2(bytes) {
         let info = tls::parse_sslv2(bytes);
         let mut s = base(Kind::Sslv2Hello, bytes);
@@ -198,10 +248,15 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
             );
         }
         s.sslv2 = Some(info);
-        return s;
+        return Some(s);
     }
-    if let Some(method) = text::request_method(bytes) {
-        let info = text::parse_request(bytes, method);
+    None
+}
+
+/// An HTTP/1.x request head (or the HTTP/2 preface).
+fn sniff_request(bytes: &[u8]) -> Option<Sniffed> {
+    if let Some(method) = plaintext::request_method(bytes) {
+        let info = plaintext::parse_request(bytes, method);
         let mut s = base(Kind::HttpRequest, bytes);
         s.complete = info.head_complete;
         s.summary = if info.h2_preface {
@@ -217,10 +272,15 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
             s.summary += &format!(", Host {host}");
         }
         s.http = Some(info);
-        return s;
+        return Some(s);
     }
-    if text::is_response(bytes) {
-        let info = text::parse_response(bytes);
+    None
+}
+
+/// An HTTP/1.x response head.
+fn sniff_response(bytes: &[u8]) -> Option<Sniffed> {
+    if plaintext::is_response(bytes) {
+        let info = plaintext::parse_response(bytes);
         let mut s = base(Kind::HttpResponse, bytes);
         s.complete = info.head_complete;
         s.summary = format!(
@@ -235,9 +295,14 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
             s.summary += &format!(", Server {server}");
         }
         s.http = Some(info);
-        return s;
+        return Some(s);
     }
-    if let Some(b) = text::banner(bytes) {
+    None
+}
+
+/// A server's greeting: SSH, SMTP, FTP, IMAP, POP3, MySQL.
+fn sniff_banner(bytes: &[u8]) -> Option<Sniffed> {
+    if let Some(b) = plaintext::banner(bytes) {
         let (kind, what) = match b.protocol.as_str() {
             "ssh" => (Kind::SshBanner, "SSH banner"),
             "smtp" => (Kind::SmtpBanner, "SMTP greeting"),
@@ -254,11 +319,16 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         s.complete = b.complete;
         s.summary = format!("{what}: {}", b.line);
         s.banner = Some(b);
-        return s;
+        return Some(s);
     }
+    None
+}
+
+/// Bytes nothing recognised, shown as text or hex.
+fn sniff_unknown(bytes: &[u8]) -> Sniffed {
     let mut s = base(Kind::Unknown, bytes);
-    let u = text::unknown(bytes);
-    s.summary = match text::text_kind(bytes) {
+    let u = plaintext::unknown(bytes);
+    s.summary = match plaintext::text_kind(bytes) {
         Some(what) => format!("{what} ({} bytes): {}", bytes.len(), u.ascii),
         None => format!("unrecognised bytes ({} bytes): {}", bytes.len(), u.ascii),
     };

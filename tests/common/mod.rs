@@ -1,5 +1,16 @@
-//! Helpers for the end-to-end tests: run the built binary, compare with golden files.
+//! The one helper module of the integration tests. Here: run the built binary, compare
+//! with golden files, check a decode report's invariants. Below: [`process`] (installed
+//! programs, ports, the guard that stops a process by PID), [`peers`] (nginx, HAProxy,
+//! OpenSSL, the Go servers, small listeners; [`peers::daemons`]: mail, database, SSH,
+//! Redis and stream balancers) and [`serve`] (a running `ppdiag serve`).
+//!
+//! Every test binary declares `mod common;` and uses a part of it, hence the one
+//! `allow(dead_code)` below.
 #![allow(dead_code)]
+
+pub mod peers;
+pub mod process;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -82,10 +93,6 @@ pub fn fixture(path: &str) -> String {
     let p: &Path = &root().join(path);
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
-
-mod peers;
-#[allow(unused_imports)]
-pub use peers::*;
 
 /// The invariants of a decode report (`--format json`), checked on every capture the
 /// tests decode: a conversation that failed is never "no problem found"; `ended` and

@@ -1,7 +1,6 @@
-//! Helpers for the serve tests: start `ppdiag serve` and real peers (haproxy, nginx, Go)
-//! on loopback, each behind a guard that kills it on drop; read serve's ndjson; talk
-//! raw TCP and see how the server ended the connection.
-#![allow(dead_code)]
+//! A running `ppdiag serve` for the tests: start it, read its ndjson records (each
+//! checked for self-contradiction), talk raw TCP to it and see how it ended the
+//! connection; nginx and HAProxy given a whole configuration file.
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -11,22 +10,8 @@ use std::process::{ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-#[path = "../common/peers.rs"]
-mod peers;
-#[allow(unused_imports)]
-pub use peers::{Guard, free_port, peer as have};
-
-/// Waits until something accepts on `addr` (at most 10 s).
-pub fn wait_port(addr: SocketAddr) {
-    let until = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < until {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nothing listens on {addr} after 10 s");
-}
+use super::process::Guard;
+use super::root;
 
 /// A running `ppdiag serve --format ndjson`.
 pub struct Serve {
@@ -62,8 +47,8 @@ impl Serve {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start ppdiag serve");
-        let mut guard = Guard(child);
-        let lines = reader(guard.0.stdout.take().expect("stdout"));
+        let mut guard = Guard::from_child("ppdiag serve", child);
+        let lines = reader(guard.child().stdout.take().expect("stdout"));
         let mut s = Serve {
             guard,
             lines,
@@ -72,7 +57,7 @@ impl Serve {
         while s.listening.len() < listeners {
             let v = s.next_line(Duration::from_secs(20)).unwrap_or_else(|| {
                 let mut err = String::new();
-                if let Some(e) = s.guard.0.stderr.as_mut() {
+                if let Some(e) = s.guard.child().stderr.as_mut() {
                     let _ = e.read_to_string(&mut err);
                 }
                 panic!("serve did not start: {err}")
@@ -81,6 +66,28 @@ impl Serve {
             s.listening.push(v);
         }
         s
+    }
+
+    /// Starts serve with `args` on a port it picks (`-l 127.0.0.1:0`).
+    pub fn on_any_port(args: &[&str]) -> Serve {
+        let mut all = vec!["-l", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        Serve::start(&all, 1)
+    }
+
+    /// Up to `n` connection records, as many as arrive within `secs`.
+    pub fn records(&mut self, n: usize, secs: u64) -> Vec<Value> {
+        let until = Instant::now() + Duration::from_secs(secs);
+        let mut out = Vec::new();
+        while out.len() < n {
+            let left = until.saturating_duration_since(Instant::now());
+            match self.next_line(left) {
+                Some(v) if v["type"] == "connection" => out.push(v),
+                Some(_) => {}
+                None => break,
+            }
+        }
+        out
     }
 
     /// The first listener's address.
@@ -125,7 +132,7 @@ impl Serve {
         let until = Instant::now() + Duration::from_secs(secs);
         let mut rest = Vec::new();
         loop {
-            if let Ok(Some(status)) = self.guard.0.try_wait() {
+            if let Ok(Some(status)) = self.guard.child().try_wait() {
                 while let Some(v) = self.next_line(Duration::from_millis(500)) {
                     rest.push(v);
                 }
@@ -143,7 +150,7 @@ impl Serve {
     /// Sends SIGTERM.
     pub fn terminate(&self) {
         let _ = Command::new("kill")
-            .args(["-TERM", &self.guard.0.id().to_string()])
+            .args(["-TERM", &self.guard.pid().to_string()])
             .status();
     }
 }
@@ -195,11 +202,6 @@ pub fn client_hello() -> Vec<u8> {
         .expect("fixture")
 }
 
-/// The repository root.
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// A self-signed certificate and key for `localhost`, written into `dir`.
 pub fn write_cert(dir: &Path) -> (PathBuf, PathBuf) {
     let ck = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
@@ -228,22 +230,7 @@ pub fn without_date(bytes: &[u8]) -> String {
 
 /// Starts nginx with `conf` (a full configuration; `{dir}` is replaced by a temp dir).
 pub fn nginx(dir: &Path, conf: &str) -> Guard {
-    let conf = conf.replace("{dir}", &dir.display().to_string());
-    let path = dir.join("nginx.conf");
-    std::fs::write(&path, conf).unwrap();
-    let child = Command::new("nginx")
-        .args([
-            "-c",
-            &path.display().to_string(),
-            "-p",
-            &dir.display().to_string(),
-        ])
-        .args(["-e", &dir.join("error.log").display().to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nginx");
-    Guard(child)
+    super::peers::nginx_conf(&conf.replace("{dir}", &dir.display().to_string()), &[], dir)
 }
 
 /// The preamble every nginx test config shares (foreground, one worker, temp paths).
@@ -262,17 +249,9 @@ pub fn nginx_http_paths(dir: &Path) -> String {
     )
 }
 
-/// Starts haproxy in the foreground with `conf`.
+/// Starts haproxy in the foreground with `conf` (a whole configuration).
 pub fn haproxy(dir: &Path, conf: &str) -> Guard {
-    let path = dir.join("haproxy.cfg");
-    std::fs::write(&path, conf).unwrap();
-    let child = Command::new("haproxy")
-        .args(["-db", "-f", &path.display().to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start haproxy");
-    Guard(child)
+    super::peers::haproxy_conf(conf, &[], dir)
 }
 
 /// Splits an HTTP response into head and body.

@@ -4,111 +4,15 @@
 //! process is killed when its guard drops; every wait is bounded.
 //!
 //! Under CI=true a missing peer fails the test; elsewhere the test skips with a message.
-#![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 pub mod daemons;
 
-/// Where `bin` is: PATH, then the sbin directories (nginx and haproxy live there and
-/// a CI environment may not have them on PATH).
-pub fn find_bin(bin: &str) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
-    dirs.extend(["/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin"].map(PathBuf::from));
-    dirs.into_iter().map(|d| d.join(bin)).find(|p| p.is_file())
-}
-
-/// Whether `bin` is installed; under CI=true a missing one fails the test (the shared
-/// rule of `tests/common`).
-pub fn need(bin: &str) -> bool {
-    crate::common::peer(bin)
-}
-
-fn peer_bin(name: &str) -> PathBuf {
-    find_bin(name).unwrap_or_else(|| PathBuf::from(name))
-}
-
-#[allow(unused_imports)]
-pub use crate::common::free_port;
-
-/// A free port on `host` (`127.0.0.1` or `::1`).
-pub fn free_port_on(host: &str) -> u16 {
-    TcpListener::bind((host, 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// A spawned peer, stopped on drop by the shared guard of `tests/common` (SIGTERM,
-/// then SIGKILL after 3 s), with a name for messages.
-pub struct Guard {
-    inner: crate::common::Guard,
-    name: String,
-}
-
-impl Guard {
-    /// Spawns `cmd` with output discarded (or kept in `log` when given).
-    pub fn spawn(name: &str, cmd: &mut Command, log: Option<&Path>) -> Guard {
-        match log {
-            Some(p) => {
-                let f = std::fs::File::create(p).expect("log file");
-                let f2 = f.try_clone().expect("log file");
-                cmd.stdout(f).stderr(f2);
-            }
-            None => {
-                cmd.stdout(Stdio::null()).stderr(Stdio::null());
-            }
-        }
-        cmd.stdin(Stdio::null());
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        Guard::from_child(name, child)
-    }
-
-    /// Guards a child spawned elsewhere.
-    pub fn from_child(name: &str, child: Child) -> Guard {
-        Guard {
-            inner: crate::common::Guard(child),
-            name: name.to_string(),
-        }
-    }
-
-    /// Still running?
-    pub fn alive(&mut self) -> bool {
-        matches!(self.inner.0.try_wait(), Ok(None))
-    }
-}
-
-/// Waits (at most 15 s) until something accepts on `port`.
-pub fn wait_port(port: u16, guard: &mut Guard) {
-    wait_port_on("127.0.0.1", port, guard)
-}
-
-/// Waits (at most 15 s) until something accepts on `host`:`port`.
-pub fn wait_port_on(host: &str, port: u16, guard: &mut Guard) {
-    let ip: std::net::IpAddr = host.parse().expect("an IP address");
-    let end = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < end {
-        if TcpStream::connect_timeout(&SocketAddr::new(ip, port), Duration::from_millis(200))
-            .is_ok()
-        {
-            return;
-        }
-        assert!(
-            guard.alive(),
-            "{} exited before listening on {port}",
-            guard.name
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{} did not listen on {port} within 15 s", guard.name);
-}
+use super::process::{Guard, need, peer_bin, wait_port, wait_port_on};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 /// Test certificates, generated at test time.
 pub struct Certs {
@@ -174,24 +78,28 @@ pub fn certs() -> Certs {
 /// nginx with `server` blocks given as text (each with its own `listen`), in a
 /// throwaway prefix.
 pub fn nginx(servers: &str, ports: &[u16], dir: &Path) -> Guard {
-    let conf = dir.join("nginx.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "daemon off;\nmaster_process off;\nworker_processes 1;\npid {pid};\nerror_log {err} info;\nevents {{ worker_connections 64; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n{servers}\n}}\n",
-            pid = dir.join("nginx.pid").display(),
-            err = dir.join("error.log").display(),
-            d = dir.display(),
-        ),
-    )
-    .unwrap();
+    let conf = format!(
+        "daemon off;\nmaster_process off;\nworker_processes 1;\npid {pid};\nerror_log {err} info;\nevents {{ worker_connections 64; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n{servers}\n}}\n",
+        pid = dir.join("nginx.pid").display(),
+        err = dir.join("error.log").display(),
+        d = dir.display(),
+    );
+    nginx_conf(&conf, ports, dir)
+}
+
+/// nginx with a whole configuration file, in the prefix `dir`; waits for `ports`.
+pub fn nginx_conf(conf: &str, ports: &[u16], dir: &Path) -> Guard {
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, conf).unwrap();
     let mut g = Guard::spawn(
         "nginx",
         Command::new(peer_bin("nginx"))
             .arg("-p")
             .arg(dir)
             .arg("-c")
-            .arg(&conf),
+            .arg(&path)
+            .arg("-e")
+            .arg(dir.join("error.log")),
         Some(&dir.join("nginx.out")),
     );
     for p in ports {
@@ -202,20 +110,22 @@ pub fn nginx(servers: &str, ports: &[u16], dir: &Path) -> Guard {
 
 /// HAProxy with the given configuration sections (global/defaults are added).
 pub fn haproxy(sections: &str, ports: &[u16], dir: &Path) -> Guard {
-    let conf = dir.join("haproxy.cfg");
-    std::fs::write(
-        &conf,
-        format!(
-            "global\n  maxconn 100\ndefaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n{sections}\n"
-        ),
-    )
-    .unwrap();
+    let conf = format!(
+        "global\n  maxconn 100\ndefaults\n  mode http\n  timeout connect 2s\n  timeout client 5s\n  timeout server 5s\n{sections}\n"
+    );
+    haproxy_conf(&conf, ports, dir)
+}
+
+/// HAProxy in the foreground with a whole configuration file; waits for `ports`.
+pub fn haproxy_conf(conf: &str, ports: &[u16], dir: &Path) -> Guard {
+    let path = dir.join("haproxy.cfg");
+    std::fs::write(&path, conf).unwrap();
     let mut g = Guard::spawn(
         "haproxy",
         Command::new(peer_bin("haproxy"))
             .arg("-db")
             .arg("-f")
-            .arg(&conf),
+            .arg(&path),
         Some(&dir.join("haproxy.out")),
     );
     for p in ports {
@@ -421,69 +331,4 @@ pub fn ppdiag_text(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&o.stdout).to_string(),
         String::from_utf8_lossy(&o.stderr).to_string(),
     )
-}
-
-/// Lines printed by a peer, collected by a thread.
-pub type Lines = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
-
-/// `ppdiag serve` started with `args` on a port it picks (`-l 127.0.0.1:0`), ndjson
-/// output collected by a thread. Returns the guard, the address it listens on and the
-/// lines printed so far (shared).
-pub fn serve(args: &[&str]) -> (Guard, SocketAddr, Lines) {
-    use std::io::BufRead;
-    let bin = assert_cmd::cargo::cargo_bin("ppdiag");
-    let mut child = Command::new(bin)
-        .arg("serve")
-        .args(["-l", "127.0.0.1:0", "--format", "ndjson"])
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ppdiag serve starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (tx, rx) = std::sync::mpsc::channel();
-    let l2 = lines.clone();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if line.contains("\"listening\"") {
-                let _ = tx.send(line.clone());
-            }
-            l2.lock().unwrap().push(line);
-        }
-    });
-    let guard = Guard::from_child("ppdiag serve", child);
-    let first = rx
-        .recv_timeout(Duration::from_secs(15))
-        .expect("ppdiag serve prints its listening address");
-    let v: serde_json::Value = serde_json::from_str(&first).expect("ndjson");
-    let addr: SocketAddr = v["address"]
-        .as_str()
-        .expect("address")
-        .parse()
-        .expect("an address");
-    (guard, addr, lines)
-}
-
-/// Waits (at most 10 s) until `lines` holds `n` lines containing `needle`.
-pub fn wait_lines(lines: &std::sync::Mutex<Vec<String>>, needle: &str, n: usize) -> Vec<String> {
-    let end = Instant::now() + Duration::from_secs(10);
-    loop {
-        let got: Vec<String> = lines
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|l| l.contains(needle))
-            .cloned()
-            .collect();
-        if got.len() >= n || Instant::now() > end {
-            return got;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }

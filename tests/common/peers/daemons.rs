@@ -8,10 +8,8 @@
 //! A function returns `None` (the test skips) when the program is missing outside CI;
 //! under CI=true it fails instead (the rule of `need`). What each daemon answers with
 //! and without a header is written down in the smoke tests of `tests/daemon_peers.rs`.
-#![allow(dead_code)]
 
-use super::{Guard, find_bin, need};
-use crate::common::free_port;
+use crate::common::process::{Guard, find_bin, free_port, need};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -128,7 +126,7 @@ fn need_root(what: &str) -> bool {
 /// the port meanwhile). `Err` when the process exited first (typically because the port
 /// was taken: the caller retries with new ports).
 fn wait_ports(name: &str, guard: &mut Guard, ports: &[u16], limit: Duration) -> Result<(), String> {
-    let pid = guard.inner.0.id();
+    let pid = guard.pid();
     let end = Instant::now() + limit;
     loop {
         let missing: Vec<u16> = ports
