@@ -15,9 +15,12 @@
 //! - shells: [`cli`] (clap types and validation into plain config), [`commands`], and the
 //!   network shells [`probe`] (ask a live target what it expects), [`send`] (a
 //!   PROXY-speaking netcat) and [`serve`] (the fake backend), each a tokio shell around
-//!   its sans-IO parts.
+//!   its sans-IO parts; [`client`] is what probe and send share (targets, the observing
+//!   stream serve counts with too, DNS and connect, the TLS handshake, header
+//!   defaulting, judging a failed connect).
 
 pub mod cli;
+pub mod client;
 pub mod commands;
 pub mod decode;
 pub mod demo;

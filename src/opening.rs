@@ -130,7 +130,7 @@ fn judge(o: &mut Opening, bytes: &[u8]) {
             let crc = h
                 .tlvs
                 .iter()
-                .find(|t| t.kind == 0x03)
+                .find(|t| t.kind == crate::proxy::kind::CRC32C)
                 .map(|t| t.value.display())
                 .unwrap_or_default();
             findings.push(
@@ -139,7 +139,7 @@ fn judge(o: &mut Opening, bytes: &[u8]) {
                     Severity::Error,
                     "the CRC32C TLV does not match the header: HAProxy refuses it as an invalid PROXY header",
                 )
-                .at(start + h.tlvs.iter().find(|t| t.kind == 0x03).map_or(0, |t| t.offset))
+                .at(start + h.tlvs.iter().find(|t| t.kind == crate::proxy::kind::CRC32C).map_or(0, |t| t.offset))
                 .evidence(format!("CRC32C {crc}"))
                 .fix("something between the balancer and here rewrote the header, or the sender computes the CRC over the wrong bytes (Castagnoli, whole header, CRC field zeroed)"),
             );

@@ -32,6 +32,12 @@ const CORE: &[&str] = &[
     "src/probe/failing.rs",
     "src/probe/model.rs",
     "src/probe/text.rs",
+    "src/probe/worked.rs",
+    // the client layer's sans-IO files (its shell is net.rs, stream.rs, tls.rs)
+    "src/client/target.rs",
+    "src/client/header.rs",
+    "src/client/http.rs",
+    "src/client/verdict.rs",
 ];
 
 /// What the core may not name.

@@ -19,7 +19,8 @@ use super::failing::{
 };
 use super::model::{Attempt, AttemptSpec, Expects, HeaderChoice, Payload, TlsDetails, TlsSession};
 use super::tls_findings::tls_findings;
-use crate::diagnose::{self, Ending, Exchange, Fingerprint, Outcome};
+use super::worked::{banner, find, ok, tested};
+use crate::diagnose::{Ending, Fingerprint, Outcome};
 use crate::escape::escape_bytes_max;
 use crate::findings::{Code, Finding, Severity};
 use crate::path;
@@ -35,17 +36,8 @@ pub fn judged(
     ending: Ending,
     connect_error: Option<String>,
 ) -> Attempt {
-    let verdict = diagnose::judge(&Exchange {
-        client,
-        server,
-        ending,
-    });
-    let mut findings = verdict.findings;
-    let mut outcome = verdict.outcome;
-    if let Some(e) = connect_error.as_deref().filter(|e| *e != "refused") {
-        findings = vec![connect_failure(e)];
-        outcome = Outcome::Silent;
-    }
+    let verdict =
+        crate::client::verdict::of_exchange(client, server, ending, connect_error.as_deref());
     let end = if connect_error.is_some() {
         path::End::NotConnected
     } else {
@@ -67,7 +59,7 @@ pub fn judged(
         local: None,
         header_bytes,
         sent: client.len(),
-        outcome,
+        outcome: verdict.outcome,
         ending,
         elapsed_ms: 0,
         received: server.len(),
@@ -79,7 +71,7 @@ pub fn judged(
         tls_error: None,
         connect_error,
         stopped_early: false,
-        findings,
+        findings: verdict.findings,
     }
 }
 
@@ -87,28 +79,6 @@ pub fn judged(
 pub fn end_of(ending: Ending) -> path::End {
     ending.to_path()
 }
-
-fn connect_failure(e: &str) -> Finding {
-    if e == "timeout" {
-        Finding::new(
-            Code::ConnectTimeout,
-            Severity::Error,
-            "nothing answered the connection attempt before the timeout",
-        )
-        .evidence("no SYN-ACK and no RST: a firewall or security group drops the packets, the address is wrong, or the host is down")
-        .fix("check security groups / firewall rules for this port from where ppdiag runs, and the address")
-    } else {
-        Finding::new(
-            Code::ConnectionRefused,
-            Severity::Error,
-            format!("the connection could not be made: {e}"),
-        )
-        .fix("check the route to the address (network unreachable, no route to host)")
-    }
-}
-
-/// What the user told about the balancer in front (`--balancer-sends`).
-pub type BalancerSends = Option<HeaderChoice>;
 
 /// The inference for one target address.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,64 +95,6 @@ pub struct Inference {
     pub notes: Vec<String>,
     /// The path model's answer over every attempt.
     pub verdict: path::Verdict,
-}
-
-/// Codes that mean "the server did not understand what came before or instead of the
-/// payload": an attempt with one of these did not work.
-const MISMATCH: [Code; 5] = [
-    Code::ProxyHeaderNotExpected,
-    Code::ProxyHeaderMissing,
-    Code::PlaintextToTlsPort,
-    Code::TlsToPlaintextPort,
-    Code::ProxyVersionUnsupported,
-];
-
-/// The server understood the payload (after the header, if any).
-pub fn worked(a: &Attempt) -> bool {
-    let understood = match (&a.outcome, a.payload) {
-        (Outcome::TlsAccepted { .. }, Payload::Tls) => true,
-        (Outcome::TlsAlert { description, .. }, Payload::Tls) => {
-            ![10u8, 50, 22].contains(description)
-        }
-        // A well-formed request answered 400 was not understood (a PROXY reader
-        // that wanted a header, or a header read as the request line).
-        (
-            Outcome::HttpResponse {
-                status: Some(s), ..
-            },
-            Payload::Http,
-        ) => *s != 400,
-        _ => false,
-    };
-    understood && !a.findings.iter().any(|f| MISMATCH.contains(&f.code))
-}
-
-fn banner(a: &Attempt) -> bool {
-    matches!(a.outcome, Outcome::Banner { .. })
-}
-
-/// The attempt with this header and payload, if it ran.
-pub(super) fn find(
-    attempts: &[Attempt],
-    header: HeaderChoice,
-    payload: Payload,
-) -> Option<&Attempt> {
-    attempts
-        .iter()
-        .find(|a| a.header == header && a.payload == payload)
-}
-
-fn ok(attempts: &[Attempt], h: HeaderChoice) -> bool {
-    attempts
-        .iter()
-        .filter(|a| a.header == h && a.payload != Payload::Wait)
-        .any(|a| worked(a) || (h != HeaderChoice::None && banner(a)))
-}
-
-fn tested(attempts: &[Attempt], h: HeaderChoice) -> bool {
-    attempts
-        .iter()
-        .any(|a| a.header == h && a.payload != Payload::Wait)
 }
 
 fn severity_for(sends: BalancerSends, h: HeaderChoice) -> Severity {
@@ -767,13 +679,9 @@ pub fn scheme_findings(scheme: Option<&str>, expects: &Expects) -> Vec<Finding> 
     }
 }
 
-/// Exit code for a set of findings: 1 when any is a warning or worse.
-pub fn exit_code(findings: &[Finding]) -> i32 {
-    match crate::findings::worst(findings) {
-        Some(Severity::Warning | Severity::Error) => 1,
-        _ => 0,
-    }
-}
+pub use super::model::BalancerSends;
+pub use super::worked::worked;
+pub use crate::findings::exit_code;
 
 #[cfg(test)]
 #[path = "infer_tests.rs"]

@@ -7,11 +7,11 @@
 //! matrix found a header the target reads, and only against the target the user named.
 
 use super::attempt::{Shape, run_attempt};
-use super::infer::worked;
+use super::config::ProbeConfig;
 use super::model::{Attempt, AttemptSpec, Expects, HeaderChoice, Payload};
 use super::robust_model::{self, Trial, TrialResult};
-use super::run::ProbeConfig;
-use super::target::Target;
+use super::worked::worked;
+use crate::client::target::Target;
 use crate::findings::Finding;
 use crate::path::{BannerAfter, Reply};
 use serde::Serialize;

@@ -56,14 +56,14 @@ impl Trial {
     }
 }
 
-/// The AWS NLB health-check header (see [`crate::send::header::aws_nlb_health_check`]).
+/// The AWS NLB health-check header (see [`crate::proxy::build::aws_nlb_health_check`]).
 pub fn aws_nlb_check() -> Vec<u8> {
-    crate::send::header::aws_nlb_health_check()
+    crate::proxy::build::aws_nlb_health_check()
 }
 
-/// HAProxy's LOCAL check (see [`crate::send::header::haproxy_health_check`]).
+/// HAProxy's LOCAL check (see [`crate::proxy::build::haproxy_health_check`]).
 pub fn haproxy_check() -> Vec<u8> {
-    crate::send::header::haproxy_health_check()
+    crate::proxy::build::haproxy_health_check()
 }
 
 /// One trial's result.

@@ -6,8 +6,8 @@
 //! `error`, anything a private deployment may do on purpose (a private CA, a name
 //! mismatch behind a balancer that does not verify) is a `warning`.
 
-use super::infer::worked;
 use super::model::{Attempt, Payload, TlsDetails};
+use super::worked::worked;
 use crate::diagnose::Outcome;
 use crate::findings::{Code, Finding, Severity};
 
