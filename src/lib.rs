@@ -1,7 +1,7 @@
 //! ppdiag: a doctor for PROXY protocol / TLS mismatches.
 //!
 //! The crate is split into a sans-IO core and thin shells:
-//! - core (no sockets, files, clocks or terminal): [`proxy`] (PROXY v1/v2 inspection),
+//! - core (no sockets, files, clocks or terminal): [`proxy`] (PROXY v1/v2 inspection, and building beside it),
 //!   [`sniff`] (first-bytes classification, TLS records, what a TLS client concludes),
 //!   [`opening`] (a direction's opening bytes: headers, then payload, then findings),
 //!   [`path`] (the path model: which balancer, reader and application explain every

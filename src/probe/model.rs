@@ -232,7 +232,7 @@ pub struct ProbeReport {
     /// How to tell the first two hypotheses apart.
     pub tell_apart: Option<String>,
     /// `--robustness`: the trials and what they showed (null without the flag).
-    pub robustness: Option<super::robust::Robustness>,
+    pub robustness: Option<super::robust_model::Robustness>,
     /// `--audit`: the claims sent and whether they were believed (null without it).
     pub audit: Option<Vec<super::audit_model::AuditTrial>>,
 }

@@ -13,6 +13,16 @@ use crate::findings::{Code, Finding, Severity};
 use crate::path::{BannerAfter, End, Observation, Reply};
 use serde::Serialize;
 
+/// What `--robustness` found for one address.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Robustness {
+    /// Every trial.
+    pub trials: Vec<TrialResult>,
+    /// How long the receiver waited for a header on a connection where nothing was
+    /// sent, when it gave up within `--timeout` (from the `wait` attempt).
+    pub header_timeout_ms: Option<u64>,
+}
+
 /// What a trial varies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -260,48 +260,9 @@ fn parse_line(line: &[u8], total: usize) -> Inspection {
         return Inspection::Complete(header);
     }
     let rest = &fields[2..];
-    let names = [
-        "source address",
-        "destination address",
-        "source port",
-        "destination port",
-    ];
-    if rest.len() != 4 {
-        let (offset, what) = if rest.len() < 4 {
-            (
-                text.len(),
-                format!("it ends before the {}", names[rest.len()]),
-            )
-        } else {
-            (
-                rest[4].offset,
-                format!("an extra field starts at byte {}", rest[4].offset),
-            )
-        };
-        return bad(
-            offset,
-            if rest.len() < 4 {
-                "v1-missing-field"
-            } else {
-                "v1-extra-field"
-            },
-            format!(
-                "v1 {} line needs 4 fields after the protocol (source address, destination address, source port, destination port); {what}",
-                fields[1].text
-            ),
-        );
-    }
-    for (f, name) in rest.iter().zip(names) {
-        if f.text.is_empty() {
-            return bad(
-                f.offset,
-                "v1-empty-field",
-                format!(
-                    "v1 {name} is empty (two spaces in a row at byte {})",
-                    f.offset
-                ),
-            );
-        }
+    let names = FIELD_NAMES;
+    if let Some(wrong) = wrong_fields(text, &fields[1], rest) {
+        return wrong;
     }
     let src = match address(&rest[0], names[0], family, &mut header.warnings) {
         Ok(a) => a,
@@ -322,6 +283,56 @@ fn parse_line(line: &[u8], total: usize) -> Inspection {
     header.source = Some(SocketAddr::new(src, sport));
     header.destination = Some(SocketAddr::new(dst, dport));
     Inspection::Complete(header)
+}
+
+/// The four fields after the protocol of a TCP4/TCP6 line.
+const FIELD_NAMES: [&str; 4] = [
+    "source address",
+    "destination address",
+    "source port",
+    "destination port",
+];
+
+/// `Some(malformed)` unless exactly four fields follow the protocol, none empty.
+fn wrong_fields(text: &str, proto: &Field<'_>, rest: &[Field<'_>]) -> Option<Inspection> {
+    if rest.len() != 4 {
+        let (offset, what) = if rest.len() < 4 {
+            (
+                text.len(),
+                format!("it ends before the {}", FIELD_NAMES[rest.len()]),
+            )
+        } else {
+            (
+                rest[4].offset,
+                format!("an extra field starts at byte {}", rest[4].offset),
+            )
+        };
+        return Some(bad(
+            offset,
+            if rest.len() < 4 {
+                "v1-missing-field"
+            } else {
+                "v1-extra-field"
+            },
+            format!(
+                "v1 {} line needs 4 fields after the protocol (source address, destination address, source port, destination port); {what}",
+                proto.text
+            ),
+        ));
+    }
+    for (f, name) in rest.iter().zip(FIELD_NAMES) {
+        if f.text.is_empty() {
+            return Some(bad(
+                f.offset,
+                "v1-empty-field",
+                format!(
+                    "v1 {name} is empty (two spaces in a row at byte {})",
+                    f.offset
+                ),
+            ));
+        }
+    }
+    None
 }
 
 fn address(

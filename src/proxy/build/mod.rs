@@ -325,18 +325,7 @@ fn build_v2(spec: &HeaderSpec) -> Result<Vec<u8>, BuildError> {
         Transport::Stream => Protocol::Stream,
         Transport::Dgram => Protocol::Datagram,
     };
-    let addresses: ppp::v2::Addresses = match (spec.src, spec.dst) {
-        (Some(s), Some(d)) => {
-            if s.is_ipv4() != d.is_ipv4() {
-                return Err(BuildError(format!(
-                    "the source and destination addresses are of different families ({s} and {d})"
-                )));
-            }
-            (s, d).into()
-        }
-        (None, None) => ppp::v2::Addresses::Unspecified,
-        _ => return Err(BuildError("give both --src and --dst, or neither".into())),
-    };
+    let addresses = v2_addresses(spec)?;
     let has_addresses = !matches!(addresses, ppp::v2::Addresses::Unspecified);
     let mut builder = Builder::with_addresses(Version::Two | command, protocol, addresses);
     for (t, value) in &spec.tlvs {
@@ -375,21 +364,40 @@ fn build_v2(spec: &HeaderSpec) -> Result<Vec<u8>, BuildError> {
         }
     }
     set_length(&mut bytes);
-    if want_crc {
+    if want_crc && !spec.breaks.contains(&Break::Tlv) {
+        // (With --break tlv the CRC TLV is the one made too long; its value stays zero.)
         let at = bytes.len() - 4;
-        if spec.breaks.contains(&Break::Tlv) {
-            // The CRC TLV is the one made too long; leave its value zero.
+        let crc = super::crc_with_zeroed(&bytes, at);
+        let crc = if spec.breaks.contains(&Break::Crc) {
+            crc ^ 0xdead_beef
         } else {
-            let crc = super::crc_with_zeroed(&bytes, at);
-            let crc = if spec.breaks.contains(&Break::Crc) {
-                crc ^ 0xdead_beef
-            } else {
-                crc
-            };
-            bytes[at..].copy_from_slice(&crc.to_be_bytes());
-        }
+            crc
+        };
+        bytes[at..].copy_from_slice(&crc.to_be_bytes());
     }
-    for b in &spec.breaks {
+    break_v2_fixed_part(&mut bytes, &spec.breaks);
+    Ok(bytes)
+}
+
+/// The v2 address block `ppp` builds from the spec's addresses.
+fn v2_addresses(spec: &HeaderSpec) -> Result<ppp::v2::Addresses, BuildError> {
+    match (spec.src, spec.dst) {
+        (Some(s), Some(d)) => {
+            if s.is_ipv4() != d.is_ipv4() {
+                return Err(BuildError(format!(
+                    "the source and destination addresses are of different families ({s} and {d})"
+                )));
+            }
+            Ok((s, d).into())
+        }
+        (None, None) => Ok(ppp::v2::Addresses::Unspecified),
+        _ => Err(BuildError("give both --src and --dst, or neither".into())),
+    }
+}
+
+/// The faults in the 16-byte fixed part of a finished v2 header.
+fn break_v2_fixed_part(bytes: &mut [u8], breaks: &[Break]) {
+    for b in breaks {
         match b {
             Break::Signature => bytes[11] ^= 0xff,
             Break::Version => bytes[12] = 0x10 | (bytes[12] & 0x0f),
@@ -402,7 +410,6 @@ fn build_v2(spec: &HeaderSpec) -> Result<Vec<u8>, BuildError> {
             _ => {}
         }
     }
-    Ok(bytes)
 }
 
 fn family_of(spec: &HeaderSpec) -> Family {
