@@ -1,7 +1,7 @@
 //! What a target expects, inferred across the attempt matrix (sans-IO).
 //!
 //! Each attempt was judged alone by [`crate::diagnose::judge`] ([`judged`] does that
-//! from bytes). [`infer`] compares them: which headers led to an answer the payload's
+//! from bytes, through [`crate::client::verdict`], which `send` shares). [`infer`] compares them: which headers led to an answer the payload's
 //! protocol understands, which protocol answered, what a silent wait means, and which
 //! backend the reactions point to; it then picks the findings that matter for the
 //! target and adds the TLS certificate's.
@@ -12,14 +12,20 @@
 //! Anything that fails whatever is sent, and certificate problems, are `warning` or
 //! `error`: they make the exit code 1.
 
+/// The exit code of findings (kept here for the shells that import it from the
+/// inference).
+pub use crate::findings::exit_code;
+
 use super::explained;
 use super::failing::{
     closes_unprompted, closes_unprompted_finding, front_adds_header, front_header_finding,
     nothing_worked,
 };
-use super::model::{Attempt, AttemptSpec, Expects, HeaderChoice, Payload, TlsDetails, TlsSession};
+use super::model::{
+    Attempt, AttemptSpec, BalancerSends, Expects, HeaderChoice, Payload, TlsDetails, TlsSession,
+};
 use super::tls_findings::tls_findings;
-use super::worked::{banner, find, ok, tested};
+use super::worked::{banner, find, ok, tested, worked};
 use crate::diagnose::{Ending, Fingerprint, Outcome};
 use crate::escape::escape_bytes_max;
 use crate::findings::{Code, Finding, Severity};
@@ -763,10 +769,6 @@ pub fn scheme_findings(scheme: Option<&str>, expects: &Expects) -> Vec<Finding> 
         _ => Vec::new(),
     }
 }
-
-pub use super::model::BalancerSends;
-pub use super::worked::worked;
-pub use crate::findings::exit_code;
 
 #[cfg(test)]
 #[path = "infer_tests.rs"]

@@ -237,45 +237,8 @@ async fn probe_address(
     addr: SocketAddr,
 ) -> ProbeReport {
     let started = Instant::now();
-    let (tx, rx) = watch::channel(0u8);
-    let tx = Arc::new(tx);
-    let mut set = tokio::task::JoinSet::new();
     let cfg = Arc::new(sh.cfg.clone());
-    for (idx, spec) in sh.cfg.attempts.iter().copied().enumerate() {
-        let cfg = cfg.clone();
-        let t = t.clone();
-        let tx = tx.clone();
-        let rx = rx.clone();
-        set.spawn(async move {
-            let r =
-                super::attempt::run_attempt(&cfg, &t, addr, spec, rx, &Default::default()).await;
-            if spec.payload != Payload::Wait && answered_client_first(&r.0) {
-                tx.send_modify(|v| *v |= super::attempt::ANSWERED);
-            }
-            if spec.payload == Payload::Wait
-                && spec.header != HeaderChoice::None
-                && matches!(r.0.outcome, crate::diagnose::Outcome::Banner { .. })
-            {
-                tx.send_modify(|v| *v |= super::attempt::BANNER_AFTER_HEADER);
-            }
-            (idx, r)
-        });
-    }
-    let mut results = Vec::new();
-    while let Some(r) = set.join_next().await {
-        if let Ok(r) = r {
-            results.push(r);
-        }
-    }
-    results.sort_by_key(|(i, _)| *i);
-    let mut chains: Vec<(String, Vec<CertificateDer<'static>>)> = Vec::new();
-    let mut attempts = Vec::new();
-    for (_, (a, chain)) in results {
-        if let Some(c) = chain {
-            chains.push((a.name.clone(), c));
-        }
-        attempts.push(a);
-    }
+    let (attempts, chains) = run_matrix(&cfg, t, addr).await;
     let tls = infer::first_session(&attempts).map(|(a, s)| {
         let chain = chains
             .iter()
@@ -336,6 +299,58 @@ async fn probe_address(
         robustness,
         audit,
     }
+}
+
+/// The chain each completed handshake saw, by attempt name.
+type Chains = Vec<(String, Vec<CertificateDer<'static>>)>;
+
+/// Runs the attempt matrix against `addr` at once, the attempts telling each other
+/// (through a watch channel) when the server answered the client or drew a banner
+/// after a header alone; the attempts in matrix order, and the chains seen.
+async fn run_matrix(
+    cfg: &Arc<ProbeConfig>,
+    t: &Target,
+    addr: SocketAddr,
+) -> (Vec<Attempt>, Chains) {
+    let (tx, rx) = watch::channel(0u8);
+    let tx = Arc::new(tx);
+    let mut set = tokio::task::JoinSet::new();
+    for (idx, spec) in cfg.attempts.iter().copied().enumerate() {
+        let cfg = cfg.clone();
+        let t = t.clone();
+        let tx = tx.clone();
+        let rx = rx.clone();
+        set.spawn(async move {
+            let r =
+                super::attempt::run_attempt(&cfg, &t, addr, spec, rx, &Default::default()).await;
+            if spec.payload != Payload::Wait && answered_client_first(&r.0) {
+                tx.send_modify(|v| *v |= super::attempt::ANSWERED);
+            }
+            if spec.payload == Payload::Wait
+                && spec.header != HeaderChoice::None
+                && matches!(r.0.outcome, crate::diagnose::Outcome::Banner { .. })
+            {
+                tx.send_modify(|v| *v |= super::attempt::BANNER_AFTER_HEADER);
+            }
+            (idx, r)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(r) = set.join_next().await {
+        if let Ok(r) = r {
+            results.push(r);
+        }
+    }
+    results.sort_by_key(|(i, _)| *i);
+    let mut chains: Chains = Vec::new();
+    let mut attempts = Vec::new();
+    for (_, (a, chain)) in results {
+        if let Some(c) = chain {
+            chains.push((a.name.clone(), c));
+        }
+        attempts.push(a);
+    }
+    (attempts, chains)
 }
 
 /// `application` in the JSON: the protocol when it is not the web's (`expects.protocol`

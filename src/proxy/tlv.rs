@@ -250,46 +250,8 @@ fn decode_top(
     let v = raw.value;
     let value = match raw.kind {
         kind::ALPN | kind::NETNS => TlvValue::Text(text(v)),
-        kind::AUTHORITY => {
-            if std::str::from_utf8(v).is_err() {
-                warnings.push(Warning {
-                    offset: raw.offset,
-                    message:
-                        "AUTHORITY TLV is not valid UTF-8 (the spec requires a UTF-8 host name)"
-                            .into(),
-                    accepted_by: "nginx (passes the bytes through)",
-                    rejected_by: "the specification",
-                });
-            }
-            if v.len() > 255 {
-                warnings.push(Warning {
-                    offset: raw.offset,
-                    message: format!("AUTHORITY TLV is {} bytes; HAProxy caps it at 255", v.len()),
-                    accepted_by: "nginx, go-proxyproto",
-                    rejected_by: "HAProxy (refuses the header)",
-                });
-            }
-            TlvValue::Text(text(v))
-        }
-        kind::CRC32C => {
-            if v.len() != 4 {
-                warnings.push(Warning {
-                    offset: raw.offset,
-                    message: format!("CRC32C TLV is {} bytes; it must be 4", v.len()),
-                    accepted_by: "nginx (does not check CRC32C)",
-                    rejected_by: "HAProxy (refuses the header)",
-                });
-                TlvValue::Hex(hex_compact(v))
-            } else {
-                let carried = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
-                let computed = crc_with_zeroed(header, raw.offset + 3);
-                TlvValue::Crc32c {
-                    carried: format!("0x{carried:08x}"),
-                    computed: format!("0x{computed:08x}"),
-                    ok: carried == computed,
-                }
-            }
-        }
+        kind::AUTHORITY => authority(raw.offset, v, warnings),
+        kind::CRC32C => crc32c(raw.offset, v, header, warnings),
         kind::NOOP => TlvValue::Noop,
         kind::UNIQUE_ID => {
             if v.len() > 128 {
@@ -330,6 +292,49 @@ fn decode_top(
         length: v.len(),
         value,
     })
+}
+
+/// AUTHORITY: the host name, with warnings for what some receivers refuse.
+fn authority(offset: usize, v: &[u8], warnings: &mut Vec<Warning>) -> TlvValue {
+    if std::str::from_utf8(v).is_err() {
+        warnings.push(Warning {
+            offset,
+            message: "AUTHORITY TLV is not valid UTF-8 (the spec requires a UTF-8 host name)"
+                .into(),
+            accepted_by: "nginx (passes the bytes through)",
+            rejected_by: "the specification",
+        });
+    }
+    if v.len() > 255 {
+        warnings.push(Warning {
+            offset,
+            message: format!("AUTHORITY TLV is {} bytes; HAProxy caps it at 255", v.len()),
+            accepted_by: "nginx, go-proxyproto",
+            rejected_by: "HAProxy (refuses the header)",
+        });
+    }
+    TlvValue::Text(text(v))
+}
+
+/// CRC32C: the value carried against the one computed over `header`.
+fn crc32c(offset: usize, v: &[u8], header: &[u8], warnings: &mut Vec<Warning>) -> TlvValue {
+    if v.len() != 4 {
+        warnings.push(Warning {
+            offset,
+            message: format!("CRC32C TLV is {} bytes; it must be 4", v.len()),
+            accepted_by: "nginx (does not check CRC32C)",
+            rejected_by: "HAProxy (refuses the header)",
+        });
+        TlvValue::Hex(hex_compact(v))
+    } else {
+        let carried = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+        let computed = crc_with_zeroed(header, offset + 3);
+        TlvValue::Crc32c {
+            carried: format!("0x{carried:08x}"),
+            computed: format!("0x{computed:08x}"),
+            ok: carried == computed,
+        }
+    }
 }
 
 fn decode_ssl(

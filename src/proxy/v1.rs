@@ -385,30 +385,7 @@ fn address(
         return Ok(IpAddr::V4(v4));
     }
     if let Ok(v6) = t.parse::<Ipv6Addr>() {
-        return match family {
-            Family::Inet6 => {
-                if let Some(v4) = v6.to_ipv4_mapped() {
-                    warnings.push(Warning {
-                        offset: f.offset,
-                        message: format!(
-                            "v1 {name} `{t}` is an IPv4-mapped IPv6 address ({v4}); receivers disagree on whether it is IPv4 or IPv6"
-                        ),
-                        accepted_by: "nginx, HAProxy and go-proxyproto 0.7+ (which turns it into IPv4)",
-                        rejected_by: "strict receivers such as older go-proxyproto (family does not match protocol)",
-                    });
-                }
-                Ok(IpAddr::V6(v6))
-            }
-            _ => {
-                warnings.push(Warning {
-                    offset: f.offset,
-                    message: format!("v1 {name} `{t}` is an IPv6 address in a TCP4 line"),
-                    accepted_by: "nginx (it does not match the address to the keyword)",
-                    rejected_by: "HAProxy and go-proxyproto (Traefik): the header is refused",
-                });
-                Ok(IpAddr::V6(v6))
-            }
-        };
+        return Ok(ipv6(f, name, v6, family, warnings));
     }
     let expected = if family == Family::Inet6 {
         "IPv6"
@@ -422,6 +399,42 @@ fn address(
     );
     m.accepted_by = lax_acceptance(t, family);
     Err(m)
+}
+
+/// An IPv6 address in a v1 line: warnings for an IPv4-mapped one, and for one in a
+/// TCP4 line (which lenient receivers take).
+fn ipv6(
+    f: &Field<'_>,
+    name: &str,
+    v6: Ipv6Addr,
+    family: Family,
+    warnings: &mut Vec<Warning>,
+) -> IpAddr {
+    let t = f.text;
+    match family {
+        Family::Inet6 => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                warnings.push(Warning {
+                    offset: f.offset,
+                    message: format!(
+                        "v1 {name} `{t}` is an IPv4-mapped IPv6 address ({v4}); receivers disagree on whether it is IPv4 or IPv6"
+                    ),
+                    accepted_by: "nginx, HAProxy and go-proxyproto 0.7+ (which turns it into IPv4)",
+                    rejected_by: "strict receivers such as older go-proxyproto (family does not match protocol)",
+                });
+            }
+            IpAddr::V6(v6)
+        }
+        _ => {
+            warnings.push(Warning {
+                offset: f.offset,
+                message: format!("v1 {name} `{t}` is an IPv6 address in a TCP4 line"),
+                accepted_by: "nginx (it does not match the address to the keyword)",
+                rejected_by: "HAProxy and go-proxyproto (Traefik): the header is refused",
+            });
+            IpAddr::V6(v6)
+        }
+    }
 }
 
 /// Dotted quad whose octets have leading zeros (and so fail `Ipv4Addr::from_str`).
