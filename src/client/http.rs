@@ -1,7 +1,7 @@
 //! The plaintext HTTP/1.1 request a client sends to a target (sans-IO): probe's HTTP
 //! attempts and `send --http` send the same bytes.
 //!
-//! Rules: no I/O; the Host header omits the port for 80 and 443, as curl does.
+//! Rules: no I/O; the Host header omits the port for 80 and 443.
 
 use super::target::Target;
 
