@@ -260,6 +260,14 @@ pub fn worst(findings: &[Finding]) -> Option<Severity> {
     findings.iter().map(|f| f.severity).max()
 }
 
+/// The exit code of a check that found `findings`: 1 when any is a warning or worse.
+pub fn exit_code(findings: &[Finding]) -> i32 {
+    match worst(findings) {
+        Some(Severity::Warning | Severity::Error) => 1,
+        _ => 0,
+    }
+}
+
 /// Sorts findings worst first, keeping the original order among equals.
 pub fn sort_worst_first(findings: &mut [Finding]) {
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));

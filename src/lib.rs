@@ -1,7 +1,7 @@
 //! ppdiag: a doctor for PROXY protocol / TLS mismatches.
 //!
 //! The crate is split into a sans-IO core and thin shells:
-//! - core (no sockets, files, clocks or terminal): [`proxy`] (PROXY v1/v2 inspection),
+//! - core (no sockets, files, clocks or terminal): [`proxy`] (PROXY v1/v2 inspection, and building beside it),
 //!   [`sniff`] (first-bytes classification, TLS records, what a TLS client concludes),
 //!   [`opening`] (a direction's opening bytes: headers, then payload, then findings),
 //!   [`path`] (the path model: which balancer, reader and application explain every
@@ -15,9 +15,12 @@
 //! - shells: [`cli`] (clap types and validation into plain config), [`commands`], and the
 //!   network shells [`probe`] (ask a live target what it expects), [`send`] (a
 //!   PROXY-speaking netcat) and [`serve`] (the fake backend), each a tokio shell around
-//!   its sans-IO parts.
+//!   its sans-IO parts; [`client`] is what probe and send share (targets, the observing
+//!   stream serve counts with too, DNS and connect, the TLS handshake, header
+//!   defaulting, judging a failed connect).
 
 pub mod cli;
+pub mod client;
 pub mod commands;
 pub mod decode;
 pub mod demo;

@@ -152,7 +152,7 @@ fn header_findings(h: &Header, start: usize, findings: &mut Vec<Finding>) {
         );
     }
     if h.crc32c_ok == Some(false) {
-        let tlv = h.tlvs.iter().find(|t| t.kind == 0x03);
+        let tlv = h.tlvs.iter().find(|t| t.kind == crate::proxy::kind::CRC32C);
         findings.push(
             Finding::new(
                 Code::ProxyCrcMismatch,

@@ -37,6 +37,12 @@ const CORE: &[&str] = &[
     "src/probe/failing.rs",
     "src/probe/model.rs",
     "src/probe/text.rs",
+    "src/probe/worked.rs",
+    // the client layer's sans-IO files (its shell is net.rs, stream.rs, tls.rs)
+    "src/client/target.rs",
+    "src/client/header.rs",
+    "src/client/http.rs",
+    "src/client/verdict.rs",
 ];
 
 /// What the core may not name.
@@ -105,4 +111,47 @@ fn the_check_sees_a_forbidden_use() {
             .any(|w| "source: \"rustls / tokio-rustls\"".contains(w))
     );
     assert!(FORBIDDEN.iter().any(|w| line.contains(w)));
+}
+
+/// The network clients share the client layer and not each other: `probe` and `send`
+/// never name one another, and `src/client` names no shell.
+#[test]
+fn probe_and_send_meet_only_in_the_client_layer() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules: &[(&str, &[&str])] = &[
+        ("src/probe", &["crate::send"]),
+        ("src/send", &["crate::probe"]),
+        (
+            "src/client",
+            &[
+                "crate::probe",
+                "crate::send",
+                "crate::serve",
+                "crate::cli",
+                "crate::commands",
+                "crate::decode",
+            ],
+        ),
+    ];
+    let mut bad = Vec::new();
+    for (dir, names) in rules {
+        let mut all = Vec::new();
+        files(&root.join(dir), &mut all);
+        assert!(!all.is_empty(), "{dir} was found");
+        for f in &all {
+            let text = std::fs::read_to_string(f).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                for name in *names {
+                    if line.contains(name) {
+                        bad.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "a shell named across the layer:\n{}",
+        bad.join("\n")
+    );
 }

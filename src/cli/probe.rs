@@ -3,12 +3,12 @@
 //!
 //! Rules: clap types stay here; errors are messages for exit code 2.
 
+use crate::client::target;
 use crate::commands::Output;
 use crate::probe::model::{AttemptSpec, HeaderChoice};
 use crate::probe::run::ProbeConfig;
-use crate::probe::target;
 use crate::probe::udp_model::UdpAttempt;
-use crate::send::tlvs;
+use crate::proxy::build::tlvs;
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -286,7 +286,9 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
     };
     let udp_data = match &a.data {
         Some(d) => Some(match d.strip_prefix("hex:") {
-            Some(h) => crate::send::tlvs::parse_hex(h).map_err(|e| format!("--data: {e}"))?,
+            Some(h) => {
+                crate::proxy::build::tlvs::parse_hex(h).map_err(|e| format!("--data: {e}"))?
+            }
             None => d.clone().into_bytes(),
         }),
         None => None,

@@ -3,11 +3,11 @@
 //! Rules: clap types stay here; errors are messages for exit code 2.
 
 use super::probe::{TlvArgs, timeout};
+use crate::client::target;
 use crate::commands::Output;
-use crate::probe::target;
+use crate::proxy::build::{Break, HeaderSpec, Kind};
 use crate::proxy::{Family, Transport};
 use crate::send::SendConfig;
-use crate::send::header::{Break, HeaderSpec, Kind};
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
 
@@ -249,7 +249,7 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
                 probe.src = probe.src.or(other);
                 probe.dst = probe.dst.or(other);
             }
-            crate::send::header::build(&probe).map_err(|e| e.0)?;
+            crate::proxy::build::build(&probe).map_err(|e| e.0)?;
             Some(spec)
         }
     };
@@ -281,8 +281,8 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
         Some(_) if a.proxy != ProxyArg::V2 || has_tlvs || crc32c || !a.breaks.is_empty() => {
             return Err("--like sends a balancer's health check as it is: drop --proxy v1/none, TLVs and --break".into());
         }
-        Some(LikeArg::AwsNlbHealthCheck) => Some(crate::send::header::aws_nlb_health_check()),
-        Some(LikeArg::HaproxyHealthCheck) => Some(crate::send::header::haproxy_health_check()),
+        Some(LikeArg::AwsNlbHealthCheck) => Some(crate::proxy::build::aws_nlb_health_check()),
+        Some(LikeArg::HaproxyHealthCheck) => Some(crate::proxy::build::haproxy_health_check()),
         None => None,
     };
     Ok(SendConfig {
@@ -298,7 +298,9 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
         http,
         data: match a.data {
             Some(d) => Some(match d.strip_prefix("hex:") {
-                Some(h) => crate::send::tlvs::parse_hex(h).map_err(|e| format!("--data: {e}"))?,
+                Some(h) => {
+                    crate::proxy::build::tlvs::parse_hex(h).map_err(|e| format!("--data: {e}"))?
+                }
                 None => d.into_bytes(),
             }),
             None => None,

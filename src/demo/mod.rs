@@ -169,7 +169,7 @@ async fn backend(
 
 async fn probe(addr: SocketAddr) -> Result<ProbeReport, Failure> {
     let cfg = ProbeConfig {
-        targets: vec![crate::probe::target::parse(&addr.to_string(), None).map_err(Failure)?],
+        targets: vec![crate::client::target::parse(&addr.to_string(), None).map_err(Failure)?],
         connect_to: Vec::new(),
         timeout: Duration::from_millis(1500),
         concurrency: 1,

@@ -6,16 +6,17 @@
 //! goes last and stops as soon as another attempt shows the server waits for the
 //! client; nothing a peer sends can make it panic or wait longer.
 
+use super::config::ProbeConfig;
 use super::infer;
 use super::model::{Attempt, AttemptSpec, HeaderChoice, Payload, TlsSession};
-use super::net::{self, ConnectError, ReadPlan, Recorder, SharedTap, Tap};
-use super::run::ProbeConfig;
-use super::target::Target;
-use super::tls;
+use crate::client::http;
+use crate::client::net::{self, ReadPlan, Recorder, SharedTap, Tap};
+use crate::client::target::Target;
+use crate::client::tls::{self, Handshake};
 use crate::diagnose::Ending;
-use crate::send::header::{self, HeaderSpec};
-use rustls::pki_types::{CertificateDer, ServerName};
-use std::net::{IpAddr, SocketAddr};
+use crate::proxy::build::{self as header, HeaderSpec};
+use rustls::pki_types::CertificateDer;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -32,50 +33,31 @@ pub fn header_for(
     tlvs: &[(u8, Vec<u8>)],
     crc32c: bool,
 ) -> Vec<u8> {
-    let mut s = src.unwrap_or(local);
-    let mut d = dst.unwrap_or(peer);
-    if s.is_ipv4() != d.is_ipv4() {
-        // An override of the other family: fall back to the socket's own pair.
-        s = local;
-        d = peer;
-    }
-    let spec = match choice {
+    let given = |kind| HeaderSpec {
+        src,
+        dst,
+        ..HeaderSpec::new(kind, local, peer)
+    };
+    let mut spec = match choice {
         HeaderChoice::None => return Vec::new(),
-        HeaderChoice::V1 => HeaderSpec::new(header::Kind::V1, s, d),
-        HeaderChoice::V2 => {
-            let mut h = HeaderSpec::new(header::Kind::V2, s, d);
-            h.tlvs = tlvs.to_vec();
-            h.crc32c = crc32c;
-            h
-        }
-        HeaderChoice::V2Local => {
-            let mut h = HeaderSpec::local();
-            h.tlvs = tlvs.to_vec();
-            h.crc32c = crc32c;
-            h
-        }
+        HeaderChoice::V1 => given(header::Kind::V1),
+        HeaderChoice::V2 => given(header::Kind::V2),
+        HeaderChoice::V2Local => HeaderSpec::local(),
     };
+    if choice != HeaderChoice::V1 {
+        spec.tlvs = tlvs.to_vec();
+        spec.crc32c = crc32c;
+    }
+    let mut spec = crate::client::header::with_socket_addresses(&spec, Some(local), peer);
+    if spec
+        .src
+        .is_some_and(|s| spec.dst.is_some_and(|d| s.is_ipv4() != d.is_ipv4()))
+    {
+        // An override of the other family: fall back to the socket's own pair.
+        spec.src = Some(local);
+        spec.dst = Some(peer);
+    }
     header::build(&spec).unwrap_or_default()
-}
-
-/// The plaintext request an HTTP attempt sends.
-pub fn http_request(method: &str, t: &Target) -> Vec<u8> {
-    let host = match t.port {
-        80 | 443 => {
-            if t.host.contains(':') {
-                format!("[{}]", t.host)
-            } else {
-                t.host.clone()
-            }
-        }
-        _ => t.authority(),
-    };
-    format!(
-        "{method} {} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ppdiag/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-        t.path,
-        env!("CARGO_PKG_VERSION")
-    )
-    .into_bytes()
 }
 
 /// How long the connect-and-wait attempt lets the others go first.
@@ -167,33 +149,13 @@ pub async fn run_attempt(
 ) -> AttemptResult {
     let start = Instant::now();
     let deadline = start + cfg.timeout;
-    if spec.payload == Payload::Wait && cfg.attempts.len() > 1 {
-        // (A header followed by waiting always runs: what a header alone draws is the
-        // observation it exists for.)
-        // Connect last: a server that handles one connection at a time (OpenSSL
-        // s_server, many small daemons) would otherwise sit on this silent connection
-        // while the others queue. If another attempt already shows the server waits
-        // for the client, this one has nothing to add.
-        let grace = (start + WAIT_GRACE).min(deadline);
-        let fired = tokio::time::timeout_at(grace, stop.wait_for(|v| v & ANSWERED != 0)).await;
-        if matches!(fired, Ok(Ok(_))) && spec.header == HeaderChoice::None {
-            let mut a = infer::judged(spec, b"", 0, b"", Ending::Refused, None);
-            a.ending = Ending::Open;
-            a.outcome = crate::diagnose::Outcome::Silent;
-            a.stopped_early = true;
-            a.findings.clear();
-            a.elapsed_ms = start.elapsed().as_millis() as u64;
-            return (a, None);
-        }
+    if let Some(skipped) = wait_or_skip(cfg, spec, &mut stop, start, deadline).await {
+        return (skipped, None);
     }
     let stream = match net::connect(addr, deadline).await {
         Ok(s) => s,
         Err(e) => {
-            let (ending, err) = match e {
-                ConnectError::Refused => (Ending::Refused, "refused".to_string()),
-                ConnectError::Timeout => (Ending::Timeout, "timeout".to_string()),
-                ConnectError::Other(m) => (Ending::Refused, m),
-            };
+            let (ending, err) = e.ending_and_word();
             let mut a = infer::judged(spec, b"", 0, b"", ending, Some(err));
             a.elapsed_ms = start.elapsed().as_millis() as u64;
             return (a, None);
@@ -212,53 +174,18 @@ pub async fn run_attempt(
         )
     });
     let tap: SharedTap = Arc::new(Mutex::new(Tap::default()));
-    let mut rec = Recorder::new(stream, tap.clone());
-    let mut session = None;
-    let mut tls_error = None;
-    let mut chain = None;
-    let mut stopped_early = false;
-    let plan = ReadPlan {
+    let rec = Recorder::new(stream, tap.clone());
+    let ctx = Exchange {
+        cfg,
+        t,
+        spec,
+        tap: &tap,
         deadline,
-        settle: Some(net::SETTLE),
-        max: 16 * 1024,
     };
-    let wrote = write_header(&mut rec, &header, shape, deadline).await;
-    let ending = if !wrote {
-        net::snapshot(&tap).ending(Ending::Timeout)
-    } else {
-        match spec.payload {
-            Payload::Http => {
-                let req = http_request(&cfg.method, t);
-                match tokio::time::timeout_at(deadline, rec.write_all(&req)).await {
-                    Ok(Ok(())) => net::read_reply(&mut rec, plan, std::future::pending()).await,
-                    Ok(Err(_)) => net::read_reply(&mut rec, plan, std::future::pending()).await,
-                    Err(_) => Ending::Timeout,
-                }
-            }
-            Payload::Wait => {
-                let by_banner = std::sync::atomic::AtomicBool::new(false);
-                let stopper = wait_stopper(spec.header, &mut stop, &by_banner);
-                let e = net::read_reply(&mut rec, ReadPlan { max: 4096, ..plan }, stopper).await;
-                if e == Ending::Open
-                    && net::snapshot(&tap).server.is_empty()
-                    && !by_banner.load(std::sync::atomic::Ordering::Relaxed)
-                {
-                    stopped_early = true;
-                }
-                e
-            }
-            Payload::Tls => {
-                let r = tls_exchange(cfg, t, rec, &tap, deadline).await;
-                session = r.session;
-                tls_error = r.error;
-                chain = r.chain;
-                r.ending
-            }
-        }
-    };
+    let x = ctx.run(rec, &header, shape, &mut stop).await;
     let snap = net::snapshot(&tap);
-    let ending = snap.ending(ending);
-    let ending = if session.is_some() {
+    let ending = snap.ending(x.ending);
+    let ending = if x.tls.session.is_some() {
         Ending::Open
     } else {
         ending
@@ -273,13 +200,110 @@ pub async fn run_attempt(
     );
     a.local = Some(local);
     a.elapsed_ms = start.elapsed().as_millis() as u64;
-    a.tls = session;
-    a.tls_error = tls_error;
-    a.stopped_early = stopped_early;
-    if stopped_early {
+    a.tls = x.tls.session;
+    a.tls_error = x.tls.error;
+    a.stopped_early = x.stopped_early;
+    if x.stopped_early {
         a.findings.clear();
     }
-    (a, chain)
+    (a, x.tls.chain)
+}
+
+/// The connect-and-wait attempt goes last: `Some` (the attempt, stopped early) when
+/// another attempt already showed that the server waits for the client.
+async fn wait_or_skip(
+    cfg: &ProbeConfig,
+    spec: AttemptSpec,
+    stop: &mut watch::Receiver<u8>,
+    start: Instant,
+    deadline: Instant,
+) -> Option<Attempt> {
+    if spec.payload != Payload::Wait || cfg.attempts.len() <= 1 {
+        return None;
+    }
+    // (A header followed by waiting always runs: what a header alone draws is the
+    // observation it exists for.)
+    // Connect last: a server that handles one connection at a time (OpenSSL
+    // s_server, many small daemons) would otherwise sit on this silent connection
+    // while the others queue. If another attempt already shows the server waits
+    // for the client, this one has nothing to add.
+    let grace = (start + WAIT_GRACE).min(deadline);
+    let fired = tokio::time::timeout_at(grace, stop.wait_for(|v| v & ANSWERED != 0)).await;
+    if !(matches!(fired, Ok(Ok(_))) && spec.header == HeaderChoice::None) {
+        return None;
+    }
+    let mut a = infer::judged(spec, b"", 0, b"", Ending::Refused, None);
+    a.ending = Ending::Open;
+    a.outcome = crate::diagnose::Outcome::Silent;
+    a.stopped_early = true;
+    a.findings.clear();
+    a.elapsed_ms = start.elapsed().as_millis() as u64;
+    Some(a)
+}
+
+/// What one connected attempt needs to send its payload and read the reply.
+struct Exchange<'a> {
+    cfg: &'a ProbeConfig,
+    t: &'a Target,
+    spec: AttemptSpec,
+    tap: &'a SharedTap,
+    deadline: Instant,
+}
+
+/// How the exchange after the header went.
+struct Exchanged {
+    ending: Ending,
+    tls: TlsResult,
+    stopped_early: bool,
+}
+
+impl Exchange<'_> {
+    /// Writes the header as `shape` says, then the payload, and reads the reply.
+    async fn run(
+        &self,
+        mut rec: Recorder<tokio::net::TcpStream>,
+        header: &[u8],
+        shape: &Shape,
+        stop: &mut watch::Receiver<u8>,
+    ) -> Exchanged {
+        let mut x = Exchanged {
+            ending: Ending::Timeout,
+            tls: TlsResult::none(Ending::Timeout),
+            stopped_early: false,
+        };
+        if !write_header(&mut rec, header, shape, self.deadline).await {
+            x.ending = net::snapshot(self.tap).ending(Ending::Timeout);
+            return x;
+        }
+        let plan = ReadPlan {
+            deadline: self.deadline,
+            settle: Some(net::SETTLE),
+            max: 16 * 1024,
+        };
+        x.ending = match self.spec.payload {
+            Payload::Http => {
+                let req = http::request(&self.cfg.method, self.t);
+                match tokio::time::timeout_at(self.deadline, rec.write_all(&req)).await {
+                    Ok(_) => net::read_reply(&mut rec, plan, std::future::pending()).await,
+                    Err(_) => Ending::Timeout,
+                }
+            }
+            Payload::Wait => {
+                let by_banner = std::sync::atomic::AtomicBool::new(false);
+                let stopper = wait_stopper(self.spec.header, stop, &by_banner);
+                let e = net::read_reply(&mut rec, ReadPlan { max: 4096, ..plan }, stopper).await;
+                x.stopped_early = e == Ending::Open
+                    && net::snapshot(self.tap).server.is_empty()
+                    && !by_banner.load(std::sync::atomic::Ordering::Relaxed);
+                e
+            }
+            Payload::Tls => {
+                x.tls = tls_exchange(self.cfg, self.t, rec, self.tap, self.deadline).await;
+                x.tls.ending
+            }
+        };
+        x
+    }
 }
 
 /// When a waiting attempt stops before its deadline. After a header, a reply to the
@@ -314,22 +338,23 @@ struct TlsResult {
     chain: Option<Vec<CertificateDer<'static>>>,
 }
 
-fn sni_name(cfg: &ProbeConfig, t: &Target) -> (ServerName<'static>, Option<String>) {
-    if let Some(s) = cfg.sni.as_deref() {
-        if let Some(n) = tls::server_name(s) {
-            return (n, Some(s.to_string()));
+impl TlsResult {
+    /// No session: the handshake did not complete.
+    fn none(ending: Ending) -> Self {
+        TlsResult {
+            ending,
+            session: None,
+            error: None,
+            chain: None,
         }
     }
-    if !t.host_is_ip() {
-        if let Some(n) = tls::server_name(&t.host) {
-            return (n, Some(t.host.clone()));
+
+    fn failed(ending: Ending, error: impl Into<String>) -> Self {
+        TlsResult {
+            error: Some(error.into()),
+            ..TlsResult::none(ending)
         }
     }
-    let ip: IpAddr = t
-        .host
-        .parse()
-        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    (ServerName::IpAddress(ip.into()), None)
 }
 
 async fn tls_exchange(
@@ -339,10 +364,7 @@ async fn tls_exchange(
     tap: &SharedTap,
     deadline: Instant,
 ) -> TlsResult {
-    let (name, sni) = sni_name(cfg, t);
-    let (config, seen) = tls::client_config(&cfg.alpn);
-    let connector = tokio_rustls::TlsConnector::from(config);
-    let handshake = tokio::time::timeout_at(deadline, connector.connect(name, rec).into_fallible());
+    let handshake = tls::handshake(rec, cfg.sni.as_deref(), t, &cfg.alpn, deadline);
     // A server that speaks first (SMTP, SSH, IMAP, ...) answers with a text line, which
     // the TLS client may keep waiting on: once a banner is in, a moment more for the
     // reply to the ClientHello, then the attempt is done.
@@ -350,41 +372,18 @@ async fn tls_exchange(
         r = handshake => Some(r),
         _ = banner_then_settle(tap, deadline) => None,
     };
-    let Some(outcome) = outcome else {
-        return TlsResult {
-            ending: Ending::Open,
-            session: None,
-            error: Some("the server spoke first with a banner; no TLS handshake".into()),
-            chain: None,
-        };
-    };
     match outcome {
-        Err(_) => TlsResult {
-            ending: Ending::Timeout,
-            session: None,
-            error: Some("no answer to the ClientHello before the timeout".into()),
-            chain: None,
-        },
-        Ok(Ok(mut stream)) => {
-            let (_, conn) = stream.get_ref();
-            let mut session = session_of(conn, sni, &seen);
-            let mut error = None;
-            let http = session.alpn.as_deref() == Some("http/1.1");
-            if http || session.client_cert_requested {
-                // Over HTTP/1.1 (the server chose it), one request shows what it answers
-                // (nginx: `400 No required SSL certificate was sent`). A TLS 1.3 server
-                // that requires a certificate sends its alert after the handshake.
-                let wait = if http { 1000 } else { 500 };
-                let until = (Instant::now() + Duration::from_millis(wait)).min(deadline);
-                let (status, err) = https_exchange(
-                    &mut stream,
-                    http.then(|| http_request(&cfg.method, t)),
-                    until,
-                )
-                .await;
-                session.http_status = status;
-                error = err;
-            }
+        None => TlsResult::failed(
+            Ending::Open,
+            "the server spoke first with a banner; no TLS handshake",
+        ),
+        Some(Handshake::TimedOut) => TlsResult::failed(Ending::Timeout, tls::NO_ANSWER),
+        Some(Handshake::Done {
+            mut stream,
+            mut session,
+            seen,
+        }) => {
+            let error = after_handshake(cfg, t, &mut stream, &mut session, deadline).await;
             let _ = tokio::time::timeout(Duration::from_millis(50), stream.shutdown()).await;
             let chain = seen.chain.lock().map(|c| c.clone()).unwrap_or_default();
             TlsResult {
@@ -394,7 +393,7 @@ async fn tls_exchange(
                 chain: Some(chain),
             }
         }
-        Ok(Err((e, mut rec))) => {
+        Some(Handshake::Failed { error, mut rec }) => {
             // Bytes the TLS client already read began the reply: a settle period
             // of silence ends it, as it does for bytes read here.
             let begun = !net::snapshot(tap).server.is_empty();
@@ -408,12 +407,7 @@ async fn tls_exchange(
                 max: 16 * 1024,
             };
             let ending = net::read_reply(&mut rec, plan, std::future::pending()).await;
-            TlsResult {
-                ending,
-                session: None,
-                error: Some(crate::escape::sanitize_text(&e.to_string()).into_owned()),
-                chain: None,
-            }
+            TlsResult::failed(ending, error)
         }
     }
 }
@@ -433,7 +427,7 @@ pub async fn tls_inner(
     let stream = net::connect(addr, deadline)
         .await
         .map_err(|_| "cannot connect".to_string())?;
-    let (name, _) = sni_name(cfg, t);
+    let (name, _) = tls::name_for(cfg.sni.as_deref(), t);
     let (config, _) = tls::client_config(&["http/1.1".to_string()]);
     let connector = tokio_rustls::TlsConnector::from(config);
     let mut tls = match tokio::time::timeout_at(deadline, connector.connect(name, stream)).await {
@@ -441,7 +435,7 @@ pub async fn tls_inner(
         Ok(Err(e)) => return Err(crate::escape::sanitize_text(&e.to_string()).into_owned()),
         Err(_) => return Err("no TLS handshake before the timeout".into()),
     };
-    let request = [inner, &http_request(&cfg.method, t)].concat();
+    let request = [inner, &http::request(&cfg.method, t)].concat();
     match tokio::time::timeout_at(deadline, tls.write_all(&request)).await {
         Ok(Ok(())) => {}
         _ => return Err("the request could not be written inside TLS".into()),
@@ -455,6 +449,31 @@ pub async fn tls_inner(
         }
     }
     Ok(got)
+}
+
+/// Over HTTP/1.1 (the server chose it), one request shows what it answers (nginx:
+/// `400 No required SSL certificate was sent`). A TLS 1.3 server that requires a
+/// certificate sends its alert after the handshake. Returns the TLS error, if one came.
+async fn after_handshake<S>(
+    cfg: &ProbeConfig,
+    t: &Target,
+    stream: &mut S,
+    session: &mut TlsSession,
+    deadline: Instant,
+) -> Option<String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let http = session.alpn.as_deref() == Some("http/1.1");
+    if !(http || session.client_cert_requested) {
+        return None;
+    }
+    let wait = if http { 1000 } else { 500 };
+    let until = (Instant::now() + Duration::from_millis(wait)).min(deadline);
+    let request = http.then(|| http::request(&cfg.method, t));
+    let (status, err) = https_exchange(stream, request, until).await;
+    session.http_status = status;
+    err
 }
 
 /// Resolves once the server's bytes start with a banner and a settle period has passed
@@ -535,31 +554,4 @@ fn status_line(bytes: &[u8]) -> Option<String> {
         .trim()
         .to_string(),
     )
-}
-
-/// The session of a completed handshake.
-pub fn session_of(
-    conn: &rustls::ClientConnection,
-    sni: Option<String>,
-    seen: &tls::Observed,
-) -> TlsSession {
-    TlsSession {
-        version: conn
-            .protocol_version()
-            .map(|v| format!("{v:?}").replace("TLSv1_", "TLSv1."))
-            .unwrap_or_default(),
-        cipher: conn
-            .negotiated_cipher_suite()
-            .map(|c| format!("{:?}", c.suite()))
-            .unwrap_or_default(),
-        group: conn
-            .negotiated_key_exchange_group()
-            .map(|g| format!("{:?}", g.name())),
-        alpn: conn.alpn_protocol().map(crate::escape::escape_bytes),
-        sni,
-        http_status: None,
-        client_cert_requested: seen
-            .client_cert_requested
-            .load(std::sync::atomic::Ordering::Relaxed),
-    }
 }

@@ -7,10 +7,10 @@
 
 use super::attempt::{Shape, header_for, run_attempt};
 use super::audit_model::{self, AuditTrial};
-use super::infer::worked;
+use super::config::ProbeConfig;
 use super::model::{Attempt, Payload};
-use super::run::ProbeConfig;
-use super::target::Target;
+use super::worked::worked;
+use crate::client::target::Target;
 use crate::findings::Finding;
 use crate::path::{BannerAfter, Reply};
 use std::net::SocketAddr;

@@ -60,6 +60,34 @@ pub fn describe(der: &[u8], now: i64) -> CertInfo {
             };
         }
     };
+    let sans = sans(&cert);
+    let validity = cert.validity();
+    let not_after = validity.not_after.timestamp();
+    let not_before = validity.not_before.timestamp();
+    let key = key(&cert);
+    CertInfo {
+        subject: clean(cert.subject().to_string()),
+        issuer: clean(cert.issuer().to_string()),
+        sans,
+        not_before: validity
+            .not_before
+            .to_rfc2822()
+            .unwrap_or_else(|_| not_before.to_string()),
+        not_after: validity
+            .not_after
+            .to_rfc2822()
+            .unwrap_or_else(|_| not_after.to_string()),
+        days_left: (not_after - now).div_euclid(86_400),
+        not_yet_valid: now < not_before,
+        key,
+        self_signed: cert.subject() == cert.issuer(),
+        serial: cert.raw_serial_as_string().replace(':', ""),
+        parse_error: None,
+    }
+}
+
+/// The subject alternative names, as text.
+fn sans(cert: &X509Certificate<'_>) -> Vec<String> {
     let mut sans = Vec::new();
     if let Ok(Some(ext)) = cert.subject_alternative_name() {
         for name in &ext.value.general_names {
@@ -78,10 +106,12 @@ pub fn describe(der: &[u8], now: i64) -> CertInfo {
             }
         }
     }
-    let validity = cert.validity();
-    let not_after = validity.not_after.timestamp();
-    let not_before = validity.not_before.timestamp();
-    let key = match cert.public_key().parsed() {
+    sans
+}
+
+/// The public key's algorithm and size or curve: `RSA 2048`, `EC P-256`, `Ed25519`.
+fn key(cert: &X509Certificate<'_>) -> String {
+    match cert.public_key().parsed() {
         Ok(x509_parser::public_key::PublicKey::RSA(r)) => format!("RSA {}", r.key_size()),
         Ok(x509_parser::public_key::PublicKey::EC(e)) => {
             let curve = cert
@@ -112,25 +142,6 @@ pub fn describe(der: &[u8], now: i64) -> CertInfo {
             other => other.to_string(),
         },
         Err(_) => cert.public_key().algorithm.algorithm.to_id_string(),
-    };
-    CertInfo {
-        subject: clean(cert.subject().to_string()),
-        issuer: clean(cert.issuer().to_string()),
-        sans,
-        not_before: validity
-            .not_before
-            .to_rfc2822()
-            .unwrap_or_else(|_| not_before.to_string()),
-        not_after: validity
-            .not_after
-            .to_rfc2822()
-            .unwrap_or_else(|_| not_after.to_string()),
-        days_left: (not_after - now).div_euclid(86_400),
-        not_yet_valid: now < not_before,
-        key,
-        self_signed: cert.subject() == cert.issuer(),
-        serial: cert.raw_serial_as_string().replace(':', ""),
-        parse_error: None,
     }
 }
 

@@ -9,8 +9,7 @@
 //! product (postfix, Exim, dovecot, MariaDB, nginx stream, HAProxy `mode tcp`; sshd and
 //! Redis have no PROXY support), from each product's documentation.
 
-use super::infer::BalancerSends;
-use super::model::{Attempt, HeaderChoice, Payload};
+use super::model::{Attempt, BalancerSends, HeaderChoice, Payload};
 use crate::findings::{Code, Finding, Severity};
 use crate::path::advice::{fixes_for, reads_as};
 use crate::path::{Explanation, Verdict};

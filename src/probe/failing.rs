@@ -6,8 +6,8 @@
 //! ClientHello, a waiting server does not close a connection on which nothing came);
 //! where another cause still fits, the evidence says so.
 
-use super::infer::find;
 use super::model::{Attempt, HeaderChoice, Payload};
+use super::worked::find;
 use crate::diagnose::{Fingerprint, Outcome};
 use crate::findings::{Code, Finding, Severity};
 

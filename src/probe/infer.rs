@@ -1,7 +1,7 @@
 //! What a target expects, inferred across the attempt matrix (sans-IO).
 //!
 //! Each attempt was judged alone by [`crate::diagnose::judge`] ([`judged`] does that
-//! from bytes). [`infer`] compares them: which headers led to an answer the payload's
+//! from bytes, through [`crate::client::verdict`], which `send` shares). [`infer`] compares them: which headers led to an answer the payload's
 //! protocol understands, which protocol answered, what a silent wait means, and which
 //! backend the reactions point to; it then picks the findings that matter for the
 //! target and adds the TLS certificate's.
@@ -12,14 +12,21 @@
 //! Anything that fails whatever is sent, and certificate problems, are `warning` or
 //! `error`: they make the exit code 1.
 
+/// The exit code of findings (kept here for the shells that import it from the
+/// inference).
+pub use crate::findings::exit_code;
+
 use super::explained;
 use super::failing::{
     closes_unprompted, closes_unprompted_finding, front_adds_header, front_header_finding,
     nothing_worked,
 };
-use super::model::{Attempt, AttemptSpec, Expects, HeaderChoice, Payload, TlsDetails, TlsSession};
+use super::model::{
+    Attempt, AttemptSpec, BalancerSends, Expects, HeaderChoice, Payload, TlsDetails, TlsSession,
+};
 use super::tls_findings::tls_findings;
-use crate::diagnose::{self, Ending, Exchange, Fingerprint, Outcome};
+use super::worked::{banner, find, ok, tested, worked};
+use crate::diagnose::{Ending, Fingerprint, Outcome};
 use crate::escape::escape_bytes_max;
 use crate::findings::{Code, Finding, Severity};
 use crate::path;
@@ -35,17 +42,8 @@ pub fn judged(
     ending: Ending,
     connect_error: Option<String>,
 ) -> Attempt {
-    let verdict = diagnose::judge(&Exchange {
-        client,
-        server,
-        ending,
-    });
-    let mut findings = verdict.findings;
-    let mut outcome = verdict.outcome;
-    if let Some(e) = connect_error.as_deref().filter(|e| *e != "refused") {
-        findings = vec![connect_failure(e)];
-        outcome = Outcome::Silent;
-    }
+    let verdict =
+        crate::client::verdict::of_exchange(client, server, ending, connect_error.as_deref());
     let end = if connect_error.is_some() {
         path::End::NotConnected
     } else {
@@ -67,7 +65,7 @@ pub fn judged(
         local: None,
         header_bytes,
         sent: client.len(),
-        outcome,
+        outcome: verdict.outcome,
         ending,
         elapsed_ms: 0,
         received: server.len(),
@@ -79,7 +77,7 @@ pub fn judged(
         tls_error: None,
         connect_error,
         stopped_early: false,
-        findings,
+        findings: verdict.findings,
     }
 }
 
@@ -87,28 +85,6 @@ pub fn judged(
 pub fn end_of(ending: Ending) -> path::End {
     path::End::from(ending)
 }
-
-fn connect_failure(e: &str) -> Finding {
-    if e == "timeout" {
-        Finding::new(
-            Code::ConnectTimeout,
-            Severity::Error,
-            "nothing answered the connection attempt before the timeout",
-        )
-        .evidence("no SYN-ACK and no RST: a firewall or security group drops the packets, the address is wrong, or the host is down")
-        .fix("check security groups / firewall rules for this port from where ppdiag runs, and the address")
-    } else {
-        Finding::new(
-            Code::ConnectionRefused,
-            Severity::Error,
-            format!("the connection could not be made: {e}"),
-        )
-        .fix("check the route to the address (network unreachable, no route to host)")
-    }
-}
-
-/// What the user told about the balancer in front (`--balancer-sends`).
-pub type BalancerSends = Option<HeaderChoice>;
 
 /// The inference for one target address.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,64 +101,6 @@ pub struct Inference {
     pub notes: Vec<String>,
     /// The path model's answer over every attempt.
     pub verdict: path::Verdict,
-}
-
-/// Codes that mean "the server did not understand what came before or instead of the
-/// payload": an attempt with one of these did not work.
-const MISMATCH: [Code; 5] = [
-    Code::ProxyHeaderNotExpected,
-    Code::ProxyHeaderMissing,
-    Code::PlaintextToTlsPort,
-    Code::TlsToPlaintextPort,
-    Code::ProxyVersionUnsupported,
-];
-
-/// The server understood the payload (after the header, if any).
-pub fn worked(a: &Attempt) -> bool {
-    let understood = match (&a.outcome, a.payload) {
-        (Outcome::TlsAccepted { .. }, Payload::Tls) => true,
-        (Outcome::TlsAlert { description, .. }, Payload::Tls) => {
-            ![10u8, 50, 22].contains(description)
-        }
-        // A well-formed request answered 400 was not understood (a PROXY reader
-        // that wanted a header, or a header read as the request line).
-        (
-            Outcome::HttpResponse {
-                status: Some(s), ..
-            },
-            Payload::Http,
-        ) => *s != 400,
-        _ => false,
-    };
-    understood && !a.findings.iter().any(|f| MISMATCH.contains(&f.code))
-}
-
-fn banner(a: &Attempt) -> bool {
-    matches!(a.outcome, Outcome::Banner { .. })
-}
-
-/// The attempt with this header and payload, if it ran.
-pub(super) fn find(
-    attempts: &[Attempt],
-    header: HeaderChoice,
-    payload: Payload,
-) -> Option<&Attempt> {
-    attempts
-        .iter()
-        .find(|a| a.header == header && a.payload == payload)
-}
-
-fn ok(attempts: &[Attempt], h: HeaderChoice) -> bool {
-    attempts
-        .iter()
-        .filter(|a| a.header == h && a.payload != Payload::Wait)
-        .any(|a| worked(a) || (h != HeaderChoice::None && banner(a)))
-}
-
-fn tested(attempts: &[Attempt], h: HeaderChoice) -> bool {
-    attempts
-        .iter()
-        .any(|a| a.header == h && a.payload != Payload::Wait)
 }
 
 fn severity_for(sends: BalancerSends, h: HeaderChoice) -> Severity {
@@ -341,6 +259,122 @@ fn other_sentence(
     s
 }
 
+/// What the web rules read from the attempts: the protocol that answered, what the
+/// target does with headers, and the evidence behind it.
+struct Web<'a> {
+    /// `tls`, `http`, `tcp` (a banner) or `unknown`.
+    protocol: &'static str,
+    /// `required`, `optional`, `forbidden` or `unknown`.
+    proxy: &'static str,
+    /// The header versions that worked.
+    versions: Vec<&'static str>,
+    /// The connect-and-wait attempt, if it ran.
+    wait: Option<&'a Attempt>,
+    /// It drew a banner.
+    wait_banner: bool,
+    v1_ok: bool,
+    v2_ok: bool,
+    local_ok: bool,
+}
+
+impl<'a> Web<'a> {
+    fn read(attempts: &'a [Attempt]) -> Self {
+        let real = || attempts.iter().filter(|a| a.payload != Payload::Wait);
+        let protocol = if real().any(|a| a.payload == Payload::Tls && worked(a)) {
+            "tls"
+        } else if real().any(|a| a.payload == Payload::Http && worked(a)) {
+            "http"
+        } else if attempts.iter().any(banner) {
+            "tcp"
+        } else {
+            "unknown"
+        };
+        let wait = find(attempts, HeaderChoice::None, Payload::Wait);
+        let wait_banner = wait.is_some_and(banner);
+        let none_ok = ok(attempts, HeaderChoice::None) || wait_banner;
+        let v1_ok = ok(attempts, HeaderChoice::V1);
+        let v2_ok = ok(attempts, HeaderChoice::V2);
+        let mut versions = Vec::new();
+        if v1_ok {
+            versions.push("v1");
+        }
+        if v2_ok {
+            versions.push("v2");
+        }
+        let headers_tested =
+            tested(attempts, HeaderChoice::V1) || tested(attempts, HeaderChoice::V2);
+        let proxy = if protocol == "tcp" && wait_banner {
+            // A banner comes before the client says anything: what the server does with
+            // a header that follows is not visible from here.
+            "unknown"
+        } else if none_ok && (v1_ok || v2_ok) {
+            "optional"
+        } else if none_ok && headers_tested {
+            "forbidden"
+        } else if !none_ok && (v1_ok || v2_ok) {
+            if tested(attempts, HeaderChoice::None) || wait.is_some() {
+                "required"
+            } else {
+                "unknown"
+            }
+        } else {
+            "unknown"
+        };
+        if proxy == "unknown" {
+            // A banner to every attempt says nothing about which header was read.
+            versions.clear();
+        }
+        Web {
+            protocol,
+            proxy,
+            versions,
+            wait,
+            wait_banner,
+            v1_ok,
+            v2_ok,
+            local_ok: ok(attempts, HeaderChoice::V2Local),
+        }
+    }
+
+    /// The payload whose attempts speak for the protocol found.
+    fn payload(&self) -> Payload {
+        if self.protocol == "http" {
+            Payload::Http
+        } else {
+            Payload::Tls
+        }
+    }
+
+    /// Only a reaction to a header mismatch identifies the backend: the TLS stack
+    /// reading a header it does not expect (forbidden), or the PROXY reader missing one
+    /// (required). A 400 to plaintext on a TLS port, or a v2-only reader closing on v1,
+    /// says nothing about the software.
+    fn fingerprint(&self, attempts: &[Attempt]) -> Option<Fingerprint> {
+        let mismatch = match self.proxy {
+            "required" => Code::ProxyHeaderMissing,
+            _ => Code::ProxyHeaderNotExpected,
+        };
+        if front_adds_header(attempts) {
+            find(attempts, HeaderChoice::None, Payload::Tls).and_then(|a| a.fingerprint)
+        } else if self.proxy == "unknown" && self.protocol == "unknown" {
+            None
+        } else {
+            attempts
+                .iter()
+                .filter(|a| a.findings.iter().any(|f| f.code == mismatch))
+                .find_map(|a| a.fingerprint)
+        }
+    }
+}
+
+/// The inputs the web rules share.
+struct WebCtx<'a> {
+    address: &'a str,
+    attempts: &'a [Attempt],
+    sends: BalancerSends,
+    verdict: &'a path::Verdict,
+}
+
 /// TLS and HTTP targets: the web rules, checked against the model's verdict.
 fn web(
     address: &str,
@@ -350,88 +384,23 @@ fn web(
     expiry_warn_days: i64,
     verdict: path::Verdict,
 ) -> Inference {
-    let mut findings = Vec::new();
-    let real: Vec<&Attempt> = attempts
-        .iter()
-        .filter(|a| a.payload != Payload::Wait)
-        .collect();
-    let protocol = if real.iter().any(|a| a.payload == Payload::Tls && worked(a)) {
-        "tls"
-    } else if real.iter().any(|a| a.payload == Payload::Http && worked(a)) {
-        "http"
-    } else if attempts.iter().any(banner) {
-        "tcp"
-    } else {
-        "unknown"
-    };
-    let wait = find(attempts, HeaderChoice::None, Payload::Wait);
-    let wait_banner = wait.is_some_and(banner);
-    let none_ok = ok(attempts, HeaderChoice::None) || wait_banner;
-    let v1_ok = ok(attempts, HeaderChoice::V1);
-    let v2_ok = ok(attempts, HeaderChoice::V2);
-    let local_ok = ok(attempts, HeaderChoice::V2Local);
-    let mut versions = Vec::new();
-    if v1_ok {
-        versions.push("v1");
-    }
-    if v2_ok {
-        versions.push("v2");
-    }
-    let headers_tested = tested(attempts, HeaderChoice::V1) || tested(attempts, HeaderChoice::V2);
-    let proxy = if protocol == "tcp" && wait_banner {
-        // A banner comes before the client says anything: what the server does with a
-        // header that follows is not visible from here.
-        "unknown"
-    } else if none_ok && (v1_ok || v2_ok) {
-        "optional"
-    } else if none_ok && headers_tested {
-        "forbidden"
-    } else if !none_ok && (v1_ok || v2_ok) {
-        if tested(attempts, HeaderChoice::None) || wait.is_some() {
-            "required"
-        } else {
-            "unknown"
-        }
-    } else {
-        "unknown"
-    };
-    // Only a reaction to a header mismatch identifies the backend: the TLS stack reading
-    // a header it does not expect (forbidden), or the PROXY reader missing one
-    // (required). A 400 to plaintext on a TLS port, or a v2-only reader closing on v1,
-    // says nothing about the software.
-    let reacted = |a: &&Attempt, code: Code| a.findings.iter().any(|f| f.code == code);
-    let mismatch = match proxy {
-        "required" => Code::ProxyHeaderMissing,
-        _ => Code::ProxyHeaderNotExpected,
-    };
-    let fingerprint = if front_adds_header(attempts) {
-        find(attempts, HeaderChoice::None, Payload::Tls).and_then(|a| a.fingerprint)
-    } else if proxy == "unknown" && protocol == "unknown" {
-        None
-    } else {
-        attempts
-            .iter()
-            .filter(|a| reacted(a, mismatch))
-            .find_map(|a| a.fingerprint)
-    };
-    if proxy == "unknown" {
-        // A banner to every attempt says nothing about which header was read.
-        versions.clear();
-    }
+    let w = Web::read(attempts);
+    let fingerprint = w.fingerprint(attempts);
     let expects = Expects {
-        proxy,
-        proxy_versions: versions.clone(),
-        protocol,
+        proxy: w.proxy,
+        proxy_versions: w.versions.clone(),
+        protocol: w.protocol,
     };
-    let payload = if protocol == "http" {
-        Payload::Http
-    } else {
-        Payload::Tls
+    let cx = WebCtx {
+        address,
+        attempts,
+        sends,
+        verdict: &verdict,
     };
-
     // Nothing understood at all: say why, from what every attempt got.
-    let front = protocol == "unknown" && front_adds_header(attempts);
-    let closes = protocol == "unknown" && !front && closes_unprompted(attempts);
+    let front = w.protocol == "unknown" && front_adds_header(attempts);
+    let closes = w.protocol == "unknown" && !front && closes_unprompted(attempts);
+    let mut findings = Vec::new();
     if front {
         findings.push(front_header_finding(address, attempts));
     } else if closes {
@@ -439,160 +408,202 @@ fn web(
             explained::failing_path(address, &verdict, attempts)
                 .unwrap_or_else(|| closes_unprompted_finding(address, attempts)),
         );
-    } else if protocol == "unknown" {
+    } else if w.protocol == "unknown" {
+        let real: Vec<&Attempt> = attempts
+            .iter()
+            .filter(|a| a.payload != Payload::Wait)
+            .collect();
         findings.extend(nothing_worked(&real));
     }
-
-    match proxy {
-        "forbidden" | "optional" => {
-            for (h, what) in [
-                (HeaderChoice::V2, "a PROXY v2 header"),
-                (HeaderChoice::V1, "a PROXY v1 header"),
-            ] {
-                if ok(attempts, h) {
-                    continue;
-                }
-                if proxy == "forbidden"
-                    && h == HeaderChoice::V1
-                    && sends != Some(h)
-                    && findings
-                        .iter()
-                        .any(|f: &Finding| f.code == Code::ProxyHeaderNotExpected)
-                {
-                    continue;
-                }
-                if let Some(a) = find(attempts, h, payload) {
-                    let base = a
-                        .findings
-                        .iter()
-                        .find(|f| f.code == Code::ProxyHeaderNotExpected)
-                        .cloned()
-                        .unwrap_or_else(|| {
-                            Finding::new(
-                                if proxy == "optional" {
-                                    Code::ProxyVersionUnsupported
-                                } else {
-                                    Code::ProxyHeaderNotExpected
-                                },
-                                Severity::Error,
-                                format!(
-                                    "the target does not accept {what}: it answered with {}",
-                                    a.outcome.label()
-                                ),
-                            )
-                        });
-                    let mut f = conditional(base, sends, h, what);
-                    f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
-                    if explained::consumed_front_fits(&verdict) {
-                        f = f.evidence("or a balancer in front already adds a header that the server reads: a client's own header is then a second one, read as data (both fit every attempt; `ppdiag probe BACKEND:PORT` from the balancer's network tells them apart)");
-                    }
-                    for line in a.client_sees.iter().take(2) {
-                        f = f.evidence(format!("TLS clients print: {line}"));
-                    }
-                    findings.push(f);
-                }
-            }
-            if sends == Some(HeaderChoice::V2Local) && !local_ok {
-                findings.push(local_rejected(attempts, Severity::Error));
-            }
-        }
-        "required" => {
-            let a = find(attempts, HeaderChoice::None, payload);
-            let base = a
-                .and_then(|a| a.findings.iter().find(|f| f.code == Code::ProxyHeaderMissing).cloned())
-                .unwrap_or_else(|| {
-                    Finding::new(
-                        Code::ProxyHeaderMissing,
-                        Severity::Error,
-                        "the target requires a PROXY header: without one it does not answer",
-                    )
-                    .fix("make the balancer send the header (AWS NLB target group `proxy_protocol_v2.enabled=true`, HAProxy `send-proxy-v2`), or stop requiring it on the backend")
-                });
-            let mut f = conditional(base, sends, HeaderChoice::None, "no PROXY header");
-            if let Some(a) = a {
-                f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
-            }
-            if let Some(w) =
-                wait.filter(|w| !w.stopped_early && matches!(w.outcome, Outcome::Silent))
-            {
-                f = f.evidence(format!(
-                    "connected without sending anything, the target stayed silent ({} ms): it waits for the client",
-                    w.elapsed_ms
-                ));
-            }
-            f = f.evidence("direct checks from inside the cluster (hairpin traffic, kubelet probes) fail the same way: they do not send a header");
-            findings.push(f);
-            for (h, have, what) in [
-                (HeaderChoice::V1, v1_ok, "v1"),
-                (HeaderChoice::V2, v2_ok, "v2"),
-            ] {
-                if have || !tested(attempts, h) {
-                    continue;
-                }
-                let other = if what == "v1" { "v2" } else { "v1" };
-                let mut f = Finding::new(
-                    Code::ProxyVersionUnsupported,
-                    severity_for(sends, h),
-                    format!("the target reads PROXY {other} only: a {what} header is refused"),
-                )
-                .fix(format!("make the balancer send {other} (HAProxy `send-proxy{}`; AWS NLB sends v2 only)", if other == "v2" { "-v2" } else { "" }));
-                if let Some(a) = find(attempts, h, payload) {
-                    f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
-                }
-                findings.push(f);
-            }
-            if tested(attempts, HeaderChoice::V2Local) {
-                if local_ok {
-                    findings.push(Finding::new(
-                        Code::HealthCheckLocal,
-                        Severity::Info,
-                        "the target accepts v2 LOCAL headers, as AWS NLB and HAProxy health checks send",
-                    ));
-                } else if v2_ok {
-                    let sev = if sends == Some(HeaderChoice::V2Local) {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    };
-                    findings.push(local_rejected(attempts, sev));
-                }
-            }
-            if protocol == "tcp" {
-                findings.push(
-                    Finding::new(Code::ProxyHeaderMissing, Severity::Info, "the server speaks first, but only after a PROXY header")
-                        .evidence("a balancer that holds the header until the client sends data (some do) leaves both sides waiting: SMTP, FTP, SSH hang")
-                        .fix("make the balancer send the header as soon as the connection opens (HAProxy and AWS NLB do)"),
-                );
-            }
-        }
+    match w.proxy {
+        "forbidden" | "optional" => not_accepted(&cx, &w, &mut findings),
+        "required" => required(&cx, &w, &mut findings),
         _ => {}
     }
-
-    if protocol == "http" {
-        if let Some(a) = attempts.iter().find(|a| {
-            a.payload == Payload::Tls
-                && a.findings
-                    .iter()
-                    .any(|f| f.code == Code::TlsToPlaintextPort)
-        }) {
-            if let Some(f) = a
-                .findings
-                .iter()
-                .find(|f| f.code == Code::TlsToPlaintextPort)
-            {
-                let mut f = f.clone();
-                f.severity = Severity::Info;
-                f.summary = format!("if clients use TLS (https://): {}", f.summary);
-                findings.push(f);
-            }
-        }
+    if w.protocol == "http" {
+        findings.extend(tls_to_this_port(attempts));
     }
-    if protocol == "tls" {
+    if w.protocol == "tls" {
         findings.extend(tls_findings(attempts, tls, expiry_warn_days));
     }
-
     crate::findings::sort_worst_first(&mut findings);
-    let mut summary = sentence(address, &expects, fingerprint, wait_banner, attempts);
+    let summary = web_summary(&cx, &w, &expects, fingerprint, (front, closes));
+    let notes = notes(&expects, attempts);
+    Inference {
+        expects,
+        summary,
+        fingerprint,
+        findings,
+        notes,
+        verdict,
+    }
+}
+
+/// A target that reads no header (or only one version): what a header it does not
+/// accept would do, as an error when the balancer sends it, else as information.
+fn not_accepted(cx: &WebCtx<'_>, w: &Web<'_>, findings: &mut Vec<Finding>) {
+    for (h, what) in [
+        (HeaderChoice::V2, "a PROXY v2 header"),
+        (HeaderChoice::V1, "a PROXY v1 header"),
+    ] {
+        if ok(cx.attempts, h) {
+            continue;
+        }
+        if w.proxy == "forbidden"
+            && h == HeaderChoice::V1
+            && cx.sends != Some(h)
+            && findings
+                .iter()
+                .any(|f: &Finding| f.code == Code::ProxyHeaderNotExpected)
+        {
+            continue;
+        }
+        let Some(a) = find(cx.attempts, h, w.payload()) else {
+            continue;
+        };
+        let base = a
+            .findings
+            .iter()
+            .find(|f| f.code == Code::ProxyHeaderNotExpected)
+            .cloned()
+            .unwrap_or_else(|| {
+                Finding::new(
+                    if w.proxy == "optional" {
+                        Code::ProxyVersionUnsupported
+                    } else {
+                        Code::ProxyHeaderNotExpected
+                    },
+                    Severity::Error,
+                    format!(
+                        "the target does not accept {what}: it answered with {}",
+                        a.outcome.label()
+                    ),
+                )
+            });
+        let mut f = conditional(base, cx.sends, h, what);
+        f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
+        if explained::consumed_front_fits(cx.verdict) {
+            f = f.evidence("or a balancer in front already adds a header that the server reads: a client's own header is then a second one, read as data (both fit every attempt; `ppdiag probe BACKEND:PORT` from the balancer's network tells them apart)");
+        }
+        for line in a.client_sees.iter().take(2) {
+            f = f.evidence(format!("TLS clients print: {line}"));
+        }
+        findings.push(f);
+    }
+    if cx.sends == Some(HeaderChoice::V2Local) && !w.local_ok {
+        findings.push(local_rejected(cx.attempts, Severity::Error));
+    }
+}
+
+/// A target that requires a header: the missing header, a version it refuses, LOCAL,
+/// and a server that speaks first only after the header.
+fn required(cx: &WebCtx<'_>, w: &Web<'_>, findings: &mut Vec<Finding>) {
+    let attempts = cx.attempts;
+    let a = find(attempts, HeaderChoice::None, w.payload());
+    let base = a
+        .and_then(|a| a.findings.iter().find(|f| f.code == Code::ProxyHeaderMissing).cloned())
+        .unwrap_or_else(|| {
+            Finding::new(
+                Code::ProxyHeaderMissing,
+                Severity::Error,
+                "the target requires a PROXY header: without one it does not answer",
+            )
+            .fix("make the balancer send the header (AWS NLB target group `proxy_protocol_v2.enabled=true`, HAProxy `send-proxy-v2`), or stop requiring it on the backend")
+        });
+    let mut f = conditional(base, cx.sends, HeaderChoice::None, "no PROXY header");
+    if let Some(a) = a {
+        f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
+    }
+    if let Some(wa) = w
+        .wait
+        .filter(|wa| !wa.stopped_early && matches!(wa.outcome, Outcome::Silent))
+    {
+        f = f.evidence(format!(
+            "connected without sending anything, the target stayed silent ({} ms): it waits for the client",
+            wa.elapsed_ms
+        ));
+    }
+    f = f.evidence("direct checks from inside the cluster (hairpin traffic, kubelet probes) fail the same way: they do not send a header");
+    findings.push(f);
+    refused_versions(cx, w, findings);
+    if tested(attempts, HeaderChoice::V2Local) {
+        if w.local_ok {
+            findings.push(Finding::new(
+                Code::HealthCheckLocal,
+                Severity::Info,
+                "the target accepts v2 LOCAL headers, as AWS NLB and HAProxy health checks send",
+            ));
+        } else if w.v2_ok {
+            let sev = if cx.sends == Some(HeaderChoice::V2Local) {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            findings.push(local_rejected(attempts, sev));
+        }
+    }
+    if w.protocol == "tcp" {
+        findings.push(
+            Finding::new(Code::ProxyHeaderMissing, Severity::Info, "the server speaks first, but only after a PROXY header")
+                .evidence("a balancer that holds the header until the client sends data (some do) leaves both sides waiting: SMTP, FTP, SSH hang")
+                .fix("make the balancer send the header as soon as the connection opens (HAProxy and AWS NLB do)"),
+        );
+    }
+}
+
+/// A target that requires a header but reads one version only: the other is refused.
+fn refused_versions(cx: &WebCtx<'_>, w: &Web<'_>, findings: &mut Vec<Finding>) {
+    for (h, have, what) in [
+        (HeaderChoice::V1, w.v1_ok, "v1"),
+        (HeaderChoice::V2, w.v2_ok, "v2"),
+    ] {
+        if have || !tested(cx.attempts, h) {
+            continue;
+        }
+        let other = if what == "v1" { "v2" } else { "v1" };
+        let mut f = Finding::new(
+            Code::ProxyVersionUnsupported,
+            severity_for(cx.sends, h),
+            format!("the target reads PROXY {other} only: a {what} header is refused"),
+        )
+        .fix(format!(
+            "make the balancer send {other} (HAProxy `send-proxy{}`; AWS NLB sends v2 only)",
+            if other == "v2" { "-v2" } else { "" }
+        ));
+        if let Some(a) = find(cx.attempts, h, w.payload()) {
+            f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
+        }
+        findings.push(f);
+    }
+}
+
+/// A plaintext HTTP target: what a TLS client would hit, as information.
+fn tls_to_this_port(attempts: &[Attempt]) -> Option<Finding> {
+    let f = attempts
+        .iter()
+        .filter(|a| a.payload == Payload::Tls)
+        .find_map(|a| {
+            a.findings
+                .iter()
+                .find(|f| f.code == Code::TlsToPlaintextPort)
+        })?;
+    let mut f = f.clone();
+    f.severity = Severity::Info;
+    f.summary = format!("if clients use TLS (https://): {}", f.summary);
+    Some(f)
+}
+
+/// The summary sentence, or the one for a front that adds a header, a target that
+/// closes everything, or a consumed front that fits (`(front, closes)` as found).
+fn web_summary(
+    cx: &WebCtx<'_>,
+    w: &Web<'_>,
+    expects: &Expects,
+    fingerprint: Option<Fingerprint>,
+    (front, closes): (bool, bool),
+) -> String {
+    let address = cx.address;
+    let mut summary = sentence(address, expects, fingerprint, w.wait_banner, cx.attempts);
     if front {
         summary = format!(
             "{address} answers even a well-formed request with the backend's 400: something in front adds a PROXY header the backend does not parse"
@@ -604,24 +615,16 @@ fn web(
     if closes {
         summary = format!(
             "{address} closes every connection without a byte, even one on which nothing was sent; {} explanations fit (see hypotheses)",
-            verdict.explanations.len().max(1)
+            cx.verdict.explanations.len().max(1)
         );
     }
-    if explained::consumed_front_fits(&verdict) && expects.proxy == "forbidden" {
+    if explained::consumed_front_fits(cx.verdict) && expects.proxy == "forbidden" {
         summary = format!(
             "{address} speaks {} and does not accept a PROXY header from clients: either it has no PROXY reader, or a balancer in front already adds a header that it reads (both fit every attempt)",
             proto_name(expects.protocol)
         );
     }
-    let notes = notes(&expects, attempts);
-    Inference {
-        expects,
-        summary,
-        fingerprint,
-        findings,
-        notes,
-        verdict,
-    }
+    summary
 }
 
 /// What accepting a header from this machine means for address spoofing.
@@ -764,14 +767,6 @@ pub fn scheme_findings(scheme: Option<&str>, expects: &Expects) -> Vec<Finding> 
             .fix("use https:// for this port, or point the URL at the plaintext port"),
         ],
         _ => Vec::new(),
-    }
-}
-
-/// Exit code for a set of findings: 1 when any is a warning or worse.
-pub fn exit_code(findings: &[Finding]) -> i32 {
-    match crate::findings::worst(findings) {
-        Some(Severity::Warning | Severity::Error) => 1,
-        _ => 0,
     }
 }
 

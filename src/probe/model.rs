@@ -5,7 +5,9 @@
 //! (README.md, `ppdiag probe`). Peer bytes are stored escaped.
 
 use super::cert::CertInfo;
-use super::tls::Verification;
+pub use crate::client::tls::TlsSession;
+
+use crate::client::tls::Verification;
 use crate::diagnose::{Ending, Fingerprint, Outcome};
 use crate::findings::Finding;
 use crate::path::{Explanation, InFront, Observation};
@@ -80,25 +82,8 @@ impl AttemptSpec {
     }
 }
 
-/// The TLS session an attempt negotiated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TlsSession {
-    /// `TLSv1.3`, `TLSv1.2`.
-    pub version: String,
-    /// Cipher suite name.
-    pub cipher: String,
-    /// Key exchange group.
-    pub group: Option<String>,
-    /// ALPN protocol chosen.
-    pub alpn: Option<String>,
-    /// SNI sent (null for IP targets).
-    pub sni: Option<String>,
-    /// The server asked for a client certificate.
-    pub client_cert_requested: bool,
-    /// When the server chose HTTP/1.1 by ALPN: the status line it answered `GET` with,
-    /// inside TLS.
-    pub http_status: Option<String>,
-}
+/// What the user told about the balancer in front (`--balancer-sends`).
+pub type BalancerSends = Option<HeaderChoice>;
 
 /// What one attempt saw.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -212,7 +197,7 @@ pub struct ProbeReport {
     /// How to tell the first two hypotheses apart.
     pub tell_apart: Option<String>,
     /// `--robustness`: the trials and what they showed (null without the flag).
-    pub robustness: Option<super::robust::Robustness>,
+    pub robustness: Option<super::robust_model::Robustness>,
     /// `--audit`: the claims sent and whether they were believed (null without it).
     pub audit: Option<Vec<super::audit_model::AuditTrial>>,
 }

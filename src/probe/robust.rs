@@ -7,27 +7,18 @@
 //! matrix found a header the target reads, and only against the target the user named.
 
 use super::attempt::{Shape, run_attempt};
-use super::infer::worked;
+use super::config::ProbeConfig;
 use super::model::{Attempt, AttemptSpec, Expects, HeaderChoice, Payload};
+pub use super::robust_model::Robustness;
+
 use super::robust_model::{self, Trial, TrialResult};
-use super::run::ProbeConfig;
-use super::target::Target;
+use super::worked::worked;
+use crate::client::target::Target;
 use crate::findings::Finding;
 use crate::path::{BannerAfter, Reply};
-use serde::Serialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// What `--robustness` found for one address.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Robustness {
-    /// Every trial.
-    pub trials: Vec<TrialResult>,
-    /// How long the receiver waited for a header on a connection where nothing was
-    /// sent, when it gave up within `--timeout` (from the `wait` attempt).
-    pub header_timeout_ms: Option<u64>,
-}
 
 /// The attempt a trial varies: one with a header that worked when sent whole (v2
 /// first), or, for a server that speaks first, a header alone that drew a quiet banner.
@@ -83,15 +74,14 @@ async fn idle_close(cfg: Arc<ProbeConfig>, t: Target, addr: SocketAddr) -> Optio
     (closed && a.received == 0).then_some(a.elapsed_ms)
 }
 
-/// Runs the trials; returns them with their findings.
-pub async fn run(
-    cfg: &Arc<ProbeConfig>,
-    t: &Target,
-    addr: SocketAddr,
-    attempts: &[Attempt],
-    expects: &Expects,
-) -> (Robustness, Vec<Finding>) {
-    let mut plans: Vec<(Trial, AttemptSpec, Shape, String)> = Vec::new();
+/// One trial to run: what it is, the attempt, how the header goes out, and which
+/// attempt of the matrix it varies.
+type Plan = (Trial, AttemptSpec, Shape, String);
+
+/// The trials that apply: the working header split, byte by byte and late (and v1
+/// split too when v2 is the base), and the balancers' health checks when v2 is read.
+fn plans(cfg: &ProbeConfig, attempts: &[Attempt], expects: &Expects) -> Vec<Plan> {
+    let mut plans: Vec<Plan> = Vec::new();
     if let Some(b) = base(attempts, &[HeaderChoice::V2, HeaderChoice::V1]) {
         let spec = b.spec();
         let delay = (cfg.timeout / 2).min(Duration::from_secs(2));
@@ -146,11 +136,19 @@ pub async fn run(
             plans.push((trial, spec, shape, trial.name().to_string()));
         }
     }
-    let idle = (expects.proxy == "required")
-        .then(|| tokio::spawn(idle_close(cfg.clone(), t.clone(), addr)));
+    plans
+}
+
+/// Runs the planned trials at once; their results in plan order.
+async fn run_trials(
+    cfg: &ProbeConfig,
+    t: &Target,
+    addr: SocketAddr,
+    plans: Vec<Plan>,
+) -> Vec<TrialResult> {
     let mut set = tokio::task::JoinSet::new();
     for (i, (trial, spec, shape, of)) in plans.into_iter().enumerate() {
-        let mut c = (**cfg).clone();
+        let mut c = cfg.clone();
         if spec.payload == Payload::Wait && shape.header.is_some() {
             // A health check needs only to see whether the connection survives.
             c.timeout = c.timeout.min(Duration::from_millis(800));
@@ -188,14 +186,27 @@ pub async fn run(
         }
     }
     done.sort_by_key(|(i, _)| *i);
-    let trials: Vec<TrialResult> = done.into_iter().map(|(_, r)| r).collect();
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Runs the trials; returns them with their findings.
+pub async fn run(
+    cfg: &Arc<ProbeConfig>,
+    t: &Target,
+    addr: SocketAddr,
+    attempts: &[Attempt],
+    expects: &Expects,
+) -> (Robustness, Vec<Finding>) {
+    let plans = plans(cfg, attempts, expects);
+    let idle = (expects.proxy == "required")
+        .then(|| tokio::spawn(idle_close(cfg.clone(), t.clone(), addr)));
+    let mut trials = run_trials(cfg, t, addr, plans).await;
     let header_timeout_ms = match idle {
         Some(h) => h.await.ok().flatten(),
         None => None,
     };
     // A trial that ended when the receiver's own header or idle timeout ran out shows
     // that timeout (reported on its own), not a refusal of its shape.
-    let mut trials = trials;
     if let Some(ht) = header_timeout_ms {
         for tr in trials
             .iter_mut()

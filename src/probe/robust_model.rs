@@ -13,6 +13,16 @@ use crate::findings::{Code, Finding, Severity};
 use crate::path::{BannerAfter, End, Observation, Reply};
 use serde::Serialize;
 
+/// What `--robustness` found for one address.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Robustness {
+    /// Every trial.
+    pub trials: Vec<TrialResult>,
+    /// How long the receiver waited for a header on a connection where nothing was
+    /// sent, when it gave up within `--timeout` (from the `wait` attempt).
+    pub header_timeout_ms: Option<u64>,
+}
+
 /// What a trial varies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -56,14 +66,14 @@ impl Trial {
     }
 }
 
-/// The AWS NLB health-check header (see [`crate::send::header::aws_nlb_health_check`]).
+/// The AWS NLB health-check header (see [`crate::proxy::build::aws_nlb_health_check`]).
 pub fn aws_nlb_check() -> Vec<u8> {
-    crate::send::header::aws_nlb_health_check()
+    crate::proxy::build::aws_nlb_health_check()
 }
 
-/// HAProxy's LOCAL check (see [`crate::send::header::haproxy_health_check`]).
+/// HAProxy's LOCAL check (see [`crate::proxy::build::haproxy_health_check`]).
 pub fn haproxy_check() -> Vec<u8> {
-    crate::send::header::haproxy_health_check()
+    crate::proxy::build::haproxy_health_check()
 }
 
 /// One trial's result.

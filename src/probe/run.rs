@@ -2,17 +2,15 @@
 //! each address ([`super::attempt`], each bounded by `--timeout`), feed the verdicts to
 //! the inference, and write the reports (streaming for ndjson).
 //!
-//! Rules: only this file, [`super::attempt`], [`super::net`] and [`super::tls`] touch sockets,
-//! DNS and the clock; every await is bounded by a deadline; nothing a peer sends can
+//! Rules: only this file, [`super::attempt`], [`super::udp`] and the client layer
+//! ([`crate::client`]) touch sockets, DNS and the clock; every await is bounded by a deadline; nothing a peer sends can
 //! make it panic or wait longer than the timeout.
 
-use super::infer::{self, BalancerSends};
-use super::model::{
-    Attempt, AttemptSpec, HeaderChoice, Payload, ProbeReport, TlsDetails, TlsSession,
-};
-use super::target::{self, ConnectTo, Target};
-use super::tls::{self, Roots};
-use crate::commands::{Failure, Output, OutputFormat};
+use super::infer;
+use super::model::{Attempt, HeaderChoice, Payload, ProbeReport, TlsDetails, TlsSession};
+use crate::client::target::Target;
+use crate::client::tls::{self, Roots};
+use crate::commands::{Failure, OutputFormat};
 use crate::findings::{Code, Finding, Severity};
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde::Serialize;
@@ -23,54 +21,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-/// Validated `probe` configuration.
-#[derive(Debug, Clone)]
-pub struct ProbeConfig {
-    /// Targets, in the order given.
-    pub targets: Vec<Target>,
-    /// `--connect-to` rules.
-    pub connect_to: Vec<ConnectTo>,
-    /// Per-attempt timeout (connect and exchange).
-    pub timeout: Duration,
-    /// Addresses probed at once.
-    pub concurrency: usize,
-    /// The attempts to run.
-    pub attempts: Vec<AttemptSpec>,
-    /// Header source address (default: our socket address).
-    pub src: Option<SocketAddr>,
-    /// Header destination address (default: the target's address).
-    pub dst: Option<SocketAddr>,
-    /// TLVs for the v2 headers.
-    pub tlvs: Vec<(u8, Vec<u8>)>,
-    /// Add a CRC32C TLV to v2 headers.
-    pub crc32c: bool,
-    /// SNI override.
-    pub sni: Option<String>,
-    /// ALPN protocols offered.
-    pub alpn: Vec<String>,
-    /// HTTP method of the plaintext request.
-    pub method: String,
-    /// What the balancer in front sends, when the user said.
-    pub balancer_sends: BalancerSends,
-    /// Warn when the certificate expires within this many days.
-    pub expiry_warn_days: i64,
-    /// Extra trusted roots (PEM files).
-    pub cacert: Vec<PathBuf>,
-    /// Probe only IPv4 (4) or IPv6 (6) addresses.
-    pub ip_version: Option<u8>,
-    /// Output.
-    pub output: Output,
-    /// `--robustness`: after the matrix, deliver the working header in pieces, byte by
-    /// byte and late, and send the balancers' health-check headers.
-    pub robustness: bool,
-    /// `--audit`: claim documentation addresses in headers the target accepts, and see
-    /// whether it believes them.
-    pub audit: bool,
-    /// `--udp`: the attempts over UDP (empty: probe over TCP).
-    pub udp_attempts: Vec<super::udp_model::UdpAttempt>,
-    /// `--data` for UDP: the payload instead of the default DNS query.
-    pub udp_data: Option<Vec<u8>>,
-}
+pub use super::config::ProbeConfig;
 
 /// The whole run, as one JSON document.
 #[derive(Debug, Serialize)]
@@ -91,35 +42,6 @@ pub fn run(cfg: ProbeConfig) -> Result<i32, Failure> {
 struct Shared {
     cfg: ProbeConfig,
     roots: Roots,
-}
-
-async fn resolve(
-    t: &Target,
-    rules: &[ConnectTo],
-    deadline: Instant,
-) -> Result<Vec<SocketAddr>, Failure> {
-    let (host, port) = target::route(t, rules);
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    let found = tokio::time::timeout_at(deadline, tokio::net::lookup_host((host.as_str(), port)))
-        .await
-        .map_err(|_| {
-            Failure(format!(
-                "cannot resolve `{host}`: no answer from DNS in time"
-            ))
-        })?
-        .map_err(|e| Failure(format!("cannot resolve `{host}`: {e}")))?;
-    let mut out: Vec<SocketAddr> = Vec::new();
-    for a in found {
-        if !out.contains(&a) {
-            out.push(a);
-        }
-    }
-    if out.is_empty() {
-        return Err(Failure(format!("cannot resolve `{host}`: no addresses")));
-    }
-    Ok(out)
 }
 
 fn load_extra_roots(roots: &mut Roots, files: &[PathBuf]) -> Result<(), Failure> {
@@ -169,7 +91,10 @@ pub async fn probe_reports(
     let mut units = Vec::new();
     let mut errors = Vec::new();
     for (i, t) in cfg.targets.iter().enumerate() {
-        match resolve(t, &cfg.connect_to, deadline).await {
+        match crate::client::net::resolve(t, &cfg.connect_to, deadline)
+            .await
+            .map_err(Failure)
+        {
             Ok(addrs) => {
                 let addrs: Vec<SocketAddr> = addrs
                     .into_iter()
@@ -312,45 +237,8 @@ async fn probe_address(
     addr: SocketAddr,
 ) -> ProbeReport {
     let started = Instant::now();
-    let (tx, rx) = watch::channel(0u8);
-    let tx = Arc::new(tx);
-    let mut set = tokio::task::JoinSet::new();
     let cfg = Arc::new(sh.cfg.clone());
-    for (idx, spec) in sh.cfg.attempts.iter().copied().enumerate() {
-        let cfg = cfg.clone();
-        let t = t.clone();
-        let tx = tx.clone();
-        let rx = rx.clone();
-        set.spawn(async move {
-            let r =
-                super::attempt::run_attempt(&cfg, &t, addr, spec, rx, &Default::default()).await;
-            if spec.payload != Payload::Wait && answered_client_first(&r.0) {
-                tx.send_modify(|v| *v |= super::attempt::ANSWERED);
-            }
-            if spec.payload == Payload::Wait
-                && spec.header != HeaderChoice::None
-                && matches!(r.0.outcome, crate::diagnose::Outcome::Banner { .. })
-            {
-                tx.send_modify(|v| *v |= super::attempt::BANNER_AFTER_HEADER);
-            }
-            (idx, r)
-        });
-    }
-    let mut results = Vec::new();
-    while let Some(r) = set.join_next().await {
-        if let Ok(r) = r {
-            results.push(r);
-        }
-    }
-    results.sort_by_key(|(i, _)| *i);
-    let mut chains: Vec<(String, Vec<CertificateDer<'static>>)> = Vec::new();
-    let mut attempts = Vec::new();
-    for (_, (a, chain)) in results {
-        if let Some(c) = chain {
-            chains.push((a.name.clone(), c));
-        }
-        attempts.push(a);
-    }
+    let (attempts, chains) = run_matrix(&cfg, t, addr).await;
     let tls = infer::first_session(&attempts).map(|(a, s)| {
         let chain = chains
             .iter()
@@ -411,6 +299,58 @@ async fn probe_address(
         robustness,
         audit,
     }
+}
+
+/// The chain each completed handshake saw, by attempt name.
+type Chains = Vec<(String, Vec<CertificateDer<'static>>)>;
+
+/// Runs the attempt matrix against `addr` at once, the attempts telling each other
+/// (through a watch channel) when the server answered the client or drew a banner
+/// after a header alone; the attempts in matrix order, and the chains seen.
+async fn run_matrix(
+    cfg: &Arc<ProbeConfig>,
+    t: &Target,
+    addr: SocketAddr,
+) -> (Vec<Attempt>, Chains) {
+    let (tx, rx) = watch::channel(0u8);
+    let tx = Arc::new(tx);
+    let mut set = tokio::task::JoinSet::new();
+    for (idx, spec) in cfg.attempts.iter().copied().enumerate() {
+        let cfg = cfg.clone();
+        let t = t.clone();
+        let tx = tx.clone();
+        let rx = rx.clone();
+        set.spawn(async move {
+            let r =
+                super::attempt::run_attempt(&cfg, &t, addr, spec, rx, &Default::default()).await;
+            if spec.payload != Payload::Wait && answered_client_first(&r.0) {
+                tx.send_modify(|v| *v |= super::attempt::ANSWERED);
+            }
+            if spec.payload == Payload::Wait
+                && spec.header != HeaderChoice::None
+                && matches!(r.0.outcome, crate::diagnose::Outcome::Banner { .. })
+            {
+                tx.send_modify(|v| *v |= super::attempt::BANNER_AFTER_HEADER);
+            }
+            (idx, r)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(r) = set.join_next().await {
+        if let Ok(r) = r {
+            results.push(r);
+        }
+    }
+    results.sort_by_key(|(i, _)| *i);
+    let mut chains: Chains = Vec::new();
+    let mut attempts = Vec::new();
+    for (_, (a, chain)) in results {
+        if let Some(c) = chain {
+            chains.push((a.name.clone(), c));
+        }
+        attempts.push(a);
+    }
+    (attempts, chains)
 }
 
 /// `application` in the JSON: the protocol when it is not the web's (`expects.protocol`

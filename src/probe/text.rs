@@ -4,7 +4,9 @@
 //! Rules: reads [`ProbeReport`]s only; every peer-derived string is already escaped or
 //! goes through [`crate::render`]'s sanitizing helpers.
 
-use super::model::{Attempt, ProbeReport};
+use super::audit_model::AuditTrial;
+use super::cert::CertInfo;
+use super::model::{Attempt, ProbeReport, TlsDetails};
 use crate::escape::sanitize_text;
 use crate::findings::Finding;
 use crate::render::{Painter, findings_text, key_values};
@@ -141,117 +143,13 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
         attempt_line(p, out, a, &mut shown);
     }
     if let Some(t) = &r.tls {
-        let _ = writeln!(out);
-        let s = &t.session;
-        let mut rows = vec![(
-            "tls".to_string(),
-            format!(
-                "{} {}{} (attempt {})",
-                s.version,
-                s.cipher,
-                s.group
-                    .as_deref()
-                    .map(|g| format!(", group {g}"))
-                    .unwrap_or_default(),
-                t.from_attempt
-            ),
-        )];
-        rows.push((
-            "alpn".into(),
-            s.alpn.clone().unwrap_or_else(|| "none".into()),
-        ));
-        rows.push((
-            "sni sent".into(),
-            s.sni.clone().unwrap_or_else(|| "none (IP target)".into()),
-        ));
-        if let Some(h) = &s.http_status {
-            rows.push(("GET inside TLS".into(), h.clone()));
-        }
-        rows.push((
-            "client cert".into(),
-            if s.client_cert_requested {
-                "requested by the server"
-            } else {
-                "not requested"
-            }
-            .into(),
-        ));
-        for (i, c) in t.chain.iter().enumerate() {
-            let k = if i == 0 {
-                "certificate".to_string()
-            } else {
-                format!("chain[{i}]")
-            };
-            if let Some(e) = &c.parse_error {
-                rows.push((k, e.clone()));
-                continue;
-            }
-            rows.push((
-                k,
-                format!(
-                    "{}{}",
-                    c.subject,
-                    if c.self_signed { " (self-signed)" } else { "" }
-                ),
-            ));
-            if i == 0 {
-                rows.push(("  names".into(), c.sans.join(", ")));
-            }
-            rows.push(("  issuer".into(), c.issuer.clone()));
-            rows.push((
-                "  valid".into(),
-                format!(
-                    "{} to {} ({})",
-                    c.not_before,
-                    c.not_after,
-                    if c.days_left < 0 {
-                        format!("expired {} days ago", -c.days_left)
-                    } else {
-                        format!("{} days left", c.days_left)
-                    }
-                ),
-            ));
-            rows.push(("  key".into(), c.key.clone()));
-        }
-        rows.push((
-            "verification".into(),
-            if t.verification.ok {
-                format!("ok for {}", t.verification.name)
-            } else {
-                format!(
-                    "failed for {}: {}",
-                    t.verification.name,
-                    t.verification.message.clone().unwrap_or_default()
-                )
-            },
-        ));
-        key_values(p, out, 2, &rows);
+        tls_text(p, out, t);
     }
     if let Some(rb) = &r.robustness {
         robustness_text(p, out, rb);
     }
     if let Some(trials) = &r.audit {
-        let _ = writeln!(
-            out,
-            "\n  {}",
-            p.heading("audit (claimed client addresses):")
-        );
-        for t in trials {
-            let claimed: Vec<String> = t.claimed.iter().map(|c| c.to_string()).collect();
-            let shown = t
-                .reflected
-                .map_or("no claimed address in the reply".to_string(), |ip| {
-                    format!("the reply shows {ip}")
-                });
-            let _ = writeln!(
-                out,
-                "  {:<8} claimed {}: {}; {}",
-                t.name,
-                claimed.join(" then "),
-                sanitize_text(&t.result),
-                shown
-            );
-        }
+        audit_text(p, out, trials);
     }
     let _ = writeln!(out);
     findings_text(p, out, &r.findings);
@@ -260,9 +158,127 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
     }
 }
 
-/// The whole run.
+/// The TLS details: the session, the chain, the verification.
+fn tls_text(p: &Painter, out: &mut String, t: &TlsDetails) {
+    let _ = writeln!(out);
+    let s = &t.session;
+    let mut rows = vec![(
+        "tls".to_string(),
+        format!(
+            "{} {}{} (attempt {})",
+            s.version,
+            s.cipher,
+            s.group
+                .as_deref()
+                .map(|g| format!(", group {g}"))
+                .unwrap_or_default(),
+            t.from_attempt
+        ),
+    )];
+    rows.push((
+        "alpn".into(),
+        s.alpn.clone().unwrap_or_else(|| "none".into()),
+    ));
+    rows.push((
+        "sni sent".into(),
+        s.sni.clone().unwrap_or_else(|| "none (IP target)".into()),
+    ));
+    if let Some(h) = &s.http_status {
+        rows.push(("GET inside TLS".into(), h.clone()));
+    }
+    rows.push((
+        "client cert".into(),
+        if s.client_cert_requested {
+            "requested by the server"
+        } else {
+            "not requested"
+        }
+        .into(),
+    ));
+    chain_rows(&mut rows, &t.chain);
+    rows.push((
+        "verification".into(),
+        if t.verification.ok {
+            format!("ok for {}", t.verification.name)
+        } else {
+            format!(
+                "failed for {}: {}",
+                t.verification.name,
+                t.verification.message.clone().unwrap_or_default()
+            )
+        },
+    ));
+    key_values(p, out, 2, &rows);
+}
+
+/// The chain, leaf first: subject, names (leaf only), issuer, validity, key.
+fn chain_rows(rows: &mut Vec<(String, String)>, chain: &[CertInfo]) {
+    for (i, c) in chain.iter().enumerate() {
+        let k = if i == 0 {
+            "certificate".to_string()
+        } else {
+            format!("chain[{i}]")
+        };
+        if let Some(e) = &c.parse_error {
+            rows.push((k, e.clone()));
+            continue;
+        }
+        rows.push((
+            k,
+            format!(
+                "{}{}",
+                c.subject,
+                if c.self_signed { " (self-signed)" } else { "" }
+            ),
+        ));
+        if i == 0 {
+            rows.push(("  names".into(), c.sans.join(", ")));
+        }
+        rows.push(("  issuer".into(), c.issuer.clone()));
+        rows.push((
+            "  valid".into(),
+            format!(
+                "{} to {} ({})",
+                c.not_before,
+                c.not_after,
+                if c.days_left < 0 {
+                    format!("expired {} days ago", -c.days_left)
+                } else {
+                    format!("{} days left", c.days_left)
+                }
+            ),
+        ));
+        rows.push(("  key".into(), c.key.clone()));
+    }
+}
+
+/// The `--audit` trials: the addresses claimed, and what the reply showed.
+fn audit_text(p: &Painter, out: &mut String, trials: &[AuditTrial]) {
+    let _ = writeln!(
+        out,
+        "\n  {}",
+        p.heading("audit (claimed client addresses):")
+    );
+    for t in trials {
+        let claimed: Vec<String> = t.claimed.iter().map(|c| c.to_string()).collect();
+        let shown = t
+            .reflected
+            .map_or("no claimed address in the reply".to_string(), |ip| {
+                format!("the reply shows {ip}")
+            });
+        let _ = writeln!(
+            out,
+            "  {:<8} claimed {}: {}; {}",
+            t.name,
+            claimed.join(" then "),
+            sanitize_text(&t.result),
+            shown
+        );
+    }
+}
+
 /// The `--robustness` trials: what each delivered, whether the receiver coped.
-fn robustness_text(p: &Painter, out: &mut String, rb: &super::robust::Robustness) {
+fn robustness_text(p: &Painter, out: &mut String, rb: &super::robust_model::Robustness) {
     let _ = writeln!(out, "\n  {}", p.heading("robustness (deliberate faults):"));
     for t in &rb.trials {
         let verdict = if t.held { "held" } else { "FAILED" };

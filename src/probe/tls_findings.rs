@@ -6,8 +6,8 @@
 //! `error`, anything a private deployment may do on purpose (a private CA, a name
 //! mismatch behind a balancer that does not verify) is a `warning`.
 
-use super::infer::worked;
 use super::model::{Attempt, Payload, TlsDetails};
+use super::worked::worked;
 use crate::diagnose::Outcome;
 use crate::findings::{Code, Finding, Severity};
 
@@ -18,63 +18,81 @@ pub(super) fn tls_findings(
     tls: Option<&TlsDetails>,
     warn_days: i64,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
     // TLS spoken but refused (alerts) by every attempt that got past the header.
     if !attempts
         .iter()
         .any(|a| matches!(a.outcome, Outcome::TlsAccepted { .. }))
     {
-        let alerted: Vec<&Attempt> = attempts
-            .iter()
-            .filter(|a| a.payload == Payload::Tls && worked(a))
-            .collect();
-        if let Some(a) = alerted.first() {
-            if let Outcome::TlsAlert {
-                description: 70, ..
-            } = a.outcome
-            {
-                out.push(
-                    Finding::new(
-                        Code::TlsHandshakeFailed,
-                        Severity::Error,
-                        "the server refused TLS 1.2 and 1.3 (alert protocol_version): it likely speaks only TLS 1.0/1.1 or SSLv3",
-                    )
-                    .evidence(format!("attempt {}: {}", a.name, a.outcome.label()))
-                    .evidence("ppdiag's TLS client (rustls) offers TLS 1.2 and 1.3 only, as current browsers and curl builds do")
-                    .fix("enable TLS 1.2 (and 1.3) on the server: clients have dropped TLS 1.0/1.1"),
-                );
-            } else if let Some(f) = a
-                .findings
-                .iter()
-                .find(|f| f.code == Code::TlsHandshakeFailed)
-            {
-                out.push(
-                    f.clone()
-                        .evidence(format!("attempt {}: {}", a.name, a.outcome.label())),
-                );
-            }
-        }
-        if let Some(a) = attempts.iter().find(|a| {
-            a.tls_error.as_deref().is_some_and(|e| {
-                e.contains("PeerIncompatible") || e.contains("peer is incompatible")
-            })
-        }) {
+        return refused(attempts);
+    }
+    let Some(t) = tls else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    client_certificate(&mut out, attempts, t);
+    expiry(&mut out, t, warn_days);
+    verification(&mut out, t);
+    out
+}
+
+/// No handshake completed: an alert that means TLS 1.0/1.1 only, or parameters our
+/// client does not support.
+fn refused(attempts: &[Attempt]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let alerted: Vec<&Attempt> = attempts
+        .iter()
+        .filter(|a| a.payload == Payload::Tls && worked(a))
+        .collect();
+    if let Some(a) = alerted.first() {
+        if let Outcome::TlsAlert {
+            description: 70, ..
+        } = a.outcome
+        {
             out.push(
                 Finding::new(
                     Code::TlsHandshakeFailed,
                     Severity::Error,
-                    "the server answered with parameters ppdiag's TLS client does not support",
+                    "the server refused TLS 1.2 and 1.3 (alert protocol_version): it likely speaks only TLS 1.0/1.1 or SSLv3",
                 )
-                .evidence(format!(
-                    "attempt {}: {}",
-                    a.name,
-                    a.tls_error.clone().unwrap_or_default()
-                )),
+                .evidence(format!("attempt {}: {}", a.name, a.outcome.label()))
+                .evidence("ppdiag's TLS client (rustls) offers TLS 1.2 and 1.3 only, as current browsers and curl builds do")
+                .fix("enable TLS 1.2 (and 1.3) on the server: clients have dropped TLS 1.0/1.1"),
+            );
+        } else if let Some(f) = a
+            .findings
+            .iter()
+            .find(|f| f.code == Code::TlsHandshakeFailed)
+        {
+            out.push(
+                f.clone()
+                    .evidence(format!("attempt {}: {}", a.name, a.outcome.label())),
             );
         }
-        return out;
     }
-    let Some(t) = tls else { return out };
+    if let Some(a) = attempts.iter().find(|a| {
+        a.tls_error
+            .as_deref()
+            .is_some_and(|e| e.contains("PeerIncompatible") || e.contains("peer is incompatible"))
+    }) {
+        out.push(
+            Finding::new(
+                Code::TlsHandshakeFailed,
+                Severity::Error,
+                "the server answered with parameters ppdiag's TLS client does not support",
+            )
+            .evidence(format!(
+                "attempt {}: {}",
+                a.name,
+                a.tls_error.clone().unwrap_or_default()
+            )),
+        );
+    }
+    out
+}
+
+/// A client certificate asked for: an error when the server then refused the
+/// connection, else a note.
+fn client_certificate(out: &mut Vec<Finding>, attempts: &[Attempt], t: &TlsDetails) {
     let after = attempts
         .iter()
         .find(|a| a.name == t.from_attempt)
@@ -114,6 +132,10 @@ pub(super) fn tls_findings(
             .fix("a balancer in front must present a client certificate (HAProxy `server ... ssl crt`), or terminate TLS itself"),
         );
     }
+}
+
+/// The leaf certificate not yet valid, expired, or expiring within `warn_days`.
+fn expiry(out: &mut Vec<Finding>, t: &TlsDetails, warn_days: i64) {
     if let Some(leaf) = t.chain.first() {
         let valid = format!("valid {} to {}", leaf.not_before, leaf.not_after);
         if leaf.not_yet_valid {
@@ -145,6 +167,11 @@ pub(super) fn tls_findings(
             ));
         }
     }
+}
+
+/// What the verification against the trust store and the name found (expiry is
+/// [`expiry`]'s).
+fn verification(out: &mut Vec<Finding>, t: &TlsDetails) {
     match t.verification.problem.as_deref() {
         None | Some("expired") | Some("not-yet-valid") => {}
         Some("name-mismatch") => out.push(cert_problem(
@@ -170,7 +197,6 @@ pub(super) fn tls_findings(
             "check the certificate and its chain",
         )),
     }
-    out
 }
 
 fn cert_problem(

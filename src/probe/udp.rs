@@ -6,10 +6,10 @@
 //! Rules: every wait bounded by `--timeout`; an ICMP port unreachable (a receive error
 //! on a connected socket) is a refusal; replies to a DNS query are matched by id.
 
+use super::config::ProbeConfig;
 use super::model::Expects;
-use super::run::ProbeConfig;
-use super::target;
 use super::udp_model::{self, UdpAttempt, UdpOutcome, UdpResult};
+use crate::client::target;
 use crate::commands::{Failure, OutputFormat};
 use crate::findings::Finding;
 use serde::Serialize;
@@ -129,7 +129,7 @@ fn datagram_header(
     local: SocketAddr,
     peer: SocketAddr,
 ) -> Vec<u8> {
-    use crate::send::header::{self, HeaderSpec, Kind};
+    use crate::proxy::build::{self as header, HeaderSpec, Kind};
     let mut spec = match a {
         UdpAttempt::None => return Vec::new(),
         UdpAttempt::V2Local => HeaderSpec::local(),

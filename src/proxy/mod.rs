@@ -9,15 +9,20 @@
 //! letter, all 256 values of the v2 family byte judged, CRC32C verified, UNIQUE_ID at
 //! most 128 bytes. Where a common receiver accepts what the spec forbids, the header is
 //! still returned, with a [`Warning`] that names who accepts it and who does not.
-//! The `ppp` crate builds headers elsewhere and is cross-checked in tests; it is not
+//! [`build`] is the other direction: headers made as asked (the `ppp` crate for valid
+//! ones, our own code for the deliberately broken ones and the balancers' health
+//! checks), each read back by [`inspect`] in its tests. The `ppp` crate is not
 //! used to parse, because it reads an address block in v2 LOCAL headers (the AWS NLB
 //! health check) and invents addresses from TLV bytes.
 
+pub mod build;
 mod tlv;
 mod v1;
 mod v2;
 
-pub use tlv::{SslClient, Tlv, TlvValue, crc_with_zeroed, ssl_sub_name, type_name};
+pub use tlv::{
+    SslClient, Tlv, TlvValue, client_flag, crc_with_zeroed, kind, ssl_sub_name, type_name,
+};
 
 use serde::Serialize;
 use std::net::SocketAddr;

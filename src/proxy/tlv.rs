@@ -9,6 +9,63 @@ use super::Warning;
 use crate::escape::{escape_bytes, hex_compact};
 use serde::Serialize;
 
+/// TLV type numbers (the PROXY protocol spec, section 2.2, `PP2_TYPE_*`; the cloud
+/// types from each vendor's documentation, as decoded below).
+pub mod kind {
+    /// `PP2_TYPE_ALPN`.
+    pub const ALPN: u8 = 0x01;
+    /// `PP2_TYPE_AUTHORITY`: the host name the client asked for.
+    pub const AUTHORITY: u8 = 0x02;
+    /// `PP2_TYPE_CRC32C`.
+    pub const CRC32C: u8 = 0x03;
+    /// `PP2_TYPE_NOOP`: padding.
+    pub const NOOP: u8 = 0x04;
+    /// `PP2_TYPE_UNIQUE_ID`.
+    pub const UNIQUE_ID: u8 = 0x05;
+    /// `PP2_TYPE_SSL`, with its sub-TLVs.
+    pub const SSL: u8 = 0x20;
+    /// `PP2_SUBTYPE_SSL_VERSION`.
+    pub const SSL_VERSION: u8 = 0x21;
+    /// `PP2_SUBTYPE_SSL_CN`.
+    pub const SSL_CN: u8 = 0x22;
+    /// `PP2_SUBTYPE_SSL_CIPHER`.
+    pub const SSL_CIPHER: u8 = 0x23;
+    /// `PP2_SUBTYPE_SSL_SIG_ALG`.
+    pub const SSL_SIG_ALG: u8 = 0x24;
+    /// `PP2_SUBTYPE_SSL_KEY_ALG`.
+    pub const SSL_KEY_ALG: u8 = 0x25;
+    /// `PP2_SUBTYPE_SSL_GROUP`.
+    pub const SSL_GROUP: u8 = 0x26;
+    /// `PP2_SUBTYPE_SSL_SIG_SCHEME`.
+    pub const SSL_SIG_SCHEME: u8 = 0x27;
+    /// `PP2_SUBTYPE_SSL_CLIENT_CERT`.
+    pub const SSL_CLIENT_CERT: u8 = 0x28;
+    /// `PP2_TYPE_NETNS`.
+    pub const NETNS: u8 = 0x30;
+    /// GCP Private Service Connect connection id (u64 big-endian).
+    pub const GCP_PSC: u8 = 0xE0;
+    /// Alibaba Cloud's custom type.
+    pub const CUSTOM_ALIBABA: u8 = 0xE1;
+    /// AWS (subtype [`AWS_VPCE_ID`]: the VPC endpoint id).
+    pub const AWS: u8 = 0xEA;
+    /// Azure (subtype [`AZURE_LINKID`]: the Private Link LinkID, u32 little-endian).
+    pub const AZURE: u8 = 0xEE;
+    /// The AWS TLV's subtype for the VPC endpoint id.
+    pub const AWS_VPCE_ID: u8 = 0x01;
+    /// The Azure TLV's subtype for the LinkID.
+    pub const AZURE_LINKID: u8 = 0x01;
+}
+
+/// SSL TLV client flag bits (`PP2_CLIENT_*`).
+pub mod client_flag {
+    /// `PP2_CLIENT_SSL`.
+    pub const SSL: u8 = 0x01;
+    /// `PP2_CLIENT_CERT_CONN`.
+    pub const CERT_CONN: u8 = 0x02;
+    /// `PP2_CLIENT_CERT_SESS`.
+    pub const CERT_SESS: u8 = 0x04;
+}
+
 /// One decoded TLV.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tlv {
@@ -72,17 +129,17 @@ pub enum TlvValue {
 /// The name of a top-level TLV type.
 pub fn type_name(kind: u8) -> &'static str {
     match kind {
-        0x01 => "ALPN",
-        0x02 => "AUTHORITY",
-        0x03 => "CRC32C",
-        0x04 => "NOOP",
-        0x05 => "UNIQUE_ID",
-        0x20 => "SSL",
-        0x30 => "NETNS",
-        0xE0 => "GCP_PSC",
-        0xE1 => "CUSTOM_ALIBABA",
-        0xEA => "AWS",
-        0xEE => "AZURE",
+        kind::ALPN => "ALPN",
+        kind::AUTHORITY => "AUTHORITY",
+        kind::CRC32C => "CRC32C",
+        kind::NOOP => "NOOP",
+        kind::UNIQUE_ID => "UNIQUE_ID",
+        kind::SSL => "SSL",
+        kind::NETNS => "NETNS",
+        kind::GCP_PSC => "GCP_PSC",
+        kind::CUSTOM_ALIBABA => "CUSTOM_ALIBABA",
+        kind::AWS => "AWS",
+        kind::AZURE => "AZURE",
         0xE2..=0xEF => "CUSTOM",
         _ => "UNKNOWN",
     }
@@ -91,14 +148,14 @@ pub fn type_name(kind: u8) -> &'static str {
 /// The name of an SSL sub-TLV type.
 pub fn ssl_sub_name(kind: u8) -> &'static str {
     match kind {
-        0x21 => "SSL_VERSION",
-        0x22 => "SSL_CN",
-        0x23 => "SSL_CIPHER",
-        0x24 => "SSL_SIG_ALG",
-        0x25 => "SSL_KEY_ALG",
-        0x26 => "SSL_GROUP",
-        0x27 => "SSL_SIG_SCHEME",
-        0x28 => "SSL_CLIENT_CERT",
+        kind::SSL_VERSION => "SSL_VERSION",
+        kind::SSL_CN => "SSL_CN",
+        kind::SSL_CIPHER => "SSL_CIPHER",
+        kind::SSL_SIG_ALG => "SSL_SIG_ALG",
+        kind::SSL_KEY_ALG => "SSL_KEY_ALG",
+        kind::SSL_GROUP => "SSL_GROUP",
+        kind::SSL_SIG_SCHEME => "SSL_SIG_SCHEME",
+        kind::SSL_CLIENT_CERT => "SSL_CLIENT_CERT",
         _ => "UNKNOWN",
     }
 }
@@ -192,49 +249,11 @@ fn decode_top(
 ) -> Result<Tlv, FramingError> {
     let v = raw.value;
     let value = match raw.kind {
-        0x01 | 0x30 => TlvValue::Text(text(v)),
-        0x02 => {
-            if std::str::from_utf8(v).is_err() {
-                warnings.push(Warning {
-                    offset: raw.offset,
-                    message:
-                        "AUTHORITY TLV is not valid UTF-8 (the spec requires a UTF-8 host name)"
-                            .into(),
-                    accepted_by: "nginx (passes the bytes through)",
-                    rejected_by: "the specification",
-                });
-            }
-            if v.len() > 255 {
-                warnings.push(Warning {
-                    offset: raw.offset,
-                    message: format!("AUTHORITY TLV is {} bytes; HAProxy caps it at 255", v.len()),
-                    accepted_by: "nginx, go-proxyproto",
-                    rejected_by: "HAProxy (refuses the header)",
-                });
-            }
-            TlvValue::Text(text(v))
-        }
-        0x03 => {
-            if v.len() != 4 {
-                warnings.push(Warning {
-                    offset: raw.offset,
-                    message: format!("CRC32C TLV is {} bytes; it must be 4", v.len()),
-                    accepted_by: "nginx (does not check CRC32C)",
-                    rejected_by: "HAProxy (refuses the header)",
-                });
-                TlvValue::Hex(hex_compact(v))
-            } else {
-                let carried = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
-                let computed = crc_with_zeroed(header, raw.offset + 3);
-                TlvValue::Crc32c {
-                    carried: format!("0x{carried:08x}"),
-                    computed: format!("0x{computed:08x}"),
-                    ok: carried == computed,
-                }
-            }
-        }
-        0x04 => TlvValue::Noop,
-        0x05 => {
+        kind::ALPN | kind::NETNS => TlvValue::Text(text(v)),
+        kind::AUTHORITY => authority(raw.offset, v, warnings),
+        kind::CRC32C => crc32c(raw.offset, v, header, warnings),
+        kind::NOOP => TlvValue::Noop,
+        kind::UNIQUE_ID => {
             if v.len() > 128 {
                 warnings.push(Warning {
                     offset: raw.offset,
@@ -248,16 +267,18 @@ fn decode_top(
             }
             printable_or_hex(v)
         }
-        0x20 => TlvValue::Ssl(decode_ssl(raw.offset, v, warnings)?),
-        0xEA => match v.split_first() {
-            Some((0x01, id)) => TlvValue::Text(text(id)),
+        kind::SSL => TlvValue::Ssl(decode_ssl(raw.offset, v, warnings)?),
+        kind::AWS => match v.split_first() {
+            Some((&kind::AWS_VPCE_ID, id)) => TlvValue::Text(text(id)),
             _ => TlvValue::Hex(hex_compact(v)),
         },
-        0xEE => match v {
-            [0x01, a, b, c, d] => TlvValue::AzureLinkId(u32::from_le_bytes([*a, *b, *c, *d])),
+        kind::AZURE => match v {
+            [kind::AZURE_LINKID, a, b, c, d] => {
+                TlvValue::AzureLinkId(u32::from_le_bytes([*a, *b, *c, *d]))
+            }
             _ => TlvValue::Hex(hex_compact(v)),
         },
-        0xE0 if v.len() == 8 => {
+        kind::GCP_PSC if v.len() == 8 => {
             let mut a = [0u8; 8];
             a.copy_from_slice(v);
             TlvValue::GcpPscConnectionId(u64::from_be_bytes(a))
@@ -271,6 +292,49 @@ fn decode_top(
         length: v.len(),
         value,
     })
+}
+
+/// AUTHORITY: the host name, with warnings for what some receivers refuse.
+fn authority(offset: usize, v: &[u8], warnings: &mut Vec<Warning>) -> TlvValue {
+    if std::str::from_utf8(v).is_err() {
+        warnings.push(Warning {
+            offset,
+            message: "AUTHORITY TLV is not valid UTF-8 (the spec requires a UTF-8 host name)"
+                .into(),
+            accepted_by: "nginx (passes the bytes through)",
+            rejected_by: "the specification",
+        });
+    }
+    if v.len() > 255 {
+        warnings.push(Warning {
+            offset,
+            message: format!("AUTHORITY TLV is {} bytes; HAProxy caps it at 255", v.len()),
+            accepted_by: "nginx, go-proxyproto",
+            rejected_by: "HAProxy (refuses the header)",
+        });
+    }
+    TlvValue::Text(text(v))
+}
+
+/// CRC32C: the value carried against the one computed over `header`.
+fn crc32c(offset: usize, v: &[u8], header: &[u8], warnings: &mut Vec<Warning>) -> TlvValue {
+    if v.len() != 4 {
+        warnings.push(Warning {
+            offset,
+            message: format!("CRC32C TLV is {} bytes; it must be 4", v.len()),
+            accepted_by: "nginx (does not check CRC32C)",
+            rejected_by: "HAProxy (refuses the header)",
+        });
+        TlvValue::Hex(hex_compact(v))
+    } else {
+        let carried = u32::from_be_bytes([v[0], v[1], v[2], v[3]]);
+        let computed = crc_with_zeroed(header, offset + 3);
+        TlvValue::Crc32c {
+            carried: format!("0x{carried:08x}"),
+            computed: format!("0x{computed:08x}"),
+            ok: carried == computed,
+        }
+    }
 }
 
 fn decode_ssl(
@@ -299,7 +363,7 @@ fn decode_ssl(
     let mut subs = Vec::new();
     for raw in walk(&v[5..], base, &ctx)? {
         let value = match raw.kind {
-            0x21..=0x27 => TlvValue::Text(text(raw.value)),
+            kind::SSL_VERSION..=kind::SSL_SIG_SCHEME => TlvValue::Text(text(raw.value)),
             _ => TlvValue::Hex(hex_compact(raw.value)),
         };
         subs.push(Tlv {
@@ -310,7 +374,7 @@ fn decode_ssl(
             value,
         });
     }
-    if client & !0x07 != 0 {
+    if client & !(client_flag::SSL | client_flag::CERT_CONN | client_flag::CERT_SESS) != 0 {
         warnings.push(Warning {
             offset: offset + 3,
             message: format!("SSL TLV client byte 0x{client:02x} sets undefined flag bits"),
@@ -320,9 +384,9 @@ fn decode_ssl(
     }
     Ok(SslClient {
         client,
-        ssl: client & 0x01 != 0,
-        cert_conn: client & 0x02 != 0,
-        cert_sess: client & 0x04 != 0,
+        ssl: client & client_flag::SSL != 0,
+        cert_conn: client & client_flag::CERT_CONN != 0,
+        cert_sess: client & client_flag::CERT_SESS != 0,
         verify,
         sub_tlvs: subs,
     })

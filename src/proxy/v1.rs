@@ -260,48 +260,9 @@ fn parse_line(line: &[u8], total: usize) -> Inspection {
         return Inspection::Complete(header);
     }
     let rest = &fields[2..];
-    let names = [
-        "source address",
-        "destination address",
-        "source port",
-        "destination port",
-    ];
-    if rest.len() != 4 {
-        let (offset, what) = if rest.len() < 4 {
-            (
-                text.len(),
-                format!("it ends before the {}", names[rest.len()]),
-            )
-        } else {
-            (
-                rest[4].offset,
-                format!("an extra field starts at byte {}", rest[4].offset),
-            )
-        };
-        return bad(
-            offset,
-            if rest.len() < 4 {
-                "v1-missing-field"
-            } else {
-                "v1-extra-field"
-            },
-            format!(
-                "v1 {} line needs 4 fields after the protocol (source address, destination address, source port, destination port); {what}",
-                fields[1].text
-            ),
-        );
-    }
-    for (f, name) in rest.iter().zip(names) {
-        if f.text.is_empty() {
-            return bad(
-                f.offset,
-                "v1-empty-field",
-                format!(
-                    "v1 {name} is empty (two spaces in a row at byte {})",
-                    f.offset
-                ),
-            );
-        }
+    let names = FIELD_NAMES;
+    if let Some(wrong) = wrong_fields(text, &fields[1], rest) {
+        return wrong;
     }
     let src = match address(&rest[0], names[0], family, &mut header.warnings) {
         Ok(a) => a,
@@ -322,6 +283,56 @@ fn parse_line(line: &[u8], total: usize) -> Inspection {
     header.source = Some(SocketAddr::new(src, sport));
     header.destination = Some(SocketAddr::new(dst, dport));
     Inspection::Complete(header)
+}
+
+/// The four fields after the protocol of a TCP4/TCP6 line.
+const FIELD_NAMES: [&str; 4] = [
+    "source address",
+    "destination address",
+    "source port",
+    "destination port",
+];
+
+/// `Some(malformed)` unless exactly four fields follow the protocol, none empty.
+fn wrong_fields(text: &str, proto: &Field<'_>, rest: &[Field<'_>]) -> Option<Inspection> {
+    if rest.len() != 4 {
+        let (offset, what) = if rest.len() < 4 {
+            (
+                text.len(),
+                format!("it ends before the {}", FIELD_NAMES[rest.len()]),
+            )
+        } else {
+            (
+                rest[4].offset,
+                format!("an extra field starts at byte {}", rest[4].offset),
+            )
+        };
+        return Some(bad(
+            offset,
+            if rest.len() < 4 {
+                "v1-missing-field"
+            } else {
+                "v1-extra-field"
+            },
+            format!(
+                "v1 {} line needs 4 fields after the protocol (source address, destination address, source port, destination port); {what}",
+                proto.text
+            ),
+        ));
+    }
+    for (f, name) in rest.iter().zip(FIELD_NAMES) {
+        if f.text.is_empty() {
+            return Some(bad(
+                f.offset,
+                "v1-empty-field",
+                format!(
+                    "v1 {name} is empty (two spaces in a row at byte {})",
+                    f.offset
+                ),
+            ));
+        }
+    }
+    None
 }
 
 fn address(
@@ -374,30 +385,7 @@ fn address(
         return Ok(IpAddr::V4(v4));
     }
     if let Ok(v6) = t.parse::<Ipv6Addr>() {
-        return match family {
-            Family::Inet6 => {
-                if let Some(v4) = v6.to_ipv4_mapped() {
-                    warnings.push(Warning {
-                        offset: f.offset,
-                        message: format!(
-                            "v1 {name} `{t}` is an IPv4-mapped IPv6 address ({v4}); receivers disagree on whether it is IPv4 or IPv6"
-                        ),
-                        accepted_by: "nginx, HAProxy and go-proxyproto 0.7+ (which turns it into IPv4)",
-                        rejected_by: "strict receivers such as older go-proxyproto (family does not match protocol)",
-                    });
-                }
-                Ok(IpAddr::V6(v6))
-            }
-            _ => {
-                warnings.push(Warning {
-                    offset: f.offset,
-                    message: format!("v1 {name} `{t}` is an IPv6 address in a TCP4 line"),
-                    accepted_by: "nginx (it does not match the address to the keyword)",
-                    rejected_by: "HAProxy and go-proxyproto (Traefik): the header is refused",
-                });
-                Ok(IpAddr::V6(v6))
-            }
-        };
+        return Ok(ipv6(f, name, v6, family, warnings));
     }
     let expected = if family == Family::Inet6 {
         "IPv6"
@@ -411,6 +399,42 @@ fn address(
     );
     m.accepted_by = lax_acceptance(t, family);
     Err(m)
+}
+
+/// An IPv6 address in a v1 line: warnings for an IPv4-mapped one, and for one in a
+/// TCP4 line (which lenient receivers take).
+fn ipv6(
+    f: &Field<'_>,
+    name: &str,
+    v6: Ipv6Addr,
+    family: Family,
+    warnings: &mut Vec<Warning>,
+) -> IpAddr {
+    let t = f.text;
+    match family {
+        Family::Inet6 => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                warnings.push(Warning {
+                    offset: f.offset,
+                    message: format!(
+                        "v1 {name} `{t}` is an IPv4-mapped IPv6 address ({v4}); receivers disagree on whether it is IPv4 or IPv6"
+                    ),
+                    accepted_by: "nginx, HAProxy and go-proxyproto 0.7+ (which turns it into IPv4)",
+                    rejected_by: "strict receivers such as older go-proxyproto (family does not match protocol)",
+                });
+            }
+            IpAddr::V6(v6)
+        }
+        _ => {
+            warnings.push(Warning {
+                offset: f.offset,
+                message: format!("v1 {name} `{t}` is an IPv6 address in a TCP4 line"),
+                accepted_by: "nginx (it does not match the address to the keyword)",
+                rejected_by: "HAProxy and go-proxyproto (Traefik): the header is refused",
+            });
+            IpAddr::V6(v6)
+        }
+    }
 }
 
 /// Dotted quad whose octets have leading zeros (and so fail `Ipv4Addr::from_str`).

@@ -364,7 +364,7 @@ fn finish(mut header: Header) -> Inspection {
             offset: header
                 .tlvs
                 .iter()
-                .filter(|t| t.kind == 0x03)
+                .filter(|t| t.kind == tlv::kind::CRC32C)
                 .nth(1)
                 .map_or(0, |t| t.offset),
             message: format!("{} CRC32C TLVs; the spec expects at most one", crcs.len()),

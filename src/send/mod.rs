@@ -1,29 +1,29 @@
 //! `ppdiag send`: a PROXY-speaking netcat. Builds one header exactly as asked
-//! ([`header`], [`tlvs`]: sans-IO), sends it, optionally runs a TLS handshake, then
+//! ([`crate::proxy::build`]: sans-IO), sends it, optionally runs a TLS handshake, then
 //! either an HTTP request (`--http METHOD PATH`), `--data`, or bridges stdin/stdout,
 //! and shows exactly what came back, classified by [`crate::diagnose::judge`] like a
-//! probe attempt. The text report is in `text` (sans-IO), `--udp` in `udp`.
+//! probe attempt. The text report is in `text` (sans-IO), `--udp` in `udp`. Sockets,
+//! the recording stream, the TLS handshake and header defaulting are the client
+//! layer's ([`crate::client`]), shared with `probe`.
 //!
 //! Rules: the I/O shell here is thin and bounded by `--timeout` (of inactivity while
 //! bridging); peer bytes go to stdout raw only when bridging (that is the job of a
 //! netcat), otherwise escaped; the report goes to stderr while bridging.
 
-pub mod header;
 mod text;
-pub mod tlvs;
 mod udp;
 
 pub use text::render;
 
+use crate::client::net::{self, ConnectError, ReadPlan, Recorder, SharedTap, Tap};
+use crate::client::target::{ConnectTo, Target};
+use crate::client::tls::{self, Handshake, TlsSession};
 use crate::commands::{Failure, Output, OutputFormat};
 use crate::diagnose::{self, Ending, Exchange, Fingerprint, Outcome};
 use crate::escape::{escape_bytes, hex_compact, sanitize_text};
 use crate::findings::Finding;
-use crate::probe::model::TlsSession;
-use crate::probe::net::{self, ReadPlan, Recorder, SharedTap, Tap};
-use crate::probe::target::{self, ConnectTo, Target};
+use crate::proxy::build::HeaderSpec;
 use crate::proxy::{self, Inspection};
-use header::HeaderSpec;
 use serde::Serialize;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -155,21 +155,9 @@ pub fn run(cfg: SendConfig) -> Result<i32, Failure> {
 }
 
 async fn resolve(cfg: &SendConfig) -> Result<SocketAddr, Failure> {
-    let (host, port) = target::route(&cfg.target, &cfg.connect_to);
-    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-        return Ok(SocketAddr::new(ip, port));
-    }
     let deadline = Instant::now() + cfg.timeout.max(Duration::from_secs(5));
-    tokio::time::timeout_at(deadline, tokio::net::lookup_host((host.as_str(), port)))
-        .await
-        .map_err(|_| {
-            Failure(format!(
-                "cannot resolve `{host}`: no answer from DNS in time"
-            ))
-        })?
-        .map_err(|e| Failure(format!("cannot resolve `{host}`: {e}")))?
-        .next()
-        .ok_or_else(|| Failure(format!("cannot resolve `{host}`: no addresses")))
+    let found = net::resolve(&cfg.target, &cfg.connect_to, deadline).await;
+    Ok(found.map_err(Failure)?[0])
 }
 
 async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
@@ -181,66 +169,10 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
     let start = Instant::now();
     let stream = match net::connect(addr, start + cfg.timeout).await {
         Ok(s) => s,
-        Err(e) => {
-            let (ending, msg) = match e {
-                net::ConnectError::Refused => (Ending::Refused, None),
-                net::ConnectError::Timeout => (Ending::Timeout, Some("timeout".to_string())),
-                net::ConnectError::Other(m) => (Ending::Refused, Some(m)),
-            };
-            let spec = crate::probe::model::AttemptSpec {
-                header: crate::probe::model::HeaderChoice::None,
-                payload: crate::probe::model::Payload::Wait,
-            };
-            let a = crate::probe::infer::judged(
-                spec,
-                b"",
-                0,
-                b"",
-                ending,
-                msg.or(Some("refused".into())),
-            );
-            let report = SendReport {
-                target: cfg.target.input.clone(),
-                address: Some(addr),
-                local: None,
-                header_hex: String::new(),
-                header_bytes: 0,
-                header: ReadBack::None,
-                tls: None,
-                tls_error: None,
-                sent: 0,
-                reply: String::new(),
-                reply_bytes: 0,
-                outcome: a.outcome,
-                ending,
-                fingerprint: None,
-                client_sees: Vec::new(),
-                elapsed_ms: start.elapsed().as_millis() as u64,
-                findings: a.findings,
-            };
-            return finish(&cfg, &report, bridging);
-        }
+        Err(e) => return finish(&cfg, &not_connected(&cfg, addr, &e, start), bridging),
     };
     let local = stream.local_addr().ok();
-    let header_bytes = match (&cfg.raw_header, &cfg.header) {
-        (Some(raw), _) => raw.clone(),
-        (None, None) => Vec::new(),
-        (None, Some(spec)) => {
-            let mut spec = spec.clone();
-            if !spec.local
-                && spec.src.is_none()
-                && spec.dst.is_none()
-                && spec.family != Some(proxy::Family::Unspec)
-            {
-                spec.src = local;
-                spec.dst = Some(addr);
-            } else if spec.src.is_some() != spec.dst.is_some() {
-                spec.src = spec.src.or(local);
-                spec.dst = spec.dst.or(Some(addr));
-            }
-            header::build(&spec).map_err(|e| Failure(format!("cannot build the header: {e}")))?
-        }
-    };
+    let header_bytes = header_bytes(&cfg, local, addr)?;
     if cfg.hex && cfg.output.format == OutputFormat::Text {
         eprintln!(
             "sent header ({} bytes): {}",
@@ -249,27 +181,109 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
         );
     }
     let tap: SharedTap = Arc::new(Mutex::new(Tap::default()));
-    let mut rec = Recorder::new(stream, tap.clone());
-    let mut tls_error = None;
-    let mut session = None;
-    let mut reply = Vec::new();
-    let mut sent = 0usize;
+    let rec = Recorder::new(stream, tap.clone());
+    let said = converse(&cfg, rec, &header_bytes).await;
+    let sent = Sent {
+        addr,
+        local,
+        header: &header_bytes,
+        start,
+    };
+    let report = report(&cfg, sent, &net::snapshot(&tap), said);
+    finish(&cfg, &report, bridging)
+}
+
+/// The header bytes to send: `--like`'s as they are, or the spec built with the
+/// addresses it leaves empty taken from the socket.
+fn header_bytes(
+    cfg: &SendConfig,
+    local: Option<SocketAddr>,
+    peer: SocketAddr,
+) -> Result<Vec<u8>, Failure> {
+    match (&cfg.raw_header, &cfg.header) {
+        (Some(raw), _) => Ok(raw.clone()),
+        (None, None) => Ok(Vec::new()),
+        (None, Some(spec)) => {
+            let spec = crate::client::header::with_socket_addresses(spec, local, peer);
+            crate::proxy::build::build(&spec)
+                .map_err(|e| Failure(format!("cannot build the header: {e}")))
+        }
+    }
+}
+
+/// The report of a connection that could not be made.
+fn not_connected(
+    cfg: &SendConfig,
+    addr: SocketAddr,
+    e: &ConnectError,
+    start: Instant,
+) -> SendReport {
+    let (ending, word) = e.ending_and_word();
+    let v = crate::client::verdict::of_exchange(b"", b"", ending, Some(&word));
+    SendReport {
+        target: cfg.target.input.clone(),
+        address: Some(addr),
+        local: None,
+        header_hex: String::new(),
+        header_bytes: 0,
+        header: ReadBack::None,
+        tls: None,
+        tls_error: None,
+        sent: 0,
+        reply: String::new(),
+        reply_bytes: 0,
+        outcome: v.outcome,
+        ending,
+        fingerprint: None,
+        client_sees: Vec::new(),
+        elapsed_ms: start.elapsed().as_millis() as u64,
+        findings: v.findings,
+    }
+}
+
+/// What a connection carried after it was made.
+struct Said {
+    ending: Ending,
+    session: Option<TlsSession>,
+    tls_error: Option<String>,
+    /// The reply, decrypted (over a completed handshake only).
+    reply: Vec<u8>,
+    sent: usize,
+}
+
+/// Sends the header, runs the handshake when asked, then the request, the data or the
+/// bridge.
+async fn converse(
+    cfg: &SendConfig,
+    mut rec: Recorder<tokio::net::TcpStream>,
+    header: &[u8],
+) -> Said {
+    let mut said = Said {
+        ending: Ending::Reset,
+        session: None,
+        tls_error: None,
+        reply: Vec::new(),
+        sent: 0,
+    };
     let deadline = Instant::now() + cfg.timeout;
-    let wrote = tokio::time::timeout_at(deadline, rec.write_all(&header_bytes)).await;
-    let mut ending = if !matches!(wrote, Ok(Ok(()))) {
-        Ending::Reset
-    } else if cfg.tls {
-        let (name, sni) = server_name(&cfg);
-        let (config, seen) = crate::probe::tls::client_config(&cfg.alpn);
-        let connector = tokio_rustls::TlsConnector::from(config);
-        match tokio::time::timeout_at(deadline, connector.connect(name, rec).into_fallible()).await
-        {
-            Err(_) => {
-                tls_error = Some("no answer to the ClientHello before the timeout".into());
+    let wrote = tokio::time::timeout_at(deadline, rec.write_all(header)).await;
+    if !matches!(wrote, Ok(Ok(()))) {
+        return said;
+    }
+    if !cfg.tls {
+        let (e, n) = exchange(cfg, &mut rec, &mut said.reply).await;
+        said.sent = n;
+        said.ending = e.0;
+        return said;
+    }
+    said.ending =
+        match tls::handshake(rec, cfg.sni.as_deref(), &cfg.target, &cfg.alpn, deadline).await {
+            Handshake::TimedOut => {
+                said.tls_error = Some(tls::NO_ANSWER.into());
                 Ending::Timeout
             }
-            Ok(Err((e, mut rec))) => {
-                tls_error = Some(sanitize_text(&e.to_string()).into_owned());
+            Handshake::Failed { error, mut rec } => {
+                said.tls_error = Some(error);
                 let plan = ReadPlan {
                     deadline,
                     settle: Some(net::SETTLE),
@@ -277,82 +291,86 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
                 };
                 net::read_reply(&mut rec, plan, std::future::pending()).await
             }
-            Ok(Ok(mut stream)) => {
-                session = Some(crate::probe::attempt::session_of(
-                    stream.get_ref().1,
-                    sni,
-                    &seen,
-                ));
-                let (e, n) = exchange(&cfg, &mut stream, &mut reply).await;
-                sent = n;
+            Handshake::Done {
+                mut stream,
+                session,
+                ..
+            } => {
+                said.session = Some(session);
+                let (e, n) = exchange(cfg, &mut stream, &mut said.reply).await;
+                said.sent = n;
                 if let Some(err) = e.1 {
-                    tls_error = Some(err);
+                    said.tls_error = Some(err);
                 }
                 e.0
             }
-        }
+        };
+    said
+}
+
+/// Where the header went, and when it started.
+#[derive(Clone, Copy)]
+struct Sent<'a> {
+    addr: SocketAddr,
+    local: Option<SocketAddr>,
+    header: &'a [u8],
+    start: Instant,
+}
+
+/// The report of a connection that was made: the exchange judged, and read by the
+/// path model.
+fn report(cfg: &SendConfig, sent: Sent<'_>, snap: &Tap, said: Said) -> SendReport {
+    let ending = snap.ending(said.ending);
+    // Plaintext, or a TLS handshake that failed: what came back is the raw bytes.
+    let tls_done = said.session.is_some();
+    let reply = if tls_done {
+        said.reply
     } else {
-        let (e, n) = exchange(&cfg, &mut rec, &mut reply).await;
-        sent = n;
-        e.0
+        snap.server.clone()
     };
-    let snap = net::snapshot(&tap);
-    ending = snap.ending(ending);
-    if session.is_none() {
-        // Plaintext, or a TLS handshake that failed: what came back is the raw bytes.
-        reply = snap.server.clone();
-    }
+    let judged_ending = if tls_done { Ending::Open } else { ending };
     let verdict = diagnose::judge(&Exchange {
         client: &snap.client,
         server: &snap.server,
-        ending: if session.is_some() {
-            Ending::Open
-        } else {
-            ending
-        },
+        ending: judged_ending,
     });
-    // The path model reads the same exchange: a header that every explanation says
-    // reached the application as data (a banner, then an error to the header line) is
-    // named even where the exchange judge's web rules see nothing.
-    let observed = crate::path::observe(
-        "the exchange",
-        &snap.client,
-        &snap.server,
-        crate::path::End::from(if session.is_some() {
-            Ending::Open
-        } else {
-            ending
-        }),
-        local,
-    );
     let mut findings = verdict.findings;
-    if session.is_none() {
+    if !tls_done {
+        // The path model reads the same exchange: a header that every explanation says
+        // reached the application as data (a banner, then an error to the header line)
+        // is named even where the exchange judge's web rules see nothing.
+        let observed = crate::path::observe(
+            "the exchange",
+            &snap.client,
+            &snap.server,
+            crate::path::End::from(judged_ending),
+            sent.local,
+        );
         let shown = crate::escape::escape_bytes_max(&snap.server, 96);
         findings.extend(crate::path::advice::sent_header_finding(
             &observed, &shown, &findings,
         ));
         crate::findings::sort_worst_first(&mut findings);
     }
-    let report = SendReport {
+    SendReport {
         target: cfg.target.input.clone(),
-        address: Some(addr),
-        local,
-        header_hex: hex_compact(&header_bytes),
-        header_bytes: header_bytes.len(),
-        header: read_back(&header_bytes),
-        tls: session,
-        tls_error,
-        sent,
+        address: Some(sent.addr),
+        local: sent.local,
+        header_hex: hex_compact(sent.header),
+        header_bytes: sent.header.len(),
+        header: read_back(sent.header),
+        tls: said.session,
+        tls_error: said.tls_error,
+        sent: said.sent,
         reply: escape_bytes(&reply[..reply.len().min(net::TAP_CAP)]),
         reply_bytes: reply.len(),
         outcome: verdict.outcome,
         ending,
         fingerprint: verdict.fingerprint,
         client_sees: verdict.client_sees,
-        elapsed_ms: start.elapsed().as_millis() as u64,
+        elapsed_ms: sent.start.elapsed().as_millis() as u64,
         findings,
-    };
-    finish(&cfg, &report, bridging)
+    }
 }
 
 type ExchangeEnd = (Ending, Option<String>);
@@ -367,7 +385,7 @@ where
             path: path.clone(),
             ..cfg.target.clone()
         };
-        let req = crate::probe::attempt::http_request(method, &t);
+        let req = crate::client::http::request(method, &t);
         let deadline = Instant::now() + cfg.timeout;
         if !matches!(
             tokio::time::timeout_at(deadline, s.write_all(&req)).await,
@@ -473,27 +491,9 @@ where
     }
 }
 
-fn server_name(cfg: &SendConfig) -> (rustls::pki_types::ServerName<'static>, Option<String>) {
-    use crate::probe::tls::server_name;
-    if let Some(n) = cfg.sni.as_deref().and_then(server_name) {
-        return (n, cfg.sni.clone());
-    }
-    if !cfg.target.host_is_ip() {
-        if let Some(n) = server_name(&cfg.target.host) {
-            return (n, Some(cfg.target.host.clone()));
-        }
-    }
-    let ip: std::net::IpAddr = cfg
-        .target
-        .host
-        .parse()
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    (rustls::pki_types::ServerName::IpAddress(ip.into()), None)
-}
-
 /// Prints the report (stderr while bridging) and returns the exit code.
 fn finish(cfg: &SendConfig, r: &SendReport, bridging: bool) -> Result<i32, Failure> {
-    let code = crate::probe::infer::exit_code(&r.findings);
+    let code = crate::findings::exit_code(&r.findings);
     if let Some(json) = cfg.output.json(r) {
         crate::commands::emit(&json)?;
         return Ok(code);

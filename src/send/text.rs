@@ -6,6 +6,7 @@
 //! through [`crate::escape::sanitize_text`] again on the way out.
 
 use super::{ReadBack, SendReport};
+use crate::client::tls::TlsSession;
 use crate::escape::sanitize_text;
 use crate::proxy;
 use crate::render::{Painter, findings_text, key_values};
@@ -23,7 +24,43 @@ pub fn render(r: &SendReport, color: bool, show_reply: bool) -> String {
             _ => "-".into(),
         },
     )];
-    let header = match &r.header {
+    rows.push(("header sent".into(), read_back_line(&r.header)));
+    if r.header_bytes > 0 {
+        rows.push(("header hex".into(), r.header_hex.clone()));
+    }
+    if let Some(t) = &r.tls {
+        rows.push(("tls".into(), tls_line(t)));
+    }
+    if let Some(e) = &r.tls_error {
+        rows.push(("tls error".into(), e.clone()));
+    }
+    rows.push((
+        "result".into(),
+        format!(
+            "{} ({} bytes back, {} ms)",
+            r.outcome.label(),
+            r.reply_bytes,
+            r.elapsed_ms
+        ),
+    ));
+    if let Some(fp) = r.fingerprint {
+        rows.push(("backend".into(), fp.describe().into()));
+    }
+    for c in r.client_sees.iter().take(3) {
+        rows.push(("a TLS client prints".into(), c.clone()));
+    }
+    key_values(&p, &mut out, 0, &rows);
+    if show_reply && r.reply_bytes > 0 {
+        reply_text(&p, &mut out, r);
+    }
+    let _ = writeln!(out);
+    findings_text(&p, &mut out, &r.findings);
+    out
+}
+
+/// What a strict receiver read in the header sent, in one line.
+fn read_back_line(rb: &ReadBack) -> String {
+    match rb {
         ReadBack::None => "none".to_string(),
         ReadBack::Complete { header } => {
             let mut s = format!(
@@ -51,65 +88,40 @@ pub fn render(r: &SendReport, color: bool, show_reply: bool) -> String {
             malformed.message, malformed.offset, malformed.rule
         ),
         ReadBack::NotProxy => "bytes that are not a PROXY header".into(),
-    };
-    rows.push(("header sent".into(), header));
-    if r.header_bytes > 0 {
-        rows.push(("header hex".into(), r.header_hex.clone()));
     }
-    if let Some(t) = &r.tls {
-        rows.push((
-            "tls".into(),
-            format!(
-                "{} {}{}{}",
-                t.version,
-                t.cipher,
-                t.alpn
-                    .as_deref()
-                    .map(|a| format!(", ALPN {a}"))
-                    .unwrap_or_default(),
-                t.sni
-                    .as_deref()
-                    .map(|s| format!(", SNI {s}"))
-                    .unwrap_or_default()
-            ),
-        ));
+}
+
+/// The negotiated TLS session in one line.
+fn tls_line(t: &TlsSession) -> String {
+    format!(
+        "{} {}{}{}",
+        t.version,
+        t.cipher,
+        t.alpn
+            .as_deref()
+            .map(|a| format!(", ALPN {a}"))
+            .unwrap_or_default(),
+        t.sni
+            .as_deref()
+            .map(|s| format!(", SNI {s}"))
+            .unwrap_or_default()
+    )
+}
+
+/// The reply, at most 4 KiB of it, a line per line.
+fn reply_text(p: &Painter, out: &mut String, r: &SendReport) {
+    let _ = writeln!(out, "{}", p.heading("reply:"));
+    // Printable text stays readable; everything else is escaped.
+    let cut = r.reply.len().min(4096);
+    let shown = &r.reply[..cut];
+    for line in shown.split("\\x0d\\x0a").flat_map(|l| l.split("\\x0a")) {
+        let _ = writeln!(out, "  {}", sanitize_text(line));
     }
-    if let Some(e) = &r.tls_error {
-        rows.push(("tls error".into(), e.clone()));
+    if cut < r.reply.len() {
+        let _ = writeln!(
+            out,
+            "  ... ({} bytes in all; --format json shows them)",
+            r.reply_bytes
+        );
     }
-    rows.push((
-        "result".into(),
-        format!(
-            "{} ({} bytes back, {} ms)",
-            r.outcome.label(),
-            r.reply_bytes,
-            r.elapsed_ms
-        ),
-    ));
-    if let Some(fp) = r.fingerprint {
-        rows.push(("backend".into(), fp.describe().into()));
-    }
-    for c in r.client_sees.iter().take(3) {
-        rows.push(("a TLS client prints".into(), c.clone()));
-    }
-    key_values(&p, &mut out, 0, &rows);
-    if show_reply && r.reply_bytes > 0 {
-        let _ = writeln!(out, "{}", p.heading("reply:"));
-        // Printable text stays readable; everything else is escaped.
-        let cut = r.reply.len().min(4096);
-        let shown = &r.reply[..cut];
-        for line in shown.split("\\x0d\\x0a").flat_map(|l| l.split("\\x0a")) {
-            let _ = writeln!(out, "  {}", sanitize_text(line));
-        }
-        if cut < r.reply.len() {
-            let _ = writeln!(
-                out,
-                "  ... ({} bytes in all; --format json shows them)",
-                r.reply_bytes
-            );
-        }
-    }
-    let _ = writeln!(out);
-    findings_text(&p, &mut out, &r.findings);
-    out
 }

@@ -4,16 +4,16 @@
 //! Rules: bounded by `--timeout` (and half a second of quiet after a reply); silence is
 //! not a finding over UDP; an ICMP port-unreachable is a refusal.
 
-use super::{SendConfig, SendReport, finish, header, read_back};
+use super::{SendConfig, SendReport, finish, header_bytes, read_back};
+use crate::client::net;
 use crate::commands::Failure;
 use crate::diagnose::{self, Ending, Exchange};
 use crate::escape::{escape_bytes, hex_compact};
 use crate::findings::Finding;
-use crate::probe::net;
-use crate::proxy;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
+use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
 /// One datagram: the header and the data (or stdin), then the replies until the peer
@@ -26,29 +26,14 @@ pub(super) async fn run(cfg: &SendConfig, addr: SocketAddr) -> Result<i32, Failu
     } else {
         (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
     };
-    let sock = tokio::net::UdpSocket::bind(bind)
+    let sock = UdpSocket::bind(bind)
         .await
         .map_err(|e| Failure(format!("cannot open a UDP socket: {e}")))?;
     sock.connect(addr)
         .await
         .map_err(|e| Failure(format!("cannot reach {addr} over UDP: {e}")))?;
     let local = sock.local_addr().ok();
-    let header_bytes = match (&cfg.raw_header, &cfg.header) {
-        (Some(raw), _) => raw.clone(),
-        (None, None) => Vec::new(),
-        (None, Some(spec)) => {
-            let mut spec = spec.clone();
-            if !spec.local
-                && spec.src.is_none()
-                && spec.dst.is_none()
-                && spec.family != Some(proxy::Family::Unspec)
-            {
-                spec.src = local;
-                spec.dst = Some(addr);
-            }
-            header::build(&spec).map_err(|e| Failure(format!("cannot build the header: {e}")))?
-        }
-    };
+    let header_bytes = header_bytes(cfg, local, addr)?;
     let payload = match &cfg.data {
         Some(d) => d.clone(),
         None => {
@@ -68,34 +53,10 @@ pub(super) async fn run(cfg: &SendConfig, addr: SocketAddr) -> Result<i32, Failu
             datagram.len()
         )));
     }
-    let mut ending = Ending::Timeout;
-    let mut reply = Vec::new();
     if let Err(e) = sock.send(&datagram).await {
         return Err(Failure(format!("cannot send to {addr}: {e}")));
     }
-    let mut buf = vec![0u8; 65_536];
-    loop {
-        // After a reply, more datagrams usually follow at once or not at all.
-        let wait = if reply.is_empty() {
-            cfg.timeout
-        } else {
-            cfg.timeout.min(Duration::from_millis(500))
-        };
-        match tokio::time::timeout(wait, sock.recv(&mut buf)).await {
-            Err(_) => break,
-            Ok(Ok(n)) => {
-                let room = net::TAP_CAP.saturating_sub(reply.len());
-                reply.extend_from_slice(&buf[..n.min(room)]);
-                ending = Ending::Open;
-            }
-            // ICMP port unreachable, reported on a connected socket.
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                ending = Ending::Refused;
-                break;
-            }
-            Ok(Err(_)) => break,
-        }
-    }
+    let (reply, ending) = replies(&sock, cfg.timeout).await;
     let verdict = diagnose::judge(&Exchange {
         client: &datagram,
         server: &reply,
@@ -128,4 +89,36 @@ pub(super) async fn run(cfg: &SendConfig, addr: SocketAddr) -> Result<i32, Failu
         findings,
     };
     finish(cfg, &report, false)
+}
+
+/// The replies (kept up to [`net::TAP_CAP`]) until the peer is quiet for `timeout` (half
+/// a second once one came), and how it ended: open after a reply, refused on an ICMP
+/// port unreachable, else the timeout.
+async fn replies(sock: &UdpSocket, timeout: Duration) -> (Vec<u8>, Ending) {
+    let mut ending = Ending::Timeout;
+    let mut reply = Vec::new();
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        // After a reply, more datagrams usually follow at once or not at all.
+        let wait = if reply.is_empty() {
+            timeout
+        } else {
+            timeout.min(Duration::from_millis(500))
+        };
+        match tokio::time::timeout(wait, sock.recv(&mut buf)).await {
+            Err(_) => break,
+            Ok(Ok(n)) => {
+                let room = net::TAP_CAP.saturating_sub(reply.len());
+                reply.extend_from_slice(&buf[..n.min(room)]);
+                ending = Ending::Open;
+            }
+            // ICMP port unreachable, reported on a connected socket.
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                ending = Ending::Refused;
+                break;
+            }
+            Ok(Err(_)) => break,
+        }
+    }
+    (reply, ending)
 }

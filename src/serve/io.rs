@@ -1,82 +1,18 @@
 //! Stream adapters for the serve shell: [`Counted`] counts the bytes that cross the
-//! socket, [`Prefixed`] replays the bytes already read (after the PROXY header) before
-//! reading on, so the TLS stack and the HTTP reader see the stream from the payload's
-//! first byte.
+//! socket (the client layer's observing stream, [`crate::client::stream`], with
+//! counters), [`Prefixed`] replays the bytes already read (after the PROXY header)
+//! before reading on, so the TLS stack and the HTTP reader see the stream from the
+//! payload's first byte.
 //!
 //! Rules: no buffering beyond the prefix handed in; counters are shared atomics so the
 //! record can read them after the TLS stream took ownership.
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// Bytes in and out of one connection.
-#[derive(Debug, Default)]
-pub struct Counters {
-    /// Read from the peer.
-    pub read: AtomicU64,
-    /// Written to the peer.
-    pub written: AtomicU64,
-}
-
-/// A stream that counts what crosses it.
-pub struct Counted<S> {
-    inner: S,
-    counters: Arc<Counters>,
-}
-
-impl<S> Counted<S> {
-    /// Wraps `inner`.
-    pub fn new(inner: S, counters: Arc<Counters>) -> Self {
-        Counted { inner, counters }
-    }
-
-    /// The wrapped stream.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
-        let n = buf.filled().len().saturating_sub(before);
-        self.counters.read.fetch_add(n as u64, Ordering::Relaxed);
-        r
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = &r {
-            self.counters
-                .written
-                .fetch_add(*n as u64, Ordering::Relaxed);
-        }
-        r
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
+pub use crate::client::stream::{Counted, Counters};
 
 /// A stream that first yields `prefix`, then reads from `inner`.
 pub struct Prefixed<S> {
@@ -143,6 +79,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Prefixed<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[tokio::test]

@@ -1,20 +1,26 @@
 //! TLS client side of probe and send (I/O shell over rustls): a client configuration
 //! that completes handshakes whatever the certificate, records the chain and whether a
-//! client certificate was requested, and a separate verification against the system
+//! client certificate was requested; the handshake over a recording stream with its
+//! failure path ([`handshake`]); and a separate verification against the system
 //! trust store (Debian's /etc/ssl/certs through rustls-native-certs) and the name.
 //!
 //! Rules: verification failures are reported, never fatal; rustls speaks TLS 1.2 and
 //! 1.3 only, so older servers show up as an alert or a failed handshake that the
 //! inference names.
 
+use super::stream::Recorder;
+use super::target::Target;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde::Serialize;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
 
 /// The system trust store, loaded once per run.
 #[derive(Debug, Clone)]
@@ -243,4 +249,127 @@ pub fn verify(
 /// The server name for `host` (an IP address gives an IP name: no SNI is sent).
 pub fn server_name(host: &str) -> Option<ServerName<'static>> {
     ServerName::try_from(host.to_string()).ok()
+}
+
+/// The name a handshake with `t` uses, and the SNI it sends: `--sni` when it is a
+/// name, else the target's host name, else its IP address (no SNI).
+pub fn name_for(sni: Option<&str>, t: &Target) -> (ServerName<'static>, Option<String>) {
+    if let Some(s) = sni {
+        if let Some(n) = server_name(s) {
+            return (n, Some(s.to_string()));
+        }
+    }
+    if !t.host_is_ip() {
+        if let Some(n) = server_name(&t.host) {
+            return (n, Some(t.host.clone()));
+        }
+    }
+    let ip: IpAddr = t
+        .host
+        .parse()
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    (ServerName::IpAddress(ip.into()), None)
+}
+
+/// The TLS session a handshake negotiated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TlsSession {
+    /// `TLSv1.3`, `TLSv1.2`.
+    pub version: String,
+    /// Cipher suite name.
+    pub cipher: String,
+    /// Key exchange group.
+    pub group: Option<String>,
+    /// ALPN protocol chosen.
+    pub alpn: Option<String>,
+    /// SNI sent (null for IP targets).
+    pub sni: Option<String>,
+    /// The server asked for a client certificate.
+    pub client_cert_requested: bool,
+    /// When the server chose HTTP/1.1 by ALPN: the status line it answered `GET` with,
+    /// inside TLS.
+    pub http_status: Option<String>,
+}
+
+/// The session of a completed handshake.
+pub fn session_of(
+    conn: &rustls::ClientConnection,
+    sni: Option<String>,
+    seen: &Observed,
+) -> TlsSession {
+    TlsSession {
+        version: conn
+            .protocol_version()
+            .map(|v| format!("{v:?}").replace("TLSv1_", "TLSv1."))
+            .unwrap_or_default(),
+        cipher: conn
+            .negotiated_cipher_suite()
+            .map(|c| format!("{:?}", c.suite()))
+            .unwrap_or_default(),
+        group: conn
+            .negotiated_key_exchange_group()
+            .map(|g| format!("{:?}", g.name())),
+        alpn: conn.alpn_protocol().map(crate::escape::escape_bytes),
+        sni,
+        http_status: None,
+        client_cert_requested: seen.client_cert_requested.load(Ordering::Relaxed),
+    }
+}
+
+/// What the TLS client reports when nothing answered its ClientHello in time.
+pub const NO_ANSWER: &str = "no answer to the ClientHello before the timeout";
+
+/// How a handshake over a recording stream ended.
+pub enum Handshake<S> {
+    /// It completed.
+    Done {
+        /// The TLS stream.
+        stream: Box<tokio_rustls::client::TlsStream<Recorder<S>>>,
+        /// What was negotiated.
+        session: TlsSession,
+        /// What the handshake saw on the side (the chain).
+        seen: Arc<Observed>,
+    },
+    /// The TLS client gave up: its error (escaped), and the stream back, to read the
+    /// rest of what the server sent.
+    Failed {
+        /// rustls' error, made safe to print.
+        error: String,
+        /// The recording stream.
+        rec: Recorder<S>,
+    },
+    /// No answer to the ClientHello before the deadline ([`NO_ANSWER`]).
+    TimedOut,
+}
+
+/// Runs a TLS handshake with `t` over `rec` (naming it as [`name_for`] says, offering
+/// `alpn`) until `deadline`.
+pub async fn handshake<S>(
+    rec: Recorder<S>,
+    sni: Option<&str>,
+    t: &Target,
+    alpn: &[String],
+    deadline: Instant,
+) -> Handshake<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let (name, sni) = name_for(sni, t);
+    let (config, seen) = client_config(alpn);
+    let connector = tokio_rustls::TlsConnector::from(config);
+    match tokio::time::timeout_at(deadline, connector.connect(name, rec).into_fallible()).await {
+        Err(_) => Handshake::TimedOut,
+        Ok(Err((e, rec))) => Handshake::Failed {
+            error: crate::escape::sanitize_text(&e.to_string()).into_owned(),
+            rec,
+        },
+        Ok(Ok(stream)) => {
+            let session = session_of(stream.get_ref().1, sni, &seen);
+            Handshake::Done {
+                stream: Box::new(stream),
+                session,
+                seen,
+            }
+        }
+    }
 }

@@ -5,7 +5,10 @@
 //! 0xE0 (PSC connection id u64 big-endian), AUTHORITY, ALPN, UNIQUE_ID, NETNS and the
 //! SSL TLV with its sub-TLVs. [`parse_raw`] reads `--tlv TYPE=VALUE`.
 //!
-//! Rules: no I/O; bad input is an `Err(String)` naming what was expected.
+//! Rules: no I/O; bad input is an `Err(String)` naming what was expected; type numbers
+//! are the named ones of [`crate::proxy::kind`].
+
+use crate::proxy::kind;
 
 /// The SSL TLV (0x20) as asked on the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,62 +31,62 @@ pub struct SslSpec {
 
 /// AWS VPC endpoint id (TLV 0xEA, subtype 0x01).
 pub fn aws_vpce(id: &str) -> (u8, Vec<u8>) {
-    let mut v = vec![0x01];
+    let mut v = vec![kind::AWS_VPCE_ID];
     v.extend_from_slice(id.as_bytes());
-    (0xEA, v)
+    (kind::AWS, v)
 }
 
 /// Azure Private Link LinkID (TLV 0xEE, subtype 0x01, u32 little-endian).
 pub fn azure_linkid(id: u32) -> (u8, Vec<u8>) {
-    let mut v = vec![0x01];
+    let mut v = vec![kind::AZURE_LINKID];
     v.extend_from_slice(&id.to_le_bytes());
-    (0xEE, v)
+    (kind::AZURE, v)
 }
 
 /// GCP Private Service Connect connection id (TLV 0xE0, u64 big-endian).
 pub fn gcp_psc(id: u64) -> (u8, Vec<u8>) {
-    (0xE0, id.to_be_bytes().to_vec())
+    (kind::GCP_PSC, id.to_be_bytes().to_vec())
 }
 
 /// AUTHORITY (0x02): the host name the client asked for (SNI).
 pub fn authority(name: &str) -> (u8, Vec<u8>) {
-    (0x02, name.as_bytes().to_vec())
+    (kind::AUTHORITY, name.as_bytes().to_vec())
 }
 
 /// ALPN (0x01).
 pub fn alpn(proto: &str) -> (u8, Vec<u8>) {
-    (0x01, proto.as_bytes().to_vec())
+    (kind::ALPN, proto.as_bytes().to_vec())
 }
 
 /// UNIQUE_ID (0x05).
 pub fn unique_id(id: &[u8]) -> (u8, Vec<u8>) {
-    (0x05, id.to_vec())
+    (kind::UNIQUE_ID, id.to_vec())
 }
 
 /// NETNS (0x30).
 pub fn netns(name: &str) -> (u8, Vec<u8>) {
-    (0x30, name.as_bytes().to_vec())
+    (kind::NETNS, name.as_bytes().to_vec())
 }
 
 /// The SSL TLV (0x20) with its sub-TLVs.
 pub fn ssl(s: &SslSpec) -> (u8, Vec<u8>) {
     let mut v = vec![s.client];
     v.extend_from_slice(&s.verify.to_be_bytes());
-    for (kind, value) in [
-        (0x21u8, &s.version),
-        (0x22, &s.cn),
-        (0x23, &s.cipher),
-        (0x24, &s.sig_alg),
-        (0x25, &s.key_alg),
+    for (sub, value) in [
+        (kind::SSL_VERSION, &s.version),
+        (kind::SSL_CN, &s.cn),
+        (kind::SSL_CIPHER, &s.cipher),
+        (kind::SSL_SIG_ALG, &s.sig_alg),
+        (kind::SSL_KEY_ALG, &s.key_alg),
     ] {
         if let Some(text) = value {
             let len = u16::try_from(text.len()).unwrap_or(u16::MAX);
-            v.push(kind);
+            v.push(sub);
             v.extend_from_slice(&len.to_be_bytes());
             v.extend_from_slice(&text.as_bytes()[..len as usize]);
         }
     }
-    (0x20, v)
+    (kind::SSL, v)
 }
 
 /// Parses a number given in decimal or as `0x…` hex.

@@ -1,8 +1,8 @@
 //! The builder's headers, read back by our own strict inspector.
 
+use super::tlvs;
 use super::*;
 use crate::proxy::{self, Command, Inspection, TlvValue};
-use crate::send::tlvs;
 
 fn a(s: &str) -> SocketAddr {
     s.parse().unwrap()

@@ -1,5 +1,6 @@
-//! Building PROXY headers exactly as asked (sans-IO): valid ones, and broken ones on
-//! purpose for testing receivers.
+//! Building PROXY headers exactly as asked (sans-IO), beside the parser that reads
+//! them: valid ones, broken ones on purpose for testing receivers, and the balancers'
+//! health checks byte for byte. [`tlvs`] makes TLV values.
 //!
 //! [`build`] turns a [`HeaderSpec`] into bytes. Valid headers are built with the `ppp`
 //! crate (a well-kept library first); what `ppp` cannot make is covered here:
@@ -11,7 +12,9 @@
 //! Rules: no I/O; never panics; a spec that cannot be built (v1 with TLVs, mixed address
 //! families in v1) is a [`BuildError`] with words a user understands.
 
-use crate::proxy::{Family, Transport, V2_SIGNATURE};
+pub mod tlvs;
+
+use super::{Family, Transport, V2_SIGNATURE, kind};
 use serde::Serialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -165,19 +168,19 @@ impl HeaderSpec {
 /// a CRC32C TLV (computed over the whole header with its value zeroed), then a NOOP TLV
 /// of 74 zero bytes.
 pub fn aws_nlb_health_check() -> Vec<u8> {
-    let mut h = crate::proxy::V2_SIGNATURE.to_vec();
+    let mut h = V2_SIGNATURE.to_vec();
     h.extend_from_slice(&[0x20, 0x11, 0x00, 84]);
-    h.extend_from_slice(&[0x03, 0x00, 0x04, 0, 0, 0, 0]);
-    h.extend_from_slice(&[0x04, 0x00, 74]);
+    h.extend_from_slice(&[kind::CRC32C, 0x00, 0x04, 0, 0, 0, 0]);
+    h.extend_from_slice(&[kind::NOOP, 0x00, 74]);
     h.extend_from_slice(&[0u8; 74]);
-    let crc = crate::proxy::crc_with_zeroed(&h, 16 + 3);
+    let crc = super::crc_with_zeroed(&h, 16 + 3);
     h[19..23].copy_from_slice(&crc.to_be_bytes());
     h
 }
 
 /// HAProxy's health-check header: v2 LOCAL, family UNSPEC, no address block.
 pub fn haproxy_health_check() -> Vec<u8> {
-    let mut h = crate::proxy::V2_SIGNATURE.to_vec();
+    let mut h = V2_SIGNATURE.to_vec();
     h.extend_from_slice(&[0x20, 0x00, 0x00, 0x00]);
     h
 }
@@ -322,29 +325,18 @@ fn build_v2(spec: &HeaderSpec) -> Result<Vec<u8>, BuildError> {
         Transport::Stream => Protocol::Stream,
         Transport::Dgram => Protocol::Datagram,
     };
-    let addresses: ppp::v2::Addresses = match (spec.src, spec.dst) {
-        (Some(s), Some(d)) => {
-            if s.is_ipv4() != d.is_ipv4() {
-                return Err(BuildError(format!(
-                    "the source and destination addresses are of different families ({s} and {d})"
-                )));
-            }
-            (s, d).into()
-        }
-        (None, None) => ppp::v2::Addresses::Unspecified,
-        _ => return Err(BuildError("give both --src and --dst, or neither".into())),
-    };
+    let addresses = v2_addresses(spec)?;
     let has_addresses = !matches!(addresses, ppp::v2::Addresses::Unspecified);
     let mut builder = Builder::with_addresses(Version::Two | command, protocol, addresses);
-    for (kind, value) in &spec.tlvs {
+    for (t, value) in &spec.tlvs {
         builder = builder
-            .write_tlv(*kind, value)
-            .map_err(|e| BuildError(format!("TLV 0x{kind:02x} does not fit: {e}")))?;
+            .write_tlv(*t, value)
+            .map_err(|e| BuildError(format!("TLV 0x{t:02x} does not fit: {e}")))?;
     }
     let want_crc = spec.crc32c || spec.breaks.contains(&Break::Crc);
     if want_crc {
         builder = builder
-            .write_tlv(0x03u8, &[0, 0, 0, 0])
+            .write_tlv(kind::CRC32C, &[0, 0, 0, 0])
             .map_err(|e| BuildError(format!("CRC32C TLV does not fit: {e}")))?;
     }
     let mut bytes = builder
@@ -363,7 +355,7 @@ fn build_v2(spec: &HeaderSpec) -> Result<Vec<u8>, BuildError> {
     }
     if spec.breaks.contains(&Break::Tlv) {
         if spec.tlvs.is_empty() && !want_crc {
-            bytes.extend_from_slice(&[0x04, 0x00, 0x01, 0x00]);
+            bytes.extend_from_slice(&[kind::NOOP, 0x00, 0x01, 0x00]);
         }
         // Find the last TLV and make it claim 16 bytes more than it has.
         if let Some(at) = last_tlv_offset(&bytes, has_addresses) {
@@ -372,21 +364,40 @@ fn build_v2(spec: &HeaderSpec) -> Result<Vec<u8>, BuildError> {
         }
     }
     set_length(&mut bytes);
-    if want_crc {
+    if want_crc && !spec.breaks.contains(&Break::Tlv) {
+        // (With --break tlv the CRC TLV is the one made too long; its value stays zero.)
         let at = bytes.len() - 4;
-        if spec.breaks.contains(&Break::Tlv) {
-            // The CRC TLV is the one made too long; leave its value zero.
+        let crc = super::crc_with_zeroed(&bytes, at);
+        let crc = if spec.breaks.contains(&Break::Crc) {
+            crc ^ 0xdead_beef
         } else {
-            let crc = crate::proxy::crc_with_zeroed(&bytes, at);
-            let crc = if spec.breaks.contains(&Break::Crc) {
-                crc ^ 0xdead_beef
-            } else {
-                crc
-            };
-            bytes[at..].copy_from_slice(&crc.to_be_bytes());
-        }
+            crc
+        };
+        bytes[at..].copy_from_slice(&crc.to_be_bytes());
     }
-    for b in &spec.breaks {
+    break_v2_fixed_part(&mut bytes, &spec.breaks);
+    Ok(bytes)
+}
+
+/// The v2 address block `ppp` builds from the spec's addresses.
+fn v2_addresses(spec: &HeaderSpec) -> Result<ppp::v2::Addresses, BuildError> {
+    match (spec.src, spec.dst) {
+        (Some(s), Some(d)) => {
+            if s.is_ipv4() != d.is_ipv4() {
+                return Err(BuildError(format!(
+                    "the source and destination addresses are of different families ({s} and {d})"
+                )));
+            }
+            Ok((s, d).into())
+        }
+        (None, None) => Ok(ppp::v2::Addresses::Unspecified),
+        _ => Err(BuildError("give both --src and --dst, or neither".into())),
+    }
+}
+
+/// The faults in the 16-byte fixed part of a finished v2 header.
+fn break_v2_fixed_part(bytes: &mut [u8], breaks: &[Break]) {
+    for b in breaks {
         match b {
             Break::Signature => bytes[11] ^= 0xff,
             Break::Version => bytes[12] = 0x10 | (bytes[12] & 0x0f),
@@ -399,7 +410,6 @@ fn build_v2(spec: &HeaderSpec) -> Result<Vec<u8>, BuildError> {
             _ => {}
         }
     }
-    Ok(bytes)
 }
 
 fn family_of(spec: &HeaderSpec) -> Family {
@@ -444,11 +454,6 @@ fn last_tlv_offset(bytes: &[u8], has_addresses: bool) -> Option<usize> {
         at += 3 + len;
     }
     last
-}
-
-/// True when `bytes` start with the v2 signature (for display choices).
-pub fn is_v2(bytes: &[u8]) -> bool {
-    bytes.starts_with(&V2_SIGNATURE)
 }
 
 #[cfg(test)]
