@@ -12,7 +12,7 @@ use common::peers;
 use common::{ppdiag, stdout};
 use peers::daemons::{self, SendProxy};
 use serde_json::Value;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// What a scenario must show.
@@ -137,8 +137,7 @@ fn decode_agrees(name: &str, pcap: &std::path::Path, addr: &str, probe: &Value) 
 
 /// tcpdump on `lo` for one port, when it can run here (root and the program).
 struct Capture {
-    guard: common::process::Guard,
-    file: tempfile::NamedTempFile,
+    inner: common::capture::Capture,
     // One capture at a time: with several tcpdumps on `lo` at once, some lost the
     // clients' first data segments here (seen: a third of the conversations).
     _one: std::sync::MutexGuard<'static, ()>,
@@ -160,50 +159,15 @@ impl Capture {
             return None;
         }
         let one = ONE_CAPTURE.lock().unwrap_or_else(|e| e.into_inner());
-        let file = tempfile::Builder::new().suffix(".pcap").tempfile().unwrap();
-        let log = tempfile::NamedTempFile::new().unwrap();
         let bin = common::process::find_bin("tcpdump").unwrap();
-        let mut cmd = Command::new(bin);
-        // Immediate mode: without it libpcap hands packets over in blocks, and the
-        // packets of a block not yet handed over are lost when tcpdump stops.
-        cmd.args([
-            "-i",
-            "lo",
-            "--immediate-mode",
-            "-B",
-            "65536",
-            "-U",
-            "-s",
-            "0",
-            "-w",
-        ])
-        .arg(file.path())
-        .arg(filter)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log.path()).unwrap());
-        let guard = common::process::Guard::from_child("tcpdump", cmd.spawn().unwrap());
-        // tcpdump says "listening on" once the capture is running.
-        let end = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < end {
-            if std::fs::read_to_string(log.path()).is_ok_and(|s| s.contains("listening on")) {
-                // The filter is attached a moment after the message.
-                std::thread::sleep(Duration::from_millis(500));
-                return Some(Capture {
-                    guard,
-                    file,
-                    _one: one,
-                });
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("tcpdump did not start");
+        Some(Capture {
+            inner: common::capture::Capture::start(Command::new(bin), filter),
+            _one: one,
+        })
     }
 
     fn stop(self) -> tempfile::NamedTempFile {
-        // Give the last segments a moment, then stop (SIGTERM flushes the file).
-        std::thread::sleep(Duration::from_millis(300));
-        drop(self.guard);
-        self.file
+        self.inner.stop()
     }
 }
 

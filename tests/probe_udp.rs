@@ -96,45 +96,26 @@ impl Netns {
 }
 
 /// tcpdump on the loopback of a namespace, one port's UDP and ICMP.
-struct Capture {
-    guard: common::process::Guard,
-    file: tempfile::NamedTempFile,
-}
+struct Capture(common::capture::Capture);
 
 impl Capture {
     fn start(ns: &Netns, port: u16) -> Option<Capture> {
         let bin = common::process::find_bin("tcpdump")?;
-        let file = tempfile::Builder::new().suffix(".pcap").tempfile().unwrap();
-        let log = tempfile::NamedTempFile::new().unwrap();
-        let mut cmd = ns.cmd(bin.to_str().unwrap());
-        // Immediate mode: without it the packets of a block not yet handed over are lost
-        // when tcpdump stops (as in tests/path_scenarios.rs).
-        cmd.args(["-i", "lo", "--immediate-mode", "-U", "-s", "0", "-w"])
-            .arg(file.path())
-            .arg(format!("udp port {port} or icmp or icmp6"))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log.path()).unwrap());
-        let guard = common::process::Guard::from_child("tcpdump", cmd.spawn().unwrap());
-        let end = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < end {
-            if std::fs::read_to_string(log.path()).is_ok_and(|s| s.contains("listening on")) {
-                std::thread::sleep(Duration::from_millis(500));
-                return Some(Capture { guard, file });
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("tcpdump did not start");
+        let filter = format!("udp port {port} or icmp or icmp6");
+        Some(Capture(common::capture::Capture::start(
+            ns.cmd(bin.to_str().unwrap()),
+            &filter,
+        )))
     }
 
     fn stop(self, keep_as: &str) -> tempfile::NamedTempFile {
-        std::thread::sleep(Duration::from_millis(300));
-        drop(self.guard);
+        let file = self.0.stop();
         // PPDIAG_KEEP_CAPTURES=DIR keeps the capture (testdata/captures/*-udp-*.pcap).
         if let Some(dir) = std::env::var_os("PPDIAG_KEEP_CAPTURES") {
             let to = std::path::Path::new(&dir).join(format!("{keep_as}.pcap"));
-            std::fs::copy(self.file.path(), to).unwrap();
+            std::fs::copy(file.path(), to).unwrap();
         }
-        self.file
+        file
     }
 }
 

@@ -1,6 +1,7 @@
 //! The one helper module of the integration tests. Here: run the built binary, compare
 //! with golden files, check a decode report's invariants. Below: [`process`] (installed
-//! programs, ports, the guard that stops a process by PID), [`peers`] (nginx, HAProxy,
+//! programs, ports, the guard that stops a process by PID), [`capture`] (tcpdump),
+//! [`peers`] (nginx, HAProxy,
 //! OpenSSL, the Go servers, small listeners; [`peers::daemons`]: mail, database, SSH,
 //! Redis and stream balancers) and [`serve`] (a running `ppdiag serve`).
 //!
@@ -8,6 +9,7 @@
 //! `allow(dead_code)` below.
 #![allow(dead_code)]
 
+pub mod capture;
 pub mod peers;
 pub mod process;
 pub mod serve;
