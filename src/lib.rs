@@ -19,13 +19,16 @@
 
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod decode;
 pub mod demo;
 pub mod diagnose;
 pub mod escape;
 pub mod explain;
 pub mod findings;
+pub mod input;
 pub mod opening;
+pub mod output;
 pub mod path;
 pub mod probe;
 pub mod proxy;

@@ -13,13 +13,13 @@ use super::judge::Judge;
 use super::packet::linktype;
 use super::report::Summary;
 use super::report::{CaptureError, FlowReport, flow_text, summary_text};
-use crate::commands::{Failure, Output, OutputFormat};
 use crate::findings::Severity;
+use crate::output::{Failure, Output, Reporter};
 use crate::render::Painter;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{PcapBlockOwned, PcapError};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 /// How many conversations the default text view shows.
@@ -185,7 +185,7 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
                 Failure(format!(
                     "cannot read {}: {}",
                     p.display(),
-                    crate::commands::io_error_words(&e)
+                    crate::output::io_error_words(&e)
                 ))
             })?;
             let size = f.metadata().ok().map(|m| m.len());
@@ -212,7 +212,7 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
     let backlog = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let taken = backlog.clone();
     // The text view never shows the escaped first bytes of a conversation.
-    let bytes = cfg.output.format != OutputFormat::Text;
+    let bytes = !cfg.output.is_text();
     // Directions (with their buffers) travel back for reuse, so steady state allocates
     // nothing per conversation for them.
     let (give_back, take_back) = std::sync::mpsc::channel::<Vec<super::stream::Half>>();
@@ -222,15 +222,10 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
     let title = name.clone();
     let worker = std::thread::spawn(move || -> Result<u64, Failure> {
         let stdout = std::io::stdout();
-        let mut sink = Sink {
-            out: std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
-            output,
+        let mut sink = Sink::new(
+            output.reporter(std::io::BufWriter::with_capacity(1 << 16, stdout.lock())),
             all,
-            painter: Painter::new(output.color),
-            worst: Vec::new(),
-            first_json: true,
-            closed: false,
-        };
+        );
         let mut judge = Judge::new(limits);
         if !bytes {
             judge = judge.without_bytes();
@@ -376,145 +371,78 @@ fn close_here(
     tracker.recycle(spare);
 }
 
-struct Sink<W: Write> {
-    out: W,
-    output: Output,
+/// decode's output: each conversation as it is judged (json, ndjson, text `--all`), or
+/// the worst few kept for the text view; then the servers and the summary.
+struct Sink<R: Reporter> {
+    out: R,
     all: bool,
-    painter: Painter,
     worst: Vec<FlowReport>,
-    first_json: bool,
-    closed: bool,
 }
 
-impl<W: Write> Sink<W> {
-    fn flush(&mut self) {
-        if !self.closed && self.out.flush().is_err() {
-            self.closed = true;
+impl<R: Reporter> Sink<R> {
+    fn new(mut out: R, all: bool) -> Self {
+        out.open_list("flows");
+        Sink {
+            out,
+            all,
+            worst: Vec::new(),
         }
     }
 
-    fn write(&mut self, s: &str) {
-        if self.closed {
-            return;
-        }
-        let r = self.out.write_all(s.as_bytes());
-        // A closed pipe (`| head`) ends the output, not the decoding's exit code.
-        if r.is_err() {
-            self.closed = true;
-        }
+    fn flush(&mut self) {
+        self.out.flush();
     }
 
     fn flow(&mut self, r: FlowReport) {
-        match self.output.format {
-            // Serialized straight into the buffered writer: no String per conversation.
-            OutputFormat::Ndjson => {
-                if self.closed {
-                    return;
-                }
-                let r = serde_json::to_writer(&mut self.out, &r)
-                    .map_err(std::io::Error::other)
-                    .and_then(|()| self.out.write_all(b"\n"));
-                if r.is_err() {
-                    self.closed = true;
+        let (all, worst) = (self.all, &mut self.worst);
+        self.out.item(r, |r, p, s| {
+            if all {
+                flow_text(p, s, &r);
+            } else if r.worst().is_some_and(|s| s > Severity::Info) {
+                worst.push(r);
+                if worst.len() > WORST_SHOWN * 2 {
+                    keep_worst(worst);
                 }
             }
-            OutputFormat::Json => {
-                if self.first_json {
-                    self.write("{\n  \"flows\": [\n    ");
-                    self.first_json = false;
-                } else {
-                    self.write(",\n    ");
-                }
-                if !self.closed
-                    && crate::render::write_json_indented(&mut self.out, &r, b"    ").is_err()
-                {
-                    self.closed = true;
-                }
-            }
-            OutputFormat::Text if self.all => {
-                let mut s = String::new();
-                flow_text(&self.painter, &mut s, &r);
-                self.write(&s);
-            }
-            OutputFormat::Text => {
-                if r.worst().is_some_and(|s| s > Severity::Info) {
-                    self.worst.push(r);
-                    if self.worst.len() > WORST_SHOWN * 2 {
-                        keep_worst(&mut self.worst);
-                    }
-                }
-            }
-        }
+        });
     }
 
     fn finish(mut self, summary: &Summary, name: &str) -> Result<(), Failure> {
-        match self.output.format {
-            OutputFormat::Ndjson => {
-                #[derive(serde::Serialize)]
-                struct Servers<'a> {
-                    servers: &'a [super::servers::ServerReport],
-                }
-                #[derive(serde::Serialize)]
-                struct Line<'a> {
-                    summary: &'a Summary,
-                }
-                let line = crate::render::to_json_line(&Servers {
-                    servers: &summary.servers,
-                });
-                self.write(&line);
-                let line = crate::render::to_json_line(&Line { summary });
-                self.write(&line);
-            }
-            OutputFormat::Json => {
-                let mut s = String::new();
-                if self.first_json {
-                    s.push_str("{\n  \"flows\": [");
-                }
-                s.push_str("\n  ],\n  \"servers\": ");
-                let body = serde_json::to_string_pretty(&summary.servers).unwrap_or_default();
-                s.push_str(&body.replace('\n', "\n  "));
-                s.push_str(",\n  \"summary\": ");
-                let body = serde_json::to_string_pretty(summary).unwrap_or_default();
-                s.push_str(&body.replace('\n', "\n  "));
-                s.push_str("\n}\n");
-                self.write(&s);
-            }
-            OutputFormat::Text => {
-                let p = self.painter;
-                let mut s = String::new();
-                summary_text(&p, &mut s, summary, name);
-                super::report::servers_text(&p, &mut s, &summary.servers);
-                if !self.all && !self.worst.is_empty() {
-                    keep_worst(&mut self.worst);
-                    s.push('\n');
-                    s.push_str(&p.heading("worst conversations first:"));
-                    s.push('\n');
-                    for r in &self.worst {
-                        flow_text(&p, &mut s, r);
-                    }
-                    if summary.flows_with_problems > self.worst.len() as u64 {
-                        s.push_str(&format!(
-                            "({} more with problems; `--all` shows every conversation, `--format ndjson` one per line)\n",
-                            summary.flows_with_problems - self.worst.len() as u64
-                        ));
-                    }
-                }
-                self.write(&s);
-            }
-        }
-        if self.closed {
-            return Ok(());
-        }
+        self.out.field("servers", &summary.servers);
+        self.out.field("summary", summary);
+        let (all, mut worst) = (self.all, std::mem::take(&mut self.worst));
         self.out
-            .flush()
-            .or_else(|e| {
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            })
-            .map_err(|e| Failure(format!("cannot write output: {e}")))
+            .text(|p, s| closing_text(p, s, summary, name, all, &mut worst));
+        self.out.close()
+    }
+}
+
+/// The text after the conversations: the summary, the servers, and (without `--all`)
+/// the worst conversations.
+fn closing_text(
+    p: &Painter,
+    s: &mut String,
+    summary: &Summary,
+    name: &str,
+    all: bool,
+    worst: &mut Vec<FlowReport>,
+) {
+    summary_text(p, s, summary, name);
+    super::report::servers_text(p, s, &summary.servers);
+    if !all && !worst.is_empty() {
+        keep_worst(worst);
+        s.push('\n');
+        s.push_str(&p.heading("worst conversations first:"));
+        s.push('\n');
+        for r in worst.iter() {
+            flow_text(p, s, r);
+        }
+        if summary.flows_with_problems > worst.len() as u64 {
+            s.push_str(&format!(
+                "({} more with problems; `--all` shows every conversation, `--format ndjson` one per line)\n",
+                summary.flows_with_problems - worst.len() as u64
+            ));
+        }
     }
 }
 

@@ -15,10 +15,10 @@ mod udp;
 
 pub use text::render;
 
-use crate::commands::{Failure, Output, OutputFormat};
 use crate::diagnose::{self, Ending, Exchange, Fingerprint, Outcome};
 use crate::escape::{escape_bytes, hex_compact, sanitize_text};
 use crate::findings::Finding;
+use crate::output::{Failure, Output, Reporter};
 use crate::probe::model::TlsSession;
 use crate::probe::net::{self, ReadPlan, Recorder, SharedTap, Tap};
 use crate::probe::target::{self, ConnectTo, Target};
@@ -241,7 +241,7 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
             header::build(&spec).map_err(|e| Failure(format!("cannot build the header: {e}")))?
         }
     };
-    if cfg.hex && cfg.output.format == OutputFormat::Text {
+    if cfg.hex && cfg.output.is_text() {
         eprintln!(
             "sent header ({} bytes): {}",
             header_bytes.len(),
@@ -460,7 +460,7 @@ where
                 Ok(n) => {
                     let room = net::TAP_CAP.saturating_sub(reply.len());
                     reply.extend_from_slice(&outbuf[..n.min(room)]);
-                    if cfg.output.format == OutputFormat::Text {
+                    if cfg.output.is_text() {
                         let _ = stdout.write_all(&outbuf[..n]).await;
                         let _ = stdout.flush().await;
                     }
@@ -495,15 +495,17 @@ fn server_name(cfg: &SendConfig) -> (rustls::pki_types::ServerName<'static>, Opt
 /// Prints the report (stderr while bridging) and returns the exit code.
 fn finish(cfg: &SendConfig, r: &SendReport, bridging: bool) -> Result<i32, Failure> {
     let code = crate::probe::infer::exit_code(&r.findings);
-    if let Some(json) = cfg.output.json(r) {
-        crate::commands::emit(&json)?;
-        return Ok(code);
-    }
-    let text = render(r, cfg.output.color, !bridging);
-    if bridging {
-        eprint!("{text}");
+    let text =
+        |p: &crate::render::Painter, s: &mut String| s.push_str(&render(r, p.color(), !bridging));
+    if bridging && cfg.output.is_text() {
+        // The peer's bytes own stdout while bridging.
+        let mut out = cfg.output.reporter(std::io::stderr());
+        out.whole(r, text);
+        out.close()?;
     } else {
-        crate::commands::emit(&text)?;
+        let mut out = cfg.output.stdout();
+        out.whole(r, text);
+        out.close()?;
     }
     Ok(code)
 }

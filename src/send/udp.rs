@@ -5,10 +5,10 @@
 //! not a finding over UDP; an ICMP port-unreachable is a refusal.
 
 use super::{SendConfig, SendReport, finish, header, read_back};
-use crate::commands::Failure;
 use crate::diagnose::{self, Ending, Exchange};
 use crate::escape::{escape_bytes, hex_compact};
 use crate::findings::Finding;
+use crate::output::Failure;
 use crate::probe::net;
 use crate::proxy;
 use std::net::SocketAddr;
