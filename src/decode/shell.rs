@@ -276,8 +276,11 @@ fn read_all(
     r
 }
 
-/// The capture's reader, its name for messages, and its size when known.
-fn open_input(input: &Input) -> Result<(Box<dyn Read + Send>, String, Option<u64>), Failure> {
+/// A capture's reader, its name for messages, and its size when known.
+type Opened = (Box<dyn Read + Send>, String, Option<u64>);
+
+/// Opens the capture (a directory or an unreadable file is exit 2).
+fn open_input(input: &Input) -> Result<Opened, Failure> {
     match input {
         Input::Stdin => Ok((
             Box::new(Paced::new(std::io::stdin())),
@@ -525,43 +528,26 @@ struct Iface {
 fn open_reader(
     reader: Box<dyn Read + Send>,
 ) -> Result<Box<dyn pcap_parser::traits::PcapReaderIterator + Send>, CaptureError> {
-    let err = |offset: u64, packets: u64, message: String| CaptureError {
-        offset,
-        packets_before: packets,
-        message,
-    };
-    match pcap_parser::create_reader(1 << 18, reader) {
-        Ok(r) => Ok(r),
-        Err(PcapError::Eof) => return Err(err(0, 0, "empty input: no capture".into())),
-        Err(PcapError::HeaderNotRecognized) => {
-            return Err(err(
-                0,
-                0,
-                "not a pcap or pcapng capture (unrecognised header)".into(),
-            ));
+    pcap_parser::create_reader(1 << 18, reader).map_err(|e| {
+        let message = match e {
+            PcapError::Eof => "empty input: no capture".into(),
+            PcapError::HeaderNotRecognized => {
+                "not a pcap or pcapng capture (unrecognised header)".into()
+            }
+            PcapError::Incomplete(_) | PcapError::UnexpectedEof => {
+                "the input ends inside the capture's file header: it is not a whole pcap or pcapng file".into()
+            }
+            PcapError::ReadError => {
+                "cannot read it (is it a directory or a device rather than a capture file?)".into()
+            }
+            e => format!("not a capture ppdiag can read ({})", pcap_words(&e)),
+        };
+        CaptureError {
+            offset: 0,
+            packets_before: 0,
+            message,
         }
-        Err(PcapError::Incomplete(_)) | Err(PcapError::UnexpectedEof) => {
-            return Err(err(
-                0,
-                0,
-                "the input ends inside the capture's file header: it is not a whole pcap or pcapng file".into(),
-            ));
-        }
-        Err(PcapError::ReadError) => {
-            return Err(err(
-                0,
-                0,
-                "cannot read it (is it a directory or a device rather than a capture file?)".into(),
-            ));
-        }
-        Err(e) => {
-            return Err(err(
-                0,
-                0,
-                format!("not a capture ppdiag can read ({})", pcap_words(&e)),
-            ));
-        }
-    }
+    })
 }
 
 /// What the blocks read so far say about the ones to come: the link type and time
