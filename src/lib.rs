@@ -12,10 +12,12 @@
 //!   [`explain`] (the knowledge base of error messages), [`findings`] (the one
 //!   findings model), [`escape`] (peer bytes made safe to print);
 //! - presentation: [`render`] turns the same structs into text or JSON strings;
-//! - shells: [`cli`] (clap types and validation into plain config), [`commands`], and the
-//!   network shells [`probe`] (ask a live target what it expects), [`send`] (a
-//!   PROXY-speaking netcat) and [`serve`] (the fake backend), each a tokio shell around
-//!   its sans-IO parts.
+//!   [`output`] writes every command's output, one reporter per format;
+//! - shells: [`cli`] (clap types and validation into plain config; only `main` uses
+//!   it), [`config`] (the configs it builds and the duration syntax), [`input`] (text a
+//!   command is given), [`commands`] (inspect, explain), and the network shells
+//!   [`probe`] (ask a live target what it expects), [`send`] (a PROXY-speaking netcat)
+//!   and [`serve`] (the fake backend), each a tokio shell around its sans-IO parts.
 
 pub mod cli;
 pub mod commands;
