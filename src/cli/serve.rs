@@ -195,7 +195,7 @@ fn parse_listen(s: &str) -> Result<ListenAddr, String> {
             Ok(ListenAddr::Name(s.to_string()))
         }
         _ => Err(format!(
-            "cannot resolve listen address `{s}`: give ADDRESS:PORT or NAME:PORT"
+            "cannot resolve listen address `{s}`: invalid socket address"
         )),
     }
 }
