@@ -12,23 +12,29 @@
 //!   [`explain`] (the knowledge base of error messages), [`findings`] (the one
 //!   findings model), [`escape`] (peer bytes made safe to print);
 //! - presentation: [`render`] turns the same structs into text or JSON strings;
-//! - shells: [`cli`] (clap types and validation into plain config), [`commands`], and the
-//!   network shells [`probe`] (ask a live target what it expects), [`send`] (a
-//!   PROXY-speaking netcat) and [`serve`] (the fake backend), each a tokio shell around
-//!   its sans-IO parts; [`client`] is what probe and send share (targets, the observing
-//!   stream serve counts with too, DNS and connect, the TLS handshake, header
-//!   defaulting, judging a failed connect).
+//!   [`output`] writes every command's output, one reporter per format;
+//! - shells: [`cli`] (clap types and validation into plain config; only `main` uses
+//!   it), [`config`] (the configs it builds and the duration syntax), [`input`] (text a
+//!   command is given), [`commands`] (inspect, explain), and the network shells
+//!   [`probe`] (ask a live target what it expects), [`send`] (a PROXY-speaking netcat)
+//!   and [`serve`] (the fake backend), each a tokio shell around its sans-IO parts;
+//!   [`client`] is what probe and send share (targets, the observing stream serve
+//!   counts with too, DNS and connect, the TLS handshake, header defaulting, judging a
+//!   failed connect).
 
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod config;
 pub mod decode;
 pub mod demo;
 pub mod diagnose;
 pub mod escape;
 pub mod explain;
 pub mod findings;
+pub mod input;
 pub mod opening;
+pub mod output;
 pub mod path;
 pub mod probe;
 pub mod proxy;

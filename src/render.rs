@@ -156,7 +156,7 @@ pub fn to_json_line<T: Serialize>(value: &T) -> String {
 /// Pretty JSON of `value` written straight into `w` (no intermediate `String`), as
 /// [`serde_json::to_writer_pretty`] would write it but with every line after the first
 /// starting with `base`: a value nested inside a document that is being streamed.
-pub fn write_json_indented<W: std::io::Write, T: Serialize>(
+pub fn write_json_indented<W: std::io::Write, T: Serialize + ?Sized>(
     w: &mut W,
     value: &T,
     base: &'static [u8],

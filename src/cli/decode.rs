@@ -1,8 +1,8 @@
 //! `decode` arguments (clap) and their validation into [`DecodeConfig`].
 
-use crate::commands::Output;
 use crate::decode::shell::{DecodeConfig, Input};
 use crate::decode::{Filter, Limits};
+use crate::output::Output;
 use clap::Args;
 use std::net::IpAddr;
 use std::path::PathBuf;

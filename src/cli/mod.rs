@@ -7,14 +7,14 @@
 pub mod decode;
 pub mod serve;
 
-use crate::commands::{self, Output, OutputFormat};
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use std::io::IsTerminal;
-
 pub mod probe;
 pub mod send;
+
+use crate::commands;
+use crate::config::{DemoConfig, ExplainConfig, InspectConfig, TextSource};
+use crate::output::{ColorChoice, Failure, Output, OutputFormat, emit};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// Diagnose PROXY protocol / TLS mismatches between load balancers and backends.
 #[derive(Debug, Parser)]
@@ -131,46 +131,6 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Where `inspect` and `explain` read their text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TextSource {
-    /// Given on the command line.
-    Inline(String),
-    /// Standard input.
-    Stdin,
-    /// A file.
-    File(PathBuf),
-}
-
-/// Validated `inspect` config.
-#[derive(Debug, Clone)]
-pub struct InspectConfig {
-    /// Where the bytes are.
-    pub source: TextSource,
-    /// Output.
-    pub output: Output,
-}
-
-/// Validated `explain` config.
-#[derive(Debug, Clone)]
-pub struct ExplainConfig {
-    /// The message, or `None` for `--list`.
-    pub message: Option<TextSource>,
-    /// Output.
-    pub output: Output,
-}
-
-fn color_enabled(choice: ColorArg) -> bool {
-    match choice {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    }
-}
-
 fn text_source(args: Vec<String>) -> Option<TextSource> {
     if args.is_empty() {
         None
@@ -200,19 +160,44 @@ pub fn run() -> i32 {
             FormatArg::Json => OutputFormat::Json,
             FormatArg::Ndjson => OutputFormat::Ndjson,
         },
-        color: color_enabled(cli.color),
+        color: match cli.color {
+            ColorArg::Auto => ColorChoice::Auto,
+            ColorArg::Always => ColorChoice::Always,
+            ColorArg::Never => ColorChoice::Never,
+        }
+        .enabled(),
     };
-    let result = match cli.command {
+    let result = match dispatch(cli.command, output) {
+        Ok(result) => result,
+        Err(Usage(msg)) => {
+            eprintln!("{msg}");
+            return 2;
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure(msg)) => {
+            eprintln!("ppdiag: {msg}");
+            2
+        }
+    }
+}
+
+/// A mistake in the arguments found after clap (exit 2, the message as it is).
+struct Usage(String);
+
+/// Validates the command's arguments into its config and runs it.
+fn dispatch(command: Cmd, output: Output) -> Result<Result<i32, Failure>, Usage> {
+    Ok(match command {
         Cmd::Inspect(a) => {
             let source = match (a.file, text_source(a.bytes)) {
                 (Some(path), _) if path.as_os_str() == "-" => TextSource::Stdin,
                 (Some(path), _) => TextSource::File(path),
                 (None, Some(s)) => s,
                 (None, None) => {
-                    eprintln!(
-                        "ppdiag inspect: give the bytes as an argument, `--file PATH`, or `-` to read stdin"
-                    );
-                    return 2;
+                    return Err(Usage(
+                        "ppdiag inspect: give the bytes as an argument, `--file PATH`, or `-` to read stdin".into(),
+                    ));
                 }
             };
             commands::inspect::run(&InspectConfig { source, output })
@@ -222,48 +207,33 @@ pub fn run() -> i32 {
             commands::explain::run(&ExplainConfig { message, output })
         }
         Cmd::Decode(a) => crate::decode::shell::run(&a.into_config(output)),
-        Cmd::Probe(a) => match probe::config(a, output) {
-            Ok(cfg) => crate::probe::run::run(cfg),
-            Err(e) => {
-                eprintln!("ppdiag probe: {e}");
-                return 2;
-            }
-        },
-        Cmd::Send(a) => match send::config(a, output) {
-            Ok(cfg) => crate::send::run(cfg),
-            Err(e) => {
-                eprintln!("ppdiag send: {e}");
-                return 2;
-            }
-        },
+        Cmd::Probe(a) => {
+            let cfg = probe::config(a, output).map_err(|e| Usage(format!("ppdiag probe: {e}")))?;
+            crate::probe::run::run(cfg)
+        }
+        Cmd::Send(a) => {
+            let cfg = send::config(a, output).map_err(|e| Usage(format!("ppdiag send: {e}")))?;
+            crate::send::run(cfg)
+        }
         Cmd::Serve(a) => match serve::config(*a, output) {
             Ok(config) => crate::serve::run(config),
-            Err(msg) => Err(commands::Failure(format!("serve: {msg}"))),
+            Err(msg) => Err(Failure(format!("serve: {msg}"))),
         },
-        Cmd::Demo => crate::demo::run(crate::demo::DemoConfig { output }),
+        Cmd::Demo => crate::demo::run(DemoConfig { output }),
         Cmd::Completions(a) => {
             let mut cmd = Cli::command();
             let mut buf = Vec::new();
             clap_complete::generate(a.shell, &mut cmd, "ppdiag", &mut buf);
-            commands::emit(&String::from_utf8_lossy(&buf))
+            emit(&String::from_utf8_lossy(&buf))
         }
         Cmd::Manpage => {
             let mut buf = Vec::new();
             match clap_mangen::Man::new(Cli::command()).render(&mut buf) {
-                Ok(()) => commands::emit(&String::from_utf8_lossy(&buf)),
-                Err(e) => Err(commands::Failure(format!(
-                    "could not render the man page: {e}"
-                ))),
+                Ok(()) => emit(&String::from_utf8_lossy(&buf)),
+                Err(e) => Err(Failure(format!("could not render the man page: {e}"))),
             }
         }
-    };
-    match result {
-        Ok(code) => code,
-        Err(commands::Failure(msg)) => {
-            eprintln!("ppdiag: {msg}");
-            2
-        }
-    }
+    })
 }
 
 /// clap writes the options a user gave into the usage line of its errors
@@ -284,77 +254,6 @@ fn tidy_usage(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
-}
-
-/// Parses `5s`, `500ms`, `2m`, or a number of seconds, between 1ms and 24h.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    duration_in(
-        "duration",
-        s,
-        Duration::from_millis(1),
-        Duration::from_secs(86_400),
-    )
-}
-
-/// The one rule for every duration flag (`--timeout`, `--header-timeout`,
-/// `--deadline`, ...): the same syntax, and one message when the value is out of the
-/// flag's range: "`--timeout 0`: give a duration between 50ms and 5m".
-pub fn duration_in(flag: &str, s: &str, min: Duration, max: Duration) -> Result<Duration, String> {
-    let d = duration_value(s).map_err(|e| format!("{flag} `{s}`: {e}"))?;
-    if !(min..=max).contains(&d) {
-        return Err(format!(
-            "{flag} `{s}`: give a duration between {} and {} (a bare number is seconds)",
-            duration_text(min),
-            duration_text(max)
-        ));
-    }
-    Ok(d)
-}
-
-/// A duration as people write it: `500ms`, `3s`, `5m`, `24h`, `1.5s`.
-pub fn duration_text(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms == 0 || ms % 1000 != 0 {
-        if ms >= 1000 {
-            return format!("{}s", d.as_secs_f64());
-        }
-        return format!("{ms}ms");
-    }
-    let secs = ms / 1000;
-    if secs % 3600 == 0 {
-        format!("{}h", secs / 3600)
-    } else if secs % 60 == 0 {
-        format!("{}m", secs / 60)
-    } else {
-        format!("{secs}s")
-    }
-}
-
-fn duration_value(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let (num, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => (&t[..i], &t[i..]),
-        None => (t, "s"),
-    };
-    let n: f64 = num
-        .parse()
-        .map_err(|_| "not a duration (examples: 500ms, 5s, 1m)".to_string())?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err("the unit must be ms, s, m or h".into()),
-    };
-    if !secs.is_finite() || secs > 1e9 {
-        return Err("too long".into());
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
-/// The clap command, for completion and man page generation.
-pub fn command() -> clap::Command {
-    Cli::command()
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! Rules: clap types stay here; errors are messages for exit code 2.
 
 use crate::client::target;
-use crate::commands::Output;
+use crate::config::{TextSource, duration_in};
+use crate::output::Output;
 use crate::probe::model::{AttemptSpec, HeaderChoice};
 use crate::probe::run::ProbeConfig;
 use crate::probe::udp_model::UdpAttempt;
@@ -246,7 +247,7 @@ fn known(item: &str) -> bool {
 
 /// `--timeout` (a duration as `serve` takes them: `3`, `1.5s`, `800ms`), 50 ms to 300 s.
 pub fn timeout(s: &str) -> Result<Duration, String> {
-    super::duration_in(
+    duration_in(
         "--timeout",
         s,
         Duration::from_millis(50),
@@ -254,22 +255,14 @@ pub fn timeout(s: &str) -> Result<Duration, String> {
     )
 }
 
-/// Validates `probe` arguments.
+/// Validates `probe` arguments (the targets file is read by the probe itself).
 pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
-    let mut targets = Vec::new();
-    for t in &a.targets {
-        targets.push(target::parse(t, a.port)?);
-    }
-    if let Some(path) = &a.targets_file {
-        let source = if path.as_os_str() == "-" {
-            crate::cli::TextSource::Stdin
-        } else {
-            crate::cli::TextSource::File(path.clone())
-        };
-        let text = crate::commands::read_text(&source).map_err(|e| e.0)?;
-        targets.extend(target::parse_file(&text, a.port)?);
-    }
-    if targets.is_empty() {
+    let targets = a
+        .targets
+        .iter()
+        .map(|t| target::parse(t, a.port))
+        .collect::<Result<Vec<_>, _>>()?;
+    if targets.is_empty() && a.targets_file.is_none() {
         return Err(
             "give at least one TARGET (host:port, [v6]:port or a URL), or --targets-file".into(),
         );
@@ -284,55 +277,21 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
     } else {
         Vec::new()
     };
-    let udp_data = match &a.data {
-        Some(d) => Some(match d.strip_prefix("hex:") {
-            Some(h) => {
-                crate::proxy::build::tlvs::parse_hex(h).map_err(|e| format!("--data: {e}"))?
-            }
-            None => d.clone().into_bytes(),
-        }),
-        None => None,
-    };
-    if udp_data.as_ref().is_some_and(|d| d.len() > 65_000) {
-        return Err("--data: a datagram carries at most 65,000 bytes here".into());
-    }
-    for item in a.only.iter().chain(&a.skip).filter(|_| !a.udp) {
-        if !known(item) {
-            return Err(format!(
-                "--only/--skip `{item}`: use none, v1, v2, v2-local, tls, http, wait, or an attempt name such as v2+tls"
-            ));
-        }
-    }
-    let attempts: Vec<AttemptSpec> = AttemptSpec::matrix()
-        .into_iter()
-        .filter(|s| a.only.is_empty() || a.only.iter().any(|i| matches(i, s)))
-        .filter(|s| !a.skip.iter().any(|i| matches(i, s)))
-        .collect();
-    if attempts.is_empty() && !a.udp {
-        return Err("--only/--skip leave no attempt to run".into());
-    }
-    if !(1..=256).contains(&a.concurrency) {
-        // Each address opens 9 connections at once: 256 keeps a run under the usual
-        // 4096 open files, and under what a balancer or a firewall tolerates from one host.
-        return Err("--concurrency: give 1 to 256".into());
-    }
-    if let (Some(s), Some(d)) = (a.src, a.dst) {
-        if s.is_ipv4() != d.is_ipv4() {
-            return Err(format!("--src {s} and --dst {d} are of different families"));
-        }
-    }
+    let udp_data = udp_data(a.data.as_deref())?;
+    let attempts = tcp_attempts(&a)?;
+    check_limits(&a)?;
     let (tlvs, crc32c) = a.tlvs.build()?;
-    if a.alpn.iter().any(|p| p.is_empty() || p.len() > 255) {
-        return Err("--alpn: protocol names are 1 to 255 bytes".into());
-    }
-    if a.method.is_empty() || !a.method.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return Err(format!(
-            "--method `{}`: letters only (GET, HEAD, ...)",
-            a.method
-        ));
-    }
+    check_request(&a)?;
     Ok(ProbeConfig {
         targets,
+        targets_file: a.targets_file.map(|path| {
+            if path.as_os_str() == "-" {
+                TextSource::Stdin
+            } else {
+                TextSource::File(path)
+            }
+        }),
+        port: a.port,
         connect_to,
         timeout: timeout(&a.timeout)?,
         concurrency: a.concurrency,
@@ -365,6 +324,70 @@ pub fn config(a: ProbeArgs, output: Output) -> Result<ProbeConfig, String> {
         robustness: a.robustness,
         audit: a.audit,
     })
+}
+
+/// `--data` of `--udp`: text, or `hex:…`, at most what a datagram carries here.
+fn udp_data(data: Option<&str>) -> Result<Option<Vec<u8>>, String> {
+    let Some(d) = data else {
+        return Ok(None);
+    };
+    let bytes = match d.strip_prefix("hex:") {
+        Some(h) => crate::proxy::build::tlvs::parse_hex(h).map_err(|e| format!("--data: {e}"))?,
+        None => d.as_bytes().to_vec(),
+    };
+    if bytes.len() > 65_000 {
+        return Err("--data: a datagram carries at most 65,000 bytes here".into());
+    }
+    Ok(Some(bytes))
+}
+
+/// The TCP attempts `--only`/`--skip` leave (none is an error unless `--udp`).
+fn tcp_attempts(a: &ProbeArgs) -> Result<Vec<AttemptSpec>, String> {
+    for item in a.only.iter().chain(&a.skip).filter(|_| !a.udp) {
+        if !known(item) {
+            return Err(format!(
+                "--only/--skip `{item}`: use none, v1, v2, v2-local, tls, http, wait, or an attempt name such as v2+tls"
+            ));
+        }
+    }
+    let attempts: Vec<AttemptSpec> = AttemptSpec::matrix()
+        .into_iter()
+        .filter(|s| a.only.is_empty() || a.only.iter().any(|i| matches(i, s)))
+        .filter(|s| !a.skip.iter().any(|i| matches(i, s)))
+        .collect();
+    if attempts.is_empty() && !a.udp {
+        return Err("--only/--skip leave no attempt to run".into());
+    }
+    Ok(attempts)
+}
+
+/// `--concurrency` and `--src`/`--dst`.
+fn check_limits(a: &ProbeArgs) -> Result<(), String> {
+    if !(1..=256).contains(&a.concurrency) {
+        // Each address opens 9 connections at once: 256 keeps a run under the usual
+        // 4096 open files, and under what a balancer or a firewall tolerates from one host.
+        return Err("--concurrency: give 1 to 256".into());
+    }
+    if let (Some(s), Some(d)) = (a.src, a.dst) {
+        if s.is_ipv4() != d.is_ipv4() {
+            return Err(format!("--src {s} and --dst {d} are of different families"));
+        }
+    }
+    Ok(())
+}
+
+/// `--alpn` and `--method`.
+fn check_request(a: &ProbeArgs) -> Result<(), String> {
+    if a.alpn.iter().any(|p| p.is_empty() || p.len() > 255) {
+        return Err("--alpn: protocol names are 1 to 255 bytes".into());
+    }
+    if a.method.is_empty() || !a.method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(format!(
+            "--method `{}`: letters only (GET, HEAD, ...)",
+            a.method
+        ));
+    }
+    Ok(())
 }
 
 /// The UDP attempts `--only`/`--skip` leave. PROXY v1 has no UDP form.

@@ -2,9 +2,9 @@
 //!
 //! Rules: clap types stay here; errors are messages for exit code 2.
 
-use super::probe::{TlvArgs, timeout};
+use super::probe::{Tlv, TlvArgs, timeout};
 use crate::client::target;
-use crate::commands::Output;
+use crate::output::Output;
 use crate::proxy::build::{Break, HeaderSpec, Kind};
 use crate::proxy::{Family, Transport};
 use crate::send::SendConfig;
@@ -177,106 +177,8 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
         .collect::<Result<Vec<_>, _>>()?;
     let (tlvs, crc32c) = a.tlvs.build()?;
     let has_tlvs = !tlvs.is_empty();
-    let header = match a.proxy {
-        ProxyArg::None => {
-            if a.local
-                || !tlvs.is_empty()
-                || crc32c
-                || !a.breaks.is_empty()
-                || a.src.is_some()
-                || a.dst.is_some()
-            {
-                return Err(
-                    "--proxy none sends no header: drop --local, --src, --dst, TLVs and --break"
-                        .into(),
-                );
-            }
-            None
-        }
-        p => {
-            let kind = if p == ProxyArg::V1 {
-                Kind::V1
-            } else {
-                Kind::V2
-            };
-            if kind == Kind::V1 && (a.local || !tlvs.is_empty() || crc32c) {
-                return Err("--local and TLVs exist only in v2 headers: use --proxy v2".into());
-            }
-            let spec = HeaderSpec {
-                kind,
-                local: a.local,
-                src: a.src,
-                dst: a.dst,
-                family: a.family.map(|f| match f {
-                    FamilyArg::Unspec => Family::Unspec,
-                    FamilyArg::Inet => Family::Inet,
-                    FamilyArg::Inet6 => Family::Inet6,
-                    FamilyArg::Unix => Family::Unix,
-                }),
-                transport: match a.transport {
-                    Some(TransportArg::Unspec) => Transport::Unspec,
-                    Some(TransportArg::Dgram) => Transport::Dgram,
-                    Some(TransportArg::Stream) => Transport::Stream,
-                    None if a.local && a.family.is_none() => Transport::Unspec,
-                    None if a.udp => Transport::Dgram,
-                    None => Transport::Stream,
-                },
-                tlvs,
-                crc32c,
-                breaks: a.breaks.iter().map(|b| Break::from(*b)).collect(),
-            };
-            // Check it builds now (with stand-in addresses), so mistakes are exit 2.
-            let mut probe = spec.clone();
-            if probe.src.is_none()
-                && probe.dst.is_none()
-                && !probe.local
-                && probe.family != Some(Family::Unspec)
-            {
-                let any = if probe.family == Some(Family::Inet6) {
-                    "[::1]:1"
-                } else {
-                    "127.0.0.1:1"
-                };
-                probe.src = any.parse().ok();
-                probe.dst = any.parse().ok();
-                if probe.family == Some(Family::Unix) {
-                    return Err(
-                        "--family unix needs --local (a declared family without addresses)".into(),
-                    );
-                }
-            } else if probe.src.is_some() != probe.dst.is_some() {
-                let other = probe.src.or(probe.dst);
-                probe.src = probe.src.or(other);
-                probe.dst = probe.dst.or(other);
-            }
-            crate::proxy::build::build(&probe).map_err(|e| e.0)?;
-            Some(spec)
-        }
-    };
-    let http = match a.http {
-        Some(v) if v.len() == 2 => {
-            if !v[0].bytes().all(|b| b.is_ascii_alphabetic()) || v[0].is_empty() {
-                return Err(format!(
-                    "--http `{}`: the method is letters only (GET, HEAD, ...)",
-                    v[0]
-                ));
-            }
-            if !v[1].starts_with('/') && v[1] != "*" {
-                return Err(format!(
-                    "--http: the path must start with `/` (got `{}`)",
-                    v[1]
-                ));
-            }
-            if v[1]
-                .bytes()
-                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
-            {
-                return Err("--http: the path cannot contain spaces or control characters".into());
-            }
-            Some((v[0].to_ascii_uppercase(), v[1].clone()))
-        }
-        _ => None,
-    };
+    let header = header(&a, tlvs, crc32c)?;
+    let http = http(a.http.as_deref())?;
     let raw_header = match a.like {
         Some(_) if a.proxy != ProxyArg::V2 || has_tlvs || crc32c || !a.breaks.is_empty() => {
             return Err("--like sends a balancer's health check as it is: drop --proxy v1/none, TLVs and --break".into());
@@ -308,4 +210,106 @@ pub fn config(a: SendArgs, output: Output) -> Result<SendConfig, String> {
         udp: a.udp,
         output,
     })
+}
+
+/// The header to send, checked to build (`None` for `--proxy none`).
+fn header(a: &SendArgs, tlvs: Vec<Tlv>, crc32c: bool) -> Result<Option<HeaderSpec>, String> {
+    if a.proxy == ProxyArg::None {
+        if a.local
+            || !tlvs.is_empty()
+            || crc32c
+            || !a.breaks.is_empty()
+            || a.src.is_some()
+            || a.dst.is_some()
+        {
+            return Err(
+                "--proxy none sends no header: drop --local, --src, --dst, TLVs and --break".into(),
+            );
+        }
+        return Ok(None);
+    }
+    let kind = if a.proxy == ProxyArg::V1 {
+        Kind::V1
+    } else {
+        Kind::V2
+    };
+    if kind == Kind::V1 && (a.local || !tlvs.is_empty() || crc32c) {
+        return Err("--local and TLVs exist only in v2 headers: use --proxy v2".into());
+    }
+    let spec = HeaderSpec {
+        kind,
+        local: a.local,
+        src: a.src,
+        dst: a.dst,
+        family: a.family.map(|f| match f {
+            FamilyArg::Unspec => Family::Unspec,
+            FamilyArg::Inet => Family::Inet,
+            FamilyArg::Inet6 => Family::Inet6,
+            FamilyArg::Unix => Family::Unix,
+        }),
+        transport: match a.transport {
+            Some(TransportArg::Unspec) => Transport::Unspec,
+            Some(TransportArg::Dgram) => Transport::Dgram,
+            Some(TransportArg::Stream) => Transport::Stream,
+            None if a.local && a.family.is_none() => Transport::Unspec,
+            None if a.udp => Transport::Dgram,
+            None => Transport::Stream,
+        },
+        tlvs,
+        crc32c,
+        breaks: a.breaks.iter().map(|b| Break::from(*b)).collect(),
+    };
+    check_builds(&spec)?;
+    Ok(Some(spec))
+}
+
+/// Builds the header now (with stand-in addresses), so mistakes are exit 2.
+fn check_builds(spec: &HeaderSpec) -> Result<(), String> {
+    let mut probe = spec.clone();
+    if probe.src.is_none()
+        && probe.dst.is_none()
+        && !probe.local
+        && probe.family != Some(Family::Unspec)
+    {
+        let any = if probe.family == Some(Family::Inet6) {
+            "[::1]:1"
+        } else {
+            "127.0.0.1:1"
+        };
+        probe.src = any.parse().ok();
+        probe.dst = any.parse().ok();
+        if probe.family == Some(Family::Unix) {
+            return Err("--family unix needs --local (a declared family without addresses)".into());
+        }
+    } else if probe.src.is_some() != probe.dst.is_some() {
+        let other = probe.src.or(probe.dst);
+        probe.src = probe.src.or(other);
+        probe.dst = probe.dst.or(other);
+    }
+    crate::proxy::build::build(&probe).map_err(|e| e.0)?;
+    Ok(())
+}
+
+/// `--http METHOD PATH`, checked.
+fn http(v: Option<&[String]>) -> Result<Option<(String, String)>, String> {
+    let Some([method, path]) = v else {
+        return Ok(None);
+    };
+    if !method.bytes().all(|b| b.is_ascii_alphabetic()) || method.is_empty() {
+        return Err(format!(
+            "--http `{method}`: the method is letters only (GET, HEAD, ...)"
+        ));
+    }
+    if !path.starts_with('/') && path != "*" {
+        return Err(format!(
+            "--http: the path must start with `/` (got `{path}`)"
+        ));
+    }
+    if path
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        return Err("--http: the path cannot contain spaces or control characters".into());
+    }
+    Ok(Some((method.to_ascii_uppercase(), path.clone())))
 }

@@ -5,14 +5,14 @@
 //! and yields a message for exit code 2, so the shell starts with a config that makes
 //! sense (a key for every certificate, a CA only with client auth, ...).
 
-use super::duration_in;
-use crate::commands::Output;
+use crate::config::duration_in;
+use crate::output::Output;
 use crate::proxy::Version;
 use crate::serve::judge::{Cidr, Emulation, Expectations, Policy, ProxyMode, Versions};
 use crate::serve::tls::{CertSource, ClientAuth, TlsSettings};
-use crate::serve::{ReplyMode, ServeConfig};
+use crate::serve::{ListenAddr, ReplyMode, ServeConfig};
 use clap::{Args, ValueEnum};
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -178,18 +178,26 @@ pub enum EmulateArg {
     NginxProxy,
 }
 
-fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+/// A listen address: `IP:PORT`, `[v6]:PORT`, `:PORT` (127.0.0.1), or `NAME:PORT`, which
+/// serve resolves when it starts.
+fn parse_listen(s: &str) -> Result<ListenAddr, String> {
     if let Ok(a) = s.parse::<SocketAddr>() {
-        return Ok(a);
+        return Ok(ListenAddr::Addr(a));
     }
     if let Some(port) = s.strip_prefix(':') {
         let port: u16 = port.parse().map_err(|_| format!("`{s}`: bad port"))?;
-        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+        return Ok(ListenAddr::Addr(SocketAddr::from(([127, 0, 0, 1], port))));
     }
-    s.to_socket_addrs()
-        .map_err(|e| format!("cannot resolve listen address `{s}`: {e}"))?
-        .next()
-        .ok_or_else(|| format!("`{s}` resolves to no address"))
+    match s.rsplit_once(':') {
+        Some((host, port))
+            if !host.is_empty() && !host.contains(':') && port.parse::<u16>().is_ok() =>
+        {
+            Ok(ListenAddr::Name(s.to_string()))
+        }
+        _ => Err(format!(
+            "cannot resolve listen address `{s}`: invalid socket address"
+        )),
+    }
 }
 
 /// A TLV type given as `0xEA`, `234` or a name.
@@ -238,118 +246,16 @@ pub fn config(a: ServeArgs, output: Output) -> Result<ServeConfig, String> {
         .iter()
         .map(|s| parse_listen(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let trusted = a
-        .trusted
-        .iter()
-        .map(|s| Cidr::parse(s))
-        .collect::<Result<Vec<_>, _>>()?;
-    let versions = Versions {
-        v1: a.proxy_versions.contains(&VersionArg::V1),
-        v2: a.proxy_versions.contains(&VersionArg::V2),
-    };
-    let policy = Policy {
-        mode: match a.proxy {
-            ProxyArg::Required => ProxyMode::Required,
-            ProxyArg::Optional => ProxyMode::Optional,
-            ProxyArg::Forbidden => ProxyMode::Forbidden,
-        },
-        versions,
-        trusted,
-    };
+    let policy = policy(&a)?;
     let emulation = a.emulate.map(|e| match e {
         EmulateArg::NginxSsl => Emulation::NginxSsl,
         EmulateArg::GoTls => Emulation::GoTls,
         EmulateArg::NginxProxy => Emulation::NginxProxy,
     });
-    let tls_on = a.tls || a.cert.is_some() || emulation.is_some();
-    if !tls_on {
-        for (given, flag) in [
-            (!a.name.is_empty(), "--name"),
-            (a.cert_out.is_some(), "--cert-out"),
-            (!a.alpn.is_empty(), "--alpn"),
-            (a.client_auth.is_some(), "--client-auth"),
-            (a.expect_sni.is_some(), "--expect-sni"),
-        ] {
-            if given {
-                return Err(format!("{flag} needs TLS: add --tls (or --cert/--key)"));
-            }
-        }
-    }
-    let tls = tls_on.then(|| {
-        let cert = match (&a.cert, &a.key) {
-            (Some(c), Some(k)) => CertSource::Files(c.clone(), k.clone()),
-            _ => {
-                let mut names = a.name.clone();
-                if names.is_empty() {
-                    names.push("localhost".into());
-                    for l in &listen {
-                        let ip: IpAddr = l.ip();
-                        if !ip.is_unspecified() && !names.contains(&ip.to_string()) {
-                            names.push(ip.to_string());
-                        }
-                    }
-                }
-                CertSource::Generate(names)
-            }
-        };
-        TlsSettings {
-            cert,
-            cert_out: a.cert_out.clone(),
-            alpn: a.alpn.clone(),
-            client_auth: match a.client_auth {
-                None => ClientAuth::Off,
-                Some(ClientAuthArg::Optional) => ClientAuth::Optional,
-                Some(ClientAuthArg::Required) => ClientAuth::Required,
-            },
-            client_ca: a.client_ca.clone(),
-        }
-    });
-    let mut tlvs = Vec::new();
-    for t in &a.expect_tlv {
-        let (kind, value) = match t.split_once('=') {
-            Some((k, v)) => (k, Some(v.to_string())),
-            None => (t.as_str(), None),
-        };
-        tlvs.push((parse_tlv_type(kind)?, value));
-    }
-    let expect = Expectations {
-        source: a
-            .expect_source
-            .iter()
-            .map(|s| Cidr::parse(s))
-            .collect::<Result<Vec<_>, _>>()?,
-        version: a.expect_version.map(version),
-        tlvs,
-        sni: a.expect_sni.clone(),
-    };
-    if a.max_connections == 0 {
-        return Err("--max-connections must be at least 1".into());
-    }
-    if a.workers == Some(0) {
-        return Err("--workers must be at least 1".into());
-    }
-    if a.count == Some(0) {
-        return Err("--count must be at least 1".into());
-    }
-    let reply = match (a.reply, &a.banner) {
-        (Some(ReplyArg::Http), Some(_)) => {
-            return Err("--banner speaks first, which HTTP clients do not expect: use --reply echo or none with it".into());
-        }
-        (Some(ReplyArg::Http), None) | (None, None) => ReplyMode::Http,
-        (Some(ReplyArg::Echo), _) => ReplyMode::Echo,
-        (Some(ReplyArg::None), _) | (None, Some(_)) => ReplyMode::None,
-    };
-    if let Some(b) = &a.banner {
-        if b.contains(['\r', '\n']) {
-            return Err("--banner: give one line; serve adds the CRLF".into());
-        }
-        if emulation.is_some() {
-            return Err(
-                "--banner cannot be used with --emulate (the emulated servers do not speak first)"
-                    .into(),
-            );
-        }
-    }
+    let tls = tls(&a, emulation.is_some())?;
+    let expect = expectations(&a)?;
+    check_counts(&a)?;
+    let reply = reply(&a, emulation.is_some())?;
     let deadline = a
         .deadline
         .as_deref()
@@ -381,45 +287,126 @@ pub fn config(a: ServeArgs, output: Output) -> Result<ServeConfig, String> {
     })
 }
 
+/// `--proxy`, `--proxy-versions` and `--trusted`.
+fn policy(a: &ServeArgs) -> Result<Policy, String> {
+    let trusted = a
+        .trusted
+        .iter()
+        .map(|s| Cidr::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Policy {
+        mode: match a.proxy {
+            ProxyArg::Required => ProxyMode::Required,
+            ProxyArg::Optional => ProxyMode::Optional,
+            ProxyArg::Forbidden => ProxyMode::Forbidden,
+        },
+        versions: Versions {
+            v1: a.proxy_versions.contains(&VersionArg::V1),
+            v2: a.proxy_versions.contains(&VersionArg::V2),
+        },
+        trusted,
+    })
+}
+
+/// The TLS settings (`--tls`, `--cert`, or `--emulate`), and no TLS flag without TLS.
+/// A generated certificate without `--name` is named when serve has resolved its
+/// listen addresses.
+fn tls(a: &ServeArgs, emulating: bool) -> Result<Option<TlsSettings>, String> {
+    let tls_on = a.tls || a.cert.is_some() || emulating;
+    if !tls_on {
+        for (given, flag) in [
+            (!a.name.is_empty(), "--name"),
+            (a.cert_out.is_some(), "--cert-out"),
+            (!a.alpn.is_empty(), "--alpn"),
+            (a.client_auth.is_some(), "--client-auth"),
+            (a.expect_sni.is_some(), "--expect-sni"),
+        ] {
+            if given {
+                return Err(format!("{flag} needs TLS: add --tls (or --cert/--key)"));
+            }
+        }
+        return Ok(None);
+    }
+    let cert = match (&a.cert, &a.key) {
+        (Some(c), Some(k)) => CertSource::Files(c.clone(), k.clone()),
+        _ => CertSource::Generate(a.name.clone()),
+    };
+    Ok(Some(TlsSettings {
+        cert,
+        cert_out: a.cert_out.clone(),
+        alpn: a.alpn.clone(),
+        client_auth: match a.client_auth {
+            None => ClientAuth::Off,
+            Some(ClientAuthArg::Optional) => ClientAuth::Optional,
+            Some(ClientAuthArg::Required) => ClientAuth::Required,
+        },
+        client_ca: a.client_ca.clone(),
+    }))
+}
+
+/// `--expect-*`.
+fn expectations(a: &ServeArgs) -> Result<Expectations, String> {
+    let mut tlvs = Vec::new();
+    for t in &a.expect_tlv {
+        let (kind, value) = match t.split_once('=') {
+            Some((k, v)) => (k, Some(v.to_string())),
+            None => (t.as_str(), None),
+        };
+        tlvs.push((parse_tlv_type(kind)?, value));
+    }
+    Ok(Expectations {
+        source: a
+            .expect_source
+            .iter()
+            .map(|s| Cidr::parse(s))
+            .collect::<Result<Vec<_>, _>>()?,
+        version: a.expect_version.map(version),
+        tlvs,
+        sni: a.expect_sni.clone(),
+    })
+}
+
+/// `--max-connections`, `--workers` and `--count` are at least 1.
+fn check_counts(a: &ServeArgs) -> Result<(), String> {
+    if a.max_connections == 0 {
+        return Err("--max-connections must be at least 1".into());
+    }
+    if a.workers == Some(0) {
+        return Err("--workers must be at least 1".into());
+    }
+    if a.count == Some(0) {
+        return Err("--count must be at least 1".into());
+    }
+    Ok(())
+}
+
+/// `--reply` and `--banner`.
+fn reply(a: &ServeArgs, emulating: bool) -> Result<ReplyMode, String> {
+    let reply = match (a.reply, &a.banner) {
+        (Some(ReplyArg::Http), Some(_)) => {
+            return Err("--banner speaks first, which HTTP clients do not expect: use --reply echo or none with it".into());
+        }
+        (Some(ReplyArg::Http), None) | (None, None) => ReplyMode::Http,
+        (Some(ReplyArg::Echo), _) => ReplyMode::Echo,
+        (Some(ReplyArg::None), _) | (None, Some(_)) => ReplyMode::None,
+    };
+    if let Some(b) = &a.banner {
+        if b.contains(['\r', '\n']) {
+            return Err("--banner: give one line; serve adds the CRLF".into());
+        }
+        if emulating {
+            return Err(
+                "--banner cannot be used with --emulate (the emulated servers do not speak first)"
+                    .into(),
+            );
+        }
+    }
+    Ok(reply)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::parse_duration;
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("25h").is_err());
-        assert_eq!(
-            duration_in(
-                "--timeout",
-                "0",
-                Duration::from_millis(50),
-                Duration::from_secs(300)
-            ),
-            Err(
-                "--timeout `0`: give a duration between 50ms and 5m (a bare number is seconds)"
-                    .into()
-            )
-        );
-        assert_eq!(
-            duration_in(
-                "--timeout",
-                "1000",
-                Duration::from_millis(50),
-                Duration::from_secs(300)
-            ),
-            Err(
-                "--timeout `1000`: give a duration between 50ms and 5m (a bare number is seconds)"
-                    .into()
-            )
-        );
-        assert!(parse_duration("x").is_err());
-    }
 
     #[test]
     fn tlv_types() {
@@ -433,11 +420,14 @@ mod tests {
 
     #[test]
     fn listen_forms() {
-        assert_eq!(parse_listen(":80").unwrap().to_string(), "127.0.0.1:80");
+        let addr = |s: &str| ListenAddr::Addr(s.parse().unwrap());
+        assert_eq!(parse_listen(":80"), Ok(addr("127.0.0.1:80")));
+        assert_eq!(parse_listen("[::1]:8443"), Ok(addr("[::1]:8443")));
         assert_eq!(
-            parse_listen("[::1]:8443").unwrap().to_string(),
-            "[::1]:8443"
+            parse_listen("localhost:8443"),
+            Ok(ListenAddr::Name("localhost:8443".into()))
         );
         assert!(parse_listen("127.0.0.1").is_err());
+        assert!(parse_listen("localhost").is_err());
     }
 }

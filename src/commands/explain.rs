@@ -5,9 +5,10 @@
 //! `ppdiag inspect` would and the result is part of the report.
 
 use super::inspect::{self, Report as Inspection};
-use super::{Failure, emit, read_input};
-use crate::cli::ExplainConfig;
+use crate::config::ExplainConfig;
 use crate::explain::{self, Explanation};
+use crate::input::read_input;
+use crate::output::{Failure, Reporter};
 use crate::rawbytes::{Format, Parsed};
 use crate::render::Painter;
 use serde::Serialize;
@@ -47,14 +48,12 @@ pub fn report(message: &str) -> Report {
 
 /// Runs `explain`.
 pub fn run(cfg: &ExplainConfig) -> Result<i32, Failure> {
-    let p = Painter::new(cfg.output.color);
+    let mut out = cfg.output.stdout();
     let Some(source) = &cfg.message else {
-        let out = if let Some(json) = cfg.output.json(&explain::entries()) {
-            json
-        } else {
-            explain::render_list_text(&p)
-        };
-        return emit(&out);
+        out.whole(&explain::entries(), |p, s| {
+            s.push_str(&explain::render_list_text(p))
+        });
+        return out.close().map(|()| 0);
     };
     let message = message_text(&read_input(source)?);
     let message = message.trim();
@@ -62,22 +61,21 @@ pub fn run(cfg: &ExplainConfig) -> Result<i32, Failure> {
         return Err(Failure("the message is empty".into()));
     }
     let r = report(message);
-    let out = if let Some(json) = cfg.output.json(&r) {
-        json
-    } else {
-        let mut s = explain::render_text(&r.explanation, &p);
-        if let Some(i) = &r.inspection {
-            s.push_str(&format!(
-                "\n{}\n",
-                p.heading("The quoted bytes, inspected:")
-            ));
-            s.push_str(&inspect::render_text(i, &p));
-        }
-        s
-    };
+    out.whole(&r, |p, s| render_report_text(&r, p, s));
     // Explaining is not diagnosing a live system: a successful lookup exits 0 whether
     // or not the message was recognised (the output says which).
-    emit(&out)
+    out.close().map(|()| 0)
+}
+
+fn render_report_text(r: &Report, p: &Painter, s: &mut String) {
+    s.push_str(&explain::render_text(&r.explanation, p));
+    if let Some(i) = &r.inspection {
+        s.push_str(&format!(
+            "\n{}\n",
+            p.heading("The quoted bytes, inspected:")
+        ));
+        s.push_str(&inspect::render_text(i, p));
+    }
 }
 
 /// A pasted message as text: bytes that are not UTF-8 (nginx before 1.25 writes the

@@ -4,11 +4,12 @@
 //! into bytes, [`crate::opening`] peels headers and judges, [`report`] builds the one
 //! serializable report that both renderers read.
 
-use super::{Failure, emit, read_input};
-use crate::cli::InspectConfig;
+use crate::config::InspectConfig;
 use crate::escape::hexdump;
 use crate::findings::{self, Finding, Severity};
+use crate::input::read_input;
 use crate::opening::{self, HeaderProblem, Opening};
+use crate::output::{Failure, Reporter};
 use crate::proxy::{Command, Family, Header, Transport};
 use crate::rawbytes::{self, Format};
 use crate::render::{Painter, findings_text, key_values};
@@ -114,12 +115,9 @@ pub fn run(cfg: &InspectConfig) -> Result<i32, Failure> {
         Origin::Unknown
     };
     let r = report(parsed, origin);
-    let out = if let Some(json) = cfg.output.json(&r) {
-        json
-    } else {
-        render_text(&r, &Painter::new(cfg.output.color))
-    };
-    emit(&out)?;
+    let mut out = cfg.output.stdout();
+    out.whole(&r, |p, s| s.push_str(&render_text(&r, p)));
+    out.close()?;
     Ok(exit_code(&r.findings))
 }
 

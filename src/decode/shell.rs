@@ -13,13 +13,13 @@ use super::judge::Judge;
 use super::packet::linktype;
 use super::report::Summary;
 use super::report::{CaptureError, FlowReport, flow_text, summary_text};
-use crate::commands::{Failure, Output, OutputFormat};
 use crate::findings::Severity;
+use crate::output::{Failure, Output, Reporter};
 use crate::render::Painter;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{PcapBlockOwned, PcapError};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 /// How many conversations the default text view shows.
@@ -168,181 +168,60 @@ const BATCH: usize = 64;
 /// Two threads: this one reads frames and tracks flows ([`Tracker`]); the other judges,
 /// links and writes ([`Judge`] and the output), so judging never stalls reading.
 pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
-    let (reader, name, size): (Box<dyn Read + Send>, String, Option<u64>) = match &cfg.input {
-        Input::Stdin => (
-            Box::new(Paced::new(std::io::stdin())),
-            "standard input".into(),
-            None,
-        ),
-        Input::File(p) => {
-            if p.is_dir() {
-                return Err(Failure(format!(
-                    "cannot read {}: it is a directory; give a pcap or pcapng file",
-                    p.display()
-                )));
-            }
-            let f = std::fs::File::open(p).map_err(|e| {
-                Failure(format!(
-                    "cannot read {}: {}",
-                    p.display(),
-                    crate::commands::io_error_words(&e)
-                ))
-            })?;
-            let size = f.metadata().ok().map(|m| m.len());
-            (Box::new(f), p.display().to_string(), size)
-        }
-    };
+    let (reader, name, size) = open_input(&cfg.input)?;
     let live = cfg.input == Input::Stdin;
     let progress = size
         .filter(|&s| s >= 64 << 20 && std::io::stderr().is_terminal())
-        .map(|s| {
-            let bar = indicatif::ProgressBar::new(s);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} decoding [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
-            bar
-        });
+        .map(progress_bar);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(4);
     // Batches sent and not yet taken by the judging thread: when it is behind, the
     // reading thread judges the conversations of its next batch itself.
     let backlog = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let taken = backlog.clone();
     // The text view never shows the escaped first bytes of a conversation.
-    let bytes = cfg.output.format != OutputFormat::Text;
+    let bytes = !cfg.output.is_text();
     // Directions (with their buffers) travel back for reuse, so steady state allocates
     // nothing per conversation for them.
     let (give_back, take_back) = std::sync::mpsc::channel::<Vec<super::stream::Half>>();
-    let output = cfg.output;
-    let all = cfg.all;
-    let limits = cfg.limits;
-    let title = name.clone();
-    let worker = std::thread::spawn(move || -> Result<u64, Failure> {
-        let stdout = std::io::stdout();
-        let mut sink = Sink {
-            out: std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
-            output,
-            all,
-            painter: Painter::new(output.color),
-            worst: Vec::new(),
-            first_json: true,
-            closed: false,
-        };
-        let mut judge = Judge::new(limits);
-        if !bytes {
-            judge = judge.without_bytes();
-        }
-        let mut out = Vec::new();
-        loop {
-            // Live input that goes quiet: what waits for its other leg is reported after a
-            // moment of wall time, so `tcpdump -U -w - | ppdiag decode -` shows flows as
-            // they end.
-            let msg = if live {
-                match rx.recv_timeout(std::time::Duration::from_millis(700)) {
-                    Ok(m) => m,
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                        judge.flush(&mut out);
-                        for r in out.drain(..) {
-                            sink.flow(r);
-                        }
-                        sink.flush();
-                        continue;
-                    }
-                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-                }
-            } else {
-                match rx.recv() {
-                    Ok(m) => m,
-                    Err(_) => break,
-                }
-            };
-            match msg {
-                Msg::Events(events) => {
-                    taken.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-                    for e in events {
-                        judge.event(e, &mut out);
-                    }
-                    if judge.spare().len() >= 64 {
-                        let _ = give_back.send(std::mem::take(judge.spare()));
-                    }
-                    for r in out.drain(..) {
-                        sink.flow(r);
-                    }
-                    if live {
-                        sink.flush();
-                    }
-                }
-                Msg::End(None) => return Ok(0),
-                Msg::End(Some(tracker)) => {
-                    judge.finish(&mut out);
-                    for r in out.drain(..) {
-                        sink.flow(r);
-                    }
-                    let summary = judge.summary(&tracker);
-                    let problems = summary.flows_with_problems;
-                    sink.finish(&summary, &title)?;
-                    return Ok(problems);
-                }
-            }
-        }
-        Err(Failure("the reading thread stopped early".into()))
-    });
-    let mut tracker = Tracker::new(cfg.limits, cfg.filter.clone());
-    let read = {
-        let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
-        let mut spare = Vec::new();
-        let mut batches = 0u64;
-        let mut send = |tracker: &mut Tracker, events: &mut Vec<Event>, force: bool| {
-            let tick = events.iter().any(|e| matches!(e, Event::Tick(_)));
-            if !events.is_empty() && (force || tick || events.len() >= BATCH) {
-                // Debug builds (every test run) judge every other batch here, so the
-                // goldens cover both threads' path.
-                batches += 1;
-                if backlog.load(std::sync::atomic::Ordering::Relaxed) >= 2
-                    || (cfg!(debug_assertions) && batches % 2 == 0)
-                {
-                    close_here(tracker, events, &mut spare, bytes);
-                }
-                backlog.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let _ = tx.send(Msg::Events(std::mem::take(events)));
-                while let Ok(mut bufs) = take_back.try_recv() {
-                    spare.append(&mut bufs);
-                }
-                tracker.recycle(&mut spare);
-            }
-        };
-        let r = read_capture(
-            reader,
-            &mut tracker,
-            &mut batch,
-            &mut send,
-            progress.as_ref(),
-        );
-        tracker.finish(&mut batch);
-        send(&mut tracker, &mut batch, true);
-        r
+    let writer = Writer {
+        rx,
+        taken: backlog.clone(),
+        give_back,
+        live,
+        bytes,
+        output: cfg.output,
+        all: cfg.all,
+        limits: cfg.limits,
+        title: name.clone(),
     };
+    let worker = std::thread::spawn(move || writer.run());
+    let mut tracker = Tracker::new(cfg.limits, cfg.filter.clone());
+    let read = read_all(
+        reader,
+        &mut tracker,
+        &tx,
+        &backlog,
+        &take_back,
+        bytes,
+        progress.as_ref(),
+    );
     if let Some(bar) = &progress {
         bar.finish_and_clear();
     }
-    let mut failure = None;
     let mut summary = tracker.summary().clone();
-    if let Err(e) = read {
-        if summary.packets == 0 {
-            failure = Some(if summary.format.is_empty() {
+    let failure = read.err().and_then(|e| {
+        let failure = (summary.packets == 0).then(|| {
+            if summary.format.is_empty() {
                 format!("{name}: {}", e.message)
             } else {
                 format!(
                     "{name}: no packet could be read: {} (at byte {})",
                     e.message, e.offset
                 )
-            });
-        }
+            }
+        });
         summary.capture_error = Some(e);
-    }
+        failure
+    });
     let _ = tx.send(Msg::End(if failure.is_some() {
         None
     } else {
@@ -356,6 +235,173 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
         return Err(Failure(msg));
     }
     Ok(if problems > 0 { 1 } else { 0 })
+}
+
+/// Reads and tracks the whole capture on this thread, sending the events to the judging
+/// thread in batches (judging a batch here when that thread is behind).
+fn read_all(
+    reader: Box<dyn Read + Send>,
+    tracker: &mut Tracker,
+    tx: &std::sync::mpsc::SyncSender<Msg>,
+    backlog: &std::sync::atomic::AtomicUsize,
+    take_back: &std::sync::mpsc::Receiver<Vec<super::stream::Half>>,
+    bytes: bool,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<(), CaptureError> {
+    let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+    let mut spare = Vec::new();
+    let mut batches = 0u64;
+    let mut send = |tracker: &mut Tracker, events: &mut Vec<Event>, force: bool| {
+        let tick = events.iter().any(|e| matches!(e, Event::Tick(_)));
+        if !events.is_empty() && (force || tick || events.len() >= BATCH) {
+            // Debug builds (every test run) judge every other batch here, so the
+            // goldens cover both threads' path.
+            batches += 1;
+            if backlog.load(std::sync::atomic::Ordering::Relaxed) >= 2
+                || (cfg!(debug_assertions) && batches % 2 == 0)
+            {
+                close_here(tracker, events, &mut spare, bytes);
+            }
+            backlog.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let _ = tx.send(Msg::Events(std::mem::take(events)));
+            while let Ok(mut bufs) = take_back.try_recv() {
+                spare.append(&mut bufs);
+            }
+            tracker.recycle(&mut spare);
+        }
+    };
+    let r = read_capture(reader, tracker, &mut batch, &mut send, progress);
+    tracker.finish(&mut batch);
+    send(tracker, &mut batch, true);
+    r
+}
+
+/// A capture's reader, its name for messages, and its size when known.
+type Opened = (Box<dyn Read + Send>, String, Option<u64>);
+
+/// Opens the capture (a directory or an unreadable file is exit 2).
+fn open_input(input: &Input) -> Result<Opened, Failure> {
+    match input {
+        Input::Stdin => Ok((
+            Box::new(Paced::new(std::io::stdin())),
+            "standard input".into(),
+            None,
+        )),
+        Input::File(p) => {
+            if p.is_dir() {
+                return Err(Failure(format!(
+                    "cannot read {}: it is a directory; give a pcap or pcapng file",
+                    p.display()
+                )));
+            }
+            let f = std::fs::File::open(p).map_err(|e| {
+                Failure(format!(
+                    "cannot read {}: {}",
+                    p.display(),
+                    crate::output::io_error_words(&e)
+                ))
+            })?;
+            let size = f.metadata().ok().map(|m| m.len());
+            Ok((Box::new(f), p.display().to_string(), size))
+        }
+    }
+}
+
+fn progress_bar(size: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} decoding [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// The judging and writing thread.
+struct Writer {
+    rx: std::sync::mpsc::Receiver<Msg>,
+    taken: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    give_back: std::sync::mpsc::Sender<Vec<super::stream::Half>>,
+    live: bool,
+    bytes: bool,
+    output: Output,
+    all: bool,
+    limits: Limits,
+    title: String,
+}
+
+impl Writer {
+    /// Judges the events as they come and writes each conversation; returns the number
+    /// of conversations with problems.
+    fn run(self) -> Result<u64, Failure> {
+        let stdout = std::io::stdout();
+        let mut sink = Sink::new(
+            self.output
+                .reporter(std::io::BufWriter::with_capacity(1 << 16, stdout.lock())),
+            self.all,
+        );
+        let mut judge = Judge::new(self.limits);
+        if !self.bytes {
+            judge = judge.without_bytes();
+        }
+        let mut out = Vec::new();
+        loop {
+            // Live input that goes quiet: what waits for its other leg is reported after a
+            // moment of wall time, so `tcpdump -U -w - | ppdiag decode -` shows flows as
+            // they end.
+            let msg = if self.live {
+                match self.rx.recv_timeout(std::time::Duration::from_millis(700)) {
+                    Ok(m) => m,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        judge.flush(&mut out);
+                        for r in out.drain(..) {
+                            sink.flow(r);
+                        }
+                        sink.flush();
+                        continue;
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match self.rx.recv() {
+                    Ok(m) => m,
+                    Err(_) => break,
+                }
+            };
+            match msg {
+                Msg::Events(events) => {
+                    self.taken
+                        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                    for e in events {
+                        judge.event(e, &mut out);
+                    }
+                    if judge.spare().len() >= 64 {
+                        let _ = self.give_back.send(std::mem::take(judge.spare()));
+                    }
+                    for r in out.drain(..) {
+                        sink.flow(r);
+                    }
+                    if self.live {
+                        sink.flush();
+                    }
+                }
+                Msg::End(None) => return Ok(0),
+                Msg::End(Some(tracker)) => {
+                    judge.finish(&mut out);
+                    for r in out.drain(..) {
+                        sink.flow(r);
+                    }
+                    let summary = judge.summary(&tracker);
+                    let problems = summary.flows_with_problems;
+                    sink.finish(&summary, &self.title)?;
+                    return Ok(problems);
+                }
+            }
+        }
+        Err(Failure("the reading thread stopped early".into()))
+    }
 }
 
 /// Judges the batch's ended TCP conversations on this (the reading) thread and gives
@@ -376,145 +422,78 @@ fn close_here(
     tracker.recycle(spare);
 }
 
-struct Sink<W: Write> {
-    out: W,
-    output: Output,
+/// decode's output: each conversation as it is judged (json, ndjson, text `--all`), or
+/// the worst few kept for the text view; then the servers and the summary.
+struct Sink<R: Reporter> {
+    out: R,
     all: bool,
-    painter: Painter,
     worst: Vec<FlowReport>,
-    first_json: bool,
-    closed: bool,
 }
 
-impl<W: Write> Sink<W> {
-    fn flush(&mut self) {
-        if !self.closed && self.out.flush().is_err() {
-            self.closed = true;
+impl<R: Reporter> Sink<R> {
+    fn new(mut out: R, all: bool) -> Self {
+        out.open_list("flows");
+        Sink {
+            out,
+            all,
+            worst: Vec::new(),
         }
     }
 
-    fn write(&mut self, s: &str) {
-        if self.closed {
-            return;
-        }
-        let r = self.out.write_all(s.as_bytes());
-        // A closed pipe (`| head`) ends the output, not the decoding's exit code.
-        if r.is_err() {
-            self.closed = true;
-        }
+    fn flush(&mut self) {
+        self.out.flush();
     }
 
     fn flow(&mut self, r: FlowReport) {
-        match self.output.format {
-            // Serialized straight into the buffered writer: no String per conversation.
-            OutputFormat::Ndjson => {
-                if self.closed {
-                    return;
-                }
-                let r = serde_json::to_writer(&mut self.out, &r)
-                    .map_err(std::io::Error::other)
-                    .and_then(|()| self.out.write_all(b"\n"));
-                if r.is_err() {
-                    self.closed = true;
+        let (all, worst) = (self.all, &mut self.worst);
+        self.out.item(r, |r, p, s| {
+            if all {
+                flow_text(p, s, &r);
+            } else if r.worst().is_some_and(|s| s > Severity::Info) {
+                worst.push(r);
+                if worst.len() > WORST_SHOWN * 2 {
+                    keep_worst(worst);
                 }
             }
-            OutputFormat::Json => {
-                if self.first_json {
-                    self.write("{\n  \"flows\": [\n    ");
-                    self.first_json = false;
-                } else {
-                    self.write(",\n    ");
-                }
-                if !self.closed
-                    && crate::render::write_json_indented(&mut self.out, &r, b"    ").is_err()
-                {
-                    self.closed = true;
-                }
-            }
-            OutputFormat::Text if self.all => {
-                let mut s = String::new();
-                flow_text(&self.painter, &mut s, &r);
-                self.write(&s);
-            }
-            OutputFormat::Text => {
-                if r.worst().is_some_and(|s| s > Severity::Info) {
-                    self.worst.push(r);
-                    if self.worst.len() > WORST_SHOWN * 2 {
-                        keep_worst(&mut self.worst);
-                    }
-                }
-            }
-        }
+        });
     }
 
     fn finish(mut self, summary: &Summary, name: &str) -> Result<(), Failure> {
-        match self.output.format {
-            OutputFormat::Ndjson => {
-                #[derive(serde::Serialize)]
-                struct Servers<'a> {
-                    servers: &'a [super::servers::ServerReport],
-                }
-                #[derive(serde::Serialize)]
-                struct Line<'a> {
-                    summary: &'a Summary,
-                }
-                let line = crate::render::to_json_line(&Servers {
-                    servers: &summary.servers,
-                });
-                self.write(&line);
-                let line = crate::render::to_json_line(&Line { summary });
-                self.write(&line);
-            }
-            OutputFormat::Json => {
-                let mut s = String::new();
-                if self.first_json {
-                    s.push_str("{\n  \"flows\": [");
-                }
-                s.push_str("\n  ],\n  \"servers\": ");
-                let body = serde_json::to_string_pretty(&summary.servers).unwrap_or_default();
-                s.push_str(&body.replace('\n', "\n  "));
-                s.push_str(",\n  \"summary\": ");
-                let body = serde_json::to_string_pretty(summary).unwrap_or_default();
-                s.push_str(&body.replace('\n', "\n  "));
-                s.push_str("\n}\n");
-                self.write(&s);
-            }
-            OutputFormat::Text => {
-                let p = self.painter;
-                let mut s = String::new();
-                summary_text(&p, &mut s, summary, name);
-                super::report::servers_text(&p, &mut s, &summary.servers);
-                if !self.all && !self.worst.is_empty() {
-                    keep_worst(&mut self.worst);
-                    s.push('\n');
-                    s.push_str(&p.heading("worst conversations first:"));
-                    s.push('\n');
-                    for r in &self.worst {
-                        flow_text(&p, &mut s, r);
-                    }
-                    if summary.flows_with_problems > self.worst.len() as u64 {
-                        s.push_str(&format!(
-                            "({} more with problems; `--all` shows every conversation, `--format ndjson` one per line)\n",
-                            summary.flows_with_problems - self.worst.len() as u64
-                        ));
-                    }
-                }
-                self.write(&s);
-            }
-        }
-        if self.closed {
-            return Ok(());
-        }
+        self.out.field("servers", &summary.servers);
+        self.out.field("summary", summary);
+        let (all, mut worst) = (self.all, std::mem::take(&mut self.worst));
         self.out
-            .flush()
-            .or_else(|e| {
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            })
-            .map_err(|e| Failure(format!("cannot write output: {e}")))
+            .text(|p, s| closing_text(p, s, summary, name, all, &mut worst));
+        self.out.close()
+    }
+}
+
+/// The text after the conversations: the summary, the servers, and (without `--all`)
+/// the worst conversations.
+fn closing_text(
+    p: &Painter,
+    s: &mut String,
+    summary: &Summary,
+    name: &str,
+    all: bool,
+    worst: &mut Vec<FlowReport>,
+) {
+    summary_text(p, s, summary, name);
+    super::report::servers_text(p, s, &summary.servers);
+    if !all && !worst.is_empty() {
+        keep_worst(worst);
+        s.push('\n');
+        s.push_str(&p.heading("worst conversations first:"));
+        s.push('\n');
+        for r in worst.iter() {
+            flow_text(p, s, r);
+        }
+        if summary.flows_with_problems > worst.len() as u64 {
+            s.push_str(&format!(
+                "({} more with problems; `--all` shows every conversation, `--format ndjson` one per line)\n",
+                summary.flows_with_problems - worst.len() as u64
+            ));
+        }
     }
 }
 
@@ -545,6 +524,113 @@ struct Iface {
     offset: i64,
 }
 
+/// pcap-parser's reader over the capture, or why the capture cannot be read at all.
+fn open_reader(
+    reader: Box<dyn Read + Send>,
+) -> Result<Box<dyn pcap_parser::traits::PcapReaderIterator + Send>, CaptureError> {
+    pcap_parser::create_reader(1 << 18, reader).map_err(|e| {
+        let message = match e {
+            PcapError::Eof => "empty input: no capture".into(),
+            PcapError::HeaderNotRecognized => {
+                "not a pcap or pcapng capture (unrecognised header)".into()
+            }
+            PcapError::Incomplete(_) | PcapError::UnexpectedEof => {
+                "the input ends inside the capture's file header: it is not a whole pcap or pcapng file".into()
+            }
+            PcapError::ReadError => {
+                "cannot read it (is it a directory or a device rather than a capture file?)".into()
+            }
+            e => format!("not a capture ppdiag can read ({})", pcap_words(&e)),
+        };
+        CaptureError {
+            offset: 0,
+            packets_before: 0,
+            message,
+        }
+    })
+}
+
+/// What the blocks read so far say about the ones to come: the link type and time
+/// precision of a pcap file, the interfaces of a pcapng section.
+#[derive(Default)]
+struct Blocks {
+    legacy_lt: Option<u32>,
+    nano: bool,
+    ifaces: Vec<Iface>,
+    last_ts: u64,
+}
+
+impl Blocks {
+    /// Feeds one block to the tracker; a packet block for an interface never described
+    /// is an error.
+    fn feed(
+        &mut self,
+        block: PcapBlockOwned,
+        dec: &mut Tracker,
+        out: &mut Vec<Event>,
+    ) -> Result<(), String> {
+        let Blocks {
+            legacy_lt,
+            nano,
+            ifaces,
+            last_ts,
+        } = self;
+        match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                dec.summary_mut().format = "pcap".into();
+                *nano = h.is_nanosecond_precision();
+                let lt = h.network.0 as u32;
+                *legacy_lt = Some(lt);
+                dec.link_type(lt);
+            }
+            PcapBlockOwned::Legacy(b) => {
+                let ts = u64::from(b.ts_sec) * 1_000_000_000
+                    + u64::from(b.ts_usec) * if *nano { 1 } else { 1000 };
+                *last_ts = ts;
+                let lt = legacy_lt.unwrap_or(linktype::ETHERNET);
+                let data = &b.data[..b.data.len().min(b.caplen as usize)];
+                dec.frame(ts, lt, data, out);
+            }
+            PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                dec.summary_mut().format = "pcapng".into();
+                ifaces.clear();
+            }
+            PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                let lt = idb.linktype.0 as u32;
+                dec.link_type(lt);
+                ifaces.push(Iface {
+                    lt,
+                    resolution: idb.ts_resolution().unwrap_or(1_000_000).max(1),
+                    offset: idb.ts_offset(),
+                });
+            }
+            PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                match ifaces.get(epb.if_id as usize) {
+                    Some(i) => {
+                        let (sec, frac) = epb.decode_ts(i.offset as u64, i.resolution);
+                        let ts = u64::from(sec) * 1_000_000_000
+                            + (u128::from(frac) * 1_000_000_000 / u128::from(i.resolution)) as u64;
+                        *last_ts = ts;
+                        dec.frame(ts, i.lt, epb.packet_data(), out);
+                    }
+                    None => {
+                        return Err(format!(
+                            "packet block for interface {} which was never described",
+                            epb.if_id
+                        ));
+                    }
+                }
+            }
+            PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                let lt = ifaces.first().map_or(linktype::ETHERNET, |i| i.lt);
+                dec.frame(*last_ts, lt, spb.packet_data(), out);
+            }
+            PcapBlockOwned::NG(_) => {}
+        }
+        Ok(())
+    }
+}
+
 /// Reads every block; on a broken capture returns where and why (after feeding
 /// everything before it to the decoder).
 fn read_capture(
@@ -559,42 +645,8 @@ fn read_capture(
         packets_before: packets,
         message,
     };
-    let mut rdr = match pcap_parser::create_reader(1 << 18, reader) {
-        Ok(r) => r,
-        Err(PcapError::Eof) => return Err(err(0, 0, "empty input: no capture".into())),
-        Err(PcapError::HeaderNotRecognized) => {
-            return Err(err(
-                0,
-                0,
-                "not a pcap or pcapng capture (unrecognised header)".into(),
-            ));
-        }
-        Err(PcapError::Incomplete(_)) | Err(PcapError::UnexpectedEof) => {
-            return Err(err(
-                0,
-                0,
-                "the input ends inside the capture's file header: it is not a whole pcap or pcapng file".into(),
-            ));
-        }
-        Err(PcapError::ReadError) => {
-            return Err(err(
-                0,
-                0,
-                "cannot read it (is it a directory or a device rather than a capture file?)".into(),
-            ));
-        }
-        Err(e) => {
-            return Err(err(
-                0,
-                0,
-                format!("not a capture ppdiag can read ({})", pcap_words(&e)),
-            ));
-        }
-    };
-    let mut legacy_lt: Option<u32> = None;
-    let mut nano = false;
-    let mut ifaces: Vec<Iface> = Vec::new();
-    let mut last_ts = 0u64;
+    let mut rdr = open_reader(reader)?;
+    let mut blocks = Blocks::default();
     let mut shown = 0u64;
     loop {
         let consumed = rdr.consumed() as u64;
@@ -606,63 +658,9 @@ fn read_capture(
         }
         match rdr.next() {
             Ok((len, block)) => {
-                match block {
-                    PcapBlockOwned::LegacyHeader(h) => {
-                        dec.summary_mut().format = "pcap".into();
-                        nano = h.is_nanosecond_precision();
-                        let lt = h.network.0 as u32;
-                        legacy_lt = Some(lt);
-                        dec.link_type(lt);
-                    }
-                    PcapBlockOwned::Legacy(b) => {
-                        let ts = u64::from(b.ts_sec) * 1_000_000_000
-                            + u64::from(b.ts_usec) * if nano { 1 } else { 1000 };
-                        last_ts = ts;
-                        let lt = legacy_lt.unwrap_or(linktype::ETHERNET);
-                        let data = &b.data[..b.data.len().min(b.caplen as usize)];
-                        dec.frame(ts, lt, data, out);
-                    }
-                    PcapBlockOwned::NG(Block::SectionHeader(_)) => {
-                        dec.summary_mut().format = "pcapng".into();
-                        ifaces.clear();
-                    }
-                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                        let lt = idb.linktype.0 as u32;
-                        dec.link_type(lt);
-                        ifaces.push(Iface {
-                            lt,
-                            resolution: idb.ts_resolution().unwrap_or(1_000_000).max(1),
-                            offset: idb.ts_offset(),
-                        });
-                    }
-                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                        match ifaces.get(epb.if_id as usize) {
-                            Some(i) => {
-                                let (sec, frac) = epb.decode_ts(i.offset as u64, i.resolution);
-                                let ts = u64::from(sec) * 1_000_000_000
-                                    + (u128::from(frac) * 1_000_000_000 / u128::from(i.resolution))
-                                        as u64;
-                                last_ts = ts;
-                                dec.frame(ts, i.lt, epb.packet_data(), out);
-                            }
-                            None => {
-                                return Err(err(
-                                    consumed,
-                                    dec.summary().packets,
-                                    format!(
-                                        "packet block for interface {} which was never described",
-                                        epb.if_id
-                                    ),
-                                ));
-                            }
-                        }
-                    }
-                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
-                        let lt = ifaces.first().map_or(linktype::ETHERNET, |i| i.lt);
-                        dec.frame(last_ts, lt, spb.packet_data(), out);
-                    }
-                    PcapBlockOwned::NG(_) => {}
-                }
+                blocks
+                    .feed(block, dec, out)
+                    .map_err(|message| err(consumed, dec.summary().packets, message))?;
                 rdr.consume(len);
                 send(dec, out, false);
             }

@@ -13,16 +13,17 @@ pub mod balancer;
 mod capture;
 mod text;
 
-use crate::commands::{Failure, Output, emit};
+pub use crate::config::DemoConfig;
 use crate::diagnose::{self, Ending, Exchange, Verdict};
 use crate::findings::{Code, Finding};
+use crate::output::{Failure, Output, OutputFormat, Reporter};
 use crate::probe::model::AttemptSpec;
 use crate::probe::model::ProbeReport;
 use crate::probe::run::ProbeConfig;
 use crate::serve::judge::Emulation;
 use crate::serve::judge::{Expectations, Policy, ProxyMode, Versions};
 use crate::serve::tls::{CertSource, ClientAuth, TlsSettings};
-use crate::serve::{Embedded, ReplyMode, ServeConfig};
+use crate::serve::{Embedded, ListenAddr, ReplyMode, ServeConfig};
 use balancer::{Balancer, Sends};
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -85,13 +86,6 @@ pub struct DemoReport {
     pub ok: bool,
 }
 
-/// `ppdiag demo` configuration.
-#[derive(Debug, Clone, Copy)]
-pub struct DemoConfig {
-    /// Output.
-    pub output: Output,
-}
-
 /// Runs the demo; exit code 0 when every case gave its expected diagnosis, else 1.
 pub fn run(cfg: DemoConfig) -> Result<i32, Failure> {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -100,11 +94,11 @@ pub fn run(cfg: DemoConfig) -> Result<i32, Failure> {
         .build()
         .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
     let report = rt.block_on(demo())?;
-    let out = match cfg.output.json(&report) {
-        Some(json) => json,
-        None => text::render(&report, cfg.output.color),
-    };
-    emit(&out)?;
+    let mut out = cfg.output.stdout();
+    out.whole(&report, |p, s| {
+        s.push_str(&text::render(&report, p.color()))
+    });
+    out.close()?;
     Ok(if report.ok { 0 } else { 1 })
 }
 
@@ -126,7 +120,9 @@ pub async fn demo() -> Result<DemoReport, Failure> {
 
 fn serve_config(tls: bool, mode: ProxyMode, emulation: Option<Emulation>) -> ServeConfig {
     ServeConfig {
-        listen: vec!["127.0.0.1:0".parse().expect("literal address")],
+        listen: vec![ListenAddr::Addr(
+            "127.0.0.1:0".parse().expect("literal address"),
+        )],
         udp: false,
         policy: Policy {
             mode,
@@ -153,7 +149,7 @@ fn serve_config(tls: bool, mode: ProxyMode, emulation: Option<Emulation>) -> Ser
         max_connections: 64,
         workers: None,
         output: Output {
-            format: crate::commands::OutputFormat::Ndjson,
+            format: OutputFormat::Ndjson,
             color: false,
         },
     }
@@ -170,6 +166,8 @@ async fn backend(
 async fn probe(addr: SocketAddr) -> Result<ProbeReport, Failure> {
     let cfg = ProbeConfig {
         targets: vec![crate::client::target::parse(&addr.to_string(), None).map_err(Failure)?],
+        targets_file: None,
+        port: None,
         connect_to: Vec::new(),
         timeout: Duration::from_millis(1500),
         concurrency: 1,
@@ -186,7 +184,7 @@ async fn probe(addr: SocketAddr) -> Result<ProbeReport, Failure> {
         cacert: Vec::new(),
         ip_version: None,
         output: Output {
-            format: crate::commands::OutputFormat::Json,
+            format: OutputFormat::Json,
             color: false,
         },
         udp_attempts: Vec::new(),

@@ -6,7 +6,8 @@
 use super::model::{AttemptSpec, BalancerSends};
 use super::udp_model::UdpAttempt;
 use crate::client::target::{ConnectTo, Target};
-use crate::commands::Output;
+use crate::config::TextSource;
+use crate::output::Output;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,6 +17,10 @@ use std::time::Duration;
 pub struct ProbeConfig {
     /// Targets, in the order given.
     pub targets: Vec<Target>,
+    /// `--targets-file`: more targets, one per line, read when the probe starts.
+    pub targets_file: Option<TextSource>,
+    /// `--port`: the port of targets given without one (in the targets file).
+    pub port: Option<u16>,
     /// `--connect-to` rules.
     pub connect_to: Vec<ConnectTo>,
     /// Per-attempt timeout (connect and exchange).

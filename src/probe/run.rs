@@ -8,10 +8,10 @@
 
 use super::infer;
 use super::model::{Attempt, HeaderChoice, Payload, ProbeReport, TlsDetails, TlsSession};
-use crate::client::target::Target;
+use crate::client::target::{self, Target};
 use crate::client::tls::{self, Roots};
-use crate::commands::{Failure, OutputFormat};
 use crate::findings::{Code, Finding, Severity};
+use crate::output::{Failure, Reporter};
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
@@ -31,7 +31,17 @@ struct RunReport<'a> {
 }
 
 /// Runs `probe`; returns the exit code.
-pub fn run(cfg: ProbeConfig) -> Result<i32, Failure> {
+pub fn run(mut cfg: ProbeConfig) -> Result<i32, Failure> {
+    if let Some(source) = cfg.targets_file.take() {
+        let text = crate::input::read_text(&source)?;
+        cfg.targets
+            .extend(target::parse_file(&text, cfg.port).map_err(Failure)?);
+    }
+    if cfg.targets.is_empty() {
+        return Err(Failure(
+            "give at least one TARGET (host:port, [v6]:port or a URL), or --targets-file".into(),
+        ));
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -150,13 +160,11 @@ async fn run_async(cfg: ProbeConfig) -> Result<i32, Failure> {
     if !cfg.udp_attempts.is_empty() {
         return super::udp::run(cfg).await;
     }
-    let output = cfg.output;
+    let mut out = cfg.output.stdout();
     let reports = probe_reports(cfg, |r| {
-        if output.format == OutputFormat::Ndjson {
-            if let Some(line) = output.json(r) {
-                crate::commands::emit(&line)?;
-            }
-        }
+        // ndjson: each address as soon as it is probed.
+        out.item(r, |_, _, _| {});
+        out.flush();
         Ok(())
     })
     .await?;
@@ -167,33 +175,21 @@ async fn run_async(cfg: ProbeConfig) -> Result<i32, Failure> {
         .max()
         .unwrap_or(0);
     code = code.max(infer::exit_code(&fleet));
-    match output.format {
-        OutputFormat::Ndjson => {
-            if !fleet.is_empty() {
-                #[derive(Serialize)]
-                struct Fleet<'a> {
-                    fleet_findings: &'a [Finding],
-                }
-                if let Some(line) = output.json(&Fleet {
-                    fleet_findings: &fleet,
-                }) {
-                    crate::commands::emit(&line)?;
-                }
-            }
-        }
-        OutputFormat::Json => {
-            if let Some(doc) = output.json(&RunReport {
-                probes: &reports,
-                findings: &fleet,
-            }) {
-                crate::commands::emit(&doc)?;
-            }
-        }
-        OutputFormat::Text => {
-            let text = super::text::render(&reports, &fleet, output.color);
-            crate::commands::emit(&text)?;
-        }
+    #[derive(Serialize)]
+    struct Fleet<'a> {
+        fleet_findings: &'a [Finding],
     }
+    if !fleet.is_empty() {
+        out.line(&Fleet {
+            fleet_findings: &fleet,
+        });
+    }
+    out.document(&RunReport {
+        probes: &reports,
+        findings: &fleet,
+    });
+    out.text(|p, s| s.push_str(&super::text::render(&reports, &fleet, p.color())));
+    out.close()?;
     Ok(code)
 }
 

@@ -10,8 +10,8 @@ use super::config::ProbeConfig;
 use super::model::Expects;
 use super::udp_model::{self, UdpAttempt, UdpOutcome, UdpResult};
 use crate::client::target;
-use crate::commands::{Failure, OutputFormat};
 use crate::findings::Finding;
+use crate::output::{Failure, Reporter};
 use serde::Serialize;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -45,6 +45,7 @@ const DEFAULT_NAME: &str = "localhost.";
 /// Runs `probe --udp` over every address of every target.
 pub async fn run(cfg: ProbeConfig) -> Result<i32, Failure> {
     let cfg = std::sync::Arc::new(cfg);
+    let mut out = cfg.output.stdout();
     let mut reports = Vec::new();
     for t in &cfg.targets {
         let (host, port) = target::route(t, &cfg.connect_to);
@@ -57,11 +58,9 @@ pub async fn run(cfg: ProbeConfig) -> Result<i32, Failure> {
         };
         for addr in addrs {
             let r = probe_address(&cfg, &t.input, addr).await;
-            if cfg.output.format == OutputFormat::Ndjson {
-                if let Some(line) = cfg.output.json(&r) {
-                    crate::commands::emit(&line)?;
-                }
-            }
+            // ndjson: each address as soon as it is probed.
+            out.item(&r, |_, _, _| {});
+            out.flush();
             reports.push(r);
         }
     }
@@ -70,21 +69,13 @@ pub async fn run(cfg: ProbeConfig) -> Result<i32, Failure> {
         .map(|r| super::infer::exit_code(&r.findings))
         .max()
         .unwrap_or(0);
-    match cfg.output.format {
-        OutputFormat::Ndjson => {}
-        OutputFormat::Json => {
-            #[derive(Serialize)]
-            struct Doc<'a> {
-                probes: &'a [UdpReport],
-            }
-            if let Some(doc) = cfg.output.json(&Doc { probes: &reports }) {
-                crate::commands::emit(&doc)?;
-            }
-        }
-        OutputFormat::Text => {
-            crate::commands::emit(&text(&reports, cfg.output.color))?;
-        }
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        probes: &'a [UdpReport],
     }
+    out.document(&Doc { probes: &reports });
+    out.text(|p, s| s.push_str(&text(&reports, p.color())));
+    out.close()?;
     Ok(code)
 }
 

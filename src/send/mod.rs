@@ -18,10 +18,10 @@ pub use text::render;
 use crate::client::net::{self, ConnectError, ReadPlan, Recorder, SharedTap, Tap};
 use crate::client::target::{ConnectTo, Target};
 use crate::client::tls::{self, Handshake, TlsSession};
-use crate::commands::{Failure, Output, OutputFormat};
 use crate::diagnose::{self, Ending, Exchange, Fingerprint, Outcome};
 use crate::escape::{escape_bytes, hex_compact, sanitize_text};
 use crate::findings::Finding;
+use crate::output::{Failure, Output, Reporter};
 use crate::proxy::build::HeaderSpec;
 use crate::proxy::{self, Inspection};
 use serde::Serialize;
@@ -173,7 +173,7 @@ async fn run_async(cfg: SendConfig) -> Result<i32, Failure> {
     };
     let local = stream.local_addr().ok();
     let header_bytes = header_bytes(&cfg, local, addr)?;
-    if cfg.hex && cfg.output.format == OutputFormat::Text {
+    if cfg.hex && cfg.output.is_text() {
         eprintln!(
             "sent header ({} bytes): {}",
             header_bytes.len(),
@@ -477,7 +477,7 @@ where
                 Ok(n) => {
                     let room = net::TAP_CAP.saturating_sub(reply.len());
                     reply.extend_from_slice(&outbuf[..n.min(room)]);
-                    if cfg.output.format == OutputFormat::Text {
+                    if cfg.output.is_text() {
                         let _ = stdout.write_all(&outbuf[..n]).await;
                         let _ = stdout.flush().await;
                     }
@@ -494,15 +494,17 @@ where
 /// Prints the report (stderr while bridging) and returns the exit code.
 fn finish(cfg: &SendConfig, r: &SendReport, bridging: bool) -> Result<i32, Failure> {
     let code = crate::findings::exit_code(&r.findings);
-    if let Some(json) = cfg.output.json(r) {
-        crate::commands::emit(&json)?;
-        return Ok(code);
-    }
-    let text = render(r, cfg.output.color, !bridging);
-    if bridging {
-        eprint!("{text}");
+    let text =
+        |p: &crate::render::Painter, s: &mut String| s.push_str(&render(r, p.color(), !bridging));
+    if bridging && cfg.output.is_text() {
+        // The peer's bytes own stdout while bridging.
+        let mut out = cfg.output.reporter(std::io::stderr());
+        out.whole(r, text);
+        out.close()?;
     } else {
-        crate::commands::emit(&text)?;
+        let mut out = cfg.output.stdout();
+        out.whole(r, text);
+        out.close()?;
     }
     Ok(code)
 }

@@ -6,10 +6,10 @@
 
 use super::{SendConfig, SendReport, finish, header_bytes, read_back};
 use crate::client::net;
-use crate::commands::Failure;
 use crate::diagnose::{self, Ending, Exchange};
 use crate::escape::{escape_bytes, hex_compact};
 use crate::findings::Finding;
+use crate::output::Failure;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;

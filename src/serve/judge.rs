@@ -337,23 +337,8 @@ fn decide(sit: &Situation<'_>, bytes: &[u8], o: Opening, input: Input) -> Decisi
         Some(Emulation::NginxProxy) => Ending::Reset,
         _ => Ending::Close,
     };
-    // A header that breaks the spec or never ends.
-    if let Some(problem) = &d.opening.problem {
-        for f in &mut d.findings {
-            if f.code == Code::ProxyHeaderIncomplete {
-                f.severity = Severity::Error;
-                f.evidence.push(match input {
-                    Input::TimedOut => "the header timeout passed before the rest arrived".into(),
-                    Input::Eof => "the peer closed its side before the rest arrived".into(),
-                    Input::Open => format!("the header passed the {BUFFER_CAP}-byte limit"),
-                });
-            }
-        }
-        if matches!(problem, HeaderProblem::Incomplete { .. }) && d.opening.headers.is_empty() {
-            d.log = nginx_broken_header(sit, bytes);
-        }
-        d.action = Action::End(reject);
-        return d;
+    if d.opening.problem.is_some() {
+        return header_problem(sit, bytes, d, input, reject);
     }
     let Some(h) = d.opening.headers.first().cloned() else {
         return no_header(sit, bytes, d, mode, input, reject);
@@ -369,24 +354,8 @@ fn decide(sit: &Situation<'_>, bytes: &[u8], o: Opening, input: Input) -> Decisi
         sit.policy.versions
     };
     if !versions.allows(h.version) {
-        d.findings.push(
-            Finding::new(
-                Code::ProxyVersionUnsupported,
-                Severity::Error,
-                format!(
-                    "a PROXY v{} header reached {} which reads only {}",
-                    h.version.number(),
-                    receiver(sit),
-                    versions
-                ),
-            )
-            .at(0)
-            .evidence(format!("first bytes: \"{}\"", escape_bytes_max(bytes, 16)))
-            .fix(match h.version {
-                Version::V1 => "make the balancer send v2 (HAProxy `send-proxy-v2`, nginx cannot: use v1 on the receiver), or accept v1 on the receiver",
-                Version::V2 => "make the balancer send v1 (HAProxy `send-proxy`), or accept v2 on the receiver (nginx reads both; go-proxyproto reads both)",
-            }),
-        );
+        d.findings
+            .push(version_unsupported(sit, h.version, versions, bytes));
         d.action = Action::End(reject);
         return d;
     }
@@ -422,6 +391,58 @@ fn decide(sit: &Situation<'_>, bytes: &[u8], o: Opening, input: Input) -> Decisi
         ));
     }
     payload_checks(sit, d)
+}
+
+/// A header that breaks the spec or never ends: rejected.
+fn header_problem(
+    sit: &Situation<'_>,
+    bytes: &[u8],
+    mut d: Decision,
+    input: Input,
+    reject: Ending,
+) -> Decision {
+    for f in &mut d.findings {
+        if f.code == Code::ProxyHeaderIncomplete {
+            f.severity = Severity::Error;
+            f.evidence.push(match input {
+                Input::TimedOut => "the header timeout passed before the rest arrived".into(),
+                Input::Eof => "the peer closed its side before the rest arrived".into(),
+                Input::Open => format!("the header passed the {BUFFER_CAP}-byte limit"),
+            });
+        }
+    }
+    if matches!(d.opening.problem, Some(HeaderProblem::Incomplete { .. }))
+        && d.opening.headers.is_empty()
+    {
+        d.log = nginx_broken_header(sit, bytes);
+    }
+    d.action = Action::End(reject);
+    d
+}
+
+/// A header of a version the listener does not read.
+fn version_unsupported(
+    sit: &Situation<'_>,
+    version: Version,
+    versions: Versions,
+    bytes: &[u8],
+) -> Finding {
+    Finding::new(
+        Code::ProxyVersionUnsupported,
+        Severity::Error,
+        format!(
+            "a PROXY v{} header reached {} which reads only {}",
+            version.number(),
+            receiver(sit),
+            versions
+        ),
+    )
+    .at(0)
+    .evidence(format!("first bytes: \"{}\"", escape_bytes_max(bytes, 16)))
+    .fix(match version {
+        Version::V1 => "make the balancer send v2 (HAProxy `send-proxy-v2`, nginx cannot: use v1 on the receiver), or accept v1 on the receiver",
+        Version::V2 => "make the balancer send v1 (HAProxy `send-proxy`), or accept v2 on the receiver (nginx reads both; go-proxyproto reads both)",
+    })
 }
 
 fn no_header(

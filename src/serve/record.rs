@@ -232,35 +232,7 @@ pub fn contradictions(r: &serde_json::Value) -> Vec<String> {
         ));
     }
     let findings = r["findings"].as_array().cloned().unwrap_or_default();
-    for f in &findings {
-        let code = f["code"].as_str().unwrap_or("");
-        let summary = f["summary"].as_str().unwrap_or("");
-        let names_header = (code == "proxy-header-not-expected"
-            && summary.starts_with("a PROXY v"))
-            || code == "proxy-version-unsupported"
-            || code == "health-check-local";
-        if names_header && !has_header {
-            out.push(format!("finding {code} names a header the record lacks"));
-        }
-        if let Some(v) = summary
-            .strip_prefix("a PROXY v")
-            .and_then(|s| s.chars().next())
-        {
-            if has_header
-                && header["version"].as_u64().map(|n| n.to_string()) != Some(v.to_string())
-            {
-                out.push(format!(
-                    "finding says v{v}, header is v{}",
-                    header["version"]
-                ));
-            }
-        }
-        if (code == "proxy-header-missing" || code == "proxy-header-not-expected")
-            && flag(&p["accepted"])
-        {
-            out.push(format!("{code} beside a header the listener accepted"));
-        }
-    }
+    finding_contradictions(r, &findings, &mut out);
     if has_header && r["first_bytes"]["summary"] == "no PROXY header" {
         out.push("first bytes say no PROXY header beside a header".into());
     }
@@ -302,6 +274,47 @@ pub fn contradictions(r: &serde_json::Value) -> Vec<String> {
         out.push("an emulated log line without an emulation".into());
     }
     out
+}
+
+/// What the findings of a record say about its header, against the header.
+fn finding_contradictions(
+    r: &serde_json::Value,
+    findings: &[serde_json::Value],
+    out: &mut Vec<String>,
+) {
+    let p = &r["proxy"];
+    let header = &p["header"];
+    let has_header = !header.is_null();
+    let flag = |v: &serde_json::Value| v.as_bool().unwrap_or(false);
+    for f in findings {
+        let code = f["code"].as_str().unwrap_or("");
+        let summary = f["summary"].as_str().unwrap_or("");
+        let names_header = (code == "proxy-header-not-expected"
+            && summary.starts_with("a PROXY v"))
+            || code == "proxy-version-unsupported"
+            || code == "health-check-local";
+        if names_header && !has_header {
+            out.push(format!("finding {code} names a header the record lacks"));
+        }
+        if let Some(v) = summary
+            .strip_prefix("a PROXY v")
+            .and_then(|s| s.chars().next())
+        {
+            if has_header
+                && header["version"].as_u64().map(|n| n.to_string()) != Some(v.to_string())
+            {
+                out.push(format!(
+                    "finding says v{v}, header is v{}",
+                    header["version"]
+                ));
+            }
+        }
+        if (code == "proxy-header-missing" || code == "proxy-header-not-expected")
+            && flag(&p["accepted"])
+        {
+            out.push(format!("{code} beside a header the listener accepted"));
+        }
+    }
 }
 
 /// Certificate details printed at start.
@@ -559,6 +572,26 @@ fn header_line(h: &Header) -> String {
 /// Text form of one record: a summary line, details, findings.
 pub fn record_text(p: &Painter, r: &Record) -> String {
     let mut out = String::new();
+    title_line(p, r, &mut out);
+    let mut rows: Vec<(String, String)> = Vec::new();
+    proxy_rows(r, &mut rows);
+    payload_rows(r, &mut rows);
+    tls_rows(r, &mut rows);
+    http_rows(r, &mut rows);
+    end_rows(r, &mut rows);
+    key_values(p, &mut out, 4, &rows);
+    if !r.findings.is_empty() {
+        let mut f = String::new();
+        findings_text(p, &mut f, &r.findings);
+        for line in f.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    out
+}
+
+/// `#id transport peer -> local  client …  PROXY …  TLS version  verdict`.
+fn title_line(p: &Painter, r: &Record, out: &mut String) {
     let verdict = if r.ok { p.good("ok") } else { p.bad("PROBLEM") };
     let proxy = match &r.proxy.header {
         Some(h) if h.command == Command::Local => "PROXY LOCAL (health check)".to_string(),
@@ -588,7 +621,10 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
         r.local,
         r.client,
     );
-    let mut rows: Vec<(String, String)> = Vec::new();
+}
+
+/// The header and its TLVs.
+fn proxy_rows(r: &Record, rows: &mut Vec<(String, String)>) {
     if let Some(h) = &r.proxy.header {
         let mut line = header_line(h);
         if !r.proxy.accepted {
@@ -607,6 +643,10 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
             ));
         }
     }
+}
+
+/// The first bytes (after the header), the banner and the client's answer to it.
+fn payload_rows(r: &Record, rows: &mut Vec<(String, String)>) {
     if let Some(fb) = &r.first_bytes {
         let header_len = r.proxy.header.as_ref().map_or(0, |h| h.length as u64);
         let label = if r.proxy.header.is_some() {
@@ -632,6 +672,10 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
             .map_or("nothing".to_string(), |a| format!("\"{}\"", a.line));
         rows.push(("client said".into(), after));
     }
+}
+
+/// The TLS session and the client certificate.
+fn tls_rows(r: &Record, rows: &mut Vec<(String, String)>) {
     if let Some(t) = &r.tls {
         let mut parts = vec![
             t.version.clone().unwrap_or_else(|| "?".into()),
@@ -663,6 +707,10 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
             ));
         }
     }
+}
+
+/// The HTTP request and its forwarding headers.
+fn http_rows(r: &Record, rows: &mut Vec<(String, String)>) {
     if let Some(h) = &r.http {
         let mut line = format!("{} {} {}", h.method, h.target, h.version);
         if let Some(host) = &h.host {
@@ -676,6 +724,10 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
             rows.push(("forwarded".into(), x.clone()));
         }
     }
+}
+
+/// The emulated log line, the ending, notes, whether it was judged, the expectations.
+fn end_rows(r: &Record, rows: &mut Vec<(String, String)>) {
     if let Some(log) = &r.emulated_log {
         rows.push(("emulated log".into(), log.clone()));
     }
@@ -715,15 +767,6 @@ pub fn record_text(p: &Painter, r: &Record) -> String {
             ),
         ));
     }
-    key_values(p, &mut out, 4, &rows);
-    if !r.findings.is_empty() {
-        let mut f = String::new();
-        findings_text(p, &mut f, &r.findings);
-        for line in f.lines() {
-            let _ = writeln!(out, "    {line}");
-        }
-    }
-    out
 }
 
 fn serde_plain<T: Serialize>(v: &T) -> String {

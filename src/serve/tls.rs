@@ -64,7 +64,41 @@ pub struct Prepared {
 /// Builds the server configuration.
 pub fn prepare(s: &TlsSettings) -> Result<Prepared, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let (chain, key, mut info) = match &s.cert {
+    let (chain, key, mut info) = identity(s)?;
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup: {e}"))?;
+    let verifier = client_verifier(s, &provider)?;
+    let mut config = builder
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("certificate and key do not make a TLS identity: {e}"))?;
+    config.alpn_protocols = s.alpn.iter().map(|a| a.as_bytes().to_vec()).collect();
+    if s.client_ca.is_some() {
+        info.names.push(format!(
+            "client CA {}",
+            s.client_ca
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ));
+    }
+    Ok(Prepared {
+        config: Arc::new(config),
+        info,
+    })
+}
+
+/// The certificate chain, its key, and what to print about them (generated, or read
+/// from `--cert`/`--key`; a generated one is written to `--cert-out`).
+type Identity = (
+    Vec<CertificateDer<'static>>,
+    PrivateKeyDer<'static>,
+    CertInfo,
+);
+
+fn identity(s: &TlsSettings) -> Result<Identity, String> {
+    Ok(match &s.cert {
         CertSource::Generate(names) => {
             let ck = rcgen::generate_simple_self_signed(names.clone())
                 .map_err(|e| format!("cannot generate a certificate for {names:?}: {e}"))?;
@@ -101,11 +135,15 @@ pub fn prepare(s: &TlsSettings) -> Result<Prepared, String> {
             };
             (chain, k, info)
         }
-    };
-    let builder = ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup: {e}"))?;
-    let verifier: Arc<dyn ClientCertVerifier> = match (s.client_auth, &s.client_ca) {
+    })
+}
+
+/// How client certificates are asked for and checked (`--client-auth`, `--client-ca`).
+fn client_verifier(
+    s: &TlsSettings,
+    provider: &Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<dyn ClientCertVerifier>, String> {
+    Ok(match (s.client_auth, &s.client_ca) {
         (ClientAuth::Off, _) => Arc::new(rustls::server::NoClientAuth),
         (mode, Some(ca)) => {
             let mut roots = RootCertStore::empty();
@@ -128,24 +166,6 @@ pub fn prepare(s: &TlsSettings) -> Result<Prepared, String> {
             mandatory: mode == ClientAuth::Required,
             algorithms: provider.signature_verification_algorithms,
         }),
-    };
-    let mut config = builder
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(chain, key)
-        .map_err(|e| format!("certificate and key do not make a TLS identity: {e}"))?;
-    config.alpn_protocols = s.alpn.iter().map(|a| a.as_bytes().to_vec()).collect();
-    if s.client_ca.is_some() {
-        info.names.push(format!(
-            "client CA {}",
-            s.client_ca
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        ));
-    }
-    Ok(Prepared {
-        config: Arc::new(config),
-        info,
     })
 }
 

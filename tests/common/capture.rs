@@ -19,12 +19,21 @@ impl Capture {
         let log = tempfile::NamedTempFile::new().unwrap();
         // Immediate mode: without it libpcap hands packets over in blocks, and the
         // packets of a block not yet handed over are lost when tcpdump stops.
-        cmd.args(["-i", "lo", "--immediate-mode", "-B", "65536", "-U", "-s", "0"])
-            .arg("-w")
-            .arg(file.path())
-            .arg(filter)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log.path()).unwrap());
+        cmd.args([
+            "-i",
+            "lo",
+            "--immediate-mode",
+            "-B",
+            "65536",
+            "-U",
+            "-s",
+            "0",
+        ])
+        .arg("-w")
+        .arg(file.path())
+        .arg(filter)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log.path()).unwrap());
         let guard = Guard::from_child("tcpdump", cmd.spawn().expect("tcpdump starts"));
         // tcpdump says "listening on" once the capture is running.
         let end = Instant::now() + Duration::from_secs(10);
