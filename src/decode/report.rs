@@ -471,7 +471,10 @@ pub fn servers_text(p: &Painter, s: &mut String, servers: &[super::servers::Serv
         let versions = if r.proxy_versions.is_empty() {
             String::new()
         } else {
-            format!(" ({})", r.proxy_versions.join(", "))
+            format!(
+                " ({})",
+                crate::path::expects::versions_text(&r.proxy_versions, ", ")
+            )
         };
         let app = r.application.map(|a| format!(", {a}")).unwrap_or_default();
         let _ = writeln!(

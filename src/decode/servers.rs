@@ -62,12 +62,12 @@ pub struct ServerReport {
     pub server: String,
     /// Conversations with it.
     pub conversations: u64,
-    /// `required`, `optional`, `forbidden`, `unknown`.
-    pub proxy: &'static str,
+    /// Whether it needs a header.
+    pub proxy: path::Need,
     /// PROXY versions it reads.
-    pub proxy_versions: Vec<&'static str>,
-    /// `tls`, `http`, `tcp`, `unknown`.
-    pub protocol: &'static str,
+    pub proxy_versions: Vec<path::Version>,
+    /// What follows the header.
+    pub protocol: path::Protocol,
     /// The application when it is not the web's, else null.
     pub application: Option<&'static str>,
     /// When more than one explanation fits: all of them.
@@ -155,9 +155,11 @@ fn endpoint(server: &str, e: &Endpoint) -> ServerReport {
     ServerReport {
         server: server.to_string(),
         conversations: e.conversations,
-        proxy: accepts.map_or("unknown", |a| a.proxy()),
+        proxy: accepts.map_or(path::Need::Unknown, |a| a.proxy()),
         proxy_versions: v.versions.clone().unwrap_or_default(),
-        protocol: v.application.map_or("unknown", path::App::protocol),
+        protocol: v
+            .application
+            .map_or(path::Protocol::Unknown, path::App::protocol),
         application: v
             .application
             .filter(|a| !matches!(a, path::App::Tls | path::App::Http) && !a.stands_alone())

@@ -102,7 +102,7 @@ fn case(p: &Painter, out: &mut String, n: usize, c: &Case) {
         let versions = if pr.expects.proxy_versions.is_empty() {
             String::new()
         } else {
-            format!(" {}", pr.expects.proxy_versions.join("/"))
+            format!(" {}", pr.expects.versions_text("/"))
         };
         let _ = writeln!(
             out,

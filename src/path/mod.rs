@@ -26,6 +26,7 @@ mod predict;
 mod report;
 pub mod udp;
 
+pub use expects::{Need, Protocol, Version};
 pub use observe::{BannerAfter, End, Observation, Payload, Reply, Sent, observe, observe_analyzed};
 pub use report::{Explanation, Verdict, app_words};
 
@@ -196,12 +197,12 @@ impl App {
     }
 
     /// `expects.protocol`: `tls`, `http`, `tcp` (anything else that was recognised).
-    pub fn protocol(self) -> &'static str {
+    pub fn protocol(self) -> Protocol {
         match self {
-            App::Tls => "tls",
-            App::Http => "http",
-            App::Closes | App::Silent => "unknown",
-            _ => "tcp",
+            App::Tls => Protocol::Tls,
+            App::Http => Protocol::Http,
+            App::Closes | App::Silent => Protocol::Unknown,
+            _ => Protocol::Tcp,
         }
     }
 }
@@ -256,24 +257,24 @@ pub struct Accepts {
 }
 
 impl Accepts {
-    /// `required`, `optional`, `forbidden` or `unknown` (nothing is understood).
-    pub fn proxy(&self) -> &'static str {
+    /// Whether a header is needed (`unknown`: nothing is understood).
+    pub fn proxy(&self) -> Need {
         match (self.none, self.v1 || self.v2) {
-            (true, true) => "optional",
-            (true, false) => "forbidden",
-            (false, true) => "required",
-            (false, false) => "unknown",
+            (true, true) => Need::Optional,
+            (true, false) => Need::Forbidden,
+            (false, true) => Need::Required,
+            (false, false) => Need::Unknown,
         }
     }
 
     /// The versions understood.
-    pub fn versions(&self) -> Vec<&'static str> {
+    pub fn versions(&self) -> Vec<Version> {
         let mut v = Vec::new();
         if self.v1 {
-            v.push("v1");
+            v.push(Version::V1);
         }
         if self.v2 {
-            v.push("v2");
+            v.push(Version::V2);
         }
         v
     }

@@ -50,7 +50,7 @@ pub struct Verdict {
     pub accepts: Option<Accepts>,
     /// The PROXY versions it reads, when every explanation agrees on them (even where
     /// they disagree on whether a header is required).
-    pub versions: Option<Vec<&'static str>>,
+    pub versions: Option<Vec<super::expects::Version>>,
     /// How to tell the first two explanations apart.
     pub tell_apart: Option<String>,
     /// Observations that went into the verdict.

@@ -13,7 +13,7 @@
 //! the comparison across attempts is what names a cause. RFC 1035 section 4.1 for the
 //! DNS message format.
 
-use super::expects::{Expects, HeaderChoice};
+use super::expects::{Expects, HeaderChoice, Need, Protocol, Version};
 use crate::findings::{Code, Finding, Severity};
 use serde::Serialize;
 
@@ -280,20 +280,20 @@ pub fn judge(address: &str, results: &[UdpResult], sends: Option<HeaderChoice>) 
         .any(|r| matches!(&r.outcome, UdpOutcome::Answered { dns: Some(_), .. }));
     let (none, v2) = (ok(UdpAttempt::None), ok(UdpAttempt::V2));
     let proxy = match (none, v2) {
-        (true, true) => "optional",
-        (true, false) if tried(UdpAttempt::V2) => "forbidden",
-        (false, true) if tried(UdpAttempt::None) => "required",
-        _ => "unknown",
+        (true, true) => Need::Optional,
+        (true, false) if tried(UdpAttempt::V2) => Need::Forbidden,
+        (false, true) if tried(UdpAttempt::None) => Need::Required,
+        _ => Need::Unknown,
     };
     let expects = Expects {
         proxy,
-        proxy_versions: if v2 { vec!["v2"] } else { Vec::new() },
+        proxy_versions: if v2 { vec![Version::V2] } else { Vec::new() },
         protocol: if dns {
-            "dns"
+            Protocol::Dns
         } else if none || v2 {
-            "udp"
+            Protocol::Udp
         } else {
-            "unknown"
+            Protocol::Unknown
         },
     };
     let mut findings = Vec::new();
@@ -309,7 +309,7 @@ pub fn judge(address: &str, results: &[UdpResult], sends: Option<HeaderChoice>) 
         }
     };
     match proxy {
-        "forbidden" => {
+        Need::Forbidden => {
             let sev = severity(HeaderChoice::V2);
             let what = "the server does not answer datagrams that start with a PROXY v2 header";
             let f = Finding::new(
@@ -326,7 +326,7 @@ pub fn judge(address: &str, results: &[UdpResult], sends: Option<HeaderChoice>) 
                 &[UdpAttempt::V2][..],
             ));
         }
-        "required" => {
+        Need::Required => {
             let sev = severity(HeaderChoice::None);
             let f = Finding::new(
                 Code::ProxyHeaderMissing,
@@ -390,9 +390,9 @@ pub fn judge(address: &str, results: &[UdpResult], sends: Option<HeaderChoice>) 
     let (findings, subjects) = findings.into_iter().unzip();
     let proto = if dns { "DNS over UDP" } else { "UDP" };
     let summary = match proxy {
-        "required" => format!("{address} answers {proto} only after a PROXY v2 header"),
-        "optional" => format!("{address} answers {proto} with or without a PROXY v2 header"),
-        "forbidden" => {
+        Need::Required => format!("{address} answers {proto} only after a PROXY v2 header"),
+        Need::Optional => format!("{address} answers {proto} with or without a PROXY v2 header"),
+        Need::Forbidden => {
             format!("{address} answers {proto} and drops datagrams that carry a PROXY v2 header")
         }
         _ => format!("cannot tell what {address} expects over UDP: no datagram got a reply"),
@@ -478,17 +478,20 @@ mod tests {
             ],
             Option::None,
         );
-        assert_eq!((i.expects.proxy, i.expects.protocol), ("required", "dns"));
+        assert_eq!(
+            (i.expects.proxy.name(), i.expects.protocol.name()),
+            ("required", "dns")
+        );
         assert!(
             i.findings
                 .iter()
                 .any(|f| f.summary.contains("every datagram"))
         );
         let i = infer("t", &[r(None, true), r(V2, false)], Some(HeaderChoice::V2));
-        assert_eq!(i.expects.proxy, "forbidden");
+        assert_eq!(i.expects.proxy.name(), "forbidden");
         assert_eq!(i.findings[0].severity, Severity::Error);
         let i = infer("t", &[r(None, true), r(V2, true)], Option::None);
-        assert_eq!(i.expects.proxy, "optional");
+        assert_eq!(i.expects.proxy.name(), "optional");
         let i = infer("t", &[r(None, false), r(V2, false)], Option::None);
         assert_eq!(i.findings[0].code, Code::TargetSilent);
     }

@@ -30,7 +30,7 @@ use crate::diagnose::{Ending, Fingerprint, Outcome};
 use crate::escape::escape_bytes_max;
 use crate::findings::{Code, Finding, Severity};
 use crate::path;
-use crate::path::App;
+use crate::path::{App, Need, Protocol, Version};
 
 /// Judges one attempt from its bytes and ending; `connect_error` when no connection
 /// was made (`Some("refused")` is judged as a refusal).
@@ -119,11 +119,11 @@ fn conditional(mut f: Finding, sends: BalancerSends, h: HeaderChoice, what: &str
     f
 }
 
-fn proto_name(p: &str) -> &'static str {
+fn proto_name(p: Protocol) -> &'static str {
     match p {
-        "tls" => "TLS",
-        "http" => "plaintext HTTP",
-        "tcp" => "a server-speaks-first protocol",
+        Protocol::Tls => "TLS",
+        Protocol::Http => "plaintext HTTP",
+        Protocol::Tcp => "a server-speaks-first protocol",
         _ => "an unknown protocol",
     }
 }
@@ -163,7 +163,7 @@ fn other_protocol(
 ) -> Inference {
     let accepts = verdict.accepts;
     let expects = Expects {
-        proxy: accepts.map_or("unknown", |a| a.proxy()),
+        proxy: accepts.map_or(Need::Unknown, |a| a.proxy()),
         proxy_versions: verdict.versions.clone().unwrap_or_default(),
         protocol: app.protocol(),
     };
@@ -177,7 +177,7 @@ fn other_protocol(
         Some(f) => findings.push(f),
         None => findings.extend(explained::header_effects(&verdict, attempts, sends)),
     }
-    if expects.proxy == "required" {
+    if expects.proxy == Need::Required {
         let missing = sends == Some(HeaderChoice::None);
         let mut f = Finding::new(
             Code::ProxyHeaderMissing,
@@ -238,13 +238,13 @@ fn other_sentence(
         _ => "PROXY v1 or v2".to_string(),
     };
     let mut s = match e.proxy {
-        "required" => {
+        Need::Required => {
             format!("{address} requires a {versions} header, then speaks {proto}{software}")
         }
-        "optional" => {
+        Need::Optional => {
             format!("{address} speaks {proto}{software} with or without a {versions} header")
         }
-        "forbidden" => {
+        Need::Forbidden => {
             format!("{address} speaks {proto}{software} and does not parse a PROXY header")
         }
         _ => format!(
@@ -262,12 +262,12 @@ fn other_sentence(
 /// What the web rules read from the attempts: the protocol that answered, what the
 /// target does with headers, and the evidence behind it.
 struct Web<'a> {
-    /// `tls`, `http`, `tcp` (a banner) or `unknown`.
-    protocol: &'static str,
-    /// `required`, `optional`, `forbidden` or `unknown`.
-    proxy: &'static str,
+    /// TLS, HTTP, TCP (a banner) or unknown.
+    protocol: Protocol,
+    /// Whether a header is needed.
+    proxy: Need,
     /// The header versions that worked.
-    versions: Vec<&'static str>,
+    versions: Vec<Version>,
     /// The connect-and-wait attempt, if it ran.
     wait: Option<&'a Attempt>,
     /// It drew a banner.
@@ -281,13 +281,13 @@ impl<'a> Web<'a> {
     fn read(attempts: &'a [Attempt]) -> Self {
         let real = || attempts.iter().filter(|a| a.payload != Payload::Wait);
         let protocol = if real().any(|a| a.payload == Payload::Tls && worked(a)) {
-            "tls"
+            Protocol::Tls
         } else if real().any(|a| a.payload == Payload::Http && worked(a)) {
-            "http"
+            Protocol::Http
         } else if attempts.iter().any(banner) {
-            "tcp"
+            Protocol::Tcp
         } else {
-            "unknown"
+            Protocol::Unknown
         };
         let wait = find(attempts, HeaderChoice::None, Payload::Wait);
         let wait_banner = wait.is_some_and(banner);
@@ -296,31 +296,31 @@ impl<'a> Web<'a> {
         let v2_ok = ok(attempts, HeaderChoice::V2);
         let mut versions = Vec::new();
         if v1_ok {
-            versions.push("v1");
+            versions.push(Version::V1);
         }
         if v2_ok {
-            versions.push("v2");
+            versions.push(Version::V2);
         }
         let headers_tested =
             tested(attempts, HeaderChoice::V1) || tested(attempts, HeaderChoice::V2);
-        let proxy = if protocol == "tcp" && wait_banner {
+        let proxy = if protocol == Protocol::Tcp && wait_banner {
             // A banner comes before the client says anything: what the server does with
             // a header that follows is not visible from here.
-            "unknown"
+            Need::Unknown
         } else if none_ok && (v1_ok || v2_ok) {
-            "optional"
+            Need::Optional
         } else if none_ok && headers_tested {
-            "forbidden"
+            Need::Forbidden
         } else if !none_ok && (v1_ok || v2_ok) {
             if tested(attempts, HeaderChoice::None) || wait.is_some() {
-                "required"
+                Need::Required
             } else {
-                "unknown"
+                Need::Unknown
             }
         } else {
-            "unknown"
+            Need::Unknown
         };
-        if proxy == "unknown" {
+        if proxy == Need::Unknown {
             // A banner to every attempt says nothing about which header was read.
             versions.clear();
         }
@@ -338,7 +338,7 @@ impl<'a> Web<'a> {
 
     /// The payload whose attempts speak for the protocol found.
     fn payload(&self) -> Payload {
-        if self.protocol == "http" {
+        if self.protocol == Protocol::Http {
             Payload::Http
         } else {
             Payload::Tls
@@ -351,12 +351,12 @@ impl<'a> Web<'a> {
     /// says nothing about the software.
     fn fingerprint(&self, attempts: &[Attempt]) -> Option<Fingerprint> {
         let mismatch = match self.proxy {
-            "required" => Code::ProxyHeaderMissing,
+            Need::Required => Code::ProxyHeaderMissing,
             _ => Code::ProxyHeaderNotExpected,
         };
         if front_adds_header(attempts) {
             find(attempts, HeaderChoice::None, Payload::Tls).and_then(|a| a.fingerprint)
-        } else if self.proxy == "unknown" && self.protocol == "unknown" {
+        } else if self.proxy == Need::Unknown && self.protocol == Protocol::Unknown {
             None
         } else {
             attempts
@@ -398,8 +398,8 @@ fn web(
         verdict: &verdict,
     };
     // Nothing understood at all: say why, from what every attempt got.
-    let front = w.protocol == "unknown" && front_adds_header(attempts);
-    let closes = w.protocol == "unknown" && !front && closes_unprompted(attempts);
+    let front = w.protocol == Protocol::Unknown && front_adds_header(attempts);
+    let closes = w.protocol == Protocol::Unknown && !front && closes_unprompted(attempts);
     let mut findings = Vec::new();
     if front {
         findings.push(front_header_finding(address, attempts));
@@ -408,7 +408,7 @@ fn web(
             explained::failing_path(address, &verdict, attempts)
                 .unwrap_or_else(|| closes_unprompted_finding(address, attempts)),
         );
-    } else if w.protocol == "unknown" {
+    } else if w.protocol == Protocol::Unknown {
         let real: Vec<&Attempt> = attempts
             .iter()
             .filter(|a| a.payload != Payload::Wait)
@@ -416,14 +416,14 @@ fn web(
         findings.extend(nothing_worked(&real));
     }
     match w.proxy {
-        "forbidden" | "optional" => not_accepted(&cx, &w, &mut findings),
-        "required" => required(&cx, &w, &mut findings),
+        Need::Forbidden | Need::Optional => not_accepted(&cx, &w, &mut findings),
+        Need::Required => required(&cx, &w, &mut findings),
         _ => {}
     }
-    if w.protocol == "http" {
+    if w.protocol == Protocol::Http {
         findings.extend(tls_to_this_port(attempts));
     }
-    if w.protocol == "tls" {
+    if w.protocol == Protocol::Tls {
         findings.extend(tls_findings(attempts, tls, expiry_warn_days));
     }
     crate::findings::sort_worst_first(&mut findings);
@@ -449,7 +449,7 @@ fn not_accepted(cx: &WebCtx<'_>, w: &Web<'_>, findings: &mut Vec<Finding>) {
         if ok(cx.attempts, h) {
             continue;
         }
-        if w.proxy == "forbidden"
+        if w.proxy == Need::Forbidden
             && h == HeaderChoice::V1
             && cx.sends != Some(h)
             && findings
@@ -468,7 +468,7 @@ fn not_accepted(cx: &WebCtx<'_>, w: &Web<'_>, findings: &mut Vec<Finding>) {
             .cloned()
             .unwrap_or_else(|| {
                 Finding::new(
-                    if w.proxy == "optional" {
+                    if w.proxy == Need::Optional {
                         Code::ProxyVersionUnsupported
                     } else {
                         Code::ProxyHeaderNotExpected
@@ -542,7 +542,7 @@ fn required(cx: &WebCtx<'_>, w: &Web<'_>, findings: &mut Vec<Finding>) {
             findings.push(local_rejected(attempts, sev));
         }
     }
-    if w.protocol == "tcp" {
+    if w.protocol == Protocol::Tcp {
         findings.push(
             Finding::new(Code::ProxyHeaderMissing, Severity::Info, "the server speaks first, but only after a PROXY header")
                 .evidence("a balancer that holds the header until the client sends data (some do) leaves both sides waiting: SMTP, FTP, SSH hang")
@@ -618,7 +618,7 @@ fn web_summary(
             cx.verdict.explanations.len().max(1)
         );
     }
-    if explained::consumed_front_fits(cx.verdict) && expects.proxy == "forbidden" {
+    if explained::consumed_front_fits(cx.verdict) && expects.proxy == Need::Forbidden {
         summary = format!(
             "{address} speaks {} and does not accept a PROXY header from clients: either it has no PROXY reader, or a balancer in front already adds a header that it reads (both fit every attempt)",
             proto_name(expects.protocol)
@@ -636,7 +636,7 @@ fn notes(e: &Expects, attempts: &[Attempt]) -> Vec<String> {
         .map(|l| l.ip().to_string())
         .unwrap_or_else(|| "this machine".into());
     match e.proxy {
-        "required" | "optional" => vec![format!(
+        Need::Required | Need::Optional => vec![format!(
             "the target took a PROXY header from {from}: if that is not a balancer's address, anyone who reaches the backend directly can claim any client address; trust the addresses in a header only from the balancers (Traefik `proxyProtocol.trustedIPs`, nginx `set_real_ip_from`, HAProxy `tcp-request connection expect-proxy layer4 if {{ src <balancers> }}`, go-proxyproto policy by source)"
         )],
         _ => Vec::new(),
@@ -670,15 +670,15 @@ fn sentence(
     };
     let proto = proto_name(e.protocol);
     let mut s = match e.proxy {
-        "required" => format!("{address} requires a {versions} header, then speaks {proto}"),
-        "optional" => format!("{address} speaks {proto} with or without a {versions} header"),
-        "forbidden" => format!("{address} speaks {proto} and does not accept a PROXY header"),
-        _ if e.protocol == "tcp" && wait_banner => {
+        Need::Required => format!("{address} requires a {versions} header, then speaks {proto}"),
+        Need::Optional => format!("{address} speaks {proto} with or without a {versions} header"),
+        Need::Forbidden => format!("{address} speaks {proto} and does not accept a PROXY header"),
+        _ if e.protocol == Protocol::Tcp && wait_banner => {
             format!(
                 "{address} speaks first (a banner); whether it parses a PROXY header is not visible"
             )
         }
-        _ if e.protocol != "unknown" => {
+        _ if e.protocol != Protocol::Unknown => {
             let untested: Vec<&str> = [HeaderChoice::None, HeaderChoice::V1, HeaderChoice::V2]
                 .into_iter()
                 .filter(|h| !tested(attempts, *h))
@@ -719,7 +719,7 @@ fn sentence(
         }
     };
     if let Some(fp) = fp {
-        if e.proxy != "unknown" || e.protocol != "unknown" {
+        if e.proxy != Need::Unknown || e.protocol != Protocol::Unknown {
             s.push_str(&format!("; its reactions match {}", fp.describe()));
         }
     }
@@ -748,7 +748,7 @@ pub fn first_session(attempts: &[Attempt]) -> Option<(&Attempt, &TlsSession)> {
 /// `http://` to a TLS port, is what the user's own client will hit.
 pub fn scheme_findings(scheme: Option<&str>, expects: &Expects) -> Vec<Finding> {
     match (scheme, expects.protocol) {
-        (Some("https"), "http") => vec![
+        (Some("https"), Protocol::Http) => vec![
             Finding::new(
                 Code::TlsToPlaintextPort,
                 Severity::Error,
@@ -757,7 +757,7 @@ pub fn scheme_findings(scheme: Option<&str>, expects: &Expects) -> Vec<Finding> 
             .evidence("TLS clients print `wrong version number` (OpenSSL, curl), `http: server gave HTTP response to HTTPS client` (Go)")
             .fix("use http:// for this port, or point the URL at the TLS port"),
         ],
-        (Some("http"), "tls") => vec![
+        (Some("http"), Protocol::Tls) => vec![
             Finding::new(
                 Code::PlaintextToTlsPort,
                 Severity::Error,

@@ -88,8 +88,8 @@ fn nginx_ssl_without_proxy_protocol_forbids_the_header() {
         SILENT,
     );
     let i = infer("t", &a, None, None, 21);
-    assert_eq!(i.expects.proxy, "forbidden");
-    assert_eq!(i.expects.protocol, "tls");
+    assert_eq!(i.expects.proxy.name(), "forbidden");
+    assert_eq!(i.expects.protocol.name(), "tls");
     assert!(i.expects.proxy_versions.is_empty());
     assert_eq!(i.fingerprint, Some(Fingerprint::Nginx));
     assert_eq!(codes(&i), [(Code::ProxyHeaderNotExpected, Severity::Info)]);
@@ -117,9 +117,9 @@ fn proxy_required_tls_server() {
         SILENT,
     );
     let i = infer("t", &a, None, None, 21);
-    assert_eq!(i.expects.proxy, "required");
-    assert_eq!(i.expects.proxy_versions, ["v1", "v2"]);
-    assert_eq!(i.expects.protocol, "tls");
+    assert_eq!(i.expects.proxy.name(), "required");
+    assert_eq!(i.expects.versions_text(","), "v1,v2");
+    assert_eq!(i.expects.protocol.name(), "tls");
     assert_eq!(
         codes(&i),
         [
@@ -140,8 +140,8 @@ fn v2_only_reader_and_local_rejected() {
         SILENT,
     );
     let i = infer("t", &a, None, None, 21);
-    assert_eq!(i.expects.proxy, "required");
-    assert_eq!(i.expects.proxy_versions, ["v2"]);
+    assert_eq!(i.expects.proxy.name(), "required");
+    assert_eq!(i.expects.versions_text(","), "v2");
     let c = codes(&i);
     assert!(
         c.contains(&(Code::ProxyVersionUnsupported, Severity::Info)),
@@ -161,8 +161,8 @@ fn optional_header_plain_http() {
         SILENT,
     );
     let i = infer("t", &a, None, None, 21);
-    assert_eq!(i.expects.proxy, "optional");
-    assert_eq!(i.expects.protocol, "http");
+    assert_eq!(i.expects.proxy.name(), "optional");
+    assert_eq!(i.expects.protocol.name(), "http");
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn refused_and_silent_targets() {
     let a = matrix([REFUSED; 4], [REFUSED; 4], REFUSED);
     let i = infer("t", &a, None, None, 21);
     assert_eq!(
-        (i.expects.proxy, i.expects.protocol),
+        (i.expects.proxy.name(), i.expects.protocol.name()),
         ("unknown", "unknown")
     );
     assert_eq!(codes(&i), [(Code::ConnectionRefused, Severity::Error)]);
@@ -204,11 +204,17 @@ fn banners() {
     const SSH: Reply = (b"SSH-2.0-OpenSSH_9.2\r\n", Ending::Open);
     let a = matrix([SSH; 4], [SSH; 4], SSH);
     let i = infer("t", &a, None, None, 21);
-    assert_eq!((i.expects.proxy, i.expects.protocol), ("unknown", "tcp"));
+    assert_eq!(
+        (i.expects.proxy.name(), i.expects.protocol.name()),
+        ("unknown", "tcp")
+    );
     // Speaks first only after a header.
     let a = matrix([SILENT, SSH, SSH, SSH], [SILENT, SSH, SSH, SSH], SILENT);
     let i = infer("t", &a, None, None, 21);
-    assert_eq!((i.expects.proxy, i.expects.protocol), ("required", "tcp"));
+    assert_eq!(
+        (i.expects.proxy.name(), i.expects.protocol.name()),
+        ("required", "tcp")
+    );
 }
 
 #[test]
@@ -216,8 +222,8 @@ fn old_tls_only_server() {
     const ALERT70: Reply = (b"\x15\x03\x01\x00\x02\x02\x46", Ending::Closed);
     let a = matrix([ALERT70; 4], [CLOSE; 4], SILENT);
     let i = infer("t", &a, None, None, 21);
-    assert_eq!(i.expects.protocol, "tls");
-    assert_eq!(i.expects.proxy, "optional");
+    assert_eq!(i.expects.protocol.name(), "tls");
+    assert_eq!(i.expects.proxy.name(), "optional");
     assert!(codes(&i).contains(&(Code::TlsHandshakeFailed, Severity::Error)));
 }
 
@@ -275,21 +281,22 @@ fn everything_closed_even_the_silent_connection() {
 
 #[test]
 fn url_scheme_against_protocol() {
+    use crate::path::Protocol;
     let e = |protocol| Expects {
-        proxy: "forbidden",
+        proxy: crate::path::Need::Forbidden,
         proxy_versions: vec![],
         protocol,
     };
     assert_eq!(
-        scheme_findings(Some("https"), &e("http"))[0].code,
+        scheme_findings(Some("https"), &e(Protocol::Http))[0].code,
         Code::TlsToPlaintextPort
     );
     assert_eq!(
-        scheme_findings(Some("http"), &e("tls"))[0].code,
+        scheme_findings(Some("http"), &e(Protocol::Tls))[0].code,
         Code::PlaintextToTlsPort
     );
-    assert!(scheme_findings(Some("https"), &e("tls")).is_empty());
-    assert!(scheme_findings(None, &e("http")).is_empty());
+    assert!(scheme_findings(Some("https"), &e(Protocol::Tls)).is_empty());
+    assert!(scheme_findings(None, &e(Protocol::Http)).is_empty());
 }
 
 proptest::proptest! {
@@ -317,9 +324,9 @@ proptest::proptest! {
             })
             .collect();
         let i = infer("t", &attempts, None, Some(HeaderChoice::V2), 21);
-        proptest::prop_assert!(["required", "optional", "forbidden", "unknown"].contains(&i.expects.proxy));
-        proptest::prop_assert!(["tls", "http", "tcp", "unknown"].contains(&i.expects.protocol));
-        if i.expects.proxy == "unknown" {
+        proptest::prop_assert!(["required", "optional", "forbidden", "unknown"].contains(&i.expects.proxy.name()));
+        proptest::prop_assert!(["tls", "http", "tcp", "unknown"].contains(&i.expects.protocol.name()));
+        if i.expects.proxy == crate::path::Need::Unknown {
             proptest::prop_assert!(i.expects.proxy_versions.is_empty());
         }
         let _ = exit_code(&i.findings);

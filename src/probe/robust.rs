@@ -10,6 +10,7 @@ use super::attempt::{Shape, run_attempt};
 use super::config::ProbeConfig;
 use super::model::{Attempt, AttemptSpec, Expects, HeaderChoice, Payload};
 pub use super::robust_model::Robustness;
+use crate::path::{Need, Version};
 
 use super::robust_model::{self, Trial, TrialResult};
 use super::worked::worked;
@@ -120,7 +121,7 @@ fn plans(cfg: &ProbeConfig, attempts: &[Attempt], expects: &Expects) -> Vec<Plan
             }
         }
     }
-    if expects.proxy_versions.contains(&"v2") {
+    if expects.proxy_versions.contains(&Version::V2) {
         let spec = AttemptSpec {
             header: HeaderChoice::V2Local,
             payload: Payload::Wait,
@@ -198,7 +199,7 @@ pub async fn run(
     expects: &Expects,
 ) -> (Robustness, Vec<Finding>) {
     let plans = plans(cfg, attempts, expects);
-    let idle = (expects.proxy == "required")
+    let idle = (expects.proxy == Need::Required)
         .then(|| tokio::spawn(idle_close(cfg.clone(), t.clone(), addr)));
     let mut trials = run_trials(cfg, t, addr, plans).await;
     let header_timeout_ms = match idle {

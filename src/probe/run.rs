@@ -12,6 +12,7 @@ use crate::client::target::{self, Target};
 use crate::client::tls::{self, Roots};
 use crate::findings::{Code, Finding, Severity};
 use crate::output::{Failure, Reporter};
+use crate::path::Need;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
@@ -198,7 +199,7 @@ async fn run_async(cfg: ProbeConfig) -> Result<i32, Failure> {
 pub fn fleet_findings(reports: &[ProbeReport]) -> Vec<Finding> {
     let known: Vec<&ProbeReport> = reports
         .iter()
-        .filter(|r| r.expects.proxy != "unknown")
+        .filter(|r| r.expects.proxy != Need::Unknown)
         .collect();
     let mut out = Vec::new();
     if known.len() < 2 {
@@ -218,7 +219,7 @@ pub fn fleet_findings(reports: &[ProbeReport]) -> Vec<Finding> {
             "{}: proxy {} ({}), {}",
             r.address,
             r.expects.proxy,
-            r.expects.proxy_versions.join(","),
+            r.expects.versions_text(","),
             r.expects.protocol
         ));
     }

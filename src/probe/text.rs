@@ -109,7 +109,7 @@ pub fn render_one(p: &Painter, out: &mut String, r: &ProbeReport) {
             if r.expects.proxy_versions.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", r.expects.proxy_versions.join(", "))
+                format!(" ({})", r.expects.versions_text(", "))
             },
             r.expects.protocol
         ),
@@ -392,13 +392,13 @@ mod tests {
     fn fleet_table_and_findings() {
         let mut a = report(b"HTTP/1.1 200 OK\r\n\r\n", Ending::Closed);
         a.expects = Expects {
-            proxy: "required",
-            proxy_versions: vec!["v1"],
-            protocol: "http",
+            proxy: crate::path::Need::Required,
+            proxy_versions: vec![crate::path::Version::V1],
+            protocol: crate::path::Protocol::Http,
         };
         let mut b = a.clone();
         b.address = "127.0.0.2:2".parse().unwrap();
-        b.expects.proxy = "forbidden";
+        b.expects.proxy = crate::path::Need::Forbidden;
         let fleet = crate::probe::run::fleet_findings(&[a.clone(), b.clone()]);
         assert_eq!(fleet.len(), 1);
         assert_eq!(fleet[0].evidence.len(), 2);

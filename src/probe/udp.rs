@@ -253,7 +253,7 @@ pub fn text(reports: &[UdpReport], color: bool) -> String {
         let versions = if r.expects.proxy_versions.is_empty() {
             String::new()
         } else {
-            format!(" ({})", r.expects.proxy_versions.join(", "))
+            format!(" ({})", r.expects.versions_text(", "))
         };
         let _ = writeln!(
             s,
