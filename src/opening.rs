@@ -60,6 +60,18 @@ pub struct Opening {
 
 /// Analyzes the opening bytes of one direction.
 pub fn analyze(bytes: &[u8]) -> Opening {
+    let mut o = analyze_lean(bytes);
+    if let Some(p) = &mut o.payload {
+        p.tls_client_view = sniff::tls_client_view(&bytes[o.payload_offset..]);
+    }
+    o.notes = notes(&o);
+    o
+}
+
+/// [`analyze`] without what only a reader of this one opening is shown: the payload's
+/// `tls_client_view` and the `notes` are left empty (decode's per-conversation judge
+/// shows neither).
+pub fn analyze_lean(bytes: &[u8]) -> Opening {
     let mut headers: Vec<Header> = Vec::new();
     let mut offset = 0;
     let mut problem = None;
@@ -91,7 +103,7 @@ pub fn analyze(bytes: &[u8]) -> Opening {
         }
     }
     let payload = match problem {
-        None => Some(sniff::sniff(&bytes[offset..])),
+        None => Some(sniff::sniff_lean(&bytes[offset..])),
         Some(_) => None,
     };
     let mut opening = Opening {
@@ -132,7 +144,6 @@ fn judge(o: &mut Opening, bytes: &[u8]) {
         None => {}
     }
     o.findings = findings;
-    o.notes = notes(o);
 }
 
 /// What one parsed header says by itself (at byte `start` of the opening): lenient

@@ -70,7 +70,7 @@ fn server_ish(k: Kind) -> bool {
 fn infer_client(f: &Flow) -> usize {
     let mut score = 0i32; // > 0: side 0 is the client
     for (side, sign) in [(0usize, 1i32), (1, -1)] {
-        let k = sniff::sniff(f.half[side].contiguous()).kind;
+        let k = sniff::sniff_lean(f.half[side].contiguous()).kind;
         if client_ish(k) {
             score += 2 * sign;
         } else if server_ish(k) {
@@ -91,7 +91,7 @@ pub(crate) fn close(f: &Flow, bytes: bool) -> Done {
     let c = f.client.unwrap_or_else(|| infer_client(f));
     let sides = Sides { f, c, s: 1 - c };
     let ends = sides.ends();
-    let v = diagnose::judge(&Exchange {
+    let v = diagnose::judge_lean(&Exchange {
         client: sides.client_bytes(),
         server: sides.server_bytes(),
         ending: ends.server,
@@ -138,8 +138,8 @@ pub(crate) fn close(f: &Flow, bytes: bool) -> Done {
     let report = FlowReport {
         id: f.id,
         transport: "tcp",
-        client: f.addr[sides.c].to_string(),
-        server: f.addr[sides.s].to_string(),
+        client: addr_text(f.addr[sides.c]),
+        server: addr_text(f.addr[sides.s]),
         direction: f.basis,
         confidence: if f.basis == DirectionBasis::Inferred {
             "low"
@@ -523,6 +523,41 @@ fn split_header(
     )
 }
 
+/// `ip:port`, as `SocketAddr`'s `Display` writes it; IPv4 without the formatting
+/// machinery (two per conversation).
+pub(crate) fn addr_text(a: SocketAddr) -> String {
+    let SocketAddr::V4(v4) = a else {
+        return a.to_string();
+    };
+    let mut s = String::with_capacity(21);
+    for (i, o) in v4.ip().octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        push_decimal(&mut s, u32::from(o));
+    }
+    s.push(':');
+    push_decimal(&mut s, u32::from(v4.port()));
+    s
+}
+
+fn push_decimal(s: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        s.push(char::from(d));
+    }
+}
+
 /// Codes that judge the client's own bytes (they stand whatever the server did).
 fn is_client_side(c: Code) -> bool {
     matches!(
@@ -533,4 +568,25 @@ fn is_client_side(c: Code) -> bool {
             | Code::ProxyCrcMismatch
             | Code::HealthCheckLocal
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::addr_text;
+    use std::net::SocketAddr;
+
+    #[test]
+    fn addr_text_is_display() {
+        for a in [
+            "0.0.0.0:0",
+            "192.0.2.1:443",
+            "255.255.255.255:65535",
+            "10.0.10.9:8080",
+            "[2001:db8::1]:443",
+            "[::ffff:192.0.2.1]:80",
+        ] {
+            let a: SocketAddr = a.parse().unwrap();
+            assert_eq!(addr_text(a), a.to_string());
+        }
+    }
 }

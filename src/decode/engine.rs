@@ -98,7 +98,9 @@ pub enum Event {
 pub struct Tracker {
     limits: Limits,
     filter: Filter,
-    flows: FxMap<Key, Flow>,
+    /// Boxed: a conversation moves into the table, out of it and on to the judge as a
+    /// pointer, not as the ~850 bytes of its two directions.
+    flows: FxMap<Key, Box<Flow>>,
     /// Conversations handed on at their close, kept briefly (a few bytes each) to absorb
     /// late frames: final ACKs, a FIN retransmitted, copies from a second interface.
     /// The value: until when, and the client's SYN sequence number.
@@ -265,7 +267,7 @@ impl Tracker {
             && (f.closed_at().is_some() || f.half[0].wire_bytes + f.half[1].wire_bytes > 0)
             && let Some(old) = self.flows.remove(&k)
         {
-            out.push(Event::Tcp(Box::new(old), false));
+            out.push(Event::Tcp(old, false));
         }
         if !self.flows.contains_key(&k) {
             if self.flows.len() >= self.limits.max_flows {
@@ -285,7 +287,7 @@ impl Tracker {
             let half = [self.half(limits[0]), self.half(limits[1])];
             self.flows.insert(
                 k,
-                Flow {
+                Box::new(Flow {
                     id,
                     addr: [p.src, p.dst],
                     half,
@@ -299,7 +301,7 @@ impl Tracker {
                     synack: false,
                     first_data_index: [0; 2],
                     packets: 0,
-                },
+                }),
             );
         }
         let Some(f) = self.flows.get_mut(&k) else {
@@ -351,7 +353,7 @@ impl Tracker {
             let isn = f.client.and_then(|c| f.half[c].syn_seq());
             self.closed
                 .insert(k, (ts.saturating_add(self.limits.linger_ns), isn));
-            out.push(Event::Tcp(Box::new(f), false));
+            out.push(Event::Tcp(f, false));
         }
     }
 
@@ -385,9 +387,9 @@ impl Tracker {
             .map(|(k, _)| *k)
             .collect();
         self.closed.retain(|_, (until, _)| *until > now);
-        let mut ready: Vec<Flow> = ready.iter().filter_map(|k| self.flows.remove(k)).collect();
+        let mut ready: Vec<Box<Flow>> = ready.iter().filter_map(|k| self.flows.remove(k)).collect();
         ready.sort_by_key(|f| f.id);
-        out.extend(ready.into_iter().map(|f| Event::Tcp(Box::new(f), false)));
+        out.extend(ready.into_iter().map(|f| Event::Tcp(f, false)));
         let mut idle = Vec::new();
         if let Some(before) = now.checked_sub(lim.idle_ns.min(30 * NS)) {
             self.udp.idle(before, &mut idle);
@@ -404,16 +406,16 @@ impl Tracker {
         for (_, k) in ages.into_iter().take(n) {
             if let Some(f) = self.flows.remove(&k) {
                 self.summary.evicted_early += 1;
-                out.push(Event::Tcp(Box::new(f), true));
+                out.push(Event::Tcp(f, true));
             }
         }
     }
 
     /// The end of the capture: everything still tracked is handed on.
     pub fn finish(&mut self, out: &mut Vec<Event>) {
-        let mut rest: Vec<Flow> = self.flows.drain().map(|(_, f)| f).collect();
+        let mut rest: Vec<Box<Flow>> = self.flows.drain().map(|(_, f)| f).collect();
         rest.sort_by_key(|f| f.id);
-        out.extend(rest.into_iter().map(|f| Event::Tcp(Box::new(f), false)));
+        out.extend(rest.into_iter().map(|f| Event::Tcp(f, false)));
         let mut udp = Vec::new();
         self.udp.finish(&mut udp);
         out.extend(udp.into_iter().map(|u| Event::Udp(Box::new(u))));

@@ -8,7 +8,39 @@
 
 use crate::diagnose::{Ending, not_expected_fixes};
 use crate::findings::{Code, Finding, Severity};
-use crate::path::{self, BannerAfter, End, Observation, Payload, Reply, Sent};
+use crate::path::advice::Fate;
+use crate::path::{self, App, BannerAfter, End, InFront, Observation, Payload, Reply, Sent};
+use std::cell::RefCell;
+
+/// The kind of an exchange: everything of an [`Observation`] the path model reads.
+type ExchangeKind = (Sent, Payload, Reply, End);
+
+/// Kinds whose header fate is remembered at most (per thread); then it starts over.
+const MAX_FATES: usize = 4096;
+
+thread_local! {
+    /// The path model's answer per kind of exchange: it depends on the kind alone, and
+    /// a capture holds thousands of conversations of a few kinds.
+    static FATES: RefCell<super::hash::FxMap<ExchangeKind, Option<(Fate, App)>>> =
+        RefCell::default();
+}
+
+/// [`path::advice::fate`] with every front in front, asked once per kind of exchange.
+fn fate(o: &Observation) -> Option<(Fate, App)> {
+    let key = (o.sent, o.payload, o.reply, o.end);
+    FATES.with(|m| {
+        let mut m = m.borrow_mut();
+        if let Some(&known) = m.get(&key) {
+            return known;
+        }
+        if m.len() >= MAX_FATES {
+            m.clear();
+        }
+        let answer = path::advice::fate(&InFront::ALL, o);
+        m.insert(key, answer);
+        answer
+    })
+}
 
 /// Why the conversation failed, if it visibly did.
 pub fn failure(o: &Observation, ending: Ending) -> Option<&'static str> {
@@ -70,7 +102,10 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
         .evidence(format!("server sent: \"{reply}\""));
         return path::advice::fixes_for(Code::ProxyHeaderNotExpected, path::App::Echo, f);
     }
-    if let Some(f) = path::advice::sent_header_finding(o, reply, &[]) {
+    if o.end != End::NotConnected
+        && let Some(fate) = fate(o)
+        && let Some(f) = path::advice::header_read_as_data(o, fate, reply)
+    {
         return f;
     }
     if let Reply::Banner { app, after } = o.reply {

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::net::SocketAddr;
 
 /// A fast hasher for flow keys (FxHash's multiply-rotate); keys come from the capture,
 /// which is not adversarial enough to need SipHash, and this sits on the per-packet path.
@@ -45,3 +46,57 @@ impl FxHasher {
 
 /// A HashMap with [`FxHasher`].
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Two socket addresses as a table key, compact when both are IPv4 (16 bytes, not the
+/// 64 of a `(SocketAddr, SocketAddr)`): for tables that remember tens of thousands of
+/// conversations by their endpoints. Equal exactly when the addresses are.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Pair {
+    /// Both IPv4: the first address and port, the second's port; the second address.
+    V4(u64, u32),
+    /// Anything else, as it is.
+    Wide(Box<(SocketAddr, SocketAddr)>),
+}
+
+impl From<(SocketAddr, SocketAddr)> for Pair {
+    fn from(t: (SocketAddr, SocketAddr)) -> Pair {
+        match t {
+            (SocketAddr::V4(a), SocketAddr::V4(b)) => Pair::V4(
+                u64::from(a.ip().to_bits()) << 32 | u64::from(a.port()) << 16 | u64::from(b.port()),
+                b.ip().to_bits(),
+            ),
+            _ => Pair::Wide(Box::new(t)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pair;
+    use std::net::SocketAddr;
+
+    #[test]
+    fn pairs_are_equal_exactly_when_the_addresses_are() {
+        let addrs: Vec<SocketAddr> = [
+            "192.0.2.1:443",
+            "192.0.2.1:444",
+            "192.0.2.2:443",
+            "0.0.0.0:0",
+            "255.255.255.255:65535",
+            "[::ffff:192.0.2.1]:443",
+            "[2001:db8::1]:443",
+        ]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+        for &a in &addrs {
+            for &b in &addrs {
+                for &c in &addrs {
+                    for &d in &addrs {
+                        assert_eq!(Pair::from((a, b)) == Pair::from((c, d)), (a, b) == (c, d));
+                    }
+                }
+            }
+        }
+    }
+}

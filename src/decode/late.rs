@@ -7,22 +7,19 @@
 //! most once.
 
 use super::conversation::Done;
-use super::hash::FxMap;
+use super::hash::{FxMap, Pair};
 use super::report::{FlowReport, Link};
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 
 /// Reported legs remembered at most.
 pub const MAX_REMEMBERED: usize = 65536;
 
-type Tuple = (SocketAddr, SocketAddr);
-
 /// Legs already reported without a partner.
 #[derive(Debug, Default)]
 pub struct Late {
-    by_tuple: FxMap<Tuple, u64>,
-    by_header: FxMap<Tuple, u64>,
-    order: VecDeque<(Tuple, Option<Tuple>)>,
+    by_tuple: FxMap<Pair, u64>,
+    by_header: FxMap<Pair, u64>,
+    order: VecDeque<(Pair, Option<Pair>)>,
 }
 
 impl Late {
@@ -32,11 +29,13 @@ impl Late {
             return;
         }
         let id = d.report.id;
-        self.by_tuple.insert(d.tuple(), id);
-        if let Some(h) = d.header() {
-            self.by_header.insert(h, id);
+        let tuple = Pair::from(d.tuple());
+        let header = d.header().map(Pair::from);
+        self.by_tuple.insert(tuple.clone(), id);
+        if let Some(h) = &header {
+            self.by_header.insert(h.clone(), id);
         }
-        self.order.push_back((d.tuple(), d.header()));
+        self.order.push_back((tuple, header));
         while self.order.len() > MAX_REMEMBERED {
             if let Some((t, h)) = self.order.pop_front() {
                 self.by_tuple.remove(&t);
@@ -51,10 +50,13 @@ impl Late {
     /// (then `d` is the backend leg), or the leg whose header names `d` (then `d` is
     /// the client leg). That leg is forgotten: it is linked at most once.
     pub fn take_link(&mut self, d: &Done) -> Option<Link> {
-        let (role, id) = if let Some(id) = d.header().and_then(|h| self.by_tuple.remove(&h)) {
+        let (role, id) = if let Some(id) = d
+            .header()
+            .and_then(|h| self.by_tuple.remove(&Pair::from(h)))
+        {
             ("backend-leg", id)
         } else {
-            ("client-leg", self.by_header.remove(&d.tuple())?)
+            ("client-leg", self.by_header.remove(&Pair::from(d.tuple()))?)
         };
         let other = match (role, d.header()) {
             ("backend-leg", Some((c, s))) => format!("{c} → {s}"),

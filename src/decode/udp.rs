@@ -433,7 +433,7 @@ fn reply_sent(u: &UdpFlow) -> Option<Sent> {
             format!("DNS response, rcode {rcode}, {answers} record(s)"),
         ),
         None => {
-            let s = crate::sniff::sniff(&u.reply);
+            let s = crate::sniff::sniff_lean(&u.reply);
             (s.kind.name(), s.summary)
         }
     };

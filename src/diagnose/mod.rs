@@ -173,8 +173,22 @@ enum Spoke {
 
 /// Judges one exchange.
 pub fn judge(x: &Exchange<'_>) -> Verdict {
-    let client = opening::analyze(x.client);
-    let server = sniff::sniff(x.server);
+    judge_with(opening::analyze(x.client), sniff::sniff(x.server), x, false)
+}
+
+/// [`judge`] for a caller that shows only the verdict (decode, once per captured
+/// conversation): the same outcome, fingerprint, `client_sees` and findings, but
+/// `client` is [`opening::analyze_lean`]'s (no notes, no client view of the payload)
+/// with its `findings` moved into the verdict's, and `server.tls_client_view` is
+/// `None`.
+pub fn judge_lean(x: &Exchange<'_>) -> Verdict {
+    let client = opening::analyze_lean(x.client);
+    judge_with(client, sniff::sniff_lean(x.server), x, true)
+}
+
+/// The verdict on analysed bytes; `lean`: the client's findings move into the
+/// verdict's instead of being copied.
+fn judge_with(mut client: Opening, server: Sniffed, x: &Exchange<'_>, lean: bool) -> Verdict {
     let outcome = outcome(&server, x.server, x.ending);
     let spoke = match client.payload.as_ref().map(|p| p.kind) {
         Some(Kind::TlsClientHello | Kind::TlsRecord | Kind::Sslv2Hello) => Spoke::Tls,
@@ -184,21 +198,31 @@ pub fn judge(x: &Exchange<'_>) -> Verdict {
     };
     let fingerprint = fingerprint(&outcome, &server, spoke, !client.headers.is_empty());
     let client_sees = if spoke == Spoke::Tls {
-        server
-            .tls_client_view
-            .as_ref()
-            .map(|v| {
-                v.reactions
-                    .iter()
-                    .take(4)
-                    .map(|r| format!("{}: {}", r.client, r.message))
-                    .collect()
-            })
-            .unwrap_or_default()
+        // A lean sniff left the view out: the same function gives it here.
+        let computed;
+        let view = match &server.tls_client_view {
+            Some(v) => Some(v),
+            None => {
+                computed = sniff::tls_client_view(x.server);
+                computed.as_ref()
+            }
+        };
+        view.map(|v| {
+            v.reactions
+                .iter()
+                .take(4)
+                .map(|r| format!("{}: {}", r.client, r.message))
+                .collect()
+        })
+        .unwrap_or_default()
     } else {
         Vec::new()
     };
-    let mut findings = client.findings.clone();
+    let mut findings = if lean {
+        std::mem::take(&mut client.findings)
+    } else {
+        client.findings.clone()
+    };
     findings.extend(rules(
         &client,
         &server,

@@ -144,9 +144,20 @@ pub fn sent_header_finding_with(
     {
         return None;
     }
-    let (Fate::Data, app) = fate(fronts, o)? else {
+    header_read_as_data(o, fate(fronts, o)?, reply)
+}
+
+/// The finding of [`sent_header_finding_with`] once the header's fate is known (`fate`
+/// with every front in front, which depends only on the exchange's kind: decode asks it
+/// once per kind).
+pub fn header_read_as_data(
+    o: &Observation,
+    (fate, app): (Fate, App),
+    reply: &str,
+) -> Option<Finding> {
+    if fate != Fate::Data || o.end == End::NotConnected {
         return None;
-    };
+    }
     if matches!(app, App::Tls | App::Http) && o.payload != Payload::Nothing {
         // The web rules of the exchange judge already cover these.
         return None;

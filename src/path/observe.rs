@@ -248,8 +248,8 @@ pub fn observe(
     end: End,
     client_addr: Option<SocketAddr>,
 ) -> Observation {
-    let o = opening::analyze(client);
-    let s = sniff::sniff(server);
+    let o = opening::analyze_lean(client);
+    let s = sniff::sniff_lean(server);
     observe_analyzed(label, (&o, client), (&s, server), end, client_addr)
 }
 
@@ -342,7 +342,16 @@ pub fn plain_to_tls(server: &[u8]) -> bool {
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+    // Compares only where the first byte matches (every conversation's reply is searched).
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let last = hay.len().saturating_sub(rest.len());
+    hay.len() >= needle.len()
+        && hay[..last]
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == first && hay[i + 1..].starts_with(rest))
 }
 
 fn names_proxy(b: &[u8]) -> bool {

@@ -157,7 +157,7 @@ fn base(kind: Kind, bytes: &[u8]) -> Sniffed {
         http: None,
         banner: None,
         unknown: None,
-        tls_client_view: tls_client_view(bytes),
+        tls_client_view: None,
     }
 }
 
@@ -167,6 +167,15 @@ fn pct(present: usize, total: usize) -> String {
 
 /// Classifies the opening bytes of one direction.
 pub fn sniff(bytes: &[u8]) -> Sniffed {
+    let mut s = sniff_lean(bytes);
+    s.tls_client_view = tls_client_view(bytes);
+    s
+}
+
+/// [`sniff`] without `tls_client_view` (left `None`): for callers that never show it
+/// (decode judges thousands of conversations a second and asks [`tls_client_view`]
+/// itself, only for a TLS client's answer).
+pub fn sniff_lean(bytes: &[u8]) -> Sniffed {
     if bytes.is_empty() {
         let mut s = base(Kind::Empty, bytes);
         s.summary = "no bytes".into();
