@@ -2,6 +2,7 @@
 //! accept connections into bounded tasks, and stop at `--count`, on SIGINT/SIGTERM or
 //! at `--deadline`; then drain, write the JUnit report and the summary.
 
+use super::stopped;
 use super::connection::handle_tcp;
 use super::judge::Emulation;
 use super::record::{Listening, Record, Summary};
@@ -336,10 +337,6 @@ async fn wait_for_stop(mut stop: watch::Receiver<bool>, deadline: Option<Duratio
         _ = stopped(&mut stop) => Stop::Count,
         _ = deadline => Stop::Deadline,
     }
-}
-
-pub(super) async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }
 
 async fn signal() {

@@ -28,6 +28,12 @@ pub mod tls;
 mod udp;
 mod writer;
 
+/// Resolves once `stop` turns true: the listeners, the UDP loops and the accept loop
+/// all end on it.
+async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
 #[cfg(test)]
 pub(crate) use connection::{apply_decision, blank_record};
 pub use listener::{Embedded, embed};

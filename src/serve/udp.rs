@@ -3,7 +3,7 @@
 
 use super::connection::{apply_decision, judge_expectations, new_record, now_secs};
 use super::judge::{self, Action, Input, Situation, Step};
-use super::listener::stopped;
+use super::stopped;
 use super::record::End;
 use super::{Ctx, Event, ReplyMode, http};
 use std::sync::Arc;
