@@ -78,16 +78,16 @@ pub fn duration_in(flag: &str, s: &str, min: Duration, max: Duration) -> Result<
 /// A duration as people write it: `500ms`, `3s`, `5m`, `24h`, `1.5s`.
 pub fn duration_text(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms == 0 || ms % 1000 != 0 {
+    if ms == 0 || !ms.is_multiple_of(1000) {
         if ms >= 1000 {
             return format!("{}s", d.as_secs_f64());
         }
         return format!("{ms}ms");
     }
     let secs = ms / 1000;
-    if secs % 3600 == 0 {
+    if secs.is_multiple_of(3600) {
         format!("{}h", secs / 3600)
-    } else if secs % 60 == 0 {
+    } else if secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")

@@ -31,10 +31,11 @@ fn modules() -> BTreeSet<String> {
         let path = e.path();
         if path.is_dir() {
             out.insert(name);
-        } else if let Some(stem) = name.strip_suffix(".rs") {
-            if stem != "lib" && stem != "main" {
-                out.insert(stem.to_string());
-            }
+        } else if let Some(stem) = name.strip_suffix(".rs")
+            && stem != "lib"
+            && stem != "main"
+        {
+            out.insert(stem.to_string());
         }
     }
     out

@@ -368,10 +368,10 @@ fn check_limits(a: &ProbeArgs) -> Result<(), String> {
         // 4096 open files, and under what a balancer or a firewall tolerates from one host.
         return Err("--concurrency: give 1 to 256".into());
     }
-    if let (Some(s), Some(d)) = (a.src, a.dst) {
-        if s.is_ipv4() != d.is_ipv4() {
-            return Err(format!("--src {s} and --dst {d} are of different families"));
-        }
+    if let (Some(s), Some(d)) = (a.src, a.dst)
+        && s.is_ipv4() != d.is_ipv4()
+    {
+        return Err(format!("--src {s} and --dst {d} are of different families"));
     }
     Ok(())
 }

@@ -254,15 +254,15 @@ pub fn server_name(host: &str) -> Option<ServerName<'static>> {
 /// The name a handshake with `t` uses, and the SNI it sends: `--sni` when it is a
 /// name, else the target's host name, else its IP address (no SNI).
 pub fn name_for(sni: Option<&str>, t: &Target) -> (ServerName<'static>, Option<String>) {
-    if let Some(s) = sni {
-        if let Some(n) = server_name(s) {
-            return (n, Some(s.to_string()));
-        }
+    if let Some(s) = sni
+        && let Some(n) = server_name(s)
+    {
+        return (n, Some(s.to_string()));
     }
-    if !t.host_is_ip() {
-        if let Some(n) = server_name(&t.host) {
-            return (n, Some(t.host.clone()));
-        }
+    if !t.host_is_ip()
+        && let Some(n) = server_name(&t.host)
+    {
+        return (n, Some(t.host.clone()));
     }
     let ip: IpAddr = t
         .host

@@ -62,10 +62,10 @@ pub enum Origin {
 pub fn report(parsed: rawbytes::Parsed, origin: Origin) -> Report {
     let bytes = parsed.bytes;
     let mut o: Opening = opening::analyze(&bytes);
-    if origin == Origin::NginxBrokenHeader {
-        if let Some(f) = opening::missing_header(&o, "nginx (`listen ... proxy_protocol`)") {
-            o.findings.push(f);
-        }
+    if origin == Origin::NginxBrokenHeader
+        && let Some(f) = opening::missing_header(&o, "nginx (`listen ... proxy_protocol`)")
+    {
+        o.findings.push(f);
     }
     let kind = if let Some(h) = o.headers.first() {
         format!("proxy-v{}", h.version.number())

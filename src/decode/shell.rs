@@ -258,7 +258,7 @@ fn read_all(
             // goldens cover both threads' path.
             batches += 1;
             if backlog.load(std::sync::atomic::Ordering::Relaxed) >= 2
-                || (cfg!(debug_assertions) && batches % 2 == 0)
+                || (cfg!(debug_assertions) && batches.is_multiple_of(2))
             {
                 close_here(tracker, events, &mut spare, bytes);
             }

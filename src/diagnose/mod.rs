@@ -467,10 +467,10 @@ impl Seen<'_> {
 
     fn header_then_tls(&self) -> Finding {
         let outcome = self.outcome;
-        if let Outcome::TlsAlert { description, name } = outcome {
-            if ![10u8, 50, 22].contains(description) {
-                return tls_failed(*description, name);
-            }
+        if let Outcome::TlsAlert { description, name } = outcome
+            && ![10u8, 50, 22].contains(description)
+        {
+            return tls_failed(*description, name);
         }
         let mut f = self.with_reply(Finding::new(
             Code::ProxyHeaderNotExpected,

@@ -322,10 +322,10 @@ pub fn candidate_apps(obs: &[Observation]) -> Vec<App> {
         App::Silent,
     ];
     for o in obs {
-        if let Reply::Banner { app, .. } = o.reply {
-            if !apps.contains(&app) {
-                apps.push(app);
-            }
+        if let Reply::Banner { app, .. } = o.reply
+            && !apps.contains(&app)
+        {
+            apps.push(app);
         }
     }
     apps

@@ -511,13 +511,13 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     use tokio::io::AsyncReadExt;
-    if let Some(req) = request {
-        if let Ok(Err(e)) = tokio::time::timeout_at(until, stream.write_all(&req)).await {
-            return (
-                None,
-                Some(crate::escape::sanitize_text(&e.to_string()).into_owned()),
-            );
-        }
+    if let Some(req) = request
+        && let Ok(Err(e)) = tokio::time::timeout_at(until, stream.write_all(&req)).await
+    {
+        return (
+            None,
+            Some(crate::escape::sanitize_text(&e.to_string()).into_owned()),
+        );
     }
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];

@@ -40,10 +40,10 @@ pub fn reflects(reply: &[u8], ip: IpAddr) -> bool {
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .map_or(reply, |i| &reply[i + 4..]);
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body.trim_ascii()) {
-        if let Some(client) = v.get("client").and_then(|c| c.as_str()) {
-            return has(client.as_bytes());
-        }
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body.trim_ascii())
+        && let Some(client) = v.get("client").and_then(|c| c.as_str())
+    {
+        return has(client.as_bytes());
     }
     has(reply)
 }
@@ -132,10 +132,10 @@ pub fn findings(trials: &[AuditTrial], from: IpAddr) -> Vec<Finding> {
             out.push(f);
         }
     }
-    if let Some(t) = trials.iter().find(|t| t.name == "in-tls") {
-        if let Some(ip) = t.reflected {
-            out.push(in_tls_finding(t, ip));
-        }
+    if let Some(t) = trials.iter().find(|t| t.name == "in-tls")
+        && let Some(ip) = t.reflected
+    {
+        out.push(in_tls_finding(t, ip));
     }
     out
 }

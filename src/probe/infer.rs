@@ -718,10 +718,10 @@ fn sentence(
             format!("cannot tell what {address} expects: {why}")
         }
     };
-    if let Some(fp) = fp {
-        if e.proxy != Need::Unknown || e.protocol != Protocol::Unknown {
-            s.push_str(&format!("; its reactions match {}", fp.describe()));
-        }
+    if let Some(fp) = fp
+        && (e.proxy != Need::Unknown || e.protocol != Protocol::Unknown)
+    {
+        s.push_str(&format!("; its reactions match {}", fp.describe()));
     }
     s
 }

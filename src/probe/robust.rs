@@ -111,14 +111,14 @@ fn plans(cfg: &ProbeConfig, attempts: &[Attempt], expects: &Expects) -> Vec<Plan
         ] {
             plans.push((trial, spec, shape, b.name.clone()));
         }
-        if b.header == HeaderChoice::V2 {
-            if let Some(v1) = base(attempts, &[HeaderChoice::V1]) {
-                let shape = Shape {
-                    split_at: Some(10),
-                    ..Shape::default()
-                };
-                plans.push((Trial::SplitV1, v1.spec(), shape, v1.name.clone()));
-            }
+        if b.header == HeaderChoice::V2
+            && let Some(v1) = base(attempts, &[HeaderChoice::V1])
+        {
+            let shape = Shape {
+                split_at: Some(10),
+                ..Shape::default()
+            };
+            plans.push((Trial::SplitV1, v1.spec(), shape, v1.name.clone()));
         }
     }
     if expects.proxy_versions.contains(&Version::V2) {

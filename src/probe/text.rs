@@ -79,16 +79,16 @@ fn attempt_line(p: &Painter, out: &mut String, a: &Attempt, shown: &mut Vec<Stri
             sanitize_text(line)
         );
     }
-    if let Some(e) = &a.tls_error {
-        if a.tls.is_some() {
-            let _ = writeln!(
-                out,
-                "  {:<14} {} {}",
-                "",
-                p.dim("after the handshake:"),
-                sanitize_text(e)
-            );
-        }
+    if let Some(e) = &a.tls_error
+        && a.tls.is_some()
+    {
+        let _ = writeln!(
+            out,
+            "  {:<14} {} {}",
+            "",
+            p.dim("after the handshake:"),
+            sanitize_text(e)
+        );
     }
 }
 

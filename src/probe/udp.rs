@@ -227,10 +227,10 @@ async fn exchange(
                 let dns = udp_model::dns_reply(got);
                 // A DNS answer to another datagram (a late one) is not this one's;
                 // anything else (an echo, a record) is this datagram's reply.
-                if let (Some(want), Some(d)) = (id, dns) {
-                    if d.id != want {
-                        continue;
-                    }
+                if let (Some(want), Some(d)) = (id, dns)
+                    && d.id != want
+                {
+                    continue;
                 }
                 return UdpOutcome::Answered {
                     bytes: n,

@@ -95,17 +95,17 @@ pub(super) fn inspect(b: &[u8]) -> Inspection {
                 return parse_line(&b[..i - 1], i + 1);
             }
             b'\r' => {
-                if let Some(&next) = window.get(i + 1) {
-                    if next != b'\n' {
-                        return bad(
-                            i,
-                            "v1-lone-cr",
-                            format!(
-                                "v1 CR at byte {i} is followed by {}, not LF",
-                                show_byte(next)
-                            ),
-                        );
-                    }
+                if let Some(&next) = window.get(i + 1)
+                    && next != b'\n'
+                {
+                    return bad(
+                        i,
+                        "v1-lone-cr",
+                        format!(
+                            "v1 CR at byte {i} is followed by {}, not LF",
+                            show_byte(next)
+                        ),
+                    );
                 }
             }
             0x20..=0x7e => {}

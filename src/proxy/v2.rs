@@ -169,10 +169,11 @@ pub(super) fn inspect(b: &[u8]) -> Inspection {
                 "nginx 1.22 (it does not check the command)",
             );
         }
-        if b.len() > 13 && vc & 0x0f == 1 {
-            if let Err((rule, message)) = judge_family_byte(b[13]) {
-                return bad_but_nginx_accepts(13, rule, message, NGINX_NO_ADDRESSES);
-            }
+        if b.len() > 13
+            && vc & 0x0f == 1
+            && let Err((rule, message)) = judge_family_byte(b[13])
+        {
+            return bad_but_nginx_accepts(13, rule, message, NGINX_NO_ADDRESSES);
         }
     }
     if b.len() < 16 {

@@ -422,10 +422,10 @@ async fn banner<S: AsyncRead + AsyncWrite + Unpin>(
 /// The reply stage on a ready stream (TLS or plaintext).
 async fn reply<S: AsyncRead + AsyncWrite + Unpin>(ctx: &Ctx, s: &mut S, rec: &mut Record) {
     rec.reply = ctx.config.reply.name();
-    if let Some(text) = &ctx.config.banner {
-        if !banner(ctx, s, rec, text).await {
-            return;
-        }
+    if let Some(text) = &ctx.config.banner
+        && !banner(ctx, s, rec, text).await
+    {
+        return;
     }
     match ctx.config.reply {
         ReplyMode::Http => http_reply(ctx, s, rec).await,

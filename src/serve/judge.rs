@@ -378,11 +378,11 @@ fn decide(sit: &Situation<'_>, bytes: &[u8], o: Opening, input: Input) -> Decisi
     }
     d.accepted = true;
     if d.trusted {
-        if h.command == Command::Proxy {
-            if let Some(src) = h.source {
-                d.client = src;
-                d.addresses_used = true;
-            }
+        if h.command == Command::Proxy
+            && let Some(src) = h.source
+        {
+            d.client = src;
+            d.addresses_used = true;
         }
     } else {
         d.notes.push(format!(
@@ -509,10 +509,10 @@ fn payload_checks(sit: &Situation<'_>, mut d: Decision) -> Decision {
         .at(d.payload_offset)
         .evidence(format!("read as: {}", payload.summary))
         .fix("terminate TLS here (`ppdiag serve --tls`), or make the client or balancer speak plain TCP/HTTP to this port");
-        if let Some(hello) = payload.tls.as_ref().and_then(|t| t.client_hello.as_ref()) {
-            if let Some(sni) = &hello.sni {
-                f = f.evidence(format!("SNI {sni}"));
-            }
+        if let Some(hello) = payload.tls.as_ref().and_then(|t| t.client_hello.as_ref())
+            && let Some(sni) = &hello.sni
+        {
+            f = f.evidence(format!("SNI {sni}"));
         }
         f = f.evidence(if sit.answers_http {
             "answered `HTTP/1.1 400 Bad Request` as nginx and Go's net/http do on a plaintext port; TLS clients read `HTTP/` as a record header: OpenSSL `wrong version number`, Go `http: server gave HTTP response to HTTPS client`"

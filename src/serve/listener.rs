@@ -2,10 +2,10 @@
 //! accept connections into bounded tasks, and stop at `--count`, on SIGINT/SIGTERM or
 //! at `--deadline`; then drain, write the JUnit report and the summary.
 
-use super::stopped;
 use super::connection::handle_tcp;
 use super::judge::Emulation;
 use super::record::{Listening, Record, Summary};
+use super::stopped;
 use super::writer::{Written, debug_check, print_summary, writer};
 use super::{Ctx, Event, ListenAddr, ServeConfig, junit, tls};
 use crate::output::Failure;
@@ -31,10 +31,9 @@ async fn bind(config: &mut ServeConfig) -> Result<Bound, Failure> {
         cert: tls::CertSource::Generate(names),
         ..
     }) = &mut config.tls
+        && names.is_empty()
     {
-        if names.is_empty() {
-            *names = default_names(&listen);
-        }
+        *names = default_names(&listen);
     }
     let prepared = match &config.tls {
         Some(t) => Some(tls::prepare(t).map_err(Failure)?),
@@ -52,10 +51,10 @@ async fn bind(config: &mut ServeConfig) -> Result<Bound, Failure> {
         for (i, addr) in listen.iter().enumerate() {
             // Port 0: use the port the TCP listener got, so both share one number.
             let mut a = *addr;
-            if a.port() == 0 {
-                if let Ok(l) = tcp[i].local_addr() {
-                    a.set_port(l.port());
-                }
+            if a.port() == 0
+                && let Ok(l) = tcp[i].local_addr()
+            {
+                a.set_port(l.port());
             }
             let s = UdpSocket::bind(a)
                 .await

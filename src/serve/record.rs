@@ -299,15 +299,13 @@ fn finding_contradictions(
         if let Some(v) = summary
             .strip_prefix("a PROXY v")
             .and_then(|s| s.chars().next())
+            && has_header
+            && header["version"].as_u64().map(|n| n.to_string()) != Some(v.to_string())
         {
-            if has_header
-                && header["version"].as_u64().map(|n| n.to_string()) != Some(v.to_string())
-            {
-                out.push(format!(
-                    "finding says v{v}, header is v{}",
-                    header["version"]
-                ));
-            }
+            out.push(format!(
+                "finding says v{v}, header is v{}",
+                header["version"]
+            ));
         }
         if (code == "proxy-header-missing" || code == "proxy-header-not-expected")
             && flag(&p["accepted"])

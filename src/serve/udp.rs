@@ -3,8 +3,8 @@
 
 use super::connection::{apply_decision, judge_expectations, new_record, now_secs};
 use super::judge::{self, Action, Input, Situation, Step};
-use super::stopped;
 use super::record::End;
+use super::stopped;
 use super::{Ctx, Event, ReplyMode, http};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -55,10 +55,10 @@ pub(super) async fn udp_loop(ctx: Arc<Ctx>, socket: UdpSocket) {
                 ReplyMode::Http => Some(crate::render::to_json_line(&rec).into_bytes()),
                 ReplyMode::None => None,
             };
-            if let Some(out) = out {
-                if let Ok(sent) = socket.send_to(&out, peer).await {
-                    rec.bytes_out = sent as u64;
-                }
+            if let Some(out) = out
+                && let Ok(sent) = socket.send_to(&out, peer).await
+            {
+                rec.bytes_out = sent as u64;
             }
         }
         if ctx.events.send(Event::Record(Box::new(rec))).await.is_err() {

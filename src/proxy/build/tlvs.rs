@@ -107,7 +107,7 @@ pub fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
         .bytes()
         .filter(|b| !matches!(b, b' ' | b':' | b'-'))
         .collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!("`{s}`: an odd number of hex digits"));
     }
     digits
