@@ -254,30 +254,7 @@ fn a_reused_tuple_is_a_new_conversation() {
 fn udp_conversations_are_bounded_too() {
     let mut frames = Vec::new();
     for i in 0..20u16 {
-        let mut d = b"\r\n\r\n\0\r\nQUIT\n\x21\x12\x00\x0c".to_vec();
-        d.extend_from_slice(&[198, 51, 100, 7, 192, 0, 2, 2, 0x13, 0x88, 0, 53]);
-        d.extend_from_slice(b"ping");
-        let total = 28 + d.len();
-        let mut v = vec![
-            0x45,
-            0,
-            (total >> 8) as u8,
-            total as u8,
-            0,
-            0,
-            0x40,
-            0,
-            64,
-            17,
-            0,
-            0,
-        ];
-        v.extend_from_slice(&[192, 0, 2, 1, 192, 0, 2, 2]);
-        v.extend_from_slice(&(30000 + i).to_be_bytes());
-        v.extend_from_slice(&53u16.to_be_bytes());
-        v.extend_from_slice(&((8 + d.len()) as u16).to_be_bytes());
-        v.extend_from_slice(&[0, 0]);
-        v.extend_from_slice(&d);
+        let v = udp4((1, 30000 + i), (2, 53), &v2_dgram(b"ping"));
         frames.push((u64::from(i) * MS, v));
     }
     let (r, s) = run(
