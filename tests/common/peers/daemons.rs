@@ -9,7 +9,7 @@
 //! under CI=true it fails instead (the rule of `need`). What each daemon answers with
 //! and without a header is written down in the smoke tests of `tests/daemon_peers.rs`.
 
-use crate::common::process::{Guard, find_bin, free_port, need};
+use crate::common::process::{Guard, free_port, need, peer_bin};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -87,10 +87,6 @@ pub fn dead_port() -> u16 {
 
 // ---------------------------------------------------------------------------------------
 // Starting and waiting
-
-fn bin(name: &str) -> PathBuf {
-    find_bin(name).unwrap_or_else(|| PathBuf::from(name))
-}
 
 fn temp_dir() -> tempfile::TempDir {
     let dir = tempfile::Builder::new()
@@ -378,7 +374,7 @@ pub fn postfix_with_timeout(proxy: bool, timeout: Duration) -> Option<Daemon> {
     if !need("postfix") || !need_root("postfix") {
         return None;
     }
-    let daemon_dir = Command::new(bin("postconf"))
+    let daemon_dir = Command::new(peer_bin("postconf"))
         .args(["-d", "-h", "daemon_directory"])
         .output()
         .ok()
@@ -514,7 +510,7 @@ pub fn dovecot_trusting(proxy: bool, trusted_net: &str) -> Option<Dovecot> {
                 ),
             )
             .unwrap();
-            let mut cmd = Command::new(bin("dovecot"));
+            let mut cmd = Command::new(peer_bin("dovecot"));
             cmd.arg("-F").arg("-c").arg(&conf);
             launch("dovecot", &mut cmd, &d.join("dovecot.out"), &[imap, pop3])
                 .map(|g| (g, imap, pop3))
@@ -565,7 +561,7 @@ const MARIADB_ARGS: [&str; 3] = [
 fn mariadb_template() -> PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
-        let version = Command::new(bin("mariadbd"))
+        let version = Command::new(peer_bin("mariadbd"))
             .arg("--version")
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
@@ -592,7 +588,7 @@ fn mariadb_template() -> PathBuf {
         // Built under a private name, then renamed: parallel binaries never see half.
         let tmp = root.join(format!("mariadb-datadir-{tag}.{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
-        let out = Command::new(bin("mariadb-install-db"))
+        let out = Command::new(peer_bin("mariadb-install-db"))
             .arg("--no-defaults")
             .arg(format!("--datadir={}", tmp.display()))
             .args([
@@ -649,7 +645,7 @@ pub fn mariadb(proxy: bool) -> Option<Daemon> {
         || read_log(&log),
         || {
             let port = daemon_port();
-            let mut cmd = Command::new(bin("mariadbd"));
+            let mut cmd = Command::new(peer_bin("mariadbd"));
             cmd.arg("--no-defaults")
                 .arg(format!("--datadir={}", d.join("data").display()))
                 .arg(format!("--socket={}", d.join("mysqld.sock").display()))
@@ -705,7 +701,7 @@ pub fn sshd() -> Option<Daemon> {
     let dir = temp_dir();
     let d = dir.path();
     let key = d.join("host_ed25519");
-    let st = Command::new(bin("ssh-keygen"))
+    let st = Command::new(peer_bin("ssh-keygen"))
         .args(["-q", "-t", "ed25519", "-N", "", "-f"])
         .arg(&key)
         .status()
@@ -723,7 +719,7 @@ pub fn sshd() -> Option<Daemon> {
     .unwrap();
     let log = d.join("sshd.log");
     Some(one_port("sshd", dir, log, |port| {
-        let mut cmd = Command::new(bin("sshd"));
+        let mut cmd = Command::new(peer_bin("sshd"));
         cmd.args(["-D", "-e", "-f"])
             .arg(&conf)
             .arg("-p")
@@ -741,7 +737,7 @@ pub fn redis() -> Option<Daemon> {
     let log = dir.path().join("redis.log");
     let data = dir.path().to_path_buf();
     Some(one_port("redis-server", dir, log, |port| {
-        let mut cmd = Command::new(bin("redis-server"));
+        let mut cmd = Command::new(peer_bin("redis-server"));
         cmd.arg("--port")
             .arg(port.to_string())
             .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
@@ -760,7 +756,7 @@ pub fn socat_echo() -> Option<Daemon> {
     let dir = temp_dir();
     let log = dir.path().join("socat.log");
     Some(one_port("socat", dir, log, |port| {
-        let mut cmd = Command::new(bin("socat"));
+        let mut cmd = Command::new(peer_bin("socat"));
         cmd.arg(format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork"))
             .arg("EXEC:/bin/cat");
         cmd
@@ -805,7 +801,7 @@ pub fn nginx_stream(accept: bool, send: bool, upstream: u16) -> Option<Daemon> {
                 ),
             )
             .unwrap();
-            let mut cmd = Command::new(bin("nginx"));
+            let mut cmd = Command::new(peer_bin("nginx"));
             cmd.arg("-p")
                 .arg(d)
                 .arg("-e")
@@ -867,7 +863,7 @@ fn haproxy_tcp_sections(nports: usize, sections: impl Fn(&[u16]) -> String) -> O
                 ),
             )
             .unwrap();
-            let mut cmd = Command::new(bin("haproxy"));
+            let mut cmd = Command::new(peer_bin("haproxy"));
             cmd.arg("-db").arg("-f").arg(&conf);
             launch("haproxy", &mut cmd, &log, &ports).map(|g| (g, ports))
         },
