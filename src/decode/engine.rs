@@ -69,10 +69,26 @@ impl Filter {
     }
 }
 
-type Key = (SocketAddr, SocketAddr);
+/// A conversation's two endpoints in a canonical order (the lower first), as a table
+/// key. Two IPv4 endpoints are two words, `address << 16 | port` each, which order as
+/// the `SocketAddr`s do: hashed and compared in two steps on the per-packet path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Key {
+    V4(u64, u64),
+    Wide(SocketAddr, SocketAddr),
+}
 
 fn key(a: SocketAddr, b: SocketAddr) -> Key {
-    if a <= b { (a, b) } else { (b, a) }
+    match (a, b) {
+        (SocketAddr::V4(x), SocketAddr::V4(y)) => {
+            let word =
+                |s: std::net::SocketAddrV4| u64::from(s.ip().to_bits()) << 16 | u64::from(s.port());
+            let (x, y) = (word(x), word(y));
+            Key::V4(x.min(y), x.max(y))
+        }
+        _ if a <= b => Key::Wide(a, b),
+        _ => Key::Wide(b, a),
+    }
 }
 
 pub use super::udp::UdpFlow;
@@ -269,92 +285,56 @@ impl Tracker {
         {
             out.push(Event::Tcp(old, false));
         }
-        if !self.flows.contains_key(&k) {
-            if self.flows.len() >= self.limits.max_flows {
-                self.evict(out);
+        let closed = match self.flows.get_mut(&k) {
+            Some(f) => apply(f, ts, p, (seq, ack), fl),
+            None => {
+                let mut f = self.open(ts, p, fl);
+                let closed = apply(&mut f, ts, p, (seq, ack), fl);
+                if self.flows.len() >= self.limits.max_flows {
+                    self.evict(out);
+                }
+                self.flows.insert(k, f);
+                closed
             }
-            let id = self.next_id;
-            self.next_id += 1;
-            let lim = [self.limits.client_prefix, self.limits.server_prefix];
-            let (client, basis, limits) = if syn_only {
-                (Some(0), DirectionBasis::Syn, lim)
-            } else if fl & (flags::SYN | flags::ACK) == flags::SYN | flags::ACK {
-                (Some(1), DirectionBasis::SynAck, [lim[1], lim[0]])
-            } else {
-                // Unknown yet: keep the client's (larger) window on both sides.
-                (None, DirectionBasis::Inferred, [lim[0], lim[0]])
-            };
-            let half = [self.half(limits[0]), self.half(limits[1])];
-            self.flows.insert(
-                k,
-                Box::new(Flow {
-                    id,
-                    addr: [p.src, p.dst],
-                    half,
-                    client,
-                    basis,
-                    first_ts: ts,
-                    last_ts: ts,
-                    first_data_ts: [None; 2],
-                    fin_ts: [None; 2],
-                    rst_ts: [None; 2],
-                    synack: false,
-                    first_data_index: [0; 2],
-                    packets: 0,
-                }),
-            );
-        }
-        let Some(f) = self.flows.get_mut(&k) else {
-            return;
         };
-        let side = usize::from(f.addr[0] != p.src);
-        f.packets += 1;
-        f.last_ts = f.last_ts.max(ts);
-        if fl & flags::SYN != 0 {
-            f.half[side].on_syn(seq);
-            if fl & flags::ACK != 0 {
-                f.synack = true;
-            }
-        }
-        if p.wire_len > 0 {
-            let data_seq = if fl & flags::SYN != 0 {
-                seq.wrapping_add(1)
-            } else {
-                seq
-            };
-            // Earliest by timestamp, not by position in the file (interfaces interleave).
-            if f.first_data_ts[side].is_none_or(|t| ts < t) {
-                f.first_data_ts[side] = Some(ts);
-                f.first_data_index[side] = f.packets;
-            }
-            f.half[side].on_data(data_seq, p.payload, p.wire_len);
-            f.half[side].mark(ts, f.packets);
-        }
-        // An acknowledgment proves what the other side sent, captured or not.
-        if fl & flags::ACK != 0 {
-            f.half[1 - side].on_ack(ack);
-        }
-        if fl & flags::FIN != 0 && f.fin_ts[side].is_none() {
-            f.fin_ts[side] = Some(ts);
-            let data_seq = if fl & flags::SYN != 0 {
-                seq.wrapping_add(1)
-            } else {
-                seq
-            };
-            f.half[side].on_fin(data_seq.wrapping_add(p.wire_len));
-        }
-        if fl & flags::RST != 0 && f.rst_ts[side].is_none() {
-            f.rst_ts[side] = Some(ts);
-        }
         // Closed (a RST, or both FINs): judged now, remembered briefly by a tombstone.
-        if f.closed_at().is_some()
-            && let Some(f) = self.flows.remove(&k)
-        {
+        if closed && let Some(f) = self.flows.remove(&k) {
             let isn = f.client.and_then(|c| f.half[c].syn_seq());
             self.closed
                 .insert(k, (ts.saturating_add(self.limits.linger_ns), isn));
             out.push(Event::Tcp(f, false));
         }
+    }
+
+    /// A new conversation, from its first packet seen (with the next id).
+    fn open(&mut self, ts: u64, p: &packet::Packet<'_>, fl: u8) -> Box<Flow> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let lim = [self.limits.client_prefix, self.limits.server_prefix];
+        let (client, basis, limits) = if fl & (flags::SYN | flags::ACK) == flags::SYN {
+            (Some(0), DirectionBasis::Syn, lim)
+        } else if fl & (flags::SYN | flags::ACK) == flags::SYN | flags::ACK {
+            (Some(1), DirectionBasis::SynAck, [lim[1], lim[0]])
+        } else {
+            // Unknown yet: keep the client's (larger) window on both sides.
+            (None, DirectionBasis::Inferred, [lim[0], lim[0]])
+        };
+        let half = [self.half(limits[0]), self.half(limits[1])];
+        Box::new(Flow {
+            id,
+            addr: [p.src, p.dst],
+            half,
+            client,
+            basis,
+            first_ts: ts,
+            last_ts: ts,
+            first_data_ts: [None; 2],
+            fin_ts: [None; 2],
+            rst_ts: [None; 2],
+            synack: false,
+            first_data_index: [0; 2],
+            packets: 0,
+        })
     }
 
     fn udp(&mut self, ts: u64, p: &packet::Packet<'_>, out: &mut Vec<Event>) {
@@ -420,6 +400,46 @@ impl Tracker {
         self.udp.finish(&mut udp);
         out.extend(udp.into_iter().map(|u| Event::Udp(Box::new(u))));
     }
+}
+
+/// One TCP packet applied to its conversation; whether the conversation is now closed.
+fn apply(f: &mut Flow, ts: u64, p: &packet::Packet<'_>, (seq, ack): (u32, u32), fl: u8) -> bool {
+    let side = usize::from(f.addr[0] != p.src);
+    f.packets += 1;
+    f.last_ts = f.last_ts.max(ts);
+    if fl & flags::SYN != 0 {
+        f.half[side].on_syn(seq);
+        if fl & flags::ACK != 0 {
+            f.synack = true;
+        }
+    }
+    // Data and a FIN start one after the SYN's sequence number.
+    let data_seq = if fl & flags::SYN != 0 {
+        seq.wrapping_add(1)
+    } else {
+        seq
+    };
+    if p.wire_len > 0 {
+        // Earliest by timestamp, not by position in the file (interfaces interleave).
+        if f.first_data_ts[side].is_none_or(|t| ts < t) {
+            f.first_data_ts[side] = Some(ts);
+            f.first_data_index[side] = f.packets;
+        }
+        f.half[side].on_data(data_seq, p.payload, p.wire_len);
+        f.half[side].mark(ts, f.packets);
+    }
+    // An acknowledgment proves what the other side sent, captured or not.
+    if fl & flags::ACK != 0 {
+        f.half[1 - side].on_ack(ack);
+    }
+    if fl & flags::FIN != 0 && f.fin_ts[side].is_none() {
+        f.fin_ts[side] = Some(ts);
+        f.half[side].on_fin(data_seq.wrapping_add(p.wire_len));
+    }
+    if fl & flags::RST != 0 && f.rst_ts[side].is_none() {
+        f.rst_ts[side] = Some(ts);
+    }
+    f.closed_at().is_some()
 }
 
 #[cfg(test)]

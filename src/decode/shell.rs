@@ -450,10 +450,7 @@ impl<R: Reporter> Sink<R> {
             if all {
                 flow_text(p, s, &r);
             } else if r.worst().is_some_and(|s| s > Severity::Info) {
-                worst.push(r);
-                if worst.len() > WORST_SHOWN * 2 {
-                    keep_worst(worst);
-                }
+                keep_if_worst(worst, r);
             }
         });
     }
@@ -461,9 +458,9 @@ impl<R: Reporter> Sink<R> {
     fn finish(mut self, summary: &Summary, name: &str) -> Result<(), Failure> {
         self.out.field("servers", &summary.servers);
         self.out.field("summary", summary);
-        let (all, mut worst) = (self.all, std::mem::take(&mut self.worst));
+        let (all, worst) = (self.all, std::mem::take(&mut self.worst));
         self.out
-            .text(|p, s| closing_text(p, s, summary, name, all, &mut worst));
+            .text(|p, s| closing_text(p, s, summary, name, all, &worst));
         self.out.close()
     }
 }
@@ -476,12 +473,11 @@ fn closing_text(
     summary: &Summary,
     name: &str,
     all: bool,
-    worst: &mut Vec<FlowReport>,
+    worst: &[FlowReport],
 ) {
     summary_text(p, s, summary, name);
     super::report::servers_text(p, s, &summary.servers);
     if !all && !worst.is_empty() {
-        keep_worst(worst);
         s.push('\n');
         s.push_str(&p.heading("worst conversations first:"));
         s.push('\n');
@@ -497,9 +493,19 @@ fn closing_text(
     }
 }
 
-fn keep_worst(v: &mut Vec<FlowReport>) {
-    v.sort_by(|a, b| b.worst().cmp(&a.worst()).then(a.id.cmp(&b.id)));
-    v.truncate(WORST_SHOWN);
+/// Worst severity first, then the earlier conversation.
+fn worse_first(a: &FlowReport, b: &FlowReport) -> std::cmp::Ordering {
+    b.worst().cmp(&a.worst()).then(a.id.cmp(&b.id))
+}
+
+/// Adds `r` to `worst` (kept in [`worse_first`] order, at most [`WORST_SHOWN`]) when it
+/// is among the worst so far; one that is not is dropped at once.
+fn keep_if_worst(worst: &mut Vec<FlowReport>, r: FlowReport) {
+    let at = worst.partition_point(|w| worse_first(w, &r).is_lt());
+    if at < WORST_SHOWN {
+        worst.insert(at, r);
+        worst.truncate(WORST_SHOWN);
+    }
 }
 
 /// A pcap-parser error in words (no Rust debug output in messages).

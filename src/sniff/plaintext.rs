@@ -162,11 +162,17 @@ fn first_line(bytes: &[u8]) -> (&[u8], bool) {
 /// The method a request starts with: `METHOD ` at the start, or all of `bytes` (at
 /// least 3 of them) being the start of `METHOD `.
 pub fn request_method(bytes: &[u8]) -> Option<&'static str> {
-    METHODS.into_iter().find(|m| {
-        let with_sp = [m.as_bytes(), b" "].concat();
-        bytes.starts_with(&with_sp)
-            || (bytes.len() >= 3 && bytes.len() < with_sp.len() && with_sp.starts_with(bytes))
-    })
+    // `METHOD ` compared in two parts, the method then the space, without building it.
+    let starts_method_sp = |m: &[u8], b: &[u8]| {
+        let n = m.len().min(b.len());
+        m.get(..n) == b.get(..n) && b.get(m.len()).is_none_or(|&c| c == b' ')
+    };
+    if bytes.len() < 3 {
+        return None;
+    }
+    METHODS
+        .into_iter()
+        .find(|m| starts_method_sp(m.as_bytes(), bytes))
 }
 
 /// Whether the bytes start a response (`HTTP/`, or at least `HTTP` when that is all).

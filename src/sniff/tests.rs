@@ -952,3 +952,34 @@ fn text_that_is_no_known_protocol_is_named() {
     let s = sniff(b"\x00\x01\x02\x03\xff\xfe binary");
     assert!(s.summary.starts_with("unrecognised bytes"), "{}", s.summary);
 }
+
+#[test]
+fn request_method_matches_the_method_and_space_or_a_prefix_of_them() {
+    // The definition, spelled out: `METHOD ` at the start, or all of the bytes (three
+    // at least) being the start of `METHOD `.
+    let reference = |bytes: &[u8]| {
+        plaintext::METHODS.into_iter().find(|m| {
+            let with_sp = [m.as_bytes(), b" "].concat();
+            bytes.starts_with(&with_sp)
+                || (bytes.len() >= 3 && bytes.len() < with_sp.len() && with_sp.starts_with(bytes))
+        })
+    };
+    let mut inputs: Vec<Vec<u8>> = vec![Vec::new(), b"G".to_vec(), b"GE".to_vec()];
+    for m in plaintext::METHODS {
+        let full = format!("{m} / HTTP/1.1\r\n");
+        for n in 0..=full.len() {
+            inputs.push(full.as_bytes()[..n].to_vec());
+        }
+        inputs.push(format!("{m}X / HTTP/1.1").into_bytes());
+        inputs.push(format!("{m}\r\n").into_bytes());
+        inputs.push(m.to_lowercase().into_bytes());
+    }
+    for b in &inputs {
+        assert_eq!(
+            plaintext::request_method(b),
+            reference(b),
+            "{:?}",
+            String::from_utf8_lossy(b)
+        );
+    }
+}
