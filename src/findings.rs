@@ -9,6 +9,7 @@
 //! with [`crate::escape`] by whoever builds the finding.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A stable finding code. The kebab-case name is part of the JSON contract.
@@ -219,8 +220,9 @@ pub struct Finding {
     pub offset: Option<usize>,
     /// Observations that support the summary (peer bytes already escaped).
     pub evidence: Vec<String>,
-    /// What to change, most likely first.
-    pub fixes: Vec<String>,
+    /// What to change, most likely first (most are fixed sentences: borrowed, not copied
+    /// into every finding).
+    pub fixes: Vec<Cow<'static, str>>,
 }
 
 impl Finding {
@@ -249,7 +251,7 @@ impl Finding {
     }
 
     /// Adds one fix.
-    pub fn fix(mut self, line: impl Into<String>) -> Self {
+    pub fn fix(mut self, line: impl Into<Cow<'static, str>>) -> Self {
         self.fixes.push(line.into());
         self
     }

@@ -91,15 +91,15 @@ pub(crate) fn close(f: &Flow, bytes: bool) -> Done {
     let c = f.client.unwrap_or_else(|| infer_client(f));
     let sides = Sides { f, c, s: 1 - c };
     let ends = sides.ends();
-    let v = diagnose::judge_lean(&Exchange {
+    let mut v = diagnose::judge_lean(&Exchange {
         client: sides.client_bytes(),
         server: sides.server_bytes(),
         ending: ends.server,
     });
     let payload_bytes =
         &sides.client_bytes()[v.client.payload_offset.min(sides.client_bytes().len())..];
-    let client_sent = sides.client_sent(&v, payload_bytes, bytes);
-    let server_sent = sides.server_sent(&v, bytes);
+    let client_sent = sides.client_sent(&mut v, payload_bytes, bytes);
+    let server_sent = sides.server_sent(&mut v, bytes);
     let (gaps, overlaps) = sides.gaps_and_overlaps();
     let answered_after = sides.answered_after();
     let mut j = Judged {
@@ -262,18 +262,20 @@ impl<'a> Sides<'a> {
         Ends { first, server, end }
     }
 
-    fn client_sent(&self, v: &diagnose::Verdict, payload_bytes: &[u8], bytes: bool) -> Sent {
+    /// What the client sent; the sniffed summary is moved out of `v` (nothing reads it
+    /// there after this).
+    fn client_sent(&self, v: &mut diagnose::Verdict, payload_bytes: &[u8], bytes: bool) -> Sent {
         Sent {
             kind: v
                 .client
                 .payload
                 .as_ref()
                 .map_or("unknown", |p| p.kind.name()),
-            summary: match v.client.payload.as_ref() {
+            summary: match v.client.payload.as_mut() {
                 Some(p) if p.kind == Kind::Empty && !v.client.headers.is_empty() => {
                     "nothing after the PROXY header".into()
                 }
-                Some(p) => p.summary.clone(),
+                Some(p) => std::mem::take(&mut p.summary),
                 None => "hidden by the header problem".into(),
             },
             bytes: if bytes {
@@ -286,10 +288,11 @@ impl<'a> Sides<'a> {
         }
     }
 
-    fn server_sent(&self, v: &diagnose::Verdict, bytes: bool) -> Sent {
+    /// What the server sent; the sniffed summary is moved out of `v`.
+    fn server_sent(&self, v: &mut diagnose::Verdict, bytes: bool) -> Sent {
         Sent {
             kind: v.server.kind.name(),
-            summary: v.server.summary.clone(),
+            summary: std::mem::take(&mut v.server.summary),
             bytes: if bytes {
                 escape_bytes_max(self.server_bytes(), 64)
             } else {

@@ -14,11 +14,10 @@
 //! the evidence, and keeps what this leg alone showed as evidence too.
 
 use super::conversation::Done;
-use super::hash::FxMap;
+use super::hash::{FxMap, Pair};
 use super::report::{FlowReport, Link};
 use crate::findings::{Code, Finding, Severity};
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 
 /// The result of offering a finished conversation for linking.
 pub enum Paired {
@@ -33,8 +32,8 @@ pub enum Paired {
 pub struct Pending {
     items: FxMap<u64, Done>,
     order: VecDeque<(u64, u64)>,
-    by_tuple: FxMap<(SocketAddr, SocketAddr), u64>,
-    by_header: FxMap<(SocketAddr, SocketAddr), u64>,
+    by_tuple: FxMap<Pair, u64>,
+    by_header: FxMap<Pair, u64>,
     by_payload: FxMap<u64, u64>,
 }
 
@@ -59,9 +58,9 @@ impl Pending {
                 m.remove(&k);
             }
         };
-        drop_if(&mut self.by_tuple, (d.client, d.server));
+        drop_if(&mut self.by_tuple, Pair::from((d.client, d.server)));
         if let Some(h) = d.header {
-            drop_if(&mut self.by_header, h);
+            drop_if(&mut self.by_header, Pair::from(h));
         }
         if let Some(p) = d.payload
             && self.by_payload.get(&p) == Some(&id)
@@ -73,25 +72,25 @@ impl Pending {
 
     /// The pending leg that `d`'s header names (the leg before it in a chain).
     pub fn upstream_of(&mut self, d: &Done) -> Option<Done> {
-        let id = *self.by_tuple.get(&d.header?)?;
+        let id = *self.by_tuple.get(&Pair::from(d.header?))?;
         self.take(id)
     }
 
     /// The pending leg whose header names `d`'s endpoints (the leg after it).
     pub fn downstream_of(&mut self, d: &Done) -> Option<Done> {
-        let id = *self.by_header.get(&(d.client, d.server))?;
+        let id = *self.by_header.get(&Pair::from((d.client, d.server)))?;
         self.take(id)
     }
 
     /// Offers `d`: returns it with its partner, or queues it.
     pub fn pair(&mut self, d: Done) -> Paired {
         if let Some(h) = d.header
-            && let Some(&id) = self.by_tuple.get(&h)
+            && let Some(&id) = self.by_tuple.get(&Pair::from(h))
             && let Some(other) = self.take(id)
         {
             return Paired::Both(Box::new(other), Box::new(d));
         }
-        if let Some(&id) = self.by_header.get(&(d.client, d.server))
+        if let Some(&id) = self.by_header.get(&Pair::from((d.client, d.server)))
             && let Some(other) = self.take(id)
         {
             return Paired::Both(Box::new(d), Box::new(other));
@@ -115,9 +114,9 @@ impl Pending {
             };
         }
         let id = d.report.id;
-        self.by_tuple.insert((d.client, d.server), id);
+        self.by_tuple.insert(Pair::from((d.client, d.server)), id);
         if let Some(h) = d.header {
-            self.by_header.insert(h, id);
+            self.by_header.insert(Pair::from(h), id);
         }
         if let Some(p) = d.payload {
             self.by_payload.insert(p, id);

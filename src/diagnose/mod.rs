@@ -198,23 +198,11 @@ fn judge_with(mut client: Opening, server: Sniffed, x: &Exchange<'_>, lean: bool
     };
     let fingerprint = fingerprint(&outcome, &server, spoke, !client.headers.is_empty());
     let client_sees = if spoke == Spoke::Tls {
-        // A lean sniff left the view out: the same function gives it here.
-        let computed;
-        let view = match &server.tls_client_view {
-            Some(v) => Some(v),
-            None => {
-                computed = sniff::tls_client_view(x.server);
-                computed.as_ref()
-            }
-        };
-        view.map(|v| {
-            v.reactions
-                .iter()
-                .take(4)
-                .map(|r| format!("{}: {}", r.client, r.message))
-                .collect()
-        })
-        .unwrap_or_default()
+        match &server.tls_client_view {
+            Some(v) => client_lines(v),
+            // A lean sniff left the view out: the same function gives it here.
+            None => client_sees_lean(x.server),
+        }
     } else {
         Vec::new()
     };
@@ -241,6 +229,47 @@ fn judge_with(mut client: Opening, server: Sniffed, x: &Exchange<'_>, lean: bool
         client_sees,
         findings,
     }
+}
+
+/// What the first clients print for the server's answer, one line each.
+fn client_lines(v: &sniff::TlsClientView) -> Vec<String> {
+    v.reactions
+        .iter()
+        .take(4)
+        .map(|r| format!("{}: {}", r.client, r.message))
+        .collect()
+}
+
+/// Answers remembered by [`client_sees_lean`] at most (per thread); then it starts over.
+const MAX_VIEWS: usize = 64;
+
+thread_local! {
+    /// [`client_lines`] of [`sniff::tls_client_view`] by the five bytes it reads: a
+    /// capture's answers to TLS clients start with a few distinct record headers.
+    static VIEWS: std::cell::RefCell<Vec<([u8; 5], Vec<String>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`client_lines`] of the TLS client view of `server`'s bytes, which is a function of
+/// their first five bytes alone, worked out once per five bytes.
+fn client_sees_lean(server: &[u8]) -> Vec<String> {
+    let Some(&head) = server.first_chunk::<5>() else {
+        return Vec::new();
+    };
+    VIEWS.with(|views| {
+        let mut views = views.borrow_mut();
+        if let Some((_, lines)) = views.iter().find(|(h, _)| *h == head) {
+            return lines.clone();
+        }
+        let lines = sniff::tls_client_view(&head)
+            .map(|v| client_lines(&v))
+            .unwrap_or_default();
+        if views.len() >= MAX_VIEWS {
+            views.clear();
+        }
+        views.push((head, lines.clone()));
+        lines
+    })
 }
 
 fn outcome(server: &Sniffed, bytes: &[u8], ending: Ending) -> Outcome {

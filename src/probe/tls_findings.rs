@@ -203,7 +203,7 @@ fn cert_problem(
     sev: Severity,
     summary: String,
     chain: &[super::cert::CertInfo],
-    fix: &str,
+    fix: &'static str,
 ) -> Finding {
     let mut f = Finding::new(Code::TlsCertificateProblem, sev, summary).fix(fix);
     if let Some(leaf) = chain.first() {
