@@ -287,7 +287,7 @@ fn outcome(server: &Sniffed, bytes: &[u8], ending: Ending) -> Outcome {
                 .tls
                 .as_ref()
                 .and_then(|t| t.server_hello.as_ref())
-                .map(|s| s.version_name.clone()),
+                .map(|s| s.version_name.to_string()),
         },
         Kind::TlsAlert => match server.tls.as_ref().and_then(|t| t.alert.as_ref()) {
             Some(a) => Outcome::TlsAlert {

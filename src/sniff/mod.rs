@@ -385,9 +385,11 @@ fn sniff_tls(bytes: &[u8]) -> Sniffed {
                     "ServerHello"
                 },
                 sh.version_name,
-                sh.cipher_suite_name
-                    .clone()
-                    .unwrap_or_else(|| format!("cipher suite 0x{:04x}", sh.cipher_suite))
+                sh.cipher_suite_name.clone().unwrap_or_else(|| format!(
+                    "cipher suite 0x{:04x}",
+                    sh.cipher_suite
+                )
+                .into())
             ),
             None => "TLS ServerHello".into(),
         },
@@ -520,7 +522,7 @@ impl Sniffed {
 
 fn describe_tls(t: &TlsInfo, row: &mut impl FnMut(&str, String)) {
     if let Some(r) = t.records.first() {
-        let mut v = r.content_type_name.clone();
+        let mut v = r.content_type_name.to_string();
         if let Some(ver) = r.version {
             v += &format!(", version {} (0x{ver:04x})", tls::version_name(ver));
         }
@@ -535,11 +537,7 @@ fn describe_tls(t: &TlsInfo, row: &mut impl FnMut(&str, String)) {
         row("TLS record", v);
     }
     if t.records.len() > 1 {
-        let names: Vec<&str> = t
-            .records
-            .iter()
-            .map(|r| r.content_type_name.as_str())
-            .collect();
+        let names: Vec<&str> = t.records.iter().map(|r| &*r.content_type_name).collect();
         row(
             "TLS records",
             format!("{}: {}", t.records.len(), names.join(", ")),
@@ -550,7 +548,7 @@ fn describe_tls(t: &TlsInfo, row: &mut impl FnMut(&str, String)) {
             .handshake
             .iter()
             .map(|m| {
-                let mut s = m.name.clone();
+                let mut s = m.name.to_string();
                 if !m.complete {
                     s += " (incomplete)";
                 }

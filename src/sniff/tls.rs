@@ -12,6 +12,10 @@
 //! - Peer text (SNI, ALPN) is stored escaped with [`crate::escape::escape_bytes`].
 
 use serde::Serialize;
+use std::borrow::Cow;
+
+/// A name from a fixed table (borrowed), or worked out for an unlisted value.
+pub type Name = Cow<'static, str>;
 use tls_parser::{
     TlsExtension, parse_tls_client_hello_extensions, parse_tls_handshake_client_hello,
     parse_tls_handshake_server_hello, parse_tls_server_hello_extensions,
@@ -57,11 +61,11 @@ pub struct RecordInfo {
     /// Content type byte.
     pub content_type: u8,
     /// `handshake`, `alert`, `change_cipher_spec`, `application_data`, `heartbeat`.
-    pub content_type_name: String,
+    pub content_type_name: Name,
     /// Record version (null when the header itself is cut short).
     pub version: Option<u16>,
     /// Its name, e.g. `TLS 1.0`.
-    pub version_name: Option<String>,
+    pub version_name: Option<Name>,
     /// Record length (null when the header itself is cut short).
     pub length: Option<u16>,
     /// Bytes of the record present, header included.
@@ -76,7 +80,7 @@ pub struct HandshakeInfo {
     /// Handshake type byte.
     pub msg_type: u8,
     /// `client_hello`, `server_hello`, `certificate`, ...
-    pub name: String,
+    pub name: Name,
     /// Declared body length (null when the 4-byte message header is cut short).
     pub length: Option<u32>,
     /// Bytes of the message present, its 4-byte header included.
@@ -94,7 +98,7 @@ pub struct ClientHelloInfo {
     pub legacy_version: u16,
     /// Versions offered, best first as sent: the supported_versions extension
     /// (GREASE removed), else the legacy version.
-    pub versions_offered: Vec<String>,
+    pub versions_offered: Vec<Name>,
     /// Whether the supported_versions extension was present.
     pub supported_versions_ext: bool,
     /// server_name (host_name), escaped.
@@ -115,11 +119,11 @@ pub struct ServerHelloInfo {
     /// The version chosen: supported_versions extension, else the legacy version.
     pub version: u16,
     /// Its name, e.g. `TLS 1.3`.
-    pub version_name: String,
+    pub version_name: Name,
     /// Cipher suite id.
     pub cipher_suite: u16,
     /// IANA name, when known.
-    pub cipher_suite_name: Option<String>,
+    pub cipher_suite_name: Option<Name>,
     /// ALPN protocol chosen (TLS 1.2 only; TLS 1.3 sends it encrypted).
     pub alpn: Option<String>,
     /// The random is the HelloRetryRequest value.
@@ -157,7 +161,7 @@ pub struct Sslv2Info {
     /// Version the client offers (null when cut short).
     pub version: Option<u16>,
     /// Its name.
-    pub version_name: Option<String>,
+    pub version_name: Option<Name>,
     /// Number of 3-byte cipher specs (null when cut short).
     pub cipher_specs: Option<usize>,
     /// Bytes present, header included.
@@ -412,7 +416,7 @@ fn server_hello(body: &[u8]) -> Option<ServerHelloInfo> {
         version,
         version_name: version_name(version),
         cipher_suite: sh.cipher.0,
-        cipher_suite_name: sh.cipher.get_ciphersuite().map(|c| c.name.to_string()),
+        cipher_suite_name: sh.cipher.get_ciphersuite().map(|c| Cow::Borrowed(c.name)),
         alpn,
         hello_retry_request: sh.random == HRR_RANDOM,
     })
@@ -437,7 +441,7 @@ fn is_grease(v: u16) -> bool {
 }
 
 /// `TLS 1.2`, `SSL 3.0`, `TLS 1.3 draft 23`, `GREASE (0x7a7a)`, `unknown (0x5454)`.
-pub fn version_name(v: u16) -> String {
+pub fn version_name(v: u16) -> Name {
     match v {
         0x0002 => "SSL 2.0".into(),
         0x0300 => "SSL 3.0".into(),
@@ -445,29 +449,29 @@ pub fn version_name(v: u16) -> String {
         0x0302 => "TLS 1.1".into(),
         0x0303 => "TLS 1.2".into(),
         0x0304 => "TLS 1.3".into(),
-        0x7f00..=0x7fff => format!("TLS 1.3 draft {}", v & 0xff),
+        0x7f00..=0x7fff => format!("TLS 1.3 draft {}", v & 0xff).into(),
         0xfeff => "DTLS 1.0".into(),
         0xfefd => "DTLS 1.2".into(),
         0xfefc => "DTLS 1.3".into(),
-        v if is_grease(v) => format!("GREASE (0x{v:04x})"),
-        v => format!("unknown (0x{v:04x})"),
+        v if is_grease(v) => format!("GREASE (0x{v:04x})").into(),
+        v => format!("unknown (0x{v:04x})").into(),
     }
 }
 
 /// Record content type names as in RFC 8446.
-pub fn content_type_name(t: u8) -> String {
+pub fn content_type_name(t: u8) -> Name {
     match t {
         0x14 => "change_cipher_spec".into(),
         0x15 => "alert".into(),
         0x16 => "handshake".into(),
         0x17 => "application_data".into(),
         0x18 => "heartbeat".into(),
-        t => format!("unknown ({t})"),
+        t => format!("unknown ({t})").into(),
     }
 }
 
 /// Handshake message names as in the IANA registry.
-pub fn handshake_name(t: u8) -> String {
+pub fn handshake_name(t: u8) -> Name {
     let name = match t {
         0 => "hello_request",
         1 => "client_hello",
@@ -489,7 +493,7 @@ pub fn handshake_name(t: u8) -> String {
         24 => "key_update",
         25 => "compressed_certificate",
         254 => "message_hash",
-        t => return format!("unknown ({t})"),
+        t => return format!("unknown ({t})").into(),
     };
     name.into()
 }
