@@ -22,6 +22,7 @@
 mod client_view;
 pub mod plaintext;
 mod tls;
+mod tls_ext;
 
 use serde::Serialize;
 

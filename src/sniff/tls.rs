@@ -7,21 +7,22 @@
 //!   still reported (with how many of its bytes are present) instead of being an error.
 //! - Handshake messages are reassembled from the payloads of the consecutive handshake
 //!   records at the start (a ClientHello may be fragmented across records); the
-//!   message bodies are then parsed with tls-parser. Reassembly stops at the first
+//!   message bodies are then parsed with tls-parser (the ClientHello's extensions by
+//!   `tls_ext.rs`, which reads only the three the sniffer uses). Reassembly stops at the first
 //!   record of another type: after ChangeCipherSpec handshake records are encrypted.
 //! - Peer text (SNI, ALPN) is stored escaped with [`crate::escape::escape_bytes`].
 
 use serde::Serialize;
 use std::borrow::Cow;
-
-/// A name from a fixed table (borrowed), or worked out for an unlisted value.
-pub type Name = Cow<'static, str>;
 use tls_parser::{
-    TlsExtension, parse_tls_client_hello_extensions, parse_tls_handshake_client_hello,
-    parse_tls_handshake_server_hello, parse_tls_server_hello_extensions,
+    TlsExtension, parse_tls_handshake_client_hello, parse_tls_handshake_server_hello,
+    parse_tls_server_hello_extensions,
 };
 
 use crate::escape::escape_bytes;
+
+/// A name from a fixed table (borrowed), or worked out for an unlisted value.
+pub type Name = Cow<'static, str>;
 
 /// Largest record length TLS stacks accept on the wire (2^14 + 2048: Go's
 /// `maxCiphertext`, rustls' limit). Longer records are reported as oversize.
@@ -347,47 +348,26 @@ fn records_spanned(starts: &[usize], total: usize, from: usize, to: usize) -> us
 
 fn client_hello(body: &[u8]) -> Option<ClientHelloInfo> {
     let (_, ch) = parse_tls_handshake_client_hello(body).ok()?;
-    let exts = match ch.ext {
-        Some(ext) => parse_tls_client_hello_extensions(ext)
-            .map(|(_, e)| e)
-            .unwrap_or_default(),
-        None => Vec::new(),
+    // Only three extensions are read: walked without decoding the others (the same
+    // answer as tls-parser's `parse_tls_client_hello_extensions`, see tls_ext.rs).
+    let exts = ch.ext.map(super::tls_ext::walk).unwrap_or_default();
+    let versions_offered = match &exts.versions {
+        Some(vs) => vs
+            .iter()
+            .filter(|&&v| !is_grease(v))
+            .map(|&v| version_name(v))
+            .collect(),
+        None => vec![version_name(ch.version.0)],
     };
-    let mut info = ClientHelloInfo {
+    Some(ClientHelloInfo {
         legacy_version: ch.version.0,
-        versions_offered: Vec::new(),
-        supported_versions_ext: false,
-        sni: None,
-        alpn: Vec::new(),
+        versions_offered,
+        supported_versions_ext: exts.versions.is_some(),
+        sni: exts.sni.map(escape_bytes),
+        alpn: exts.alpn.iter().map(|p| escape_bytes(p)).collect(),
         cipher_suites: ch.ciphers.len(),
-        extensions: exts.len(),
-    };
-    for ext in &exts {
-        match ext {
-            TlsExtension::SNI(names) => {
-                info.sni = names
-                    .iter()
-                    .find(|(t, _)| t.0 == 0)
-                    .map(|(_, n)| escape_bytes(n));
-            }
-            TlsExtension::ALPN(protos) => {
-                info.alpn = protos.iter().map(|p| escape_bytes(p)).collect();
-            }
-            TlsExtension::SupportedVersions(vs) => {
-                info.supported_versions_ext = true;
-                info.versions_offered = vs
-                    .iter()
-                    .filter(|v| !is_grease(v.0))
-                    .map(|v| version_name(v.0))
-                    .collect();
-            }
-            _ => {}
-        }
-    }
-    if !info.supported_versions_ext {
-        info.versions_offered = vec![version_name(ch.version.0)];
-    }
-    Some(info)
+        extensions: exts.count,
+    })
 }
 
 fn server_hello(body: &[u8]) -> Option<ServerHelloInfo> {
