@@ -14,11 +14,11 @@
 //! allocation per packet once a flow exists; every frame is either part of a reported
 //! conversation or counted in [`Summary::skipped`].
 
-use super::flow::Flow;
+use super::flow::{Flow, Start};
 use super::hash::FxMap;
 use super::packet::{self, Skip, Transport, flags};
 use super::report::{DirectionBasis, Summary};
-use super::stream::{Half, POOL};
+use super::stream::POOL;
 use std::net::{IpAddr, SocketAddr};
 
 /// Bounds; the defaults suit captures from a balancer or a backend.
@@ -131,7 +131,8 @@ pub struct Tracker {
     last_sweep: u64,
     summary: Summary,
     link_types: Vec<u32>,
-    pool: Vec<Half>,
+    /// Judged conversations given back, for reuse with their buffers.
+    pool: Vec<Box<Flow>>,
 }
 
 impl Tracker {
@@ -153,22 +154,13 @@ impl Tracker {
         }
     }
 
-    /// Takes back the directions of judged conversations, for reuse.
-    pub fn recycle(&mut self, bufs: &mut Vec<Half>) {
+    /// Takes back judged conversations, for reuse with their buffers (at most
+    /// [`POOL`] are kept; the rest are dropped).
+    pub fn recycle(&mut self, flows: &mut Vec<Box<Flow>>) {
         let room = POOL.saturating_sub(self.pool.len());
-        let n = bufs.len().min(room);
-        self.pool.extend(bufs.drain(..n));
-        bufs.clear();
-    }
-
-    fn half(&mut self, limit: u32) -> Half {
-        match self.pool.pop() {
-            Some(mut h) => {
-                h.reset(limit);
-                h
-            }
-            None => Half::new(limit),
-        }
+        let n = flows.len().min(room);
+        self.pool.extend(flows.drain(..n));
+        flows.clear();
     }
 
     /// Frame counts, skips, link types (flow counts are the judge's).
@@ -319,22 +311,21 @@ impl Tracker {
             // Unknown yet: keep the client's (larger) window on both sides.
             (None, DirectionBasis::Inferred, [lim[0], lim[0]])
         };
-        let half = [self.half(limits[0]), self.half(limits[1])];
-        Box::new(Flow {
+        let start = Start {
             id,
             addr: [p.src, p.dst],
-            half,
             client,
             basis,
-            first_ts: ts,
-            last_ts: ts,
-            first_data_ts: [None; 2],
-            fin_ts: [None; 2],
-            rst_ts: [None; 2],
-            synack: false,
-            first_data_index: [0; 2],
-            packets: 0,
-        })
+            limits,
+            ts,
+        };
+        match self.pool.pop() {
+            Some(mut f) => {
+                f.restart(start);
+                f
+            }
+            None => Box::new(Flow::new(start)),
+        }
     }
 
     fn udp(&mut self, ts: u64, p: &packet::Packet<'_>, out: &mut Vec<Event>) {

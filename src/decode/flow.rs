@@ -27,7 +27,64 @@ pub struct Flow {
     pub packets: u64,
 }
 
+/// How a new conversation starts: its id, endpoints, client side (when the first packet
+/// tells), how that was decided, the bytes kept per side, and its first packet's time.
+pub(super) struct Start {
+    pub id: u64,
+    pub addr: [SocketAddr; 2],
+    pub client: Option<usize>,
+    pub basis: DirectionBasis,
+    pub limits: [u32; 2],
+    pub ts: u64,
+}
+
 impl Flow {
+    /// A conversation as it starts.
+    pub(super) fn new(s: Start) -> Flow {
+        Flow {
+            id: s.id,
+            addr: s.addr,
+            half: [Half::new(s.limits[0]), Half::new(s.limits[1])],
+            client: s.client,
+            basis: s.basis,
+            first_ts: s.ts,
+            last_ts: s.ts,
+            first_data_ts: [None; 2],
+            fin_ts: [None; 2],
+            rst_ts: [None; 2],
+            synack: false,
+            first_data_index: [0; 2],
+            packets: 0,
+        }
+    }
+
+    /// Makes a judged conversation new again, keeping its directions' buffers (flows
+    /// are recycled, so steady state allocates nothing per conversation). Every field
+    /// is named, so a field added to [`Flow`] must be reset here too.
+    pub(super) fn restart(&mut self, s: Start) {
+        let Flow {
+            id,
+            addr,
+            half,
+            client,
+            basis,
+            first_ts,
+            last_ts,
+            first_data_ts,
+            fin_ts,
+            rst_ts,
+            synack,
+            first_data_index,
+            packets,
+        } = self;
+        half[0].reset(s.limits[0]);
+        half[1].reset(s.limits[1]);
+        (*id, *addr, *client, *basis) = (s.id, s.addr, s.client, s.basis);
+        (*first_ts, *last_ts) = (s.ts, s.ts);
+        (*first_data_ts, *fin_ts, *rst_ts) = ([None; 2], [None; 2], [None; 2]);
+        (*synack, *first_data_index, *packets) = (false, [0; 2], 0);
+    }
+
     pub(super) fn closed_at(&self) -> Option<u64> {
         let rst = self.rst_ts[0].or(self.rst_ts[1]);
         let both_fin = match self.fin_ts {

@@ -10,11 +10,12 @@
 
 use super::conversation::{self, Done};
 use super::engine::{Event, Limits};
+use super::flow::Flow;
 use super::late::Late;
 use super::link::{self, Pending};
 use super::report::{FlowReport, Summary};
 use super::servers::Servers;
-use super::stream::{Half, POOL};
+use super::stream::POOL;
 
 /// Legs of one proxied connection linked at most (client, two balancers, backend).
 const MAX_CHAIN: usize = 4;
@@ -24,7 +25,7 @@ pub struct Judge {
     limits: Limits,
     pending: Pending,
     counts: Summary,
-    spare: Vec<Half>,
+    spare: Vec<Box<Flow>>,
     servers: Servers,
     /// Linked legs whose first leg has a header naming a leg not yet ended: held (for
     /// the link window) so the chain can be completed.
@@ -70,9 +71,9 @@ impl Judge {
         self.bytes
     }
 
-    /// Directions of judged conversations (with their buffers), to give back to the
+    /// Judged conversations (with their buffers), to give back to the
     /// [`super::engine::Tracker`].
-    pub fn spare(&mut self) -> &mut Vec<Half> {
+    pub fn spare(&mut self) -> &mut Vec<Box<Flow>> {
         &mut self.spare
     }
 
@@ -85,10 +86,10 @@ impl Judge {
     /// Takes one event; reports ready conversations into `out`.
     pub fn event(&mut self, e: Event, out: &mut Vec<FlowReport>) {
         match e {
-            Event::Tcp(mut f, evicted) => {
+            Event::Tcp(f, evicted) => {
                 let d = conversation::close(&f, self.bytes);
                 if self.spare.len() < POOL {
-                    self.spare.extend(f.half.iter_mut().map(std::mem::take));
+                    self.spare.push(f);
                 }
                 self.closed(d, evicted, out);
             }

@@ -181,7 +181,7 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
     let bytes = !cfg.output.is_text();
     // Directions (with their buffers) travel back for reuse, so steady state allocates
     // nothing per conversation for them.
-    let (give_back, take_back) = std::sync::mpsc::channel::<Vec<super::stream::Half>>();
+    let (give_back, take_back) = std::sync::mpsc::channel::<Vec<Box<super::flow::Flow>>>();
     let writer = Writer {
         rx,
         taken: backlog.clone(),
@@ -244,7 +244,7 @@ fn read_all(
     tracker: &mut Tracker,
     tx: &std::sync::mpsc::SyncSender<Msg>,
     backlog: &std::sync::atomic::AtomicUsize,
-    take_back: &std::sync::mpsc::Receiver<Vec<super::stream::Half>>,
+    take_back: &std::sync::mpsc::Receiver<Vec<Box<super::flow::Flow>>>,
     bytes: bool,
     progress: Option<&indicatif::ProgressBar>,
 ) -> Result<(), CaptureError> {
@@ -264,8 +264,8 @@ fn read_all(
             }
             backlog.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let _ = tx.send(Msg::Events(std::mem::take(events)));
-            while let Ok(mut bufs) = take_back.try_recv() {
-                spare.append(&mut bufs);
+            while let Ok(mut flows) = take_back.try_recv() {
+                spare.append(&mut flows);
             }
             tracker.recycle(&mut spare);
         }
@@ -323,7 +323,7 @@ fn progress_bar(size: u64) -> indicatif::ProgressBar {
 struct Writer {
     rx: std::sync::mpsc::Receiver<Msg>,
     taken: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    give_back: std::sync::mpsc::Sender<Vec<super::stream::Half>>,
+    give_back: std::sync::mpsc::Sender<Vec<Box<super::flow::Flow>>>,
     live: bool,
     bytes: bool,
     output: Output,
@@ -409,14 +409,16 @@ impl Writer {
 fn close_here(
     tracker: &mut Tracker,
     events: &mut [Event],
-    spare: &mut Vec<super::stream::Half>,
+    spare: &mut Vec<Box<super::flow::Flow>>,
     bytes: bool,
 ) {
     for e in events.iter_mut() {
         if let Event::Tcp(f, evicted) = e {
             let d = super::conversation::close(f, bytes);
-            spare.extend(f.half.iter_mut().map(std::mem::take));
-            *e = Event::Closed(Box::new(d), *evicted);
+            let closed = Event::Closed(Box::new(d), *evicted);
+            if let Event::Tcp(f, _) = std::mem::replace(e, closed) {
+                spare.push(f);
+            }
         }
     }
     tracker.recycle(spare);

@@ -12,8 +12,9 @@
 
 use serde::Serialize;
 
-/// At most this many spare directions (with their buffers) are kept for reuse.
-pub(crate) const POOL: usize = 512;
+/// At most this many judged conversations (with their directions' buffers) are kept
+/// for reuse.
+pub(crate) const POOL: usize = 256;
 
 /// A hole in the kept prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
