@@ -259,34 +259,34 @@ impl Tracker {
     ) {
         let k = key(p.src, p.dst);
         let syn_only = fl & (flags::SYN | flags::ACK) == flags::SYN;
-        // Late frames of a conversation already handed on; a new SYN starts a new one.
-        if let Some(&(_, isn)) = self.closed.get(&k) {
-            if syn_only && isn != Some(seq) {
-                self.closed.remove(&k);
-            } else {
-                self.summary.skipped.late_after_close += 1;
-                return;
-            }
-        }
-        // A new SYN on a tuple whose conversation has closed starts a new conversation.
-        if syn_only
-            && let Some(f) = self.flows.get(&k)
-            && !f.half[usize::from(f.addr[0] != p.src)].same_syn(seq)
-            && (f.closed_at().is_some() || f.half[0].wire_bytes + f.half[1].wire_bytes > 0)
-            && let Some(old) = self.flows.remove(&k)
-        {
-            out.push(Event::Tcp(old, false));
-        }
+        // A tuple is in `flows` or in `closed` (its tombstone), never in both: a packet
+        // of a tracked conversation costs one lookup.
         let closed = match self.flows.get_mut(&k) {
+            // A new SYN on a tuple whose conversation has closed starts a new one.
+            Some(f)
+                if syn_only
+                    && !f.half[usize::from(f.addr[0] != p.src)].same_syn(seq)
+                    && (f.closed_at().is_some()
+                        || f.half[0].wire_bytes + f.half[1].wire_bytes > 0) =>
+            {
+                if let Some(old) = self.flows.remove(&k) {
+                    out.push(Event::Tcp(old, false));
+                }
+                self.start(k, ts, p, (seq, ack), fl, out)
+            }
             Some(f) => apply(f, ts, p, (seq, ack), fl),
             None => {
-                let mut f = self.open(ts, p, fl);
-                let closed = apply(&mut f, ts, p, (seq, ack), fl);
-                if self.flows.len() >= self.limits.max_flows {
-                    self.evict(out);
+                // Late frames of a conversation already handed on; a new SYN starts a
+                // new one.
+                if let Some(&(_, isn)) = self.closed.get(&k) {
+                    if syn_only && isn != Some(seq) {
+                        self.closed.remove(&k);
+                    } else {
+                        self.summary.skipped.late_after_close += 1;
+                        return;
+                    }
                 }
-                self.flows.insert(k, f);
-                closed
+                self.start(k, ts, p, (seq, ack), fl, out)
             }
         };
         // Closed (a RST, or both FINs): judged now, remembered briefly by a tombstone.
@@ -296,6 +296,25 @@ impl Tracker {
                 .insert(k, (ts.saturating_add(self.limits.linger_ns), isn));
             out.push(Event::Tcp(f, false));
         }
+    }
+
+    /// Tracks a new conversation from this packet; whether the packet closed it.
+    fn start(
+        &mut self,
+        k: Key,
+        ts: u64,
+        p: &packet::Packet<'_>,
+        seq_ack: (u32, u32),
+        fl: u8,
+        out: &mut Vec<Event>,
+    ) -> bool {
+        let mut f = self.open(ts, p, fl);
+        let closed = apply(&mut f, ts, p, seq_ack, fl);
+        if self.flows.len() >= self.limits.max_flows {
+            self.evict(out);
+        }
+        self.flows.insert(k, f);
+        closed
     }
 
     /// A new conversation, from its first packet seen (with the next id).
