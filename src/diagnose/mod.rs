@@ -299,7 +299,7 @@ fn outcome(server: &Sniffed, bytes: &[u8], ending: Ending) -> Outcome {
             },
         },
         Kind::HttpResponse => {
-            let http = server.http.as_ref();
+            let http = server.http.as_deref();
             Outcome::HttpResponse {
                 status: http.and_then(|h| h.status),
                 line: http

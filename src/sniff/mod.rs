@@ -131,14 +131,15 @@ pub struct Sniffed {
     pub length: usize,
     /// PROXY signature details.
     pub proxy: Option<ProxySignature>,
-    /// TLS records.
-    pub tls: Option<TlsInfo>,
+    /// TLS records (boxed, as are the HTTP head and the banner: a `Sniffed` moves
+    /// through the judge by value, and these are most of its size).
+    pub tls: Option<Box<TlsInfo>>,
     /// SSLv2-style hello.
     pub sslv2: Option<Sslv2Info>,
     /// HTTP head.
-    pub http: Option<HttpInfo>,
+    pub http: Option<Box<HttpInfo>>,
     /// Server banner.
-    pub banner: Option<Banner>,
+    pub banner: Option<Box<Banner>>,
     /// Hex and ASCII of unknown bytes.
     pub unknown: Option<UnknownBytes>,
     /// What a TLS client reading these bytes as a record header concludes (null for
@@ -281,7 +282,7 @@ fn sniff_request(bytes: &[u8]) -> Option<Sniffed> {
         if let Some(host) = &info.host {
             s.summary += &format!(", Host {host}");
         }
-        s.http = Some(info);
+        s.http = Some(Box::new(info));
         return Some(s);
     }
     None
@@ -304,7 +305,7 @@ fn sniff_response(bytes: &[u8]) -> Option<Sniffed> {
         if let Some(server) = &info.server {
             s.summary += &format!(", Server {server}");
         }
-        s.http = Some(info);
+        s.http = Some(Box::new(info));
         return Some(s);
     }
     None
@@ -328,7 +329,7 @@ fn sniff_banner(bytes: &[u8]) -> Option<Sniffed> {
         let mut s = base(kind, bytes);
         s.complete = b.complete;
         s.summary = format!("{what}: {}", b.line);
-        s.banner = Some(b);
+        s.banner = Some(Box::new(b));
         return Some(s);
     }
     None
@@ -430,7 +431,7 @@ fn sniff_tls(bytes: &[u8]) -> Sniffed {
         }
     }
     s.summary = summary;
-    s.tls = Some(info);
+    s.tls = Some(Box::new(info));
     s
 }
 
