@@ -28,7 +28,7 @@ impl Decoder {
     }
 
     /// One frame; finished conversations are appended to `out`.
-    pub fn frame(&mut self, ts: u64, lt: u32, frame: &[u8], out: &mut Vec<FlowReport>) {
+    pub fn frame(&mut self, ts: u64, lt: u32, frame: &[u8], out: &mut Vec<Box<FlowReport>>) {
         self.tracker.frame(ts, lt, frame, &mut self.events);
         for e in self.events.drain(..) {
             self.judge.event(e, out);
@@ -37,7 +37,7 @@ impl Decoder {
     }
 
     /// The end of the capture.
-    pub fn finish(&mut self, out: &mut Vec<FlowReport>) {
+    pub fn finish(&mut self, out: &mut Vec<Box<FlowReport>>) {
         self.tracker.finish(&mut self.events);
         for e in self.events.drain(..) {
             self.judge.event(e, out);

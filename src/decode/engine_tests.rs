@@ -42,7 +42,7 @@ fn run(frames: &[(u64, Vec<u8>)], limits: Limits) -> (Vec<FlowReport>, Summary) 
         d.frame(*ts, linktype::RAW, f, &mut out);
     }
     d.finish(&mut out);
-    (out, d.summary())
+    (out.into_iter().map(|r| *r).collect(), d.summary())
 }
 
 fn codes(r: &FlowReport) -> Vec<Code> {

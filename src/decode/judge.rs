@@ -84,7 +84,7 @@ impl Judge {
     }
 
     /// Takes one event; reports ready conversations into `out`.
-    pub fn event(&mut self, e: Event, out: &mut Vec<FlowReport>) {
+    pub fn event(&mut self, e: Event, out: &mut Vec<Box<FlowReport>>) {
         match e {
             Event::Tcp(f, evicted) => {
                 let d = conversation::close(&f, self.bytes);
@@ -98,18 +98,18 @@ impl Judge {
                 let mut ready = Vec::new();
                 self.udp.add(*u, &mut ready);
                 for r in ready {
-                    self.emit(r, out);
+                    self.emit(Box::new(r), out);
                 }
             }
             Event::Tick(now) => {
                 let mut ready = Vec::new();
                 self.udp.tick(now, &mut ready);
                 for r in ready {
-                    self.emit(r, out);
+                    self.emit(Box::new(r), out);
                 }
                 for d in self.pending.expired(now, self.limits.link_window_ns) {
                     self.late.remember(&d);
-                    self.emit(*d.report, out);
+                    self.emit(d.report, out);
                 }
                 let window = self.limits.link_window_ns;
                 let (due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
@@ -123,18 +123,18 @@ impl Judge {
         }
     }
 
-    fn closed(&mut self, mut d: Done, evicted: bool, out: &mut Vec<FlowReport>) {
+    fn closed(&mut self, mut d: Done, evicted: bool, out: &mut Vec<Box<FlowReport>>) {
         if evicted {
             d.report
                 .notes
                 .push("reported before it ended: the flow table was full".into());
-            self.emit(*d.report, out);
+            self.emit(d.report, out);
         } else {
             self.done(d, out);
         }
     }
 
-    fn done(&mut self, d: Done, out: &mut Vec<FlowReport>) {
+    fn done(&mut self, d: Done, out: &mut Vec<Box<FlowReport>>) {
         // The leg a held chain was waiting for.
         if let Some(i) = self
             .held
@@ -182,14 +182,14 @@ impl Judge {
             link::Paired::Waiting(evicted) => {
                 for d in evicted {
                     self.late.remember(&d);
-                    self.emit(*d.report, out);
+                    self.emit(d.report, out);
                 }
             }
         }
     }
 
     /// Emits linked legs: a pair as before, a longer chain leg by leg.
-    fn emit_chain(&mut self, mut legs: Vec<Done>, out: &mut Vec<FlowReport>) {
+    fn emit_chain(&mut self, mut legs: Vec<Done>, out: &mut Vec<Box<FlowReport>>) {
         let reports = if legs.len() == 2 {
             let b = legs.remove(1);
             let a = legs.remove(0);
@@ -203,7 +203,7 @@ impl Judge {
         }
     }
 
-    fn emit(&mut self, r: FlowReport, out: &mut Vec<FlowReport>) {
+    fn emit(&mut self, r: Box<FlowReport>, out: &mut Vec<Box<FlowReport>>) {
         let s = &mut self.counts;
         s.flows += 1;
         if r.transport == "udp" {
@@ -231,23 +231,23 @@ impl Judge {
 
     /// Reports every conversation still waiting for its other leg (live input that went
     /// quiet: nothing more is coming soon to pair with).
-    pub fn flush(&mut self, out: &mut Vec<FlowReport>) {
+    pub fn flush(&mut self, out: &mut Vec<Box<FlowReport>>) {
         self.finish(out);
     }
 
     /// The end: everything still waiting is reported.
-    pub fn finish(&mut self, out: &mut Vec<FlowReport>) {
+    pub fn finish(&mut self, out: &mut Vec<Box<FlowReport>>) {
         let mut ready = Vec::new();
         self.udp.finish(&mut ready);
         for r in ready {
-            self.emit(r, out);
+            self.emit(Box::new(r), out);
         }
         for chain in std::mem::take(&mut self.held) {
             self.emit_chain(chain, out);
         }
         for d in self.pending.drain() {
             self.late.remember(&d);
-            self.emit(*d.report, out);
+            self.emit(d.report, out);
         }
     }
 

@@ -71,8 +71,8 @@ impl Late {
     }
 
     /// `d`'s report with the late link and a note saying why its partner lacks it.
-    pub fn linked(d: Done, link: Link) -> FlowReport {
-        let mut r = *d.report;
+    pub fn linked(d: Done, link: Link) -> Box<FlowReport> {
+        let mut r = d.report;
         r.notes.push(format!(
             "its other leg (#{}) ended more than the link window apart and was reported before this one, without the link",
             link.flow

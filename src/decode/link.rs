@@ -187,7 +187,7 @@ fn leg(r: &FlowReport) -> String {
 }
 
 /// Ties a client leg and a backend leg, carrying the backend's root cause to the client.
-pub fn annotate(client: Done, backend: Done) -> (FlowReport, FlowReport) {
+pub fn annotate(client: Done, backend: Done) -> (Box<FlowReport>, Box<FlowReport>) {
     let by = if backend
         .header
         .is_some_and(|h| h == (client.client, client.server))
@@ -196,22 +196,23 @@ pub fn annotate(client: Done, backend: Done) -> (FlowReport, FlowReport) {
     } else {
         "same-payload"
     };
-    annotate_reports(*client.report, *backend.report, by)
+    let (mut c, mut b) = (client.report, backend.report);
+    annotate_reports(&mut c, &mut b, by);
+    (c, b)
 }
 
 /// Ties a chain of legs (client → balancer → ... → backend), each leg's header naming
 /// the previous leg's endpoints: every leg is linked to the next, and the root cause
 /// found nearest the backend travels up to the client.
-pub fn annotate_chain(legs: Vec<Done>) -> Vec<FlowReport> {
+pub fn annotate_chain(legs: Vec<Done>) -> Vec<Box<FlowReport>> {
     let chain: Vec<u64> = legs.iter().map(|d| d.report.id).collect();
-    let mut reports: Vec<FlowReport> = legs.into_iter().map(|d| *d.report).collect();
+    let mut reports: Vec<Box<FlowReport>> = legs.into_iter().map(|d| d.report).collect();
     // From the backend up: each leg takes the root cause of the one after it.
     for i in (0..reports.len().saturating_sub(1)).rev() {
-        let b = reports.remove(i + 1);
-        let c = reports.remove(i);
-        let (c, b) = annotate_reports(c, b, "proxy-header-addresses");
-        reports.insert(i, c);
-        reports.insert(i + 1, b);
+        let (upstream, downstream) = reports.split_at_mut(i + 1);
+        if let (Some(c), Some(b)) = (upstream.last_mut(), downstream.first_mut()) {
+            annotate_reports(c, b, "proxy-header-addresses");
+        }
     }
     if chain.len() > 2 {
         for r in &mut reports {
@@ -221,11 +222,7 @@ pub fn annotate_chain(legs: Vec<Done>) -> Vec<FlowReport> {
     reports
 }
 
-fn annotate_reports(
-    mut c: FlowReport,
-    mut b: FlowReport,
-    by: &'static str,
-) -> (FlowReport, FlowReport) {
+fn annotate_reports(c: &mut FlowReport, b: &mut FlowReport, by: &'static str) {
     // A middle leg keeps its link to the client side; its backend leg is in `chain`.
     if c.linked.is_none() {
         c.linked = Some(Link {
@@ -263,7 +260,7 @@ fn annotate_reports(
         let summary = if root.summary.starts_with("on the backend leg (") {
             root.summary.clone()
         } else {
-            format!("on the backend leg ({}): {}", leg(&b), root.summary)
+            format!("on the backend leg ({}): {}", leg(b), root.summary)
         };
         let mut f = Finding::new(root.code, root.severity, summary);
         f.evidence.push(format!(
@@ -286,7 +283,7 @@ fn annotate_reports(
         if let Some(rf) = b.findings.iter_mut().find(|f| f.code == root.code) {
             rf.evidence.push(format!(
                 "the client leg ({}) saw {client_saw}{}",
-                leg(&c),
+                leg(c),
                 if c.client_sees.is_empty() {
                     String::new()
                 } else {
@@ -295,5 +292,4 @@ fn annotate_reports(
             ));
         }
     }
-    (c, b)
 }

@@ -149,7 +149,7 @@ pub fn decode_reader(
     judge.finish(&mut reports);
     let mut summary = judge.summary(tracker.summary());
     summary.capture_error = read.err();
-    (reports, summary)
+    (reports.into_iter().map(|r| *r).collect(), summary)
 }
 
 /// What the reading thread sends the judging thread.
@@ -429,7 +429,7 @@ fn close_here(
 struct Sink<R: Reporter> {
     out: R,
     all: bool,
-    worst: Vec<FlowReport>,
+    worst: Vec<Box<FlowReport>>,
 }
 
 impl<R: Reporter> Sink<R> {
@@ -446,7 +446,7 @@ impl<R: Reporter> Sink<R> {
         self.out.flush();
     }
 
-    fn flow(&mut self, r: FlowReport) {
+    fn flow(&mut self, r: Box<FlowReport>) {
         let (all, worst) = (self.all, &mut self.worst);
         self.out.item(r, |r, p, s| {
             if all {
@@ -475,7 +475,7 @@ fn closing_text(
     summary: &Summary,
     name: &str,
     all: bool,
-    worst: &[FlowReport],
+    worst: &[Box<FlowReport>],
 ) {
     summary_text(p, s, summary, name);
     super::report::servers_text(p, s, &summary.servers);
@@ -502,7 +502,7 @@ fn worse_first(a: &FlowReport, b: &FlowReport) -> std::cmp::Ordering {
 
 /// Adds `r` to `worst` (kept in [`worse_first`] order, at most [`WORST_SHOWN`]) when it
 /// is among the worst so far; one that is not is dropped at once.
-fn keep_if_worst(worst: &mut Vec<FlowReport>, r: FlowReport) {
+fn keep_if_worst(worst: &mut Vec<Box<FlowReport>>, r: Box<FlowReport>) {
     let at = worst.partition_point(|w| worse_first(w, &r).is_lt());
     if at < WORST_SHOWN {
         worst.insert(at, r);
