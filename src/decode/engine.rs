@@ -393,12 +393,15 @@ impl Tracker {
         let mut ages: Vec<(u64, Key)> = self.flows.iter().map(|(k, f)| (f.last_ts, *k)).collect();
         let n = (ages.len() / 8).max(1);
         ages.select_nth_unstable(n - 1);
-        for (_, k) in ages.into_iter().take(n) {
-            if let Some(f) = self.flows.remove(&k) {
-                self.summary.evicted_early += 1;
-                out.push(Event::Tcp(f, true));
-            }
-        }
+        // Handed on by id: the table's order is the hash's, not the capture's.
+        let mut gone: Vec<Box<Flow>> = ages
+            .into_iter()
+            .take(n)
+            .filter_map(|(_, k)| self.flows.remove(&k))
+            .collect();
+        gone.sort_by_key(|f| f.id);
+        self.summary.evicted_early += gone.len() as u64;
+        out.extend(gone.into_iter().map(|f| Event::Tcp(f, true)));
     }
 
     /// The end of the capture: everything still tracked is handed on.

@@ -241,12 +241,15 @@ impl Table {
                     self.flows.iter().map(|(k, u)| (u.last_ts, *k)).collect();
                 let n = (ages.len() / 8).max(1);
                 ages.select_nth_unstable(n - 1);
-                for (_, k) in ages.into_iter().take(n) {
-                    if let Some(u) = self.flows.remove(&k) {
-                        summary.evicted_early += 1;
-                        out.push(u);
-                    }
-                }
+                // Handed on by id: the table's order is the hash's, not the capture's.
+                let mut gone: Vec<UdpFlow> = ages
+                    .into_iter()
+                    .take(n)
+                    .filter_map(|(_, k)| self.flows.remove(&k))
+                    .collect();
+                gone.sort_by_key(|u| u.id);
+                summary.evicted_early += gone.len() as u64;
+                out.extend(gone);
             }
             // A DNS response first (the capture began mid-exchange): its sender serves.
             let reply_first = !p.payload.starts_with(&V2_SIGNATURE)
@@ -292,11 +295,9 @@ impl Table {
             .filter(|(_, u)| u.last_ts <= before)
             .map(|(k, _)| *k)
             .collect();
-        for k in idle {
-            if let Some(u) = self.flows.remove(&k) {
-                out.push(u);
-            }
-        }
+        let mut gone: Vec<UdpFlow> = idle.iter().filter_map(|k| self.flows.remove(k)).collect();
+        gone.sort_by_key(|u| u.id);
+        out.extend(gone);
     }
 
     /// Every conversation, by id.
