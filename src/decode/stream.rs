@@ -314,6 +314,18 @@ fn push_range(ranges: &mut Vec<(u32, u32)>, r: (u32, u32)) {
     if r.1 <= r.0 {
         return;
     }
+    // In order (the usual case): it starts within or right after the last range.
+    match ranges.last_mut() {
+        Some(last) if last.0 <= r.0 && r.0 <= last.1 => {
+            last.1 = last.1.max(r.1);
+            return;
+        }
+        None => {
+            ranges.push(r);
+            return;
+        }
+        Some(_) => {}
+    }
     let i = ranges.partition_point(|&(_, e)| e < r.0);
     let mut s = r.0;
     let mut e = r.1;
@@ -430,5 +442,42 @@ mod tests {
         push_range(&mut r, (30, 40));
         push_range(&mut r, (4, 31));
         assert_eq!(r, vec![(0, 40)]);
+    }
+
+    #[test]
+    fn ranges_are_the_union_of_what_was_pushed() {
+        // Random ranges (in order, overlapping, inside, before) against a byte map.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n) as u32
+        };
+        for _ in 0..500 {
+            let mut r = Vec::new();
+            let mut held = [false; 96];
+            let mut end = 0;
+            for _ in 0..12 {
+                let (s, len) = if next(3) == 0 {
+                    (next(90), next(12))
+                } else {
+                    (end.min(95) - next(3).min(end.min(95)), next(10))
+                };
+                let e = (s + len).min(96);
+                push_range(&mut r, (s, e));
+                held[s as usize..e as usize].fill(true);
+                end = end.max(e);
+                let mut want = Vec::new();
+                for (i, &h) in held.iter().enumerate() {
+                    match (h, want.last_mut()) {
+                        (true, Some((_, e))) if *e == i as u32 => *e += 1,
+                        (true, _) => want.push((i as u32, i as u32 + 1)),
+                        _ => {}
+                    }
+                }
+                assert_eq!(r, want);
+            }
+        }
     }
 }
