@@ -122,8 +122,8 @@ pub struct FlowReport {
     /// The backend the reaction points to.
     pub fingerprint: Option<Fingerprint>,
     /// What TLS clients print for the server's answer.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub client_sees: Vec<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub client_sees: crate::diagnose::Lines,
     /// Timing.
     pub timing: Timing,
     /// Packets (TCP segments or UDP datagrams) in both directions.

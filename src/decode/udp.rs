@@ -518,7 +518,7 @@ fn report(u: UdpFlow, e: &Evidence) -> FlowReport {
         end: None,
         outcome: None,
         fingerprint: None,
-        client_sees: Vec::new(),
+        client_sees: Default::default(),
         timing: timing(u.first_ts, u.last_ts),
         packets: u.datagrams + u.replies + u.refused,
         gaps: Vec::new(),

@@ -241,7 +241,7 @@ async fn client_view(
         server: &reply,
         ending,
     });
-    let mut client_sees = v.client_sees.clone();
+    let mut client_sees = v.client_sees.to_vec();
     if client_sees.is_empty() {
         client_sees = v
             .findings

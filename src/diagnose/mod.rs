@@ -156,8 +156,9 @@ pub struct Verdict {
     /// The backend the reaction points to, if it is distinctive.
     pub fingerprint: Option<Fingerprint>,
     /// What TLS clients print when they receive the server's bytes (for TLS attempts
-    /// answered with something that is not TLS).
-    pub client_sees: Vec<String>,
+    /// answered with something that is not TLS). Shared: the lines depend on five
+    /// bytes of the answer, and decode hands the same lines to many conversations.
+    pub client_sees: Lines,
     /// The findings, worst first.
     pub findings: Vec<Finding>,
 }
@@ -204,7 +205,7 @@ fn judge_with(mut client: Opening, server: Sniffed, x: &Exchange<'_>, lean: bool
             None => client_sees_lean(x.server),
         }
     } else {
-        Vec::new()
+        Lines::default()
     };
     let mut findings = if lean {
         std::mem::take(&mut client.findings)
@@ -231,8 +232,11 @@ fn judge_with(mut client: Opening, server: Sniffed, x: &Exchange<'_>, lean: bool
     }
 }
 
+/// Lines of text shared between reports (`Arc`: cloned by a count, not a copy).
+pub type Lines = std::sync::Arc<[String]>;
+
 /// What the first clients print for the server's answer, one line each.
-fn client_lines(v: &sniff::TlsClientView) -> Vec<String> {
+fn client_lines(v: &sniff::TlsClientView) -> Lines {
     v.reactions
         .iter()
         .take(4)
@@ -246,15 +250,15 @@ const MAX_VIEWS: usize = 64;
 thread_local! {
     /// [`client_lines`] of [`sniff::tls_client_view`] by the five bytes it reads: a
     /// capture's answers to TLS clients start with a few distinct record headers.
-    static VIEWS: std::cell::RefCell<Vec<([u8; 5], Vec<String>)>> =
+    static VIEWS: std::cell::RefCell<Vec<([u8; 5], Lines)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// [`client_lines`] of the TLS client view of `server`'s bytes, which is a function of
 /// their first five bytes alone, worked out once per five bytes.
-fn client_sees_lean(server: &[u8]) -> Vec<String> {
+fn client_sees_lean(server: &[u8]) -> Lines {
     let Some(&head) = server.first_chunk::<5>() else {
-        return Vec::new();
+        return Lines::default();
     };
     VIEWS.with(|views| {
         let mut views = views.borrow_mut();

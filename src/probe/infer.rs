@@ -71,7 +71,7 @@ pub fn judged(
         received: server.len(),
         first_bytes: escape_bytes_max(server, 64),
         reply: verdict.server.summary,
-        client_sees: verdict.client_sees,
+        client_sees: verdict.client_sees.to_vec(),
         fingerprint: verdict.fingerprint,
         tls: None,
         tls_error: None,

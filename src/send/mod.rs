@@ -367,7 +367,7 @@ fn report(cfg: &SendConfig, sent: Sent<'_>, snap: &Tap, said: Said) -> SendRepor
         outcome: verdict.outcome,
         ending,
         fingerprint: verdict.fingerprint,
-        client_sees: verdict.client_sees,
+        client_sees: verdict.client_sees.to_vec(),
         elapsed_ms: sent.start.elapsed().as_millis() as u64,
         findings,
     }
