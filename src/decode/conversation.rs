@@ -532,19 +532,28 @@ pub(crate) fn addr_text(a: SocketAddr) -> String {
     let SocketAddr::V4(v4) = a else {
         return a.to_string();
     };
-    let mut s = String::with_capacity(21);
+    // Written into a stack buffer, then copied once: `255.255.255.255:65535` is 21.
+    let mut buf = [0u8; 21];
+    let mut n = 0;
     for (i, o) in v4.ip().octets().into_iter().enumerate() {
         if i > 0 {
-            s.push('.');
+            buf[n] = b'.';
+            n += 1;
         }
-        push_decimal(&mut s, u32::from(o));
+        n += put_decimal(&mut buf[n..], u32::from(o));
     }
-    s.push(':');
-    push_decimal(&mut s, u32::from(v4.port()));
-    s
+    buf[n] = b':';
+    n += 1;
+    n += put_decimal(&mut buf[n..], u32::from(v4.port()));
+    // Digits, dots and a colon: always UTF-8.
+    std::str::from_utf8(&buf[..n])
+        .unwrap_or_default()
+        .to_string()
 }
 
-fn push_decimal(s: &mut String, n: u32) {
+/// Writes `n` in decimal at the start of `out` (room for its digits is the caller's
+/// care); returns how many bytes it wrote.
+fn put_decimal(out: &mut [u8], n: u32) -> usize {
     let mut digits = [0u8; 10];
     let mut i = digits.len();
     let mut n = n;
@@ -556,9 +565,9 @@ fn push_decimal(s: &mut String, n: u32) {
             break;
         }
     }
-    for &d in &digits[i..] {
-        s.push(char::from(d));
-    }
+    let len = digits.len() - i;
+    out[..len].copy_from_slice(&digits[i..]);
+    len
 }
 
 /// Codes that judge the client's own bytes (they stand whatever the server did).

@@ -84,39 +84,44 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-impl Servers {
-    /// Adds one conversation.
-    pub fn add(&mut self, server: &str, id: u64, o: &Observation) {
-        if !self.by_server.contains_key(server) {
-            if self.by_server.len() >= MAX_SERVERS {
-                self.overflow += 1;
-                return;
-            }
-            self.by_server
-                .insert(server.to_string(), Endpoint::default());
-        }
-        let Some(e) = self.by_server.get_mut(server) else {
-            return;
-        };
-        e.conversations += 1;
+impl Endpoint {
+    /// Counts one conversation with this observation.
+    fn add(&mut self, id: u64, o: &Observation) {
+        self.conversations += 1;
         let same = |k: &Kind| {
             k.observation.as_ref().is_some_and(|x| {
                 (x.sent, x.payload, x.reply, x.end) == (o.sent, o.payload, o.reply, o.end)
             })
         };
-        if let Some(k) = e.kinds.iter_mut().find(|k| same(k)) {
+        if let Some(k) = self.kinds.iter_mut().find(|k| same(k)) {
             k.count += 1;
             if k.ids.len() < MAX_IDS {
                 k.ids.push(id);
             }
-        } else if e.kinds.len() < MAX_KINDS {
-            e.kinds.push(Kind {
+        } else if self.kinds.len() < MAX_KINDS {
+            self.kinds.push(Kind {
                 observation: Some(o.clone()),
                 ids: vec![id],
                 count: 1,
             });
         } else {
-            e.unmodelled += 1;
+            self.unmodelled += 1;
+        }
+    }
+}
+
+impl Servers {
+    /// Adds one conversation.
+    pub fn add(&mut self, server: &str, id: u64, o: &Observation) {
+        let full = self.by_server.len() >= MAX_SERVERS;
+        match self.by_server.get_mut(server) {
+            Some(e) => e.add(id, o),
+            None if full => self.overflow += 1,
+            None => {
+                let mut e = Endpoint::default();
+                e.add(id, o);
+                self.by_server.insert(server.to_string(), e);
+            }
         }
     }
 
