@@ -223,9 +223,12 @@ pub fn parse(bytes: &[u8]) -> TlsInfo {
         notes: Vec::new(),
     };
     // Handshake bytes of the leading run of handshake records, and where each
-    // record's payload starts in it.
+    // record's payload starts in it. A run of one record (the usual case) is read in
+    // place; a longer one is copied together.
+    let mut hs_first: &[u8] = &[];
     let mut hs: Vec<u8> = Vec::new();
     let mut hs_starts: Vec<usize> = Vec::new();
+    let mut hs_len = 0;
     let mut hs_open = true;
 
     let mut rest = bytes;
@@ -273,8 +276,16 @@ pub fn parse(bytes: &[u8]) -> TlsInfo {
             complete: rest.len() >= 5 + len,
         });
         if content_type == 0x16 && hs_open {
-            hs_starts.push(hs.len());
-            hs.extend_from_slice(payload);
+            match hs_starts.len() {
+                0 => hs_first = payload,
+                1 => {
+                    hs.extend_from_slice(hs_first);
+                    hs.extend_from_slice(payload);
+                }
+                _ => hs.extend_from_slice(payload),
+            }
+            hs_starts.push(hs_len);
+            hs_len += payload.len();
         } else {
             hs_open = false;
         }
@@ -289,7 +300,12 @@ pub fn parse(bytes: &[u8]) -> TlsInfo {
         }
         rest = rest.get(end..).unwrap_or(&[]);
     }
-    parse_handshake(&hs, &hs_starts, &mut info);
+    let run = if hs_starts.len() > 1 {
+        &hs[..]
+    } else {
+        hs_first
+    };
+    parse_handshake(run, &hs_starts, &mut info);
     info
 }
 
