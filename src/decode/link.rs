@@ -246,9 +246,9 @@ fn annotate_reports(c: &mut FlowReport, b: &mut FlowReport, by: &'static str) {
     let root = b
         .findings
         .iter()
-        .find(|f| ROOT.contains(&f.code) && f.severity >= Severity::Warning)
-        .cloned();
+        .find(|f| ROOT.contains(&f.code) && f.severity >= Severity::Warning);
     if let Some(root) = root {
+        let code = root.code;
         let symptoms: Vec<String> = c
             .findings
             .iter()
@@ -280,7 +280,7 @@ fn annotate_reports(c: &mut FlowReport, b: &mut FlowReport, by: &'static str) {
         f.fixes = root.fixes.clone();
         c.findings.insert(0, f);
         crate::findings::sort_worst_first(&mut c.findings);
-        if let Some(rf) = b.findings.iter_mut().find(|f| f.code == root.code) {
+        if let Some(rf) = b.findings.iter_mut().find(|f| f.code == code) {
             rf.evidence.push(format!(
                 "the client leg ({}) saw {client_saw}{}",
                 leg(c),

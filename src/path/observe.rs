@@ -316,7 +316,7 @@ fn reply(
             let app = s
                 .banner
                 .as_ref()
-                .and_then(|b| App::from_banner(&b.protocol))
+                .and_then(|b| App::from_banner(b.protocol))
                 .unwrap_or(App::Smtp);
             Reply::Banner {
                 app,

@@ -314,7 +314,7 @@ fn sniff_response(bytes: &[u8]) -> Option<Sniffed> {
 /// A server's greeting: SSH, SMTP, FTP, IMAP, POP3, MySQL.
 fn sniff_banner(bytes: &[u8]) -> Option<Sniffed> {
     if let Some(b) = plaintext::banner(bytes) {
-        let (kind, what) = match b.protocol.as_str() {
+        let (kind, what) = match b.protocol {
             "ssh" => (Kind::SshBanner, "SSH banner"),
             "smtp" => (Kind::SmtpBanner, "SMTP greeting"),
             "ftp" => (Kind::FtpBanner, "FTP greeting"),
@@ -497,7 +497,7 @@ impl Sniffed {
         }
         if let Some(b) = &self.banner {
             row("banner", b.line.clone());
-            row("protocol", b.protocol.clone());
+            row("protocol", b.protocol.to_string());
             if let Some(sw) = &b.software {
                 row("software", sw.clone());
             }

@@ -23,7 +23,7 @@ pub const METHODS: [&str; 10] = [
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HttpInfo {
     /// `request` or `response`.
-    pub message: String,
+    pub message: &'static str,
     /// Request method.
     pub method: Option<String>,
     /// Request target.
@@ -49,7 +49,7 @@ pub struct HttpInfo {
 pub struct Banner {
     /// `ssh`, `smtp`, `ftp`, `imap`, `pop3`, `mysql`, or `smtp-or-ftp` when a `220`
     /// greeting names neither.
-    pub protocol: String,
+    pub protocol: &'static str,
     /// The first line, without its line end, escaped.
     pub line: String,
     /// SSH protocol version (`2.0`).
@@ -110,7 +110,7 @@ fn mysql_greeting(bytes: &[u8]) -> Option<Banner> {
         "MySQL"
     };
     Some(Banner {
-        protocol: "mysql".into(),
+        protocol: "mysql",
         line: format!(
             "{software} handshake, server version {}",
             escape_bytes(version)
@@ -226,7 +226,7 @@ pub fn parse_request(bytes: &[u8], method: &str) -> HttpInfo {
     let version = parts.next().map(escape_bytes);
     let (hs, head_complete) = headers(bytes);
     HttpInfo {
-        message: "request".into(),
+        message: "request",
         method: Some(method.into()),
         h2_preface: method == "PRI" && line.starts_with(b"PRI * HTTP/2.0"),
         target,
@@ -254,7 +254,7 @@ pub fn parse_response(bytes: &[u8]) -> HttpInfo {
     let reason = parts.next().map(escape_bytes);
     let (hs, head_complete) = headers(bytes);
     HttpInfo {
-        message: "response".into(),
+        message: "response",
         method: None,
         target: None,
         version,
@@ -291,7 +291,7 @@ pub fn banner(bytes: &[u8]) -> Option<Banner> {
             .find(|(n, _)| upper.windows(n.len()).any(|w| w == n.as_bytes()))
             .map(|(_, s)| s.to_string());
             return Some(Banner {
-                protocol: protocol.into(),
+                protocol,
                 line: escape_bytes(line),
                 version: None,
                 software,
@@ -308,7 +308,7 @@ pub fn banner(bytes: &[u8]) -> Option<Banner> {
             .map(|s| s.split(|&b| b == b' ').next().unwrap_or(s))
             .map(escape_bytes);
         return Some(Banner {
-            protocol: "ssh".into(),
+            protocol: "ssh",
             line: escape_bytes(line),
             version,
             software,
@@ -345,7 +345,7 @@ pub fn banner(bytes: &[u8]) -> Option<Banner> {
         ("smtp-or-ftp", None)
     };
     Some(Banner {
-        protocol: protocol.into(),
+        protocol,
         line: escape_bytes(line),
         version: None,
         software,

@@ -701,7 +701,7 @@ fn smtp_banner() {
     );
     let b = s.banner.unwrap();
     assert_eq!(
-        (b.protocol.as_str(), b.software.as_deref()),
+        (b.protocol, b.software.as_deref()),
         ("smtp", Some("Postfix"))
     );
 }
@@ -711,10 +711,7 @@ fn ftp_banner() {
     let s = sniff(b"220 (vsFTPd 3.0.5)\r\n");
     assert_eq!(s.kind, Kind::FtpBanner);
     let b = s.banner.unwrap();
-    assert_eq!(
-        (b.protocol.as_str(), b.software.as_deref()),
-        ("ftp", Some("vsFTPd"))
-    );
+    assert_eq!((b.protocol, b.software.as_deref()), ("ftp", Some("vsFTPd")));
     assert_eq!(
         sniff(b"220 ProFTPD Server (Debian)\r\n").kind,
         Kind::FtpBanner
