@@ -219,7 +219,7 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<usize>,
     /// Observations that support the summary (peer bytes already escaped).
-    pub evidence: Vec<String>,
+    pub evidence: Vec<Cow<'static, str>>,
     /// What to change, most likely first (most are fixed sentences: borrowed, not copied
     /// into every finding).
     pub fixes: Vec<Cow<'static, str>>,
@@ -245,7 +245,7 @@ impl Finding {
     }
 
     /// Adds one piece of evidence.
-    pub fn evidence(mut self, line: impl Into<String>) -> Self {
+    pub fn evidence(mut self, line: impl Into<Cow<'static, str>>) -> Self {
         self.evidence.push(line.into());
         self
     }

@@ -445,7 +445,7 @@ impl Judged {
             .iter_mut()
             .find(|x| x.code == Code::ProxyHeaderNotExpected)
         {
-            Some(fd) => fd.evidence.push(line),
+            Some(fd) => fd.evidence.push(line.into()),
             None => self.notes.push(line),
         }
     }

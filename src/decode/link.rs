@@ -263,14 +263,17 @@ fn annotate_reports(c: &mut FlowReport, b: &mut FlowReport, by: &'static str) {
             format!("on the backend leg ({}): {}", leg(b), root.summary)
         };
         let mut f = Finding::new(root.code, root.severity, summary);
-        f.evidence.push(format!(
-            "this client leg saw {client_saw}{}",
-            if symptoms.is_empty() {
-                String::new()
-            } else {
-                format!(", which alone reads as {}", symptoms.join(", "))
-            }
-        ));
+        f.evidence.push(
+            format!(
+                "this client leg saw {client_saw}{}",
+                if symptoms.is_empty() {
+                    String::new()
+                } else {
+                    format!(", which alone reads as {}", symptoms.join(", "))
+                }
+            )
+            .into(),
+        );
         f.evidence.extend(
             root.evidence
                 .iter()
@@ -281,15 +284,18 @@ fn annotate_reports(c: &mut FlowReport, b: &mut FlowReport, by: &'static str) {
         c.findings.insert(0, f);
         crate::findings::sort_worst_first(&mut c.findings);
         if let Some(rf) = b.findings.iter_mut().find(|f| f.code == code) {
-            rf.evidence.push(format!(
-                "the client leg ({}) saw {client_saw}{}",
-                leg(c),
-                if c.client_sees.is_empty() {
-                    String::new()
-                } else {
-                    format!("; its TLS client prints {}", c.client_sees.join(" / "))
-                }
-            ));
+            rf.evidence.push(
+                format!(
+                    "the client leg ({}) saw {client_saw}{}",
+                    leg(c),
+                    if c.client_sees.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; its TLS client prints {}", c.client_sees.join(" / "))
+                    }
+                )
+                .into(),
+            );
         }
     }
 }

@@ -418,7 +418,7 @@ const CAPTURE_SILENT: &str = "no reply in the capture";
 fn in_capture_words(mut f: Finding) -> Finding {
     for e in &mut f.evidence {
         if e.contains(PROBE_SILENT) {
-            *e = e.replace(PROBE_SILENT, CAPTURE_SILENT);
+            *e = e.replace(PROBE_SILENT, CAPTURE_SILENT).into();
         }
     }
     f

@@ -248,7 +248,7 @@ async fn client_view(
             .iter()
             .flat_map(|f| f.evidence.iter())
             .filter(|e| e.starts_with("clients print") || e.starts_with("TLS clients"))
-            .cloned()
+            .map(|e| e.to_string())
             .collect();
     }
     let view = ClientView {

@@ -407,7 +407,7 @@ fn header_problem(
             f.evidence.push(match input {
                 Input::TimedOut => "the header timeout passed before the rest arrived".into(),
                 Input::Eof => "the peer closed its side before the rest arrived".into(),
-                Input::Open => format!("the header passed the {BUFFER_CAP}-byte limit"),
+                Input::Open => format!("the header passed the {BUFFER_CAP}-byte limit").into(),
             });
         }
     }
