@@ -3,8 +3,9 @@
 # written by the deterministic generator (bench/decode_gen.rs) in its two shapes —
 # `bulk` (mixed conversations, most bytes in bulk transfers) and `short` (many 1–3 KB
 # conversations copied from testdata/captures) — page-cached, measured in one run: best
-# wall time of RUNS, and peak RSS with /usr/bin/time -v; text, json and ndjson. Prints a
-# Markdown table (the last column: the time relative to the bare loop's).
+# wall time of RUNS (10 unless set: runs this short swing by a third), and peak RSS with
+# /usr/bin/time -v; text, json and ndjson. Prints a Markdown table (the last column: the
+# time relative to the bare loop's).
 #   bench/decode.sh                                  # bulk 50 MiB, short 118 MiB (~100k conversations)
 #   CAPTURES="bulk:50 bulk:2048 short:118 short:2048" bench/decode.sh
 #   PPDIAG=/path/to/other/ppdiag bench/decode.sh     # measure another build of ppdiag
@@ -13,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CAPTURES="${CAPTURES:-bulk:50 short:118}"
-RUNS="${RUNS:-3}"
+RUNS="${RUNS:-10}"
 OUT="${TMPDIR:-/tmp}"
 cargo build --release --quiet --bin ppdiag --example decode_gen --example decode_bare
 BIN="${CARGO_TARGET_DIR:-target}/release"
