@@ -51,6 +51,16 @@ impl FxHasher {
 /// A HashMap with [`FxHasher`].
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+/// Removes `k` from an index only while it still maps to `id` (a later entry on the
+/// same key keeps its own); one lookup.
+pub fn remove_if_is<K: std::hash::Hash + Eq>(m: &mut FxMap<K, u64>, k: K, id: u64) {
+    if let std::collections::hash_map::Entry::Occupied(e) = m.entry(k)
+        && *e.get() == id
+    {
+        e.remove();
+    }
+}
+
 /// Two socket addresses as a table key, compact when both are IPv4 (16 bytes, not the
 /// 64 of a `(SocketAddr, SocketAddr)`): for tables that remember tens of thousands of
 /// conversations by their endpoints. Equal exactly when the addresses are.

@@ -7,7 +7,7 @@
 //! most once.
 
 use super::conversation::Done;
-use super::hash::{FxMap, Pair};
+use super::hash::{FxMap, Pair, remove_if_is};
 use super::report::{FlowReport, Link};
 use std::collections::VecDeque;
 
@@ -19,7 +19,9 @@ pub const MAX_REMEMBERED: usize = 65536;
 pub struct Late {
     by_tuple: FxMap<Pair, u64>,
     by_header: FxMap<Pair, u64>,
-    order: VecDeque<(Pair, Option<Pair>)>,
+    /// Oldest first: a leg's keys and id (an entry is dropped only while it still
+    /// points at that leg: a later leg on a reused tuple keeps its own).
+    order: VecDeque<(Pair, Option<Pair>, u64)>,
 }
 
 impl Late {
@@ -35,12 +37,12 @@ impl Late {
         if let Some(h) = &header {
             self.by_header.insert(h.clone(), id);
         }
-        self.order.push_back((tuple, header));
+        self.order.push_back((tuple, header, id));
         while self.order.len() > MAX_REMEMBERED {
-            if let Some((t, h)) = self.order.pop_front() {
-                self.by_tuple.remove(&t);
+            if let Some((t, h, old)) = self.order.pop_front() {
+                remove_if_is(&mut self.by_tuple, t, old);
                 if let Some(h) = h {
-                    self.by_header.remove(&h);
+                    remove_if_is(&mut self.by_header, h, old);
                 }
             }
         }
@@ -79,5 +81,53 @@ impl Late {
         ));
         r.linked = Some(link);
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::flow::{Flow, Start};
+    use crate::decode::report::DirectionBasis;
+    use std::net::SocketAddr;
+
+    /// A judged leg with nothing sent, between these endpoints.
+    fn leg(id: u64, client: SocketAddr, server: SocketAddr) -> Done {
+        let f = Flow::new(Start {
+            id,
+            addr: [client, server],
+            client: Some(0),
+            basis: DirectionBasis::Syn,
+            limits: [64, 64],
+            ts: 0,
+        });
+        crate::decode::conversation::close(&f, false)
+    }
+
+    #[test]
+    fn a_reused_tuple_keeps_the_later_leg_when_the_earlier_is_forgotten() {
+        let (c, s): (SocketAddr, SocketAddr) = (
+            "192.0.2.1:40000".parse().unwrap(),
+            "198.51.100.1:443".parse().unwrap(),
+        );
+        let mut late = Late::default();
+        late.remember(&leg(1, c, s));
+        late.remember(&leg(2, c, s));
+        // Enough other legs that the first (and only the first) is forgotten.
+        for i in 0..MAX_REMEMBERED - 1 {
+            let other =
+                SocketAddr::from(([10, 0, (i >> 8) as u8, i as u8], 1024 + (i % 50000) as u16));
+            late.remember(&leg(10 + i as u64, other, s));
+        }
+        let mut backend = leg(
+            1 << 40,
+            "198.51.100.1:50000".parse().unwrap(),
+            "203.0.113.5:8443".parse().unwrap(),
+        );
+        backend.header = Some((c, s));
+        let link = late
+            .take_link(&backend)
+            .expect("the later leg on the tuple is remembered");
+        assert_eq!((link.flow, link.role), (2, "backend-leg"));
     }
 }

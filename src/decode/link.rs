@@ -14,7 +14,7 @@
 //! the evidence, and keeps what this leg alone showed as evidence too.
 
 use super::conversation::Done;
-use super::hash::{FxMap, Pair};
+use super::hash::{FxMap, Pair, remove_if_is};
 use super::report::{FlowReport, Link};
 use crate::findings::{Code, Finding, Severity};
 use std::collections::VecDeque;
@@ -53,19 +53,13 @@ impl Pending {
 
     fn take(&mut self, id: u64) -> Option<Done> {
         let d = self.items.remove(&id)?;
-        let drop_if = |m: &mut FxMap<_, u64>, k| {
-            if m.get(&k) == Some(&id) {
-                m.remove(&k);
-            }
-        };
-        drop_if(&mut self.by_tuple, Pair::from((d.client, d.server)));
+        // An index entry goes only if it still points at this leg.
+        remove_if_is(&mut self.by_tuple, Pair::from((d.client, d.server)), id);
         if let Some(h) = d.header {
-            drop_if(&mut self.by_header, Pair::from(h));
+            remove_if_is(&mut self.by_header, Pair::from(h), id);
         }
-        if let Some(p) = d.payload
-            && self.by_payload.get(&p) == Some(&id)
-        {
-            self.by_payload.remove(&p);
+        if let Some(p) = d.payload {
+            remove_if_is(&mut self.by_payload, p, id);
         }
         Some(d)
     }
