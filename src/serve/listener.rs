@@ -130,15 +130,7 @@ pub async fn embed(mut config: ServeConfig) -> Result<Embedded, Failure> {
             }
         }
     });
-    let max = config.max_connections.clamp(1, Semaphore::MAX_PERMITS);
-    let ctx = Arc::new(Ctx {
-        acceptor: prepared.map(|p| p.config),
-        config,
-        events: events_tx,
-        next_id: AtomicU64::new(0),
-        shutdown: stop_rx,
-    });
-    let slots = Arc::new(Semaphore::new(max));
+    let (ctx, slots, _) = context(prepared, config, events_tx, stop_rx);
     for l in tcp {
         tokio::spawn(accept_loop(ctx.clone(), l, slots.clone()));
     }
@@ -150,6 +142,25 @@ pub async fn embed(mut config: ServeConfig) -> Result<Embedded, Failure> {
         records,
         stop: stop_tx,
     })
+}
+
+/// What every connection of a run shares, and the semaphore that bounds them (with its
+/// size, `--max-connections` within what tokio allows).
+fn context(
+    prepared: Option<tls::Prepared>,
+    config: ServeConfig,
+    events: mpsc::Sender<Event>,
+    shutdown: watch::Receiver<bool>,
+) -> (Arc<Ctx>, Arc<Semaphore>, usize) {
+    let max = config.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let ctx = Arc::new(Ctx {
+        acceptor: prepared.map(|p| p.config),
+        config,
+        events,
+        next_id: AtomicU64::new(0),
+        shutdown,
+    });
+    (ctx, Arc::new(Semaphore::new(max)), max)
 }
 
 /// Runs serve in this runtime until `--count`, a signal or `--deadline`; returns the
@@ -167,15 +178,7 @@ pub(super) async fn serve(mut config: ServeConfig) -> Result<i32, Failure> {
         stop_tx.clone(),
     ));
     announce(&config, prepared.as_ref(), &tcp, &udp, &events_tx).await?;
-    let max = config.max_connections.clamp(1, Semaphore::MAX_PERMITS);
-    let ctx = Arc::new(Ctx {
-        acceptor: prepared.map(|p| p.config),
-        config,
-        events: events_tx,
-        next_id: AtomicU64::new(0),
-        shutdown: stop_rx.clone(),
-    });
-    let slots = Arc::new(Semaphore::new(max));
+    let (ctx, slots, max) = context(prepared, config, events_tx, stop_rx.clone());
     let mut loops = tokio::task::JoinSet::new();
     for l in tcp {
         loops.spawn(accept_loop(ctx.clone(), l, slots.clone()));
