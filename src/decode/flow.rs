@@ -41,10 +41,24 @@ pub(super) struct Start {
 impl Flow {
     /// A conversation as it starts.
     pub(super) fn new(s: Start) -> Flow {
+        let half = [Half::new(s.limits[0]), Half::new(s.limits[1])];
+        Flow::with_halves(s, half)
+    }
+
+    /// Makes a judged conversation new again, keeping its directions' buffers (flows
+    /// are recycled, so steady state allocates nothing per conversation).
+    pub(super) fn restart(&mut self, s: Start) {
+        let [mut a, mut b] = std::mem::take(&mut self.half);
+        a.reset(s.limits[0]);
+        b.reset(s.limits[1]);
+        *self = Flow::with_halves(s, [a, b]);
+    }
+
+    fn with_halves(s: Start, half: [Half; 2]) -> Flow {
         Flow {
             id: s.id,
             addr: s.addr,
-            half: [Half::new(s.limits[0]), Half::new(s.limits[1])],
+            half,
             client: s.client,
             basis: s.basis,
             first_ts: s.ts,
@@ -56,33 +70,6 @@ impl Flow {
             first_data_index: [0; 2],
             packets: 0,
         }
-    }
-
-    /// Makes a judged conversation new again, keeping its directions' buffers (flows
-    /// are recycled, so steady state allocates nothing per conversation). Every field
-    /// is named, so a field added to [`Flow`] must be reset here too.
-    pub(super) fn restart(&mut self, s: Start) {
-        let Flow {
-            id,
-            addr,
-            half,
-            client,
-            basis,
-            first_ts,
-            last_ts,
-            first_data_ts,
-            fin_ts,
-            rst_ts,
-            synack,
-            first_data_index,
-            packets,
-        } = self;
-        half[0].reset(s.limits[0]);
-        half[1].reset(s.limits[1]);
-        (*id, *addr, *client, *basis) = (s.id, s.addr, s.client, s.basis);
-        (*first_ts, *last_ts) = (s.ts, s.ts);
-        (*first_data_ts, *fin_ts, *rst_ts) = ([None; 2], [None; 2], [None; 2]);
-        (*synack, *first_data_index, *packets) = (false, [0; 2], 0);
     }
 
     pub(super) fn closed_at(&self) -> Option<u64> {

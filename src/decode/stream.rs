@@ -84,30 +84,20 @@ impl Half {
 
     /// Makes a used direction new again, keeping its allocations (buffers are recycled
     /// between conversations, so steady state allocates nothing per conversation).
-    /// Every field is named, so a field added to [`Half`] must be reset here too; the
-    /// growth marks past `nmarks` are never read, so they are left as they are.
     pub fn reset(&mut self, limit: u32) {
-        let Half {
-            base,
-            buf,
-            filled,
-            snapped,
-            limit: lim,
-            wire_end,
-            wire_bytes,
-            retransmissions,
-            overlap_conflict,
-            syn,
-            fin_at,
-            marks: _,
-            nmarks,
-        } = self;
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut filled = std::mem::take(&mut self.filled);
+        let mut snapped = std::mem::take(&mut self.snapped);
         buf.clear();
         filled.clear();
         snapped.clear();
-        (*base, *lim, *wire_end, *wire_bytes) = (None, limit, 0, 0);
-        (*retransmissions, *overlap_conflict, *syn) = (0, None, false);
-        (*fin_at, *nmarks) = (None, 0);
+        *self = Half {
+            limit,
+            buf,
+            filled,
+            snapped,
+            ..Half::default()
+        };
     }
 
     /// A SYN from this side: payload starts at `seq + 1`.

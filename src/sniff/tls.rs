@@ -224,11 +224,9 @@ pub fn parse(bytes: &[u8]) -> TlsInfo {
     };
     // Handshake bytes of the leading run of handshake records, and where each
     // record's payload starts in it. A run of one record (the usual case) is read in
-    // place; a longer one is copied together.
-    let mut hs_first: &[u8] = &[];
-    let mut hs: Vec<u8> = Vec::new();
+    // place; the second record copies the run together.
+    let mut hs: Cow<'_, [u8]> = Cow::Borrowed(&[]);
     let mut hs_starts: Vec<usize> = Vec::new();
-    let mut hs_len = 0;
     let mut hs_open = true;
 
     let mut rest = bytes;
@@ -276,16 +274,12 @@ pub fn parse(bytes: &[u8]) -> TlsInfo {
             complete: rest.len() >= 5 + len,
         });
         if content_type == 0x16 && hs_open {
-            match hs_starts.len() {
-                0 => hs_first = payload,
-                1 => {
-                    hs.extend_from_slice(hs_first);
-                    hs.extend_from_slice(payload);
-                }
-                _ => hs.extend_from_slice(payload),
+            hs_starts.push(hs.len());
+            if hs_starts.len() == 1 {
+                hs = Cow::Borrowed(payload);
+            } else {
+                hs.to_mut().extend_from_slice(payload);
             }
-            hs_starts.push(hs_len);
-            hs_len += payload.len();
         } else {
             hs_open = false;
         }
@@ -300,12 +294,7 @@ pub fn parse(bytes: &[u8]) -> TlsInfo {
         }
         rest = rest.get(end..).unwrap_or(&[]);
     }
-    let run = if hs_starts.len() > 1 {
-        &hs[..]
-    } else {
-        hs_first
-    };
-    parse_handshake(run, &hs_starts, &mut info);
+    parse_handshake(&hs, &hs_starts, &mut info);
     info
 }
 
