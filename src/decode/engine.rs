@@ -15,7 +15,7 @@
 //! conversation or counted in [`Summary::skipped`].
 
 use super::flow::{Flow, Start};
-use super::hash::FxMap;
+use super::hash::{FxMap, take_oldest_eighth, take_where};
 use super::packet::{self, Skip, Transport, flags};
 use super::report::{DirectionBasis, Summary};
 use super::stream::POOL;
@@ -367,18 +367,15 @@ impl Tracker {
         self.last_sweep = self.now;
         let now = self.now;
         let lim = self.limits;
-        let ready: Vec<Key> = self
-            .flows
-            .iter()
-            .filter(|(_, f)| match f.closed_at() {
+        let ready = take_where(
+            &mut self.flows,
+            |f| match f.closed_at() {
                 Some(c) => now >= c + lim.linger_ns,
                 None => now >= f.last_ts + lim.idle_ns,
-            })
-            .map(|(k, _)| *k)
-            .collect();
+            },
+            |f| f.id,
+        );
         self.closed.retain(|_, (until, _)| *until > now);
-        let mut ready: Vec<Box<Flow>> = ready.iter().filter_map(|k| self.flows.remove(k)).collect();
-        ready.sort_by_key(|f| f.id);
         out.extend(ready.into_iter().map(|f| Event::Tcp(f, false)));
         let mut idle = Vec::new();
         if let Some(before) = now.checked_sub(lim.idle_ns.min(30 * NS)) {
@@ -390,24 +387,14 @@ impl Tracker {
 
     /// The table is full: hand on the least recently active eighth as they stand.
     fn evict(&mut self, out: &mut Vec<Event>) {
-        let mut ages: Vec<(u64, Key)> = self.flows.iter().map(|(k, f)| (f.last_ts, *k)).collect();
-        let n = (ages.len() / 8).max(1);
-        ages.select_nth_unstable(n - 1);
-        // Handed on by id: the table's order is the hash's, not the capture's.
-        let mut gone: Vec<Box<Flow>> = ages
-            .into_iter()
-            .take(n)
-            .filter_map(|(_, k)| self.flows.remove(&k))
-            .collect();
-        gone.sort_by_key(|f| f.id);
+        let gone = take_oldest_eighth(&mut self.flows, |f| f.last_ts, |f| f.id);
         self.summary.evicted_early += gone.len() as u64;
         out.extend(gone.into_iter().map(|f| Event::Tcp(f, true)));
     }
 
     /// The end of the capture: everything still tracked is handed on.
     pub fn finish(&mut self, out: &mut Vec<Event>) {
-        let mut rest: Vec<Box<Flow>> = self.flows.drain().map(|(_, f)| f).collect();
-        rest.sort_by_key(|f| f.id);
+        let rest = take_where(&mut self.flows, |_| true, |f| f.id);
         out.extend(rest.into_iter().map(|f| Event::Tcp(f, false)));
         let mut udp = Vec::new();
         self.udp.finish(&mut udp);

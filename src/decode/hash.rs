@@ -51,6 +51,40 @@ impl FxHasher {
 /// A HashMap with [`FxHasher`].
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+/// Removes the entries `pick` selects; returns them by `id` (a table's order is its
+/// hash's, not the capture's).
+pub fn take_where<K, V>(
+    m: &mut FxMap<K, V>,
+    pick: impl Fn(&V) -> bool,
+    id: impl Fn(&V) -> u64,
+) -> Vec<V> {
+    let mut out: Vec<V> = m.extract_if(|_, v| pick(v)).map(|(_, v)| v).collect();
+    out.sort_by_key(|v| id(v));
+    out
+}
+
+/// Removes the least recently active eighth of a full table (at least one entry, by
+/// `last`, the time of each entry's latest packet); returns them by `id`.
+pub fn take_oldest_eighth<K: std::hash::Hash + Eq + Ord + Copy, V>(
+    m: &mut FxMap<K, V>,
+    last: impl Fn(&V) -> u64,
+    id: impl Fn(&V) -> u64,
+) -> Vec<V> {
+    let mut ages: Vec<(u64, K)> = m.iter().map(|(k, v)| (last(v), *k)).collect();
+    if ages.is_empty() {
+        return Vec::new();
+    }
+    let n = (ages.len() / 8).max(1);
+    ages.select_nth_unstable(n - 1);
+    let mut out: Vec<V> = ages
+        .into_iter()
+        .take(n)
+        .filter_map(|(_, k)| m.remove(&k))
+        .collect();
+    out.sort_by_key(|v| id(v));
+    out
+}
+
 /// Removes `k` from an index only while it still maps to `id` (a later entry on the
 /// same key keeps its own); one lookup.
 pub fn remove_if_is<K: std::hash::Hash + Eq>(m: &mut FxMap<K, u64>, k: K, id: u64) {

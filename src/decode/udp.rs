@@ -13,7 +13,7 @@
 //! capture cannot prove silence (one-way traffic, replies on another path), so "no reply"
 //! alone is never a finding here.
 
-use super::hash::FxMap;
+use super::hash::{FxMap, take_oldest_eighth, take_where};
 use super::packet::Packet;
 use super::report::{DirectionBasis, FlowReport, Sent, Summary, timing};
 use crate::escape::escape_bytes_max;
@@ -237,17 +237,7 @@ impl Table {
         let k = key(p.src, p.dst);
         if !self.flows.contains_key(&k) {
             if self.flows.len() >= max {
-                let mut ages: Vec<(u64, Key)> =
-                    self.flows.iter().map(|(k, u)| (u.last_ts, *k)).collect();
-                let n = (ages.len() / 8).max(1);
-                ages.select_nth_unstable(n - 1);
-                // Handed on by id: the table's order is the hash's, not the capture's.
-                let mut gone: Vec<UdpFlow> = ages
-                    .into_iter()
-                    .take(n)
-                    .filter_map(|(_, k)| self.flows.remove(&k))
-                    .collect();
-                gone.sort_by_key(|u| u.id);
+                let gone = take_oldest_eighth(&mut self.flows, |u| u.last_ts, |u| u.id);
                 summary.evicted_early += gone.len() as u64;
                 out.extend(gone);
             }
@@ -289,22 +279,16 @@ impl Table {
 
     /// Conversations idle since `before` (capture time), handed on.
     pub fn idle(&mut self, before: u64, out: &mut Vec<UdpFlow>) {
-        let idle: Vec<Key> = self
-            .flows
-            .iter()
-            .filter(|(_, u)| u.last_ts <= before)
-            .map(|(k, _)| *k)
-            .collect();
-        let mut gone: Vec<UdpFlow> = idle.iter().filter_map(|k| self.flows.remove(k)).collect();
-        gone.sort_by_key(|u| u.id);
-        out.extend(gone);
+        out.extend(take_where(
+            &mut self.flows,
+            |u| u.last_ts <= before,
+            |u| u.id,
+        ));
     }
 
     /// Every conversation, by id.
     pub fn finish(&mut self, out: &mut Vec<UdpFlow>) {
-        let mut all: Vec<UdpFlow> = self.flows.drain().map(|(_, u)| u).collect();
-        all.sort_by_key(|u| u.id);
-        out.extend(all);
+        out.extend(take_where(&mut self.flows, |_| true, |u| u.id));
     }
 }
 
