@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::decode::packet::linktype;
+use crate::decode::packet::tests::{ipv4, tcp_segment};
 use crate::decode::{Decoder, FlowReport};
 use crate::diagnose::Ending;
 use crate::findings::Code;
@@ -11,28 +12,8 @@ const HELLO: &[u8] =
 
 /// A raw IPv4 TCP frame from `a` to `b` (last octet, port).
 fn tcp(a: (u8, u16), b: (u8, u16), seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
-    let total = 40 + payload.len();
-    let mut v = vec![
-        0x45,
-        0,
-        (total >> 8) as u8,
-        total as u8,
-        0,
-        0,
-        0x40,
-        0,
-        64,
-        6,
-        0,
-        0,
-    ];
-    v.extend_from_slice(&[192, 0, 2, a.0, 192, 0, 2, b.0]);
-    v.extend_from_slice(&a.1.to_be_bytes());
-    v.extend_from_slice(&b.1.to_be_bytes());
-    v.extend_from_slice(&seq.to_be_bytes());
-    v.extend_from_slice(&[0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    v.extend_from_slice(payload);
-    v
+    let segment = tcp_segment(a.1, b.1, seq, flags, payload);
+    ipv4([192, 0, 2, a.0], [192, 0, 2, b.0], 6, &segment)
 }
 
 fn run(frames: &[(u64, Vec<u8>)], limits: Limits) -> (Vec<FlowReport>, Summary) {
@@ -550,28 +531,13 @@ fn legs_far_apart_in_time_are_linked_by_the_header() {
 
 /// UDP over raw IPv4 from 192.0.2.`from` to 192.0.2.`to`.
 fn udp4(from: (u8, u16), to: (u8, u16), payload: &[u8]) -> Vec<u8> {
-    let total = 28 + payload.len();
-    let mut v = vec![
-        0x45,
-        0,
-        (total >> 8) as u8,
-        total as u8,
-        0,
-        0,
-        0x40,
-        0,
-        64,
-        17,
-        0,
-        0,
-    ];
-    v.extend_from_slice(&[192, 0, 2, from.0, 192, 0, 2, to.0]);
-    v.extend_from_slice(&from.1.to_be_bytes());
-    v.extend_from_slice(&to.1.to_be_bytes());
-    v.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-    v.extend_from_slice(&[0, 0]);
-    v.extend_from_slice(payload);
-    v
+    let mut datagram = Vec::with_capacity(8 + payload.len());
+    datagram.extend_from_slice(&from.1.to_be_bytes());
+    datagram.extend_from_slice(&to.1.to_be_bytes());
+    datagram.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    datagram.extend_from_slice(&[0, 0]);
+    datagram.extend_from_slice(payload);
+    ipv4([192, 0, 2, from.0], [192, 0, 2, to.0], 17, &datagram)
 }
 
 /// A v2 PROXY header (INET, DGRAM) before `payload`.
@@ -594,25 +560,10 @@ fn dns_answer(id: u16) -> Vec<u8> {
 #[test]
 fn udp_conversations_of_one_server_are_judged_together() {
     use crate::path::udp::dns_query;
+    // ICMP port unreachable (type 3, code 3) from 192.0.2.3 to 192.0.2.1.
     let icmp = |quoted: &[u8]| {
-        let total = 28 + quoted.len();
-        let mut v = vec![
-            0x45,
-            0,
-            (total >> 8) as u8,
-            total as u8,
-            0,
-            0,
-            0x40,
-            0,
-            64,
-            1,
-            0,
-            0,
-        ];
-        v.extend_from_slice(&[192, 0, 2, 3, 192, 0, 2, 1, 3, 3, 0, 0, 0, 0, 0, 0]);
-        v.extend_from_slice(quoted);
-        v
+        let message = [&[3, 3, 0, 0, 0, 0, 0, 0][..], quoted].concat();
+        ipv4([192, 0, 2, 3], [192, 0, 2, 1], 1, &message)
     };
     let refused = udp4(
         (1, 1002),

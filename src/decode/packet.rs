@@ -384,12 +384,13 @@ fn transport<'a>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    /// IPv4 + TCP (no options), given payload.
-    pub(crate) fn ipv4_tcp(payload: &[u8], flags: u8, seq: u32) -> Vec<u8> {
-        let total = 40 + payload.len();
+    /// An IPv4 packet (20-byte header, DF, TTL 64, no checksum) of protocol `proto`
+    /// from `src` to `dst` carrying `body`.
+    pub(crate) fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, body: &[u8]) -> Vec<u8> {
+        let total = 20 + body.len();
         let mut v = vec![
             0x45,
             0,
@@ -400,16 +401,37 @@ mod tests {
             0x40,
             0,
             64,
-            6,
+            proto,
             0,
             0,
         ];
-        v.extend_from_slice(&[127, 0, 0, 1, 127, 0, 0, 2]);
-        v.extend_from_slice(&[0x9c, 0x40, 0x01, 0xbb]);
+        v.extend_from_slice(&src);
+        v.extend_from_slice(&dst);
+        v.extend_from_slice(body);
+        v
+    }
+
+    /// A TCP segment (no options, no checksum) from port `sport` to `dport`.
+    pub(crate) fn tcp_segment(
+        sport: u16,
+        dport: u16,
+        seq: u32,
+        flags: u8,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let mut v = Vec::with_capacity(20 + payload.len());
+        v.extend_from_slice(&sport.to_be_bytes());
+        v.extend_from_slice(&dport.to_be_bytes());
         v.extend_from_slice(&seq.to_be_bytes());
         v.extend_from_slice(&[0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
         v.extend_from_slice(payload);
         v
+    }
+
+    /// IPv4 + TCP (no options), given payload.
+    pub(crate) fn ipv4_tcp(payload: &[u8], flags: u8, seq: u32) -> Vec<u8> {
+        let segment = tcp_segment(40000, 443, seq, flags, payload);
+        ipv4([127, 0, 0, 1], [127, 0, 0, 2], 6, &segment)
     }
 
     fn check(lt: u32, frame: &[u8]) {
