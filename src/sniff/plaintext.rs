@@ -267,6 +267,15 @@ pub fn parse_response(bytes: &[u8]) -> HttpInfo {
     }
 }
 
+/// The first software of `table` (its name in upper case, then as shown) that the
+/// upper-cased banner line names.
+fn software_named(upper: &[u8], table: &[(&str, &str)]) -> Option<String> {
+    table
+        .iter()
+        .find(|(n, _)| upper.windows(n.len()).any(|w| w == n.as_bytes()))
+        .map(|(_, s)| s.to_string())
+}
+
 /// Reads a server banner: `SSH-`, a `220` greeting (`220 ` or `220-`), an IMAP
 /// (`* OK`, `* PREAUTH`, RFC 9051 section 7.1) or POP3 (`+OK`, RFC 1939 section 4)
 /// greeting, or a MySQL/MariaDB handshake packet (protocol 10).
@@ -281,15 +290,14 @@ pub fn banner(bytes: &[u8]) -> Option<Banner> {
         (b"+OK", "pop3"),
     ] {
         if line.starts_with(prefix) {
-            let upper = line.to_ascii_uppercase();
-            let software = [
-                ("DOVECOT", "Dovecot"),
-                ("CYRUS", "Cyrus"),
-                ("COURIER", "Courier"),
-            ]
-            .into_iter()
-            .find(|(n, _)| upper.windows(n.len()).any(|w| w == n.as_bytes()))
-            .map(|(_, s)| s.to_string());
+            let software = software_named(
+                &line.to_ascii_uppercase(),
+                &[
+                    ("DOVECOT", "Dovecot"),
+                    ("CYRUS", "Cyrus"),
+                    ("COURIER", "Courier"),
+                ],
+            );
             return Some(Banner {
                 protocol,
                 line: escape_bytes(line),
@@ -320,26 +328,21 @@ pub fn banner(bytes: &[u8]) -> Option<Banner> {
     }
     let upper = line.to_ascii_uppercase();
     let has = |needle: &[u8]| upper.windows(needle.len()).any(|w| w == needle);
+    let named = |table: &[(&str, &str)]| software_named(&upper, table);
     let (protocol, software) = if has(b"SMTP") {
-        let sw = [
+        let sw = named(&[
             ("POSTFIX", "Postfix"),
             ("EXIM", "Exim"),
             ("SENDMAIL", "Sendmail"),
-        ]
-        .into_iter()
-        .find(|(n, _)| has(n.as_bytes()))
-        .map(|(_, s)| s.to_string());
+        ]);
         ("smtp", sw)
     } else if has(b"FTP") || has(b"FILEZILLA") {
-        let sw = [
+        let sw = named(&[
             ("VSFTPD", "vsFTPd"),
             ("PROFTPD", "ProFTPD"),
             ("PURE-FTPD", "Pure-FTPd"),
             ("FILEZILLA", "FileZilla"),
-        ]
-        .into_iter()
-        .find(|(n, _)| has(n.as_bytes()))
-        .map(|(_, s)| s.to_string());
+        ]);
         ("ftp", sw)
     } else {
         ("smtp-or-ftp", None)
