@@ -11,23 +11,24 @@ use std::fmt::Write as _;
 /// Escapes bytes as nginx logs them: printable ASCII stays, `"` and `\` are
 /// backslash-escaped, everything else becomes `\xHH`.
 pub fn escape_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
+    // Bytes pushed by hand rather than `write!` or `String::push`, checked once at the
+    // end: this runs for every conversation decoded.
+    let mut out = Vec::with_capacity(bytes.len() + 8);
     for &b in bytes {
         match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            0x20..=0x7e => out.push(b as char),
-            _ => {
-                // By hand rather than `write!`: this runs for every conversation decoded.
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push('\\');
-                out.push('x');
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 0x0f)] as char);
-            }
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x20..=0x7e => out.push(b),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'x',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0x0f)],
+            ]),
         }
     }
-    out
+    // Printable ASCII and escapes only: always UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Like [`escape_bytes`], but shows at most `max` bytes and appends `...` when cut.
@@ -67,14 +68,24 @@ fn is_control(c: char) -> bool {
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Lower-case hex digits.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `b` as two lower-case hex digits (by hand: decode writes these for every
+/// conversation whose bytes it shows as hex).
+fn push_hex(out: &mut String, b: u8) {
+    out.push(char::from(HEX[usize::from(b >> 4)]));
+    out.push(char::from(HEX[usize::from(b & 0x0f)]));
+}
+
 /// Lower-case hex with a space between bytes: `16 03 01`.
 pub fn hex_spaced(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        let _ = write!(out, "{b:02x}");
+        push_hex(&mut out, b);
     }
     out
 }
@@ -82,8 +93,8 @@ pub fn hex_spaced(bytes: &[u8]) -> String {
 /// Lower-case hex without separators: `160301`.
 pub fn hex_compact(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
+    for &b in bytes {
+        push_hex(&mut out, b);
     }
     out
 }
@@ -134,6 +145,28 @@ mod tests {
         assert_eq!(escape_bytes(b"\r\n\x00\xff"), "\\x0d\\x0a\\x00\\xff");
         assert_eq!(escape_bytes_max(b"abcdef", 3), "abc...");
         assert_eq!(escape_bytes_max(b"abc", 3), "abc");
+    }
+
+    #[test]
+    fn escapes_each_byte_alone_and_in_runs() {
+        // The byte-at-a-time rule, written plainly.
+        let one = |b: u8| match b {
+            b'"' => "\\\"".to_string(),
+            b'\\' => "\\\\".to_string(),
+            0x20..=0x7e => (b as char).to_string(),
+            _ => format!("\\x{b:02x}"),
+        };
+        let all: Vec<u8> = (0..=255).collect();
+        for &b in &all {
+            assert_eq!(escape_bytes(&[b]), one(b));
+            assert_eq!(
+                escape_bytes(&[b'a', b, b'z', b]),
+                format!("a{}z{}", one(b), one(b))
+            );
+        }
+        let want: String = all.iter().map(|&b| one(b)).collect();
+        assert_eq!(escape_bytes(&all), want);
+        assert_eq!(escape_bytes(b""), "");
     }
 
     #[test]
