@@ -101,18 +101,19 @@ pub struct Reader {
 }
 
 impl Reader {
-    /// Every distinct reader.
-    pub fn all() -> Vec<Reader> {
-        let mut out = vec![Reader {
-            reads: Reads::Nothing,
-            required: false,
-        }];
-        for reads in [Reads::V1, Reads::V2, Reads::Both] {
-            for required in [true, false] {
-                out.push(Reader { reads, required });
-            }
-        }
-        out
+    /// Every distinct reader, none first (an array: the path model asks for it once
+    /// per hypothesis it builds).
+    pub fn all() -> [Reader; 7] {
+        let r = |reads, required| Reader { reads, required };
+        [
+            r(Reads::Nothing, false),
+            r(Reads::V1, true),
+            r(Reads::V1, false),
+            r(Reads::V2, true),
+            r(Reads::V2, false),
+            r(Reads::Both, true),
+            r(Reads::Both, false),
+        ]
     }
 }
 
@@ -293,7 +294,7 @@ pub enum Fit {
 
 /// Every hypothesis with one of `fronts` in front and one of `apps` behind.
 pub fn hypotheses(fronts: &[InFront], apps: &[App]) -> Vec<Hypothesis> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(fronts.len() * Reader::all().len() * apps.len());
     for &front in fronts {
         for reader in Reader::all() {
             for &app in apps {

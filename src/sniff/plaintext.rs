@@ -185,7 +185,8 @@ type HeaderLine<'a> = (&'a [u8], &'a [u8]);
 
 /// Header lines after the first line, up to the blank line; and whether it was seen.
 fn headers(bytes: &[u8]) -> (Vec<HeaderLine<'_>>, bool) {
-    let mut out = Vec::new();
+    // Room for a usual head's lines at once rather than growing by doubling.
+    let mut out = Vec::with_capacity(16);
     let mut rest = match bytes.iter().position(|&b| b == b'\n') {
         Some(i) => bytes.get(i + 1..).unwrap_or(&[]),
         None => return (out, false),

@@ -147,10 +147,15 @@ pub struct AlertInfo {
 impl AlertInfo {
     /// `fatal handshake_failure (40)`.
     pub fn text(&self) -> String {
-        format!(
-            "{} {} ({})",
-            self.level_name, self.description_name, self.description
-        )
+        [
+            &*self.level_name,
+            " ",
+            &self.description_name,
+            " (",
+            &self.description.to_string(),
+            ")",
+        ]
+        .concat()
     }
 }
 
@@ -226,7 +231,9 @@ pub fn parse(bytes: &[u8]) -> TlsInfo {
     // record's payload starts in it. A run of one record (the usual case) is read in
     // place; the second record copies the run together.
     let mut hs: Cow<'_, [u8]> = Cow::Borrowed(&[]);
-    let mut hs_starts: Vec<usize> = Vec::new();
+    // At most one start per record (no allocation: every TLS opening is read here).
+    let mut hs_starts = [0usize; MAX_RECORDS];
+    let mut hs_records = 0usize;
     let mut hs_open = true;
 
     let mut rest = bytes;
@@ -274,8 +281,11 @@ pub fn parse(bytes: &[u8]) -> TlsInfo {
             complete: rest.len() >= 5 + len,
         });
         if content_type == 0x16 && hs_open {
-            hs_starts.push(hs.len());
-            if hs_starts.len() == 1 {
+            if let Some(start) = hs_starts.get_mut(hs_records) {
+                *start = hs.len();
+                hs_records += 1;
+            }
+            if hs_records == 1 {
                 hs = Cow::Borrowed(payload);
             } else {
                 hs.to_mut().extend_from_slice(payload);
@@ -294,7 +304,7 @@ pub fn parse(bytes: &[u8]) -> TlsInfo {
         }
         rest = rest.get(end..).unwrap_or(&[]);
     }
-    parse_handshake(&hs, &hs_starts, &mut info);
+    parse_handshake(&hs, &hs_starts[..hs_records], &mut info);
     info
 }
 
