@@ -437,9 +437,12 @@ impl Judged {
         if headers.is_empty() || had as usize > header_len || client_len <= header_len {
             return;
         }
-        let line = format!(
-            "the server answered after the {header_len}-byte PROXY header alone, before the first payload byte arrived: it read the header as its own protocol"
-        );
+        let line = [
+            "the server answered after the ",
+            &header_len.to_string(),
+            "-byte PROXY header alone, before the first payload byte arrived: it read the header as its own protocol",
+        ]
+        .concat();
         match self
             .findings
             .iter_mut()

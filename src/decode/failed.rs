@@ -74,6 +74,11 @@ pub fn failure(o: &Observation, ending: Ending) -> Option<&'static str> {
     }
 }
 
+/// `server sent: "<reply>"` (joined, not `format!`ted: one per failed conversation).
+fn sent(reply: &str) -> String {
+    ["server sent: \"", reply, "\""].concat()
+}
+
 /// The finding for a failed conversation that the judge left without one.
 pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Finding {
     let version = o.sent.version();
@@ -81,9 +86,13 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
         let f = Finding::new(
             Code::ProxyHeaderNotExpected,
             Severity::Error,
-            format!(
-                "{why}, right after the PROXY v{v} header and before answering: it did not accept the header"
-            ),
+            [
+                why,
+                ", right after the PROXY v",
+                &v.to_string(),
+                " header and before answering: it did not accept the header",
+            ]
+            .concat(),
         )
         .evidence("it has no PROXY reader and read the header as its own protocol, or its reader takes only the other PROXY version; the server's other conversations tell which (see `servers`)");
         return not_expected_fixes(f, None);
@@ -95,11 +104,15 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
         let f = Finding::new(
             Code::ProxyHeaderNotExpected,
             Severity::Error,
-            format!(
-                "{why}: a balancer between adds a PROXY v{v} header that the server behind it does not parse, and the server returned it as data"
-            ),
+            [
+                why,
+                ": a balancer between adds a PROXY v",
+                &v.to_string(),
+                " header that the server behind it does not parse, and the server returned it as data",
+            ]
+            .concat(),
         )
-        .evidence(format!("server sent: \"{reply}\""));
+        .evidence(sent(reply));
         return path::advice::fixes_for(Code::ProxyHeaderNotExpected, path::App::Echo, f);
     }
     if o.end != End::NotConnected
@@ -113,36 +126,44 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
             let f = Finding::new(
                 Code::ProxyHeaderNotExpected,
                 Severity::Error,
-                format!(
-                    "{why}: something in front added bytes the {} server read as a command: a balancer's PROXY header",
-                    path::app_words(app)
-                ),
+                [
+                    why,
+                    ": something in front added bytes the ",
+                    path::app_words(app),
+                    " server read as a command: a balancer's PROXY header",
+                ]
+                .concat(),
             )
-            .evidence(format!("server sent: \"{reply}\""));
+            .evidence(sent(reply));
             return path::advice::fixes_for(Code::ProxyHeaderNotExpected, app, f);
         }
         if o.payload != Payload::Tls {
             return Finding::new(
                 Code::ProtocolMismatch,
                 Severity::Warning,
-                format!(
-                    "{why}: the client spoke another protocol to a server that speaks first ({})",
-                    path::app_words(app)
-                ),
+                [
+                    why,
+                    ": the client spoke another protocol to a server that speaks first (",
+                    path::app_words(app),
+                    ")",
+                ]
+                .concat(),
             )
-            .evidence(format!("server sent: \"{reply}\""))
+            .evidence(sent(reply))
             .fix("point the client at the port of the protocol it speaks");
         }
         if o.payload == Payload::Tls {
             return Finding::new(
                 Code::TlsToPlaintextPort,
                 Severity::Error,
-                format!(
-                    "TLS was sent to a server that speaks first in plaintext (a {} banner)",
-                    path::app_words(app)
-                ),
+                [
+                    "TLS was sent to a server that speaks first in plaintext (a ",
+                    path::app_words(app),
+                    " banner)",
+                ]
+                .concat(),
             )
-            .evidence(format!("server sent: \"{reply}\""))
+            .evidence(sent(reply))
             .fix("use the service's implicit-TLS port (SMTPS 465, IMAPS 993, POP3S 995) or its STARTTLS command, or point the TLS client (or the balancer's TLS listener) at a TLS port");
         }
     }
@@ -155,8 +176,8 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
     Finding::new(
         code,
         Severity::Warning,
-        format!("{why}; this conversation alone does not show why"),
+        [why, "; this conversation alone does not show why"].concat(),
     )
-    .evidence(format!("server sent: \"{reply}\""))
+    .evidence(sent(reply))
     .fix("compare with this server's other conversations (`servers` in the JSON report), or ask it directly: `ppdiag probe SERVER:PORT`")
 }

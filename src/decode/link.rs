@@ -176,8 +176,10 @@ const SYMPTOMS: &[Code] = &[
     Code::ConnectionReset,
 ];
 
+/// `#id client → server` (joined rather than `format!`: every linked pair names its
+/// legs).
 fn leg(r: &FlowReport) -> String {
-    format!("#{} {} → {}", r.id, r.client, r.server)
+    ["#", &r.id.to_string(), " ", &r.client, " → ", &r.server].concat()
 }
 
 /// Ties a client leg and a backend leg, carrying the backend's root cause to the client.
@@ -222,14 +224,14 @@ fn annotate_reports(c: &mut FlowReport, b: &mut FlowReport, by: &'static str) {
         c.linked = Some(Link {
             flow: b.id,
             role: "client-leg",
-            other: format!("{} → {}", b.client, b.server),
+            other: [b.client.as_str(), " → ", &b.server].concat(),
             by,
         });
     }
     b.linked = Some(Link {
         flow: c.id,
         role: "backend-leg",
-        other: format!("{} → {}", c.client, c.server),
+        other: [c.client.as_str(), " → ", &c.server].concat(),
         by,
     });
     let client_saw = c
@@ -247,27 +249,22 @@ fn annotate_reports(c: &mut FlowReport, b: &mut FlowReport, by: &'static str) {
             .findings
             .iter()
             .filter(|f| SYMPTOMS.contains(&f.code))
-            .map(|f| format!("`{}`", f.code))
+            .map(|f| ["`", f.code.as_str(), "`"].concat())
             .collect();
         c.findings.retain(|f| !SYMPTOMS.contains(&f.code));
         // Further down a chain the summary already names the leg it happened on.
         let summary = if root.summary.starts_with("on the backend leg (") {
             root.summary.clone()
         } else {
-            format!("on the backend leg ({}): {}", leg(b), root.summary)
+            ["on the backend leg (", &leg(b), "): ", &root.summary].concat()
         };
         let mut f = Finding::new(root.code, root.severity, summary);
-        f.evidence.push(
-            format!(
-                "this client leg saw {client_saw}{}",
-                if symptoms.is_empty() {
-                    String::new()
-                } else {
-                    format!(", which alone reads as {}", symptoms.join(", "))
-                }
-            )
-            .into(),
-        );
+        let mut saw = ["this client leg saw ", &client_saw].concat();
+        if !symptoms.is_empty() {
+            saw.push_str(", which alone reads as ");
+            saw.push_str(&symptoms.join(", "));
+        }
+        f.evidence.push(saw.into());
         f.evidence.extend(
             root.evidence
                 .iter()
@@ -278,18 +275,12 @@ fn annotate_reports(c: &mut FlowReport, b: &mut FlowReport, by: &'static str) {
         c.findings.insert(0, f);
         crate::findings::sort_worst_first(&mut c.findings);
         if let Some(rf) = b.findings.iter_mut().find(|f| f.code == code) {
-            rf.evidence.push(
-                format!(
-                    "the client leg ({}) saw {client_saw}{}",
-                    leg(c),
-                    if c.client_sees.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; its TLS client prints {}", c.client_sees.join(" / "))
-                    }
-                )
-                .into(),
-            );
+            let mut saw = ["the client leg (", &leg(c), ") saw ", &client_saw].concat();
+            if !c.client_sees.is_empty() {
+                saw.push_str("; its TLS client prints ");
+                saw.push_str(&c.client_sees.join(" / "));
+            }
+            rf.evidence.push(saw.into());
         }
     }
 }

@@ -89,14 +89,17 @@ impl Outcome {
     /// A short human label.
     pub fn label(&self) -> String {
         match self {
+            // Joined rather than `format!`: decode labels every linked conversation.
             Outcome::TlsAccepted { version } => match version {
-                Some(v) => format!("TLS handshake accepted ({v})"),
+                Some(v) => ["TLS handshake accepted (", v, ")"].concat(),
                 None => "TLS handshake accepted".into(),
             },
-            Outcome::TlsAlert { description, name } => format!("TLS alert {name} ({description})"),
-            Outcome::HttpResponse { line, .. } => format!("plaintext reply `{line}`"),
-            Outcome::Banner { line } => format!("server banner `{line}`"),
-            Outcome::OtherBytes { summary } => format!("other bytes: {summary}"),
+            Outcome::TlsAlert { description, name } => {
+                ["TLS alert ", name, " (", &description.to_string(), ")"].concat()
+            }
+            Outcome::HttpResponse { line, .. } => ["plaintext reply `", line, "`"].concat(),
+            Outcome::Banner { line } => ["server banner `", line, "`"].concat(),
+            Outcome::OtherBytes { summary } => ["other bytes: ", summary].concat(),
             Outcome::ClosedSilently => "closed without a byte".into(),
             Outcome::Reset => "connection reset".into(),
             Outcome::Silent => "silent until the timeout".into(),
@@ -345,7 +348,12 @@ fn is_plain_text(bytes: &[u8]) -> bool {
 /// `HTTP/1.1 400 Bad Request`, rebuilt from the parsed head (already escaped).
 fn status_line(h: &sniff::HttpInfo) -> Option<String> {
     let status = h.status?;
-    let mut line = format!("{} {status}", h.version.as_deref().unwrap_or("HTTP/?"));
+    let mut line = [
+        h.version.as_deref().unwrap_or("HTTP/?"),
+        " ",
+        &status.to_string(),
+    ]
+    .concat();
     if let Some(r) = h.reason.as_deref().filter(|r| !r.is_empty()) {
         line.push(' ');
         line.push_str(r);
@@ -465,21 +473,42 @@ struct Seen<'a> {
 }
 
 impl Seen<'_> {
+    // The words below are joined rather than `format!`ted: decode judges every
+    // conversation of a capture.
     fn header_text(&self) -> String {
         self.header
-            .map(|h| format!("PROXY v{} header ({} bytes)", h.version.number(), h.length))
+            .map(|h| {
+                [
+                    "PROXY v",
+                    &h.version.number().to_string(),
+                    " header (",
+                    &h.length.to_string(),
+                    " bytes)",
+                ]
+                .concat()
+            })
             .unwrap_or_default()
     }
 
     fn reply(&self) -> String {
-        format!("\"{}\"", escape_bytes_max(self.server_bytes, 48))
+        ["\"", &escape_bytes_max(self.server_bytes, 48), "\""].concat()
+    }
+
+    /// `server sent: "<the reply>"`.
+    fn sent(&self) -> String {
+        [
+            "server sent: \"",
+            &escape_bytes_max(self.server_bytes, 48),
+            "\"",
+        ]
+        .concat()
     }
 
     /// The reply, and which known backend the reaction matches.
     fn with_reply(&self, f: Finding) -> Finding {
-        let f = f.evidence(format!("server sent: {}", self.reply()));
+        let f = f.evidence(self.sent());
         match self.fp {
-            Some(fp) => f.evidence(format!("the reaction matches {}", fp.describe())),
+            Some(fp) => f.evidence(["the reaction matches ", fp.describe()].concat()),
             None => f,
         }
     }
@@ -508,7 +537,13 @@ impl Seen<'_> {
         let mut f = self.with_reply(Finding::new(
             Code::ProxyHeaderNotExpected,
             Severity::Error,
-            format!("the server did not parse the {}: it read it as the start of the TLS handshake and answered with {}", self.header_text(), outcome.label()),
+            [
+                "the server did not parse the ",
+                &self.header_text(),
+                ": it read it as the start of the TLS handshake and answered with ",
+                &outcome.label(),
+            ]
+            .concat(),
         ));
         if matches!(outcome, Outcome::HttpResponse { .. }) {
             f = f.evidence("TLS clients behind this balancer print `wrong version number` (OpenSSL, curl), `ERR_SSL_PROTOCOL_ERROR` (Chrome)");
@@ -529,7 +564,7 @@ impl Seen<'_> {
                 let f = self.with_reply(Finding::new(
                     Code::ProxyHeaderNotExpected,
                     Severity::Error,
-                    format!("the server did not parse the {}: it read it as an HTTP request line and answered 400", self.header_text()),
+                    ["the server did not parse the ", &self.header_text(), ": it read it as an HTTP request line and answered 400"].concat(),
                 ));
                 Some(not_expected_fixes(f, self.fp))
             }
@@ -540,7 +575,7 @@ impl Seen<'_> {
                 Finding::new(
                     Code::ProxyHeaderNotExpected,
                     Severity::Warning,
-                    format!("the server closed the connection after the {} and a plaintext request", self.header_text()),
+                    ["the server closed the connection after the ", &self.header_text(), " and a plaintext request"].concat(),
                 )
                 .evidence("fits a server that does not parse PROXY, or a TLS port given plaintext; the other attempts tell them apart"),
             ),
@@ -556,7 +591,7 @@ impl Seen<'_> {
                     Severity::Error,
                     "TLS was sent to a port that answers in plaintext HTTP",
                 )
-                .evidence(format!("server sent: {}", self.reply()))
+                .evidence(self.sent())
                 .evidence("TLS clients print `wrong version number` (OpenSSL, curl), `http: server gave HTTP response to HTTPS client` (Go), `ERR_SSL_PROTOCOL_ERROR` (Chrome)")
                 .fix("use http:// for this port, or point the client (or the balancer's TLS listener) at the TLS port")
                 .fix("if a balancer terminates TLS in front, its backend must be plaintext on the port the balancer forwards to, and the reverse"),
@@ -566,7 +601,7 @@ impl Seen<'_> {
                 Finding::new(
                     Code::ProxyHeaderMissing,
                     Severity::Error,
-                    format!("the server {} on a TLS ClientHello sent without a PROXY header: it likely requires one", if *self.outcome == Outcome::Reset { "reset the connection" } else { "closed the connection without a byte" }),
+                    ["the server ", if *self.outcome == Outcome::Reset { "reset the connection" } else { "closed the connection without a byte" }, " on a TLS ClientHello sent without a PROXY header: it likely requires one"].concat(),
                 )
                 .evidence("nginx `proxy_protocol` logs `broken header: \"\\x16\\x03\\x01...\"` and resets; HAProxy `accept-proxy` and go-proxyproto REQUIRE close")
                 .evidence("clients print `unexpected eof while reading` (OpenSSL), `SSL_ERROR_SYSCALL` (curl), `EOF` (Go)")
@@ -632,7 +667,15 @@ fn tls_failed(description: u8, name: &str) -> Finding {
     Finding::new(
         Code::TlsHandshakeFailed,
         Severity::Error,
-        format!("the server refused the TLS handshake with alert {name} ({description}): {why}"),
+        [
+            "the server refused the TLS handshake with alert ",
+            name,
+            " (",
+            &description.to_string(),
+            "): ",
+            why,
+        ]
+        .concat(),
     )
     .fix(fix)
 }
@@ -658,7 +701,7 @@ fn plaintext_to_tls(reply: &str) -> Finding {
         Severity::Error,
         "plaintext HTTP was sent to a port that speaks TLS",
     )
-    .evidence(format!("server sent: {reply}"))
+    .evidence(["server sent: ", reply].concat())
     .fix("use https:// for this port, or the balancer's plaintext listener must forward to the backend's plaintext port")
 }
 

@@ -166,11 +166,14 @@ pub fn header_read_as_data(
     let f = Finding::new(
         Code::ProxyHeaderNotExpected,
         Severity::Error,
-        format!(
-            "the server did not parse the PROXY {version} header: it read it as {}",
-            reads_as(app)
-        ),
+        [
+            "the server did not parse the PROXY ",
+            version,
+            " header: it read it as ",
+            reads_as(app),
+        ]
+        .concat(),
     )
-    .evidence(format!("server sent: \"{reply}\""));
+    .evidence(["server sent: \"", reply, "\""].concat());
     Some(fixes_for(Code::ProxyHeaderNotExpected, app, f))
 }

@@ -164,7 +164,13 @@ fn base(kind: Kind, bytes: &[u8]) -> Sniffed {
 }
 
 fn pct(present: usize, total: usize) -> String {
-    format!("{present} of {total} bytes present")
+    [
+        &present.to_string(),
+        " of ",
+        &total.to_string(),
+        " bytes present",
+    ]
+    .concat()
 }
 
 /// Classifies the opening bytes of one direction.
@@ -227,9 +233,9 @@ fn sniff_proxy_v1(bytes: &[u8]) -> Option<Sniffed> {
         s.complete = end.is_some();
         let shown = escape_bytes_max(line, 108);
         s.summary = if s.complete {
-            format!("PROXY protocol v1 header: {shown}")
+            ["PROXY protocol v1 header: ", &shown].concat()
         } else {
-            format!("PROXY protocol v1 header, no CRLF yet: {shown}")
+            ["PROXY protocol v1 header, no CRLF yet: ", &shown].concat()
         };
         s.proxy = Some(ProxySignature {
             version: 1,
@@ -273,14 +279,19 @@ fn sniff_request(bytes: &[u8]) -> Option<Sniffed> {
         s.summary = if info.h2_preface {
             "HTTP/2 connection preface (PRI * HTTP/2.0)".into()
         } else {
-            format!(
-                "HTTP request: {method} {} {}",
+            [
+                "HTTP request: ",
+                method,
+                " ",
                 info.target.as_deref().unwrap_or("?"),
-                info.version.as_deref().unwrap_or("?")
-            )
+                " ",
+                info.version.as_deref().unwrap_or("?"),
+            ]
+            .concat()
         };
         if let Some(host) = &info.host {
-            s.summary += &format!(", Host {host}");
+            s.summary.push_str(", Host ");
+            s.summary.push_str(host);
         }
         s.http = Some(Box::new(info));
         return Some(s);
@@ -294,16 +305,22 @@ fn sniff_response(bytes: &[u8]) -> Option<Sniffed> {
         let info = plaintext::parse_response(bytes);
         let mut s = base(Kind::HttpResponse, bytes);
         s.complete = info.head_complete;
-        s.summary = format!(
-            "HTTP response: {} {} {}",
+        let status = info
+            .status
+            .map_or_else(|| "?".to_string(), |c| c.to_string());
+        s.summary = [
+            "HTTP response: ",
             info.version.as_deref().unwrap_or("HTTP/?"),
-            info.status.map_or("?".into(), |c| c.to_string()),
-            info.reason.as_deref().unwrap_or("")
-        )
-        .trim_end()
-        .to_string();
+            " ",
+            &status,
+            " ",
+            info.reason.as_deref().unwrap_or(""),
+        ]
+        .concat();
+        s.summary.truncate(s.summary.trim_end().len());
         if let Some(server) = &info.server {
-            s.summary += &format!(", Server {server}");
+            s.summary.push_str(", Server ");
+            s.summary.push_str(server);
         }
         s.http = Some(Box::new(info));
         return Some(s);
@@ -328,7 +345,7 @@ fn sniff_banner(bytes: &[u8]) -> Option<Sniffed> {
         };
         let mut s = base(kind, bytes);
         s.complete = b.complete;
-        s.summary = format!("{what}: {}", b.line);
+        s.summary = [what, ": ", &b.line].concat();
         s.banner = Some(Box::new(b));
         return Some(s);
     }
@@ -339,10 +356,8 @@ fn sniff_banner(bytes: &[u8]) -> Option<Sniffed> {
 fn sniff_unknown(bytes: &[u8]) -> Sniffed {
     let mut s = base(Kind::Unknown, bytes);
     let u = plaintext::unknown(bytes);
-    s.summary = match plaintext::text_kind(bytes) {
-        Some(what) => format!("{what} ({} bytes): {}", bytes.len(), u.ascii),
-        None => format!("unrecognised bytes ({} bytes): {}", bytes.len(), u.ascii),
-    };
+    let what = plaintext::text_kind(bytes).unwrap_or("unrecognised bytes");
+    s.summary = [what, " (", &bytes.len().to_string(), " bytes): ", &u.ascii].concat();
     s.unknown = Some(u);
     s
 }
@@ -364,39 +379,44 @@ fn sniff_tls(bytes: &[u8]) -> Sniffed {
     let mut summary = match kind {
         Kind::TlsClientHello => match &info.client_hello {
             Some(ch) => {
-                let mut t = format!(
-                    "TLS ClientHello offering {}",
-                    ch.versions_offered.join(", ")
-                );
-                if let Some(sni) = &ch.sni {
-                    t += &format!(", SNI {sni}");
+                let mut t = String::with_capacity(96);
+                t.push_str("TLS ClientHello offering ");
+                for (i, v) in ch.versions_offered.iter().enumerate() {
+                    if i > 0 {
+                        t.push_str(", ");
+                    }
+                    t.push_str(v);
                 }
-                if !ch.alpn.is_empty() {
-                    t += &format!(", ALPN {}", ch.alpn.join(", "));
+                if let Some(sni) = &ch.sni {
+                    t.push_str(", SNI ");
+                    t.push_str(sni);
+                }
+                for (i, a) in ch.alpn.iter().enumerate() {
+                    t.push_str(if i == 0 { ", ALPN " } else { ", " });
+                    t.push_str(a);
                 }
                 t
             }
             None => "TLS ClientHello".into(),
         },
         Kind::TlsServerHello => match &info.server_hello {
-            Some(sh) => format!(
-                "TLS {}: {}, {}",
+            Some(sh) => [
                 if sh.hello_retry_request {
-                    "HelloRetryRequest"
+                    "TLS HelloRetryRequest: "
                 } else {
-                    "ServerHello"
+                    "TLS ServerHello: "
                 },
-                sh.version_name,
-                sh.cipher_suite_name.clone().unwrap_or_else(|| format!(
-                    "cipher suite 0x{:04x}",
-                    sh.cipher_suite
-                )
-                .into())
-            ),
+                &sh.version_name,
+                ", ",
+                &sh.cipher_suite_name
+                    .clone()
+                    .unwrap_or_else(|| format!("cipher suite 0x{:04x}", sh.cipher_suite).into()),
+            ]
+            .concat(),
             None => "TLS ServerHello".into(),
         },
         Kind::TlsAlert => match &info.alert {
-            Some(a) => format!("TLS alert: {}", a.text()),
+            Some(a) => ["TLS alert: ", &a.text()].concat(),
             None => "TLS alert record".into(),
         },
         _ => match (first, first_msg) {
