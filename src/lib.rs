@@ -33,6 +33,7 @@ pub mod escape;
 pub mod explain;
 pub mod findings;
 pub mod input;
+pub mod json_text;
 pub mod opening;
 pub mod output;
 pub mod path;

@@ -153,105 +153,16 @@ pub fn to_json_line<T: Serialize>(value: &T) -> String {
     s
 }
 
-/// Pretty JSON of `value` written straight into `w` (no intermediate `String`), as
-/// [`serde_json::to_writer_pretty`] would write it but with every line after the first
-/// starting with `base`: a value nested inside a document that is being streamed.
+/// Pretty JSON of `value` written into `w`, as [`serde_json::to_writer_pretty`] would
+/// write it but with every line after the first starting with `base` more spaces: a
+/// value nested inside a document that is being streamed ([`crate::json_text`] writes
+/// it).
 pub fn write_json_indented<W: std::io::Write, T: Serialize + ?Sized>(
     w: &mut W,
     value: &T,
-    base: &'static [u8],
+    base: usize,
 ) -> std::io::Result<()> {
-    let mut ser = serde_json::Serializer::with_formatter(w, Indented::new(base));
-    value.serialize(&mut ser).map_err(std::io::Error::other)
-}
-
-/// serde_json's pretty formatter (two spaces a level) under a fixed indentation.
-struct Indented {
-    base: &'static [u8],
-    level: usize,
-    has_value: bool,
-}
-
-impl Indented {
-    fn new(base: &'static [u8]) -> Self {
-        Indented {
-            base,
-            level: 0,
-            has_value: false,
-        }
-    }
-
-    fn indent<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(self.base)?;
-        for _ in 0..self.level {
-            w.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-}
-
-impl serde_json::ser::Formatter for Indented {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"[")
-    }
-
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            w.write_all(b"\n")?;
-            self.indent(w)?;
-        }
-        w.write_all(b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(w)
-    }
-
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"{")
-    }
-
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            w.write_all(b"\n")?;
-            self.indent(w)?;
-        }
-        w.write_all(b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(w)
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
+    crate::json_text::write_pretty(w, value, base)
 }
 
 #[cfg(test)]
@@ -264,7 +175,7 @@ mod tests {
         let v =
             serde_json::json!({"a": [1, {"b": [], "c": {}}, "x\ny"], "d": null, "e": {"f": true}});
         let mut out = Vec::new();
-        write_json_indented(&mut out, &v, b"    ").unwrap();
+        write_json_indented(&mut out, &v, 4).unwrap();
         let pretty = serde_json::to_string_pretty(&v)
             .unwrap()
             .replace('\n', "\n    ");

@@ -36,14 +36,14 @@ impl<W: Write> Reporter for Ndjson<W> {
             w.write_all(b"{")?;
             serde_json::to_writer(&mut *w, key).map_err(std::io::Error::other)?;
             w.write_all(b":")?;
-            serde_json::to_writer(&mut *w, value).map_err(std::io::Error::other)?;
+            crate::json_text::write_compact(&mut *w, value)?;
             w.write_all(b"}\n")
         });
     }
 
     fn line<T: Serialize + ?Sized>(&mut self, value: &T) {
         self.out.with(|w| {
-            serde_json::to_writer(&mut *w, value).map_err(std::io::Error::other)?;
+            crate::json_text::write_compact(&mut *w, value)?;
             w.write_all(b"\n")
         });
     }

@@ -1,0 +1,549 @@
+//! JSON text, byte for byte as serde_json writes it (compact, or pretty with two spaces a
+//! level under a fixed indentation), from a serde serializer of our own that writes into
+//! a byte buffer and skips the bytes a string need not escape eight at a time.
+//!
+//! Why not serde_json's serializer: decode writes a report per conversation, and
+//! serde_json looks up every byte of every string in its escape table, then hands each
+//! run between escapes to the writer on its own; on a capture of short conversations
+//! that was the largest part of `--format json`. serde_json stays the reference: the
+//! tests compare the two on every shape a report has, and floats are still written by
+//! serde_json itself.
+
+use serde::ser::{self, Serialize};
+use std::io::Write;
+
+/// The error of a value that cannot be JSON (a map key that is not a string, or a
+/// `Serialize` impl's own error): serde_json's, so callers see one kind.
+pub type Error = serde_json::Error;
+
+/// Writes `value` as compact JSON (`serde_json::to_writer`'s bytes).
+pub fn write_compact<W: Write + ?Sized, T: Serialize + ?Sized>(
+    w: &mut W,
+    value: &T,
+) -> std::io::Result<()> {
+    write_with(w, value, None)
+}
+
+/// Writes `value` as pretty JSON (`serde_json::to_writer_pretty`'s bytes), every line
+/// after the first starting with `base` spaces more (at most [`MAX_BASE`]).
+pub fn write_pretty<W: Write + ?Sized, T: Serialize + ?Sized>(
+    w: &mut W,
+    value: &T,
+    base: usize,
+) -> std::io::Result<()> {
+    write_with(w, value, Some(base.min(MAX_BASE)))
+}
+
+/// The deepest base indentation [`write_pretty`] takes.
+pub const MAX_BASE: usize = 16;
+
+thread_local! {
+    /// The text of one value before it goes to the writer in one piece.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Scratch buffers larger than this are given back after use.
+const KEEP_SCRATCH: usize = 1 << 20;
+
+fn write_with<W: Write + ?Sized, T: Serialize + ?Sized>(
+    w: &mut W,
+    value: &T,
+    pretty: Option<usize>,
+) -> std::io::Result<()> {
+    SCRATCH.with(|cell| {
+        // A value that serializes a value of its own (a nested call) gets a fresh buffer.
+        let mut taken = cell.try_borrow_mut().ok();
+        let mut fresh = Vec::new();
+        let out = taken.as_deref_mut().unwrap_or(&mut fresh);
+        out.clear();
+        let mut ser = Json {
+            out: &mut *out,
+            pretty,
+            level: 0,
+            has_value: false,
+        };
+        let done = value
+            .serialize(&mut ser)
+            .map_err(std::io::Error::other)
+            .and_then(|()| w.write_all(out));
+        if out.capacity() > KEEP_SCRATCH {
+            *out = Vec::new();
+        }
+        done
+    })
+}
+
+/// The serializer: the buffer, and serde_json's `PrettyFormatter` state when pretty.
+struct Json<'a> {
+    out: &'a mut Vec<u8>,
+    /// The spaces before every line after the first, when pretty.
+    pretty: Option<usize>,
+    level: usize,
+    has_value: bool,
+}
+
+impl Json<'_> {
+    fn newline_indent(&mut self) {
+        /// A line break and the spaces of the deepest indentation written in one copy.
+        static LINE: [u8; 129] = {
+            let mut l = [b' '; 129];
+            l[0] = b'\n';
+            l
+        };
+        if let Some(base) = self.pretty {
+            let mut n = base + 2 * self.level;
+            self.out.push(b'\n');
+            while n > 0 {
+                let k = n.min(LINE.len() - 1);
+                self.out.extend_from_slice(&LINE[1..=k]);
+                n -= k;
+            }
+        }
+    }
+
+    fn begin(&mut self, open: u8) {
+        self.level += 1;
+        self.has_value = false;
+        self.out.push(open);
+    }
+
+    fn end(&mut self, close: u8) {
+        self.level -= 1;
+        if self.has_value {
+            self.newline_indent();
+        }
+        self.out.push(close);
+    }
+
+    /// Before an element or a key: the comma, then the line.
+    fn item(&mut self, first: bool) {
+        if !first {
+            self.out.push(b',');
+        }
+        self.newline_indent();
+    }
+
+    fn colon(&mut self) {
+        self.out.push(b':');
+        if self.pretty.is_some() {
+            self.out.push(b' ');
+        }
+    }
+
+    fn int(&mut self, v: impl itoa::Integer) {
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    /// A float as serde_json writes it (non-finite as `null`).
+    fn float<F: Serialize>(&mut self, v: F) -> Result<(), Error> {
+        serde_json::to_writer(&mut *self.out, &v)
+    }
+
+    fn string(&mut self, s: &str) {
+        escape_into(self.out, s);
+    }
+
+    /// `{"variant":` before a variant's content.
+    fn open_variant(&mut self, variant: &str) {
+        self.begin(b'{');
+        self.item(true);
+        self.string(variant);
+        self.colon();
+    }
+
+    /// `}` after a variant's content.
+    fn close_variant(&mut self) {
+        self.has_value = true;
+        self.end(b'}');
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether some byte of `w` may need escaping (a control byte, `"` or `\`); a false
+/// alarm only sends the bytes through the slow path, a miss cannot happen.
+fn may_escape(w: u64) -> bool {
+    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+    (below_space | zero_in(w ^ (ONES * u64::from(b'"'))) | zero_in(w ^ (ONES * u64::from(b'\\'))))
+        != 0
+}
+
+/// serde_json's escape table: 0 for a byte written as it is, else the letter after the
+/// backslash (`u` for `\u00XX`).
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b'u';
+        b += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0a] = b'n';
+    t[0x0c] = b'f';
+    t[0x0d] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// Appends byte `b` of a string, escaped if it must be.
+fn push_escaped(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match ESCAPE[usize::from(b)] {
+        0 => out.push(b),
+        b'u' => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(b >> 4)],
+            HEX[usize::from(b & 0xf)],
+        ]),
+        e => out.extend_from_slice(&[b'\\', e]),
+    }
+}
+
+/// Appends `s` as a JSON string, quotes included: eight bytes at a time while none of
+/// them needs escaping, else byte by byte through the table (a run of escapes, such as
+/// the `\x16\x03` of escaped peer bytes, costs a push a byte, not a copy a run).
+fn escape_into(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let word: [u8; 8] = chunk.try_into().unwrap_or_default();
+        if may_escape(u64::from_le_bytes(word)) {
+            for &b in &word {
+                push_escaped(out, b);
+            }
+        } else {
+            out.extend_from_slice(&word);
+        }
+    }
+    for &b in chunks.remainder() {
+        push_escaped(out, b);
+    }
+    out.push(b'"');
+}
+
+/// A sequence or map being written: its serializer, and whether nothing is in it yet.
+struct Compound<'s, 'a> {
+    ser: &'s mut Json<'a>,
+    first: bool,
+    /// Opened and closed at once (serde_json's `State::Empty`: a length of zero given).
+    closed: bool,
+    /// The variant object around it, if any.
+    variant: bool,
+}
+
+impl<'s, 'a> Compound<'s, 'a> {
+    fn open(ser: &'s mut Json<'a>, open: u8, close: u8, len: Option<usize>) -> Self {
+        ser.begin(open);
+        let closed = len == Some(0);
+        if closed {
+            ser.end(close);
+        }
+        Compound {
+            ser,
+            first: true,
+            closed,
+            variant: false,
+        }
+    }
+
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.ser.item(self.first);
+        self.first = false;
+        value.serialize(&mut *self.ser)?;
+        self.ser.has_value = true;
+        Ok(())
+    }
+
+    fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.ser.item(self.first);
+        self.first = false;
+        key.serialize(KeySer(&mut *self.ser))?;
+        self.ser.colon();
+        Ok(())
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        value.serialize(&mut *self.ser)?;
+        self.ser.has_value = true;
+        Ok(())
+    }
+
+    fn close(self, close: u8) -> Result<(), Error> {
+        if !self.closed {
+            self.ser.end(close);
+        }
+        if self.variant {
+            self.ser.close_variant();
+        }
+        Ok(())
+    }
+}
+
+impl<'s, 'a> ser::Serializer for &'s mut Json<'a> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'s, 'a>;
+    type SerializeTuple = Compound<'s, 'a>;
+    type SerializeTupleStruct = Compound<'s, 'a>;
+    type SerializeTupleVariant = Compound<'s, 'a>;
+    type SerializeMap = Compound<'s, 'a>;
+    type SerializeStruct = Compound<'s, 'a>;
+    type SerializeStructVariant = Compound<'s, 'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.int(v);
+        Ok(())
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.int(v);
+        Ok(())
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.int(v);
+        Ok(())
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.int(v);
+        Ok(())
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.int(v);
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.int(v);
+        Ok(())
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.int(v);
+        Ok(())
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.int(v);
+        Ok(())
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.int(v);
+        Ok(())
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.int(v);
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.float(v)
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.float(v)
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.string(v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.string(v);
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        let mut seq = Compound::open(self, b'[', b']', Some(v.len()));
+        for b in v {
+            seq.element(b)?;
+        }
+        seq.close(b']')
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.string(variant);
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.open_variant(variant);
+        value.serialize(&mut *self)?;
+        self.close_variant();
+        Ok(())
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'s, 'a>, Error> {
+        Ok(Compound::open(self, b'[', b']', len))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'s, 'a>, Error> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        len: usize,
+    ) -> Result<Compound<'s, 'a>, Error> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Compound<'s, 'a>, Error> {
+        self.open_variant(variant);
+        let mut c = Compound::open(self, b'[', b']', Some(len));
+        c.variant = true;
+        Ok(c)
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'s, 'a>, Error> {
+        Ok(Compound::open(self, b'{', b'}', len))
+    }
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<Compound<'s, 'a>, Error> {
+        self.serialize_map(Some(len))
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Compound<'s, 'a>, Error> {
+        self.open_variant(variant);
+        let mut c = Compound::open(self, b'{', b'}', Some(len));
+        c.variant = true;
+        Ok(c)
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close(b']')
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close(b']')
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close(b']')
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close(b']')
+    }
+}
+
+impl ser::SerializeMap for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.key(key)
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.value(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close(b'}')
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.key(key)?;
+        self.value(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close(b'}')
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.key(key)?;
+        self.value(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close(b'}')
+    }
+}
+
+mod key;
+use key::KeySer;
+
+#[cfg(test)]
+mod tests;
