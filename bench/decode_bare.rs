@@ -17,7 +17,9 @@ fn main() {
                     bytes += u64::from(b.caplen);
                     sum += u64::from(b.data.first().copied().unwrap_or(0));
                 }
-                r.consume(n);
+                // As decode does: `refill` moves what is left, `consume` would also
+                // move half the buffer each time half of it has been read.
+                r.consume_noshift(n);
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => r.refill().expect("refill"),

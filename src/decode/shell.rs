@@ -671,7 +671,9 @@ fn read_capture(
                 blocks
                     .feed(block, dec, out)
                     .map_err(|message| err(consumed, dec.summary().packets, message))?;
-                rdr.consume(len);
+                // Without the shift `consume` makes past half the buffer (half of it
+                // copied again and again): `refill` shifts what is left, a part record.
+                rdr.consume_noshift(len);
                 send(dec, out, false);
             }
             Err(PcapError::Eof) => return Ok(()),
