@@ -11,25 +11,48 @@ use std::fmt::Write as _;
 /// Escapes bytes as nginx logs them: printable ASCII stays, `"` and `\` are
 /// backslash-escaped, everything else becomes `\xHH`.
 pub fn escape_bytes(bytes: &[u8]) -> String {
-    // Bytes pushed by hand rather than `write!` or `String::push`, checked once at the
-    // end: this runs for every conversation decoded.
-    let mut out = Vec::with_capacity(bytes.len() + 8);
+    // Each byte's escape from a table, four bytes written and its length kept, into a
+    // buffer with room for the worst case; checked once at the end. By hand, not
+    // `write!` or `String::push`: this runs for every conversation decoded.
+    let mut out = vec![0u8; bytes.len() * 4];
+    let mut n = 0;
     for &b in bytes {
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            0x20..=0x7e => out.push(b),
-            _ => out.extend_from_slice(&[
-                b'\\',
-                b'x',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 0x0f)],
-            ]),
+        let (e, len) = NGINX_ESCAPE[usize::from(b)];
+        if let Some(slot) = out.get_mut(n..n + 4) {
+            slot.copy_from_slice(&e);
         }
+        n += usize::from(len);
     }
+    out.truncate(n);
     // Printable ASCII and escapes only: always UTF-8.
     String::from_utf8(out).unwrap_or_default()
 }
+
+/// [`escape_bytes`]'s table: each byte's escape (padded to four bytes) and its length.
+static NGINX_ESCAPE: [([u8; 4], u8); 256] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [([0u8; 4], 0u8); 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        t[b] = match byte {
+            b'"' => ([b'\\', b'"', 0, 0], 2),
+            b'\\' => ([b'\\', b'\\', 0, 0], 2),
+            0x20..=0x7e => ([byte, 0, 0, 0], 1),
+            _ => (
+                [
+                    b'\\',
+                    b'x',
+                    HEX[(byte >> 4) as usize],
+                    HEX[(byte & 0x0f) as usize],
+                ],
+                4,
+            ),
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Like [`escape_bytes`], but shows at most `max` bytes and appends `...` when cut.
 pub fn escape_bytes_max(bytes: &[u8], max: usize) -> String {

@@ -681,14 +681,16 @@ fn tls_failed(description: u8, name: &str) -> Finding {
 }
 
 /// The body of a 400 says plaintext reached a TLS port (nginx, Go).
+/// (The phrases are ASCII, so searching the bytes finds what searching their lossy
+/// UTF-8 text would, without making the text.)
 fn plain_to_https_body(server_bytes: &[u8]) -> bool {
-    let body = String::from_utf8_lossy(server_bytes);
-    body.contains("plain HTTP request was sent to HTTPS port")
-        || body.contains("Client sent an HTTP request to an HTTPS server")
+    let has = |phrase: &str| memchr::memmem::find(server_bytes, phrase.as_bytes()).is_some();
+    has("plain HTTP request was sent to HTTPS port")
+        || has("Client sent an HTTP request to an HTTPS server")
 }
 
 fn plain_to_https_who(server_bytes: &[u8]) -> &'static str {
-    if String::from_utf8_lossy(server_bytes).contains("plain HTTP") {
+    if memchr::memmem::find(server_bytes, b"plain HTTP").is_some() {
         "The plain HTTP request was sent to HTTPS port (nginx)"
     } else {
         "Client sent an HTTP request to an HTTPS server (Go)"

@@ -187,29 +187,25 @@ type HeaderLine<'a> = (&'a [u8], &'a [u8]);
 fn headers(bytes: &[u8]) -> (Vec<HeaderLine<'_>>, bool) {
     // Room for a usual head's lines at once rather than growing by doubling.
     let mut out = Vec::with_capacity(16);
-    let mut rest = match bytes.iter().position(|&b| b == b'\n') {
+    let mut rest = match memchr::memchr(b'\n', bytes) {
         Some(i) => bytes.get(i + 1..).unwrap_or(&[]),
         None => return (out, false),
     };
-    loop {
-        let (line, has_lf) = first_line(rest);
-        if !has_lf {
-            return (out, false);
-        }
+    // Each line's end is found once (memchr: every HTTP answer in a capture is read).
+    while let Some(end) = memchr::memchr(b'\n', rest) {
+        let line = rest.get(..end).unwrap_or(&[]);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             return (out, true);
         }
-        if let Some(colon) = line.iter().position(|&b| b == b':') {
+        if let Some(colon) = memchr::memchr(b':', line) {
             let name = line.get(..colon).unwrap_or(&[]);
             let value = line.get(colon + 1..).unwrap_or(&[]).trim_ascii();
             out.push((name, value));
         }
-        let skip = rest
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(rest.len(), |i| i + 1);
-        rest = rest.get(skip..).unwrap_or(&[]);
+        rest = rest.get(end + 1..).unwrap_or(&[]);
     }
+    (out, false)
 }
 
 fn header(hs: &[HeaderLine<'_>], name: &str) -> Option<String> {
