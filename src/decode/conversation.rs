@@ -535,43 +535,49 @@ pub(crate) fn addr_text(a: SocketAddr) -> String {
     let SocketAddr::V4(v4) = a else {
         return a.to_string();
     };
-    // Written into a stack buffer, then copied once: `255.255.255.255:65535` is 21.
-    let mut buf = [0u8; 21];
+    // Each part written as three bytes from a table and its length kept, into a stack
+    // buffer, then copied once: `255.255.255.255:65535` is 21.
+    let mut buf = [0u8; 24];
     let mut n = 0;
-    for (i, o) in v4.ip().octets().into_iter().enumerate() {
-        if i > 0 {
-            buf[n] = b'.';
-            n += 1;
+    let parts = v4.ip().octets().map(|o| DIGITS[usize::from(o)]);
+    for (i, (d, len)) in parts.into_iter().enumerate() {
+        if let Some(slot) = buf.get_mut(n..n + 3) {
+            slot.copy_from_slice(&d);
         }
-        n += put_decimal(&mut buf[n..], u32::from(o));
+        n += usize::from(len);
+        // After the digits: a dot, or the colon before the port.
+        if let Some(sep) = buf.get_mut(n) {
+            *sep = if i < 3 { b'.' } else { b':' };
+        }
+        n += 1;
     }
-    buf[n] = b':';
-    n += 1;
-    n += put_decimal(&mut buf[n..], u32::from(v4.port()));
+    let mut digits = itoa::Buffer::new();
+    let port = digits.format(v4.port()).as_bytes();
+    if let Some(slot) = buf.get_mut(n..n + port.len()) {
+        slot.copy_from_slice(port);
+    }
+    n += port.len();
     // Digits, dots and a colon: always UTF-8.
-    std::str::from_utf8(&buf[..n])
-        .unwrap_or_default()
-        .to_string()
+    String::from_utf8(buf[..n].to_vec()).unwrap_or_default()
 }
 
-/// Writes `n` in decimal at the start of `out` (room for its digits is the caller's
-/// care); returns how many bytes it wrote.
-fn put_decimal(out: &mut [u8], n: u32) -> usize {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// Each byte in decimal (padded to three bytes) and its length.
+static DIGITS: [([u8; 3], u8); 256] = {
+    let mut t = [([0u8; 3], 0u8); 256];
+    let mut i = 0;
+    while i < 256 {
+        let (h, te, o) = ((i / 100) as u8, (i / 10 % 10) as u8, (i % 10) as u8);
+        t[i] = if i >= 100 {
+            ([b'0' + h, b'0' + te, b'0' + o], 3)
+        } else if i >= 10 {
+            ([b'0' + te, b'0' + o, 0], 2)
+        } else {
+            ([b'0' + o, 0, 0], 1)
+        };
+        i += 1;
     }
-    let len = digits.len() - i;
-    out[..len].copy_from_slice(&digits[i..]);
-    len
-}
+    t
+};
 
 /// Codes that judge the client's own bytes (they stand whatever the server did).
 fn is_client_side(c: Code) -> bool {
@@ -602,6 +608,18 @@ mod tests {
         ] {
             let a: SocketAddr = a.parse().unwrap();
             assert_eq!(addr_text(a), a.to_string());
+        }
+        // Every octet value in every place, ports of each length.
+        for o in 0..=255u8 {
+            for (i, port) in [0u16, 7, 10, 99, 100, 999, 1000, 9999, 10000, 65535]
+                .into_iter()
+                .enumerate()
+            {
+                let mut ip = [10, 200, 3, 45];
+                ip[i % 4] = o;
+                let a = SocketAddr::from((ip, port));
+                assert_eq!(addr_text(a), a.to_string());
+            }
         }
     }
 }

@@ -557,7 +557,7 @@ impl Seen<'_> {
     fn header_then_http(&self) -> Option<Finding> {
         match self.outcome {
             // The header was parsed: the 400 is about plaintext on a TLS port.
-            Outcome::HttpResponse { status: Some(400), line } if plain_to_https_body(self.server_bytes) => {
+            Outcome::HttpResponse { status: Some(400), line } if sniff::plaintext::says_plain_http_to_tls(self.server_bytes) => {
                 Some(plaintext_to_tls(&format!("`{line}`: {}", plain_to_https_who(self.server_bytes))))
             }
             Outcome::HttpResponse { status: Some(400), .. } => {
@@ -614,7 +614,7 @@ impl Seen<'_> {
 
     fn http_without_header(&self) -> Option<Finding> {
         match self.outcome {
-            Outcome::HttpResponse { status: Some(400), line } if plain_to_https_body(self.server_bytes) => {
+            Outcome::HttpResponse { status: Some(400), line } if sniff::plaintext::says_plain_http_to_tls(self.server_bytes) => {
                 Some(plaintext_to_tls(&format!("`{line}`: {}", plain_to_https_who(self.server_bytes))))
             }
             Outcome::TlsAlert { .. } | Outcome::OtherBytes { .. } => Some(plaintext_to_tls(&self.reply())),
@@ -681,14 +681,6 @@ fn tls_failed(description: u8, name: &str) -> Finding {
 }
 
 /// The body of a 400 says plaintext reached a TLS port (nginx, Go).
-/// (The phrases are ASCII, so searching the bytes finds what searching their lossy
-/// UTF-8 text would, without making the text.)
-fn plain_to_https_body(server_bytes: &[u8]) -> bool {
-    let has = |phrase: &str| memchr::memmem::find(server_bytes, phrase.as_bytes()).is_some();
-    has("plain HTTP request was sent to HTTPS port")
-        || has("Client sent an HTTP request to an HTTPS server")
-}
-
 fn plain_to_https_who(server_bytes: &[u8]) -> &'static str {
     if memchr::memmem::find(server_bytes, b"plain HTTP").is_some() {
         "The plain HTTP request was sent to HTTPS port (nginx)"

@@ -310,7 +310,7 @@ fn reply(
         },
         Kind::HttpResponse => Reply::Http {
             status: s.http.as_ref().and_then(|h| h.status),
-            plain_to_tls: plain_to_tls(server),
+            plain_to_tls: sniff::plaintext::says_plain_http_to_tls(server),
         },
         Kind::SshBanner | Kind::SmtpBanner | Kind::FtpBanner | Kind::Greeting => {
             let app = s
@@ -328,34 +328,16 @@ fn reply(
         },
         _ if is_text(server) => Reply::Http {
             status: None,
-            plain_to_tls: plain_to_tls(server),
+            plain_to_tls: sniff::plaintext::says_plain_http_to_tls(server),
         },
         _ => Reply::Other,
     }
 }
 
-/// The body says plaintext reached a TLS port: nginx's `The plain HTTP request was sent
-/// to HTTPS port`, Go's `Client sent an HTTP request to an HTTPS server`.
-pub fn plain_to_tls(server: &[u8]) -> bool {
-    contains(server, b"plain HTTP request was sent to HTTPS port")
-        || contains(server, b"Client sent an HTTP request to an HTTPS server")
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    // Compares only where the first byte matches (every conversation's reply is searched).
-    let Some((&first, rest)) = needle.split_first() else {
-        return true;
-    };
-    let last = hay.len().saturating_sub(rest.len());
-    hay.len() >= needle.len()
-        && hay[..last]
-            .iter()
-            .enumerate()
-            .any(|(i, &b)| b == first && hay[i + 1..].starts_with(rest))
-}
-
 fn names_proxy(b: &[u8]) -> bool {
-    contains(&b[..b.len().min(512)].to_ascii_uppercase(), b"PROXY")
+    b[..b.len().min(512)]
+        .windows(5)
+        .any(|w| w.eq_ignore_ascii_case(b"PROXY"))
 }
 
 /// What follows the banner's first packet or line (an SMTP multi-line `220-` greeting

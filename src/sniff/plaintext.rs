@@ -180,6 +180,21 @@ pub fn is_response(bytes: &[u8]) -> bool {
     bytes.starts_with(b"HTTP/") || (bytes.len() >= 4 && b"HTTP/".starts_with(bytes))
 }
 
+/// The body says plaintext reached a TLS port: nginx's `The plain HTTP request was sent
+/// to HTTPS port`, Go's `Client sent an HTTP request to an HTTPS server`. (The phrases
+/// are ASCII: the bytes are searched, as their lossy UTF-8 text would be.)
+pub fn says_plain_http_to_tls(bytes: &[u8]) -> bool {
+    use memchr::memmem::Finder;
+    // Built once: building a searcher costs more than searching one short answer.
+    static PHRASES: std::sync::LazyLock<[Finder<'static>; 2]> = std::sync::LazyLock::new(|| {
+        [
+            Finder::new(b"plain HTTP request was sent to HTTPS port"),
+            Finder::new(b"Client sent an HTTP request to an HTTPS server"),
+        ]
+    });
+    PHRASES.iter().any(|f| f.find(bytes).is_some())
+}
+
 /// A header line split at its colon: name, value (trimmed).
 type HeaderLine<'a> = (&'a [u8], &'a [u8]);
 
