@@ -7,10 +7,10 @@
 //! of exchange per endpoint, [`MAX_IDS`] conversation ids per kind): the model needs
 //! the kinds, not every copy; what did not fit is counted, never silently dropped.
 
+use super::hash::FxMap;
 use crate::findings::Code;
 use crate::path::{self, Explanation, InFront, Observation};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Endpoints modelled at most.
 pub const MAX_SERVERS: usize = 4096;
@@ -36,7 +36,8 @@ struct Endpoint {
 /// The running groups.
 #[derive(Debug, Default)]
 pub struct Servers {
-    by_server: BTreeMap<String, Endpoint>,
+    /// By `ip:port` (hashed: every conversation looks its server up; the report sorts).
+    by_server: FxMap<String, Endpoint>,
     /// Conversations whose endpoint did not fit in [`MAX_SERVERS`].
     pub overflow: u64,
 }
@@ -125,10 +126,11 @@ impl Servers {
         }
     }
 
-    /// The report per endpoint, in address order.
+    /// The report per endpoint, in address order (of the `ip:port` text).
     pub fn report(&self) -> Vec<ServerReport> {
-        self.by_server
-            .iter()
+        let mut all: Vec<(&String, &Endpoint)> = self.by_server.iter().collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all.into_iter()
             .map(|(server, e)| endpoint(server, e))
             .collect()
     }
