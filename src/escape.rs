@@ -12,18 +12,21 @@ use std::fmt::Write as _;
 /// backslash-escaped, everything else becomes `\xHH`.
 pub fn escape_bytes(bytes: &[u8]) -> String {
     // Each byte's escape from a table, four bytes written and its length kept, into a
-    // buffer with room for the worst case; checked once at the end. By hand, not
-    // `write!` or `String::push`: this runs for every conversation decoded.
-    let mut out = vec![0u8; bytes.len() * 4];
-    let mut n = 0;
-    for &b in bytes {
-        let (e, len) = NGINX_ESCAPE[usize::from(b)];
-        if let Some(slot) = out.get_mut(n..n + 4) {
-            slot.copy_from_slice(&e);
+    // stack buffer a block at a time, then copied; checked once at the end. By hand,
+    // not `write!` or `String::push`: this runs for every conversation decoded.
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 2 + 4);
+    for block in bytes.chunks(64) {
+        let mut buf = [0u8; 64 * 4];
+        let mut n = 0;
+        for &b in block {
+            let (e, len) = NGINX_ESCAPE[usize::from(b)];
+            if let Some(slot) = buf.get_mut(n..n + 4) {
+                slot.copy_from_slice(&e);
+            }
+            n += usize::from(len);
         }
-        n += usize::from(len);
+        out.extend_from_slice(&buf[..n]);
     }
-    out.truncate(n);
     // Printable ASCII and escapes only: always UTF-8.
     String::from_utf8(out).unwrap_or_default()
 }
