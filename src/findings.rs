@@ -177,6 +177,16 @@ impl Code {
     }
 }
 
+// The judge counts each code once per conversation with a bit per code: every code's
+// number must fit in 64 bits.
+const _: () = {
+    let mut i = 0;
+    while i < Code::ALL.len() {
+        assert!((Code::ALL[i] as u32) < 64);
+        i += 1;
+    }
+};
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -217,11 +217,14 @@ impl Judge {
         if r.confidence == "low" {
             s.mid_stream_flows += 1;
         }
-        let mut codes: Vec<_> = r.findings.iter().map(|f| f.code).collect();
-        codes.sort();
-        codes.dedup();
-        for c in codes {
-            *s.findings.entry(c).or_default() += 1;
+        // Each code once per conversation (a bit per code: no vector to sort).
+        let mut seen = 0u64;
+        for f in &r.findings {
+            let bit = 1u64 << (f.code as u32 % 64);
+            if seen & bit == 0 {
+                seen |= bit;
+                *s.findings.entry(f.code).or_default() += 1;
+            }
         }
         if let Some(o) = &r.observed {
             self.servers.add(&r.server, r.id, o);
