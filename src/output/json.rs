@@ -1,7 +1,7 @@
 //! The JSON reporter: one pretty document (two spaces a level, as
 //! `serde_json::to_string_pretty`). A document with an open list is streamed: its
-//! opening, then each item as it comes (pretty, indented into the list, serialized
-//! straight into the writer), then the fields of the end; otherwise the whole
+//! opening, then each item as it comes (pretty, indented into the list, written by
+//! [`crate::json_text`] in one piece), then the fields of the end; otherwise the whole
 //! document is written at the end.
 
 use super::{Guarded, Reporter};
