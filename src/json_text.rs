@@ -123,6 +123,11 @@ impl Json<'_> {
         self.newline_indent();
     }
 
+    fn boolean(&mut self, v: bool) {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+    }
+
     fn colon(&mut self) {
         self.out.push(b':');
         if self.pretty.is_some() {
@@ -256,6 +261,14 @@ impl<'s, 'a> Compound<'s, 'a> {
         }
     }
 
+    /// `{"variant":` and the compound inside it (closed with it).
+    fn in_variant(ser: &'s mut Json<'a>, variant: &str, open: u8, close: u8, len: usize) -> Self {
+        ser.open_variant(variant);
+        let mut c = Compound::open(ser, open, close, Some(len));
+        c.variant = true;
+        c
+    }
+
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.ser.item(self.first);
         self.first = false;
@@ -301,8 +314,7 @@ impl<'s, 'a> ser::Serializer for &'s mut Json<'a> {
     type SerializeStructVariant = Compound<'s, 'a>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.out
-            .extend_from_slice(if v { b"true" } else { b"false" });
+        self.boolean(v);
         Ok(())
     }
     fn serialize_i8(self, v: i8) -> Result<(), Error> {
@@ -427,10 +439,7 @@ impl<'s, 'a> ser::Serializer for &'s mut Json<'a> {
         variant: &'static str,
         len: usize,
     ) -> Result<Compound<'s, 'a>, Error> {
-        self.open_variant(variant);
-        let mut c = Compound::open(self, b'[', b']', Some(len));
-        c.variant = true;
-        Ok(c)
+        Ok(Compound::in_variant(self, variant, b'[', b']', len))
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Compound<'s, 'a>, Error> {
         Ok(Compound::open(self, b'{', b'}', len))
@@ -445,56 +454,32 @@ impl<'s, 'a> ser::Serializer for &'s mut Json<'a> {
         variant: &'static str,
         len: usize,
     ) -> Result<Compound<'s, 'a>, Error> {
-        self.open_variant(variant);
-        let mut c = Compound::open(self, b'{', b'}', Some(len));
-        c.variant = true;
-        Ok(c)
+        Ok(Compound::in_variant(self, variant, b'{', b'}', len))
     }
 }
 
-impl ser::SerializeSeq for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close(b']')
-    }
+/// The four sequence-like compounds: elements, then `]`.
+macro_rules! sequence_like {
+    ($($tr:ident :: $method:ident),*) => {$(
+        impl ser::$tr for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), Error> {
+                self.close(b']')
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close(b']')
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close(b']')
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close(b']')
-    }
-}
+sequence_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
@@ -510,37 +495,28 @@ impl ser::SerializeMap for Compound<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.key(key)?;
-        self.value(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close(b'}')
-    }
+/// The two struct-like compounds: named fields, then `}`.
+macro_rules! struct_like {
+    ($($tr:ident),*) => {$(
+        impl ser::$tr for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Error> {
+                self.key(key)?;
+                self.value(value)
+            }
+            fn end(self) -> Result<(), Error> {
+                self.close(b'}')
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.key(key)?;
-        self.value(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.close(b'}')
-    }
-}
+struct_like!(SerializeStruct, SerializeStructVariant);
 
 mod key;
 use key::KeySer;

@@ -78,7 +78,7 @@ impl<'s, 'a> ser::Serializer for KeySer<'s, 'a> {
     }
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         self.quoted(|j| {
-            j.out.extend_from_slice(if v { b"true" } else { b"false" });
+            j.boolean(v);
             Ok(())
         })
     }
