@@ -174,7 +174,34 @@ fn every_byte_that_needs_escaping_at_every_place_in_a_word() {
     same(&"é ü 中文 \u{7f} \u{2028} 😀 \\x16\\x03");
 }
 
+/// Any JSON value: scalars, then arrays and objects of them, four levels deep at most.
+fn any_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        ".*".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 64, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::btree_map(".*", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
 proptest! {
+    #[test]
+    fn any_value_as_serde_json_writes_it(v in any_value()) {
+        for (ours, theirs) in both(&v) {
+            prop_assert_eq!(ours, theirs);
+        }
+    }
+
     #[test]
     fn any_string_as_serde_json_writes_it(s in ".*", t in proptest::collection::vec(any::<char>(), 0..40)) {
         let t: String = t.into_iter().collect();
