@@ -65,7 +65,9 @@ pub fn fixes_for(code: Code, app: App, f: Finding) -> Finding {
             crate::diagnose::not_expected_fixes(f, None)
         }
         Code::ProxyHeaderNotExpected => {
-            for fix in parse_fixes(app) {
+            let parse = parse_fixes(app);
+            f.fixes.reserve(parse.len() + 1);
+            for fix in parse {
                 f = f.fix(*fix);
             }
             f.fix(STOP_SENDING)
