@@ -25,17 +25,15 @@ pub fn write_compact<W: Write + ?Sized, T: Serialize + ?Sized>(
 }
 
 /// Writes `value` as pretty JSON (`serde_json::to_writer_pretty`'s bytes), every line
-/// after the first starting with `base` spaces more (at most [`MAX_BASE`]).
+/// after the first starting with `base` spaces more: a value nested inside a document
+/// that is being streamed.
 pub fn write_pretty<W: Write + ?Sized, T: Serialize + ?Sized>(
     w: &mut W,
     value: &T,
     base: usize,
 ) -> std::io::Result<()> {
-    write_with(w, value, Some(base.min(MAX_BASE)))
+    write_with(w, value, Some(base))
 }
-
-/// The deepest base indentation [`write_pretty`] takes.
-pub const MAX_BASE: usize = 16;
 
 thread_local! {
     /// The text of one value before it goes to the writer in one piece.

@@ -153,34 +153,10 @@ pub fn to_json_line<T: Serialize>(value: &T) -> String {
     s
 }
 
-/// Pretty JSON of `value` written into `w`, as [`serde_json::to_writer_pretty`] would
-/// write it but with every line after the first starting with `base` more spaces: a
-/// value nested inside a document that is being streamed ([`crate::json_text`] writes
-/// it).
-pub fn write_json_indented<W: std::io::Write, T: Serialize + ?Sized>(
-    w: &mut W,
-    value: &T,
-    base: usize,
-) -> std::io::Result<()> {
-    crate::json_text::write_pretty(w, value, base)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::findings::Code;
-
-    #[test]
-    fn indented_json_is_pretty_json_shifted() {
-        let v =
-            serde_json::json!({"a": [1, {"b": [], "c": {}}, "x\ny"], "d": null, "e": {"f": true}});
-        let mut out = Vec::new();
-        write_json_indented(&mut out, &v, 4).unwrap();
-        let pretty = serde_json::to_string_pretty(&v)
-            .unwrap()
-            .replace('\n', "\n    ");
-        assert_eq!(String::from_utf8(out).unwrap(), pretty);
-    }
 
     #[test]
     fn no_colour_means_no_escape_sequences() {

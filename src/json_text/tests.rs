@@ -145,6 +145,20 @@ fn every_kind_of_value_as_serde_json_writes_it() {
 }
 
 #[test]
+fn any_base_indentation_shifts_every_line_after_the_first() {
+    // Deeper than the 128 spaces written in one copy.
+    let v = serde_json::json!({"a": [1, {"b": "x"}]});
+    for base in [0, 2, 127, 128, 129, 300] {
+        let mut out = Vec::new();
+        write_pretty(&mut out, &v, base).unwrap();
+        let want = serde_json::to_string_pretty(&v)
+            .unwrap()
+            .replace('\n', &format!("\n{}", " ".repeat(base)));
+        assert_eq!(String::from_utf8(out).unwrap(), want, "base {base}");
+    }
+}
+
+#[test]
 fn map_keys_as_serde_json_writes_them() {
     same(&BTreeMap::from([(1u32, "a"), (20, "b")]));
     same(&BTreeMap::from([(-5i64, 1)]));

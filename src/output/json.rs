@@ -5,8 +5,9 @@
 //! document is written at the end.
 
 use super::{Guarded, Reporter};
+use crate::json_text::write_pretty;
 use crate::output::Failure;
-use crate::render::{Painter, write_json_indented};
+use crate::render::Painter;
 use serde::Serialize;
 use std::io::Write;
 
@@ -74,7 +75,7 @@ impl<W: Write> Reporter for Json<W> {
             b",\n    "
         });
         self.items += 1;
-        self.out.with(|w| write_json_indented(w, &value, 4));
+        self.out.with(|w| write_pretty(w, &value, 4));
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
@@ -87,7 +88,7 @@ impl<W: Write> Reporter for Json<W> {
         self.out
             .with(|w| serde_json::to_writer(&mut *w, key).map_err(std::io::Error::other));
         self.out.write(b": ");
-        self.out.with(|w| write_json_indented(w, value, 2));
+        self.out.with(|w| write_pretty(w, value, 2));
     }
 
     fn line<T: Serialize + ?Sized>(&mut self, _value: &T) {}
