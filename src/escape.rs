@@ -33,7 +33,6 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 
 /// [`escape_bytes`]'s table: each byte's escape (padded to four bytes) and its length.
 static NGINX_ESCAPE: [([u8; 4], u8); 256] = {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut t = [([0u8; 4], 0u8); 256];
     let mut b = 0;
     while b < 256 {

@@ -6,7 +6,7 @@
 //!
 //! Rules: no I/O; a conversation whose reply the capture lost is never judged here.
 
-use crate::diagnose::{Ending, not_expected_fixes};
+use crate::diagnose::{Ending, not_expected_fixes, server_sent};
 use crate::findings::{Code, Finding, Severity};
 use crate::path::advice::Fate;
 use crate::path::{self, App, BannerAfter, End, InFront, Observation, Payload, Reply, Sent};
@@ -74,11 +74,6 @@ pub fn failure(o: &Observation, ending: Ending) -> Option<&'static str> {
     }
 }
 
-/// `server sent: "<reply>"` (joined, not `format!`ted: one per failed conversation).
-fn sent(reply: &str) -> String {
-    ["server sent: \"", reply, "\""].concat()
-}
-
 /// The finding for a failed conversation that the judge left without one.
 pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Finding {
     let version = o.sent.version();
@@ -112,7 +107,7 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
             ]
             .concat(),
         )
-        .evidence(sent(reply));
+        .evidence(server_sent(reply));
         return path::advice::fixes_for(Code::ProxyHeaderNotExpected, path::App::Echo, f);
     }
     if o.end != End::NotConnected
@@ -134,7 +129,7 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
                 ]
                 .concat(),
             )
-            .evidence(sent(reply));
+            .evidence(server_sent(reply));
             return path::advice::fixes_for(Code::ProxyHeaderNotExpected, app, f);
         }
         if o.payload != Payload::Tls {
@@ -149,7 +144,7 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
                 ]
                 .concat(),
             )
-            .evidence(sent(reply))
+            .evidence(server_sent(reply))
             .fix("point the client at the port of the protocol it speaks");
         }
         if o.payload == Payload::Tls {
@@ -163,7 +158,7 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
                 ]
                 .concat(),
             )
-            .evidence(sent(reply))
+            .evidence(server_sent(reply))
             .fix("use the service's implicit-TLS port (SMTPS 465, IMAPS 993, POP3S 995) or its STARTTLS command, or point the TLS client (or the balancer's TLS listener) at a TLS port");
         }
     }
@@ -178,6 +173,6 @@ pub fn finding(o: &Observation, ending: Ending, why: &str, reply: &str) -> Findi
         Severity::Warning,
         [why, "; this conversation alone does not show why"].concat(),
     )
-    .evidence(sent(reply))
+    .evidence(server_sent(reply))
     .fix("compare with this server's other conversations (`servers` in the JSON report), or ask it directly: `ppdiag probe SERVER:PORT`")
 }

@@ -176,10 +176,14 @@ const SYMPTOMS: &[Code] = &[
     Code::ConnectionReset,
 ];
 
-/// `#id client → server` (joined rather than `format!`: every linked pair names its
-/// legs).
+/// `client → server` (joined rather than `format!`: every linked pair names its legs).
+fn endpoints(r: &FlowReport) -> String {
+    [r.client.as_str(), " → ", &r.server].concat()
+}
+
+/// `#id client → server`.
 fn leg(r: &FlowReport) -> String {
-    ["#", &r.id.to_string(), " ", &r.client, " → ", &r.server].concat()
+    ["#", &r.id.to_string(), " ", &endpoints(r)].concat()
 }
 
 /// Ties a client leg and a backend leg, carrying the backend's root cause to the client.
@@ -224,14 +228,14 @@ fn annotate_reports(c: &mut FlowReport, b: &mut FlowReport, by: &'static str) {
         c.linked = Some(Link {
             flow: b.id,
             role: "client-leg",
-            other: [b.client.as_str(), " → ", &b.server].concat(),
+            other: endpoints(b),
             by,
         });
     }
     b.linked = Some(Link {
         flow: c.id,
         role: "backend-leg",
-        other: [c.client.as_str(), " → ", &c.server].concat(),
+        other: endpoints(c),
         by,
     });
     let client_saw = c

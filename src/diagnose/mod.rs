@@ -494,12 +494,7 @@ impl Seen<'_> {
 
     /// `server sent: "<the reply>"`.
     fn sent(&self) -> String {
-        [
-            "server sent: \"",
-            &escape_bytes_max(self.server_bytes, 48),
-            "\"",
-        ]
-        .concat()
+        server_sent(&escape_bytes_max(self.server_bytes, 48))
     }
 
     /// The reply, and which known backend the reaction matches.
@@ -676,6 +671,12 @@ fn tls_failed(description: u8, name: &str) -> Finding {
         .concat(),
     )
     .fix(fix)
+}
+
+/// The evidence `server sent: "<shown>"`, `shown` being the reply already escaped (the
+/// judge's rules, the path model's advice and decode's failed conversations all give it).
+pub fn server_sent(shown: &str) -> String {
+    ["server sent: \"", shown, "\""].concat()
 }
 
 /// The body of a 400 says plaintext reached a TLS port (nginx, Go).

@@ -176,6 +176,6 @@ pub fn header_read_as_data(
         ]
         .concat(),
     )
-    .evidence(["server sent: \"", reply, "\""].concat());
+    .evidence(crate::diagnose::server_sent(reply));
     Some(fixes_for(Code::ProxyHeaderNotExpected, app, f))
 }
