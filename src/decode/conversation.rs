@@ -535,49 +535,19 @@ pub(crate) fn addr_text(a: SocketAddr) -> String {
     let SocketAddr::V4(v4) = a else {
         return a.to_string();
     };
-    // Each part written as three bytes from a table and its length kept, into a stack
-    // buffer, then copied once: `255.255.255.255:65535` is 21.
-    let mut buf = [0u8; 24];
-    let mut n = 0;
-    let parts = v4.ip().octets().map(|o| DIGITS[usize::from(o)]);
-    for (i, (d, len)) in parts.into_iter().enumerate() {
-        if let Some(slot) = buf.get_mut(n..n + 3) {
-            slot.copy_from_slice(&d);
-        }
-        n += usize::from(len);
-        // After the digits: a dot, or the colon before the port.
-        if let Some(sep) = buf.get_mut(n) {
-            *sep = if i < 3 { b'.' } else { b':' };
-        }
-        n += 1;
-    }
+    // `255.255.255.255:65535` is 21 bytes: room made once, numbers written by itoa.
+    let mut s = String::with_capacity(21);
     let mut digits = itoa::Buffer::new();
-    let port = digits.format(v4.port()).as_bytes();
-    if let Some(slot) = buf.get_mut(n..n + port.len()) {
-        slot.copy_from_slice(port);
+    for (i, o) in v4.ip().octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        s.push_str(digits.format(o));
     }
-    n += port.len();
-    // Digits, dots and a colon: always UTF-8.
-    String::from_utf8(buf[..n].to_vec()).unwrap_or_default()
+    s.push(':');
+    s.push_str(digits.format(v4.port()));
+    s
 }
-
-/// Each byte in decimal (padded to three bytes) and its length.
-static DIGITS: [([u8; 3], u8); 256] = {
-    let mut t = [([0u8; 3], 0u8); 256];
-    let mut i = 0;
-    while i < 256 {
-        let (h, te, o) = ((i / 100) as u8, (i / 10 % 10) as u8, (i % 10) as u8);
-        t[i] = if i >= 100 {
-            ([b'0' + h, b'0' + te, b'0' + o], 3)
-        } else if i >= 10 {
-            ([b'0' + te, b'0' + o, 0], 2)
-        } else {
-            ([b'0' + o, 0, 0], 1)
-        };
-        i += 1;
-    }
-    t
-};
 
 /// Codes that judge the client's own bytes (they stand whatever the server did).
 fn is_client_side(c: Code) -> bool {
