@@ -48,10 +48,31 @@ impl Flow {
     /// Makes a judged conversation new again, keeping its directions' buffers (flows
     /// are recycled, so steady state allocates nothing per conversation).
     pub(super) fn restart(&mut self, s: Start) {
-        let [mut a, mut b] = std::mem::take(&mut self.half);
-        a.reset(s.limits[0]);
-        b.reset(s.limits[1]);
-        *self = Flow::with_halves(s, [a, b]);
+        // In place: moving a new `Flow` in copied the whole struct, halves included.
+        // The pattern names every field, so a new one cannot be forgotten here.
+        let Flow {
+            id,
+            addr,
+            half,
+            client,
+            basis,
+            first_ts,
+            last_ts,
+            first_data_ts,
+            fin_ts,
+            rst_ts,
+            synack,
+            first_data_index,
+            packets,
+        } = self;
+        half[0].reset(s.limits[0]);
+        half[1].reset(s.limits[1]);
+        (*id, *addr, *client, *basis) = (s.id, s.addr, s.client, s.basis);
+        (*first_ts, *last_ts) = (s.ts, s.ts);
+        (*first_data_ts, *fin_ts, *rst_ts) = ([None; 2], [None; 2], [None; 2]);
+        *synack = false;
+        *first_data_index = [0; 2];
+        *packets = 0;
     }
 
     fn with_halves(s: Start, half: [Half; 2]) -> Flow {

@@ -505,6 +505,10 @@ fn worse_first(a: &FlowReport, b: &FlowReport) -> std::cmp::Ordering {
 /// Adds `r` to `worst` (kept in [`worse_first`] order, at most [`WORST_SHOWN`]) when it
 /// is among the worst so far; one that is not is dropped at once.
 fn keep_if_worst(worst: &mut Vec<Box<FlowReport>>, r: Box<FlowReport>) {
+    // Most conversations are no worse than the last one kept: one comparison drops them.
+    if worst.len() == WORST_SHOWN && worst.last().is_some_and(|l| worse_first(l, &r).is_lt()) {
+        return;
+    }
     let at = worst.partition_point(|w| worse_first(w, &r).is_lt());
     if at < WORST_SHOWN {
         worst.insert(at, r);

@@ -85,19 +85,35 @@ impl Half {
     /// Makes a used direction new again, keeping its allocations (buffers are recycled
     /// between conversations, so steady state allocates nothing per conversation).
     pub fn reset(&mut self, limit: u32) {
-        let mut buf = std::mem::take(&mut self.buf);
-        let mut filled = std::mem::take(&mut self.filled);
-        let mut snapped = std::mem::take(&mut self.snapped);
-        buf.clear();
-        filled.clear();
-        snapped.clear();
-        *self = Half {
-            limit,
+        // Field by field, in place: building a new `Half` and moving it in copied the
+        // whole struct (marks included) twice per conversation. The pattern names every
+        // field, so a new one cannot be forgotten here.
+        let Half {
+            base,
             buf,
             filled,
             snapped,
-            ..Half::default()
-        };
+            limit: kept,
+            wire_end,
+            wire_bytes,
+            retransmissions,
+            overlap_conflict,
+            syn,
+            fin_at,
+            marks,
+            nmarks,
+        } = self;
+        *base = None;
+        buf.clear();
+        filled.clear();
+        snapped.clear();
+        *kept = limit;
+        (*wire_end, *wire_bytes, *retransmissions) = (0, 0, 0);
+        *overlap_conflict = None;
+        *syn = false;
+        *fin_at = None;
+        *marks = [(0, 0, 0); MARKS];
+        *nmarks = 0;
     }
 
     /// A SYN from this side: payload starts at `seq + 1`.

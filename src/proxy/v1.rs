@@ -160,14 +160,13 @@ fn split_fields(line: &str) -> Vec<Field<'_>> {
     // A well-formed line has six fields: one allocation.
     let mut out = Vec::with_capacity(6);
     let mut start = 0;
-    for (i, c) in line.char_indices() {
-        if c == ' ' {
-            out.push(Field {
-                text: &line[start..i],
-                offset: start,
-            });
-            start = i + 1;
-        }
+    // A space is one byte in UTF-8, so every index memchr finds is a char boundary.
+    for i in memchr::memchr_iter(b' ', line.as_bytes()) {
+        out.push(Field {
+            text: &line[start..i],
+            offset: start,
+        });
+        start = i + 1;
     }
     out.push(Field {
         text: &line[start..],
@@ -343,6 +342,11 @@ fn address(
     warnings: &mut Vec<Warning>,
 ) -> Result<IpAddr, Malformed> {
     let t = f.text;
+    if family == Family::Inet
+        && let Some(v4) = dotted_quad(t.as_bytes())
+    {
+        return Ok(IpAddr::V4(v4));
+    }
     if let Some(pos) = t.find('%') {
         return Err(rule_broken(
             f.offset + pos,
@@ -438,6 +442,29 @@ fn ipv6(
     }
 }
 
+/// The common case first: four decimal octets, each `0` or 1–3 digits with no leading
+/// zero and at most 255 — exactly what `Ipv4Addr::from_str` takes (a test holds the
+/// two together). `None` for anything else, which the full path then judges.
+fn dotted_quad(t: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = t.split(|&c| c == b'.');
+    for o in &mut octets {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 3 || (p.len() > 1 && p[0] == b'0') {
+            return None;
+        }
+        let mut v = 0u16;
+        for &c in p {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u16::from(c - b'0');
+        }
+        *o = u8::try_from(v).ok()?;
+    }
+    parts.next().is_none().then(|| Ipv4Addr::from(octets))
+}
+
 /// Dotted quad whose octets have leading zeros (and so fail `Ipv4Addr::from_str`).
 fn lenient_ipv4(t: &str) -> Option<Ipv4Addr> {
     let parts: Vec<&str> = t.split('.').collect();
@@ -491,4 +518,62 @@ fn port(f: &Field<'_>, name: &str, warnings: &mut Vec<Warning>) -> Result<u16, M
         });
     }
     Ok(value as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dotted_quad;
+    use proptest::prelude::*;
+    use std::net::Ipv4Addr;
+
+    /// The fast path takes exactly what std takes, with the same value.
+    fn same_as_std(t: &str) {
+        assert_eq!(
+            dotted_quad(t.as_bytes()),
+            t.parse::<Ipv4Addr>().ok(),
+            "{t:?}"
+        );
+    }
+
+    #[test]
+    fn dotted_quad_edges() {
+        for t in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.",
+            ".1.2.3.4",
+            "1..2.3",
+            "1.2.3.4.5",
+            "1000.1.1.1",
+            "1.2.3.+4",
+            "1.2.3.-0",
+            "",
+            "1.2.3.4 ",
+            "192.168.001.1",
+            "10.0.0.10",
+        ] {
+            same_as_std(t);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn dotted_quad_is_std(t in "[0-9.+ a]{0,16}") {
+            same_as_std(&t);
+        }
+
+        #[test]
+        fn near_quads_are_std(t in "[0-9]{0,4}(\\.[0-9]{0,4}){2,4}") {
+            same_as_std(&t);
+        }
+
+        #[test]
+        fn dotted_quad_takes_every_address(a: u8, b: u8, c: u8, d: u8) {
+            let t = Ipv4Addr::new(a, b, c, d).to_string();
+            prop_assert_eq!(dotted_quad(t.as_bytes()), Some(Ipv4Addr::new(a, b, c, d)));
+        }
+    }
 }
