@@ -6,7 +6,7 @@
 use super::flow::Flow;
 use super::hash::FxHasher;
 use super::report::{
-    DirGap, DirOffset, DirectionBasis, End, FlowReport, Sent, Timing, ms_opt, timing,
+    Address, DirGap, DirOffset, DirectionBasis, End, FlowReport, Sent, Timing, ms_opt, timing,
 };
 use crate::diagnose::{self, Ending, Exchange, Outcome};
 use crate::escape::escape_bytes_max;
@@ -138,8 +138,8 @@ pub(crate) fn close(f: &Flow, bytes: bool) -> Done {
     let report = FlowReport {
         id: f.id,
         transport: "tcp",
-        client: addr_text(f.addr[sides.c]),
-        server: addr_text(f.addr[sides.s]),
+        client: Address(f.addr[sides.c]),
+        server: Address(f.addr[sides.s]),
         direction: f.basis,
         confidence: if f.basis == DirectionBasis::Inferred {
             "low"
@@ -529,26 +529,6 @@ fn split_header(
     )
 }
 
-/// `ip:port`, as `SocketAddr`'s `Display` writes it; IPv4 without the formatting
-/// machinery (two per conversation).
-pub(crate) fn addr_text(a: SocketAddr) -> String {
-    let SocketAddr::V4(v4) = a else {
-        return a.to_string();
-    };
-    // `255.255.255.255:65535` is 21 bytes: room made once, numbers written by itoa.
-    let mut s = String::with_capacity(21);
-    let mut digits = itoa::Buffer::new();
-    for (i, o) in v4.ip().octets().into_iter().enumerate() {
-        if i > 0 {
-            s.push('.');
-        }
-        s.push_str(digits.format(o));
-    }
-    s.push(':');
-    s.push_str(digits.format(v4.port()));
-    s
-}
-
 /// Codes that judge the client's own bytes (they stand whatever the server did).
 fn is_client_side(c: Code) -> bool {
     matches!(
@@ -559,37 +539,4 @@ fn is_client_side(c: Code) -> bool {
             | Code::ProxyCrcMismatch
             | Code::HealthCheckLocal
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::addr_text;
-    use std::net::SocketAddr;
-
-    #[test]
-    fn addr_text_is_display() {
-        for a in [
-            "0.0.0.0:0",
-            "192.0.2.1:443",
-            "255.255.255.255:65535",
-            "10.0.10.9:8080",
-            "[2001:db8::1]:443",
-            "[::ffff:192.0.2.1]:80",
-        ] {
-            let a: SocketAddr = a.parse().unwrap();
-            assert_eq!(addr_text(a), a.to_string());
-        }
-        // Every octet value in every place, ports of each length.
-        for o in 0..=255u8 {
-            for (i, port) in [0u16, 7, 10, 99, 100, 999, 1000, 9999, 10000, 65535]
-                .into_iter()
-                .enumerate()
-            {
-                let mut ip = [10, 200, 3, 45];
-                ip[i % 4] = o;
-                let a = SocketAddr::from((ip, port));
-                assert_eq!(addr_text(a), a.to_string());
-            }
-        }
-    }
 }

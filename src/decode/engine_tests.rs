@@ -169,7 +169,7 @@ fn legs_without_a_header_link_by_their_clienthello() {
         Limits::default(),
     );
     assert_eq!(s.linked_pairs, 1);
-    let client_leg = r.iter().find(|x| x.server.ends_with(":443")).unwrap();
+    let client_leg = r.iter().find(|x| x.server.0.port() == 443).unwrap();
     let link = client_leg.linked.as_ref().unwrap();
     assert_eq!((link.role, link.by), ("client-leg", "same-payload"));
     // The backend requires PROXY; the client leg is told so, not just "reset".
@@ -521,8 +521,8 @@ fn legs_far_apart_in_time_are_linked_by_the_header() {
     }
     frames.push((6000 * MS, tcp(be, lb_out, 901, 0x14, b"")));
     let (r, s) = run(&frames, Limits::default());
-    let client = r.iter().find(|f| f.client.ends_with(":40000")).unwrap();
-    let backend = r.iter().find(|f| f.client.ends_with(":50000")).unwrap();
+    let client = r.iter().find(|f| f.client.0.port() == 40000).unwrap();
+    let backend = r.iter().find(|f| f.client.0.port() == 50000).unwrap();
     let link = backend.linked.as_ref().expect("the backend leg is linked");
     assert_eq!(link.flow, client.id);
     assert_eq!(link.role, "backend-leg");

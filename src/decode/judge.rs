@@ -227,7 +227,7 @@ impl Judge {
             }
         }
         if let Some(o) = &r.observed {
-            self.servers.add(&r.server, r.id, o);
+            self.servers.add(r.server, r.id, o);
         }
         out.push(r);
     }

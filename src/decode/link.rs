@@ -178,7 +178,11 @@ const SYMPTOMS: &[Code] = &[
 
 /// `client → server` (joined rather than `format!`: every linked pair names its legs).
 fn endpoints(r: &FlowReport) -> String {
-    [r.client.as_str(), " → ", &r.server].concat()
+    let mut s = String::with_capacity(48);
+    r.client.write_to(&mut s);
+    s.push_str(" → ");
+    r.server.write_to(&mut s);
+    s
 }
 
 /// `#id client → server`.

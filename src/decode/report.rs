@@ -14,6 +14,53 @@ use crate::render::{Painter, findings_text};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::net::SocketAddr;
+
+/// An endpoint's `ip:port`, written as `SocketAddr`'s `Display` writes it (`[v6]:port`
+/// for IPv6), in text and JSON alike. It is kept as the address and written only when
+/// shown: most conversations of a large capture are only counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Address(pub SocketAddr);
+
+impl Address {
+    /// Appends the text to `out`; IPv4 without the formatting machinery.
+    pub fn write_to(self, out: &mut String) {
+        let SocketAddr::V4(v4) = self.0 else {
+            let _ = write!(out, "{}", self.0);
+            return;
+        };
+        // `255.255.255.255:65535` is 21 bytes.
+        out.reserve(21);
+        let mut digits = itoa::Buffer::new();
+        for (i, o) in v4.ip().octets().into_iter().enumerate() {
+            if i > 0 {
+                out.push('.');
+            }
+            out.push_str(digits.format(o));
+        }
+        out.push(':');
+        out.push_str(digits.format(v4.port()));
+    }
+
+    /// The text alone.
+    pub fn text(self) -> String {
+        let mut s = String::new();
+        self.write_to(&mut s);
+        s
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
+}
 
 /// How the direction of a conversation was decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -97,9 +144,9 @@ pub struct FlowReport {
     /// `tcp` or `udp`.
     pub transport: &'static str,
     /// `ip:port` of the side that opened it.
-    pub client: String,
+    pub client: Address,
     /// `ip:port` of the side that accepted it.
-    pub server: String,
+    pub server: Address,
     /// How the direction was decided.
     pub direction: DirectionBasis,
     /// `high`, or `low` for conversations caught mid-stream.
@@ -532,4 +579,43 @@ pub(crate) fn timing(first: u64, last: u64) -> Timing {
 /// Milliseconds from `first` to `t`, if `t` happened.
 pub(crate) fn ms_opt(first: u64, t: Option<u64>) -> Option<f64> {
     t.map(|t| ms(first, t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Address;
+    use std::net::SocketAddr;
+
+    #[test]
+    fn address_is_display_of_the_socket_address() {
+        let check = |a: SocketAddr| {
+            assert_eq!(Address(a).text(), a.to_string());
+            assert_eq!(Address(a).to_string(), a.to_string());
+            assert_eq!(
+                serde_json::to_string(&Address(a)).unwrap(),
+                serde_json::to_string(&a.to_string()).unwrap()
+            );
+        };
+        for a in [
+            "0.0.0.0:0",
+            "192.0.2.1:443",
+            "255.255.255.255:65535",
+            "[2001:db8::1]:443",
+            "[::ffff:192.0.2.1]:80",
+            "[fe80::1%2]:22",
+        ] {
+            check(a.parse().unwrap());
+        }
+        // Every octet value in every place, ports of each length.
+        for o in 0..=255u8 {
+            for (i, port) in [0u16, 7, 10, 99, 100, 999, 1000, 9999, 10000, 65535]
+                .into_iter()
+                .enumerate()
+            {
+                let mut ip = [10, 200, 3, 45];
+                ip[i % 4] = o;
+                check(SocketAddr::from((ip, port)));
+            }
+        }
+    }
 }

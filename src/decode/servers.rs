@@ -8,6 +8,7 @@
 //! the kinds, not every copy; what did not fit is counted, never silently dropped.
 
 use super::hash::FxMap;
+use super::report::Address;
 use crate::findings::Code;
 use crate::path::{self, Explanation, InFront, Observation};
 use serde::Serialize;
@@ -37,7 +38,7 @@ struct Endpoint {
 #[derive(Debug, Default)]
 pub struct Servers {
     /// By `ip:port` (hashed: every conversation looks its server up; the report sorts).
-    by_server: FxMap<String, Endpoint>,
+    by_server: FxMap<Address, Endpoint>,
     /// Conversations whose endpoint did not fit in [`MAX_SERVERS`].
     pub overflow: u64,
 }
@@ -113,30 +114,31 @@ impl Endpoint {
 
 impl Servers {
     /// Adds one conversation.
-    pub fn add(&mut self, server: &str, id: u64, o: &Observation) {
+    pub fn add(&mut self, server: Address, id: u64, o: &Observation) {
         let full = self.by_server.len() >= MAX_SERVERS;
-        match self.by_server.get_mut(server) {
+        match self.by_server.get_mut(&server) {
             Some(e) => e.add(id, o),
             None if full => self.overflow += 1,
             None => {
                 let mut e = Endpoint::default();
                 e.add(id, o);
-                self.by_server.insert(server.to_string(), e);
+                self.by_server.insert(server, e);
             }
         }
     }
 
     /// The report per endpoint, in address order (of the `ip:port` text).
     pub fn report(&self) -> Vec<ServerReport> {
-        let mut all: Vec<(&String, &Endpoint)> = self.by_server.iter().collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut all: Vec<(String, &Endpoint)> =
+            self.by_server.iter().map(|(a, e)| (a.text(), e)).collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         all.into_iter()
             .map(|(server, e)| endpoint(server, e))
             .collect()
     }
 }
 
-fn endpoint(server: &str, e: &Endpoint) -> ServerReport {
+fn endpoint(server: String, e: &Endpoint) -> ServerReport {
     let obs: Vec<Observation> = e
         .kinds
         .iter()
@@ -160,7 +162,7 @@ fn endpoint(server: &str, e: &Endpoint) -> ServerReport {
         })
         .collect();
     ServerReport {
-        server: server.to_string(),
+        server,
         conversations: e.conversations,
         proxy: accepts.map_or(path::Need::Unknown, |a| a.proxy()),
         proxy_versions: v.versions.clone().unwrap_or_default(),

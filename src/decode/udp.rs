@@ -15,7 +15,7 @@
 
 use super::hash::{FxMap, take_oldest_eighth, take_where};
 use super::packet::Packet;
-use super::report::{DirectionBasis, FlowReport, Sent, Summary, timing};
+use super::report::{Address, DirectionBasis, FlowReport, Sent, Summary, timing};
 use crate::escape::escape_bytes_max;
 use crate::findings::{Code, Finding};
 use crate::opening;
@@ -490,8 +490,8 @@ fn report(u: UdpFlow, e: &Evidence) -> FlowReport {
     FlowReport {
         id: u.id,
         transport: "udp",
-        client: u.src.to_string(),
-        server: u.dst.to_string(),
+        client: Address(u.src),
+        server: Address(u.dst),
         direction: DirectionBasis::FirstDatagram,
         confidence: "high",
         proxy: headers.next(),
