@@ -89,12 +89,15 @@ impl Json<'_> {
             l
         };
         if let Some(base) = self.pretty {
-            let mut n = base + 2 * self.level;
-            self.out.push(b'\n');
-            while n > 0 {
-                let k = n.min(LINE.len() - 1);
+            let n = base + 2 * self.level;
+            // The line break and the first spaces in one copy, the rest (past 128) after.
+            let first = n.min(LINE.len() - 1);
+            self.out.extend_from_slice(&LINE[..=first]);
+            let mut rest = n - first;
+            while rest > 0 {
+                let k = rest.min(LINE.len() - 1);
                 self.out.extend_from_slice(&LINE[1..=k]);
-                n -= k;
+                rest -= k;
             }
         }
     }
@@ -138,9 +141,16 @@ impl Json<'_> {
             .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
-    /// A float as serde_json writes it (non-finite as `null`).
-    fn float<F: Serialize>(&mut self, v: F) -> Result<(), Error> {
-        serde_json::to_writer(&mut *self.out, &v)
+    /// A float as serde_json writes it: zmij's shortest form (serde_json's own
+    /// formatter, called directly rather than through a serde_json writer per number),
+    /// non-finite as `null`.
+    fn float<F: zmij::Float>(&mut self, v: F, finite: bool) {
+        if finite {
+            self.out
+                .extend_from_slice(zmij::Buffer::new().format_finite(v).as_bytes());
+        } else {
+            self.out.extend_from_slice(b"null");
+        }
     }
 
     fn string(&mut self, s: &str) {
@@ -217,6 +227,12 @@ fn escape_into(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    // Keys and most values need no escape: one look at every byte, then one copy.
+    if all_plain(bytes, false) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut chunks = bytes.chunks_exact(8);
     for chunk in chunks.by_ref() {
         let word: [u8; 8] = chunk.try_into().unwrap_or_default();
@@ -356,10 +372,12 @@ impl<'s, 'a> ser::Serializer for &'s mut Json<'a> {
         Ok(())
     }
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        self.float(v)
+        self.float(v, v.is_finite());
+        Ok(())
     }
     fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        self.float(v)
+        self.float(v, v.is_finite());
+        Ok(())
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
         self.string(v.encode_utf8(&mut [0; 4]));
@@ -517,6 +535,7 @@ macro_rules! struct_like {
 struct_like!(SerializeStruct, SerializeStructVariant);
 
 mod key;
+use crate::escape::all_plain;
 use key::KeySer;
 
 #[cfg(test)]

@@ -93,7 +93,10 @@ impl<'s, 'a> ser::Serializer for KeySer<'s, 'a> {
                 "float key must be finite (got NaN or +/-inf)",
             ));
         }
-        self.quoted(|j| j.float(v))
+        self.quoted(|j| {
+            j.float(v, true);
+            Ok(())
+        })
     }
     fn serialize_f64(self, v: f64) -> Result<(), Error> {
         if !v.is_finite() {
@@ -101,7 +104,10 @@ impl<'s, 'a> ser::Serializer for KeySer<'s, 'a> {
                 "float key must be finite (got NaN or +/-inf)",
             ));
         }
-        self.quoted(|j| j.float(v))
+        self.quoted(|j| {
+            j.float(v, true);
+            Ok(())
+        })
     }
     refused!(
         serialize_bytes(&[u8]),
