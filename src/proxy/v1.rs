@@ -160,8 +160,9 @@ fn split_fields(line: &str) -> Vec<Field<'_>> {
     // A well-formed line has six fields: one allocation.
     let mut out = Vec::with_capacity(6);
     let mut start = 0;
-    // A space is one byte in UTF-8, so every index memchr finds is a char boundary.
-    for i in memchr::memchr_iter(b' ', line.as_bytes()) {
+    // A space is one byte in UTF-8, so every index of one is a char boundary. A plain
+    // loop: memchr's set-up per search costs more than these few dozen bytes.
+    for (i, _) in line.bytes().enumerate().filter(|&(_, c)| c == b' ') {
         out.push(Field {
             text: &line[start..i],
             offset: start,
@@ -447,22 +448,27 @@ fn ipv6(
 /// two together). `None` for anything else, which the full path then judges.
 fn dotted_quad(t: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut parts = t.split(|&c| c == b'.');
-    for o in &mut octets {
-        let p = parts.next()?;
-        if p.is_empty() || p.len() > 3 || (p.len() > 1 && p[0] == b'0') {
-            return None;
-        }
-        let mut v = 0u16;
-        for &c in p {
-            if !c.is_ascii_digit() {
-                return None;
+    // The octet being read, its value and its digits so far.
+    let (mut at, mut value, mut digits) = (0usize, 0u16, 0u8);
+    for &c in t {
+        match c {
+            b'.' if digits > 0 && at < 3 => {
+                octets[at] = u8::try_from(value).ok()?;
+                (at, value, digits) = (at + 1, 0, 0);
             }
-            v = v * 10 + u16::from(c - b'0');
+            // A fourth digit, or a digit after a leading zero, is refused.
+            b'0'..=b'9' if digits < 3 && !(digits == 1 && value == 0) => {
+                value = value * 10 + u16::from(c - b'0');
+                digits += 1;
+            }
+            _ => return None,
         }
-        *o = u8::try_from(v).ok()?;
     }
-    parts.next().is_none().then(|| Ipv4Addr::from(octets))
+    if at != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
+    Some(Ipv4Addr::from(octets))
 }
 
 /// Dotted quad whose octets have leading zeros (and so fail `Ipv4Addr::from_str`).
