@@ -8,7 +8,7 @@
 
 use super::conversation::Done;
 use super::hash::{FxMap, Pair, remove_if_is};
-use super::report::{FlowReport, Link};
+use super::report::{Address, FlowReport, Link, OtherLeg};
 use std::collections::VecDeque;
 
 /// Reported legs remembered at most.
@@ -61,8 +61,8 @@ impl Late {
             ("client-leg", self.by_header.remove(&Pair::from(d.tuple()))?)
         };
         let other = match (role, d.header()) {
-            ("backend-leg", Some((c, s))) => format!("{c} → {s}"),
-            _ => format!("#{id}"),
+            ("backend-leg", Some((c, s))) => OtherLeg::Legs(Address(c), Address(s)),
+            _ => OtherLeg::Flow(id),
         };
         Some(Link {
             flow: id,

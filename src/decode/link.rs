@@ -15,7 +15,7 @@
 
 use super::conversation::Done;
 use super::hash::{FxMap, Pair, remove_if_is};
-use super::report::{FlowReport, Link};
+use super::report::{FlowReport, Link, OtherLeg};
 use crate::findings::{Code, Finding, Severity};
 use std::collections::VecDeque;
 
@@ -178,11 +178,7 @@ const SYMPTOMS: &[Code] = &[
 
 /// `client → server` (joined rather than `format!`: every linked pair names its legs).
 fn endpoints(r: &FlowReport) -> String {
-    let mut s = String::with_capacity(48);
-    r.client.write_to(&mut s);
-    s.push_str(" → ");
-    r.server.write_to(&mut s);
-    s
+    OtherLeg::Legs(r.client, r.server).text()
 }
 
 /// `#id client → server`.
@@ -232,14 +228,14 @@ fn annotate_reports(c: &mut FlowReport, b: &mut FlowReport, by: &'static str) {
         c.linked = Some(Link {
             flow: b.id,
             role: "client-leg",
-            other: endpoints(b),
+            other: OtherLeg::Legs(b.client, b.server),
             by,
         });
     }
     b.linked = Some(Link {
         flow: c.id,
         role: "backend-leg",
-        other: endpoints(c),
+        other: OtherLeg::Legs(c.client, c.server),
         by,
     });
     let client_saw = c

@@ -122,6 +122,38 @@ pub struct Timing {
     pub server_answered_after_client_bytes: Option<u32>,
 }
 
+/// The other leg of a link as it is written: `client → server`, or `#id`. Kept as
+/// addresses and written only when shown (the text view never shows it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherLeg {
+    /// The leg's endpoints.
+    Legs(Address, Address),
+    /// The leg's id alone.
+    Flow(u64),
+}
+
+impl OtherLeg {
+    /// The text.
+    pub fn text(self) -> String {
+        match self {
+            OtherLeg::Legs(c, s) => {
+                let mut t = String::with_capacity(48);
+                c.write_to(&mut t);
+                t.push_str(" → ");
+                s.write_to(&mut t);
+                t
+            }
+            OtherLeg::Flow(id) => ["#", itoa::Buffer::new().format(id)].concat(),
+        }
+    }
+}
+
+impl Serialize for OtherLeg {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
+}
+
 /// The other leg of a proxied connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Link {
@@ -130,8 +162,8 @@ pub struct Link {
     /// This flow's role: `client-leg` (client → balancer) or `backend-leg`
     /// (balancer → backend).
     pub role: &'static str,
-    /// The other leg, `client → server`.
-    pub other: String,
+    /// The other leg, `client → server` (or `#id` when only its id is known).
+    pub other: OtherLeg,
     /// What tied them: `proxy-header-addresses` or `same-payload`.
     pub by: &'static str,
 }
@@ -583,8 +615,21 @@ pub(crate) fn ms_opt(first: u64, t: Option<u64>) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::Address;
+    use super::{Address, OtherLeg};
     use std::net::SocketAddr;
+
+    #[test]
+    fn other_leg_is_written_as_before() {
+        let c: SocketAddr = "192.0.2.1:40000".parse().unwrap();
+        let s: SocketAddr = "[2001:db8::2]:443".parse().unwrap();
+        let legs = OtherLeg::Legs(Address(c), Address(s));
+        assert_eq!(legs.text(), format!("{c} → {s}"));
+        assert_eq!(
+            serde_json::to_string(&legs).unwrap(),
+            format!("\"{c} → {s}\"")
+        );
+        assert_eq!(OtherLeg::Flow(17).text(), "#17");
+    }
 
     #[test]
     fn address_is_display_of_the_socket_address() {
