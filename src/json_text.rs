@@ -1,13 +1,14 @@
 //! JSON text, byte for byte as serde_json writes it (compact, or pretty with two spaces a
 //! level under a fixed indentation), from a serde serializer of our own that writes into
-//! a byte buffer and skips the bytes a string need not escape eight at a time.
+//! a byte buffer: a string that needs no escape is checked a block at a time and copied
+//! whole, one that does is walked eight bytes at a time.
 //!
 //! Why not serde_json's serializer: decode writes a report per conversation, and
 //! serde_json looks up every byte of every string in its escape table, then hands each
 //! run between escapes to the writer on its own; on a capture of short conversations
 //! that was the largest part of `--format json`. serde_json stays the reference: the
-//! tests compare the two on every shape a report has, and floats are still written by
-//! serde_json itself.
+//! tests compare the two on every shape a report has, and floats are written by the
+//! formatter serde_json itself calls (zmij).
 
 use serde::ser::{self, Serialize};
 use std::io::Write;
@@ -220,9 +221,10 @@ fn push_escaped(out: &mut Vec<u8>, b: u8) {
     }
 }
 
-/// Appends `s` as a JSON string, quotes included: eight bytes at a time while none of
-/// them needs escaping, else byte by byte through the table (a run of escapes, such as
-/// the `\x16\x03` of escaped peer bytes, costs a push a byte, not a copy a run).
+/// Appends `s` as a JSON string, quotes included: copied whole when no byte needs
+/// escaping; else eight bytes at a time while none of them does, and byte by byte
+/// through the table where one may (a run of escapes, such as the `\x16\x03` of escaped
+/// peer bytes, costs a push a byte, not a copy a run).
 fn escape_into(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
