@@ -219,8 +219,10 @@ pub fn parse_sslv2(bytes: &[u8]) -> Sslv2Info {
 /// Walks the records at the start of `bytes` (call after [`looks_like_record`]).
 pub fn parse(bytes: &[u8]) -> TlsInfo {
     let mut info = TlsInfo {
-        records: Vec::new(),
-        handshake: Vec::new(),
+        // An opening is one to three records and as many messages: room made once, not
+        // grown from nothing (every TLS opening of a capture is read here).
+        records: Vec::with_capacity(4),
+        handshake: Vec::with_capacity(4),
         client_hello: None,
         server_hello: None,
         alert: None,
