@@ -105,3 +105,45 @@ impl Flow {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Flow, Start};
+    use crate::decode::report::DirectionBasis;
+
+    fn start(id: u64, limits: [u32; 2]) -> Start {
+        Start {
+            id,
+            addr: [
+                "192.0.2.1:40000".parse().unwrap(),
+                "192.0.2.2:443".parse().unwrap(),
+            ],
+            client: Some(0),
+            basis: DirectionBasis::Syn,
+            limits,
+            ts: 7,
+        }
+    }
+
+    /// A recycled conversation is exactly a new one (its buffers' capacity aside, which
+    /// `Debug` does not show): `restart` resets in place what `new` builds.
+    #[test]
+    fn restart_is_new() {
+        let mut f = Flow::new(start(1, [64, 32]));
+        for h in &mut f.half {
+            h.on_syn(100);
+            h.on_data(101, b"abcdef", 6);
+            h.on_data(120, b"later", 5);
+            h.mark(9, 2);
+            h.on_fin(130);
+            h.on_ack(5);
+        }
+        (f.first_data_ts, f.fin_ts, f.rst_ts) = ([Some(1); 2], [Some(2); 2], [Some(3); 2]);
+        (f.synack, f.first_data_index, f.packets, f.last_ts) = (true, [4, 5], 9, 99);
+        f.restart(start(2, [16, 8]));
+        assert_eq!(
+            format!("{f:?}"),
+            format!("{:?}", Flow::new(start(2, [16, 8])))
+        );
+    }
+}
