@@ -203,17 +203,18 @@ fn parse_listen(s: &str) -> Result<ListenAddr, String> {
 /// A TLV type given as `0xEA`, `234` or a name.
 pub fn parse_tlv_type(s: &str) -> Result<u8, String> {
     let t = s.trim().to_ascii_lowercase();
+    use crate::proxy::kind;
     let named = match t.as_str() {
-        "alpn" => Some(0x01),
-        "authority" => Some(0x02),
-        "crc32c" => Some(0x03),
-        "noop" => Some(0x04),
-        "unique-id" | "unique_id" => Some(0x05),
-        "ssl" => Some(0x20),
-        "netns" => Some(0x30),
-        "gcp" | "gcp-psc" => Some(0xE0),
-        "aws" => Some(0xEA),
-        "azure" => Some(0xEE),
+        "alpn" => Some(kind::ALPN),
+        "authority" => Some(kind::AUTHORITY),
+        "crc32c" => Some(kind::CRC32C),
+        "noop" => Some(kind::NOOP),
+        "unique-id" | "unique_id" => Some(kind::UNIQUE_ID),
+        "ssl" => Some(kind::SSL),
+        "netns" => Some(kind::NETNS),
+        "gcp" | "gcp-psc" => Some(kind::GCP_PSC),
+        "aws" => Some(kind::AWS),
+        "azure" => Some(kind::AZURE),
         _ => None,
     };
     if let Some(n) = named {
