@@ -1,5 +1,12 @@
 //! Micro-benchmark of the per-conversation cost: the shared judge on a ClientHello and a
 //! ServerHello, and its parts. `cargo run --release --example judge_micro`
+//!
+//! On mimalloc, as the `ppdiag` binary is: the per-conversation cost is mostly small
+//! allocations, and glibc's malloc would measure a different program.
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let ch = include_bytes!("../testdata/bytes/openssl-s_client-clienthello-sni-alpn.bin");
     let sh = include_bytes!("../testdata/bytes/openssl-s_server-tls13-reply.bin");
