@@ -223,8 +223,8 @@ pub struct Finding {
     pub code: Code,
     /// How bad it is.
     pub severity: Severity,
-    /// One line saying what was found.
-    pub summary: String,
+    /// One line saying what was found (most are fixed sentences: borrowed, not copied).
+    pub summary: Cow<'static, str>,
     /// Byte offset in the inspected bytes this finding points at, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<usize>,
@@ -237,7 +237,7 @@ pub struct Finding {
 
 impl Finding {
     /// A finding with no evidence and no fixes yet.
-    pub fn new(code: Code, severity: Severity, summary: impl Into<String>) -> Self {
+    pub fn new(code: Code, severity: Severity, summary: impl Into<Cow<'static, str>>) -> Self {
         Finding {
             code,
             severity,
@@ -309,7 +309,7 @@ mod tests {
         ];
         assert_eq!(worst(&v), Some(Severity::Error));
         sort_worst_first(&mut v);
-        let order: Vec<_> = v.iter().map(|f| f.summary.as_str()).collect();
+        let order: Vec<_> = v.iter().map(|f| f.summary.as_ref()).collect();
         assert_eq!(order, ["b", "c", "a"]);
         assert_eq!(worst(&[]), None);
     }

@@ -260,7 +260,9 @@ fn annotate_reports(c: &mut FlowReport, b: &mut FlowReport, by: &'static str) {
         let summary = if root.summary.starts_with("on the backend leg (") {
             root.summary.clone()
         } else {
-            ["on the backend leg (", &leg(b), "): ", &root.summary].concat()
+            ["on the backend leg (", &leg(b), "): ", &root.summary]
+                .concat()
+                .into()
         };
         let mut f = Finding::new(root.code, root.severity, summary);
         let mut saw = ["this client leg saw ", &client_saw].concat();

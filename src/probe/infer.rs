@@ -114,7 +114,7 @@ fn severity_for(sends: BalancerSends, h: HeaderChoice) -> Severity {
 fn conditional(mut f: Finding, sends: BalancerSends, h: HeaderChoice, what: &str) -> Finding {
     f.severity = severity_for(sends, h);
     if sends != Some(h) {
-        f.summary = format!("if a balancer sends {what}: {}", f.summary);
+        f.summary = format!("if a balancer sends {what}: {}", f.summary).into();
     }
     f
 }
@@ -170,7 +170,7 @@ fn other_protocol(
     let mut findings = Vec::new();
     let failing = explained::failing_path(address, &verdict, attempts);
     let summary = match (&failing, verdict.top()) {
-        (Some(f), _) => f.summary.clone(),
+        (Some(f), _) => f.summary.to_string(),
         (None, _) => other_sentence(address, &expects, app, attempts, &verdict),
     };
     match failing {
@@ -589,7 +589,7 @@ fn tls_to_this_port(attempts: &[Attempt]) -> Option<Finding> {
         })?;
     let mut f = f.clone();
     f.severity = Severity::Info;
-    f.summary = format!("if clients use TLS (https://): {}", f.summary);
+    f.summary = format!("if clients use TLS (https://): {}", f.summary).into();
     Some(f)
 }
 

@@ -459,7 +459,8 @@ fn no_header(
                 f.summary = format!(
                     "{} requires a PROXY header and got nothing before the header timeout",
                     receiver(sit)
-                );
+                )
+                .into();
                 f.evidence.push(
                     "the client may be waiting for the server to speak first (SMTP, FTP, SSH, MySQL): the balancer only sends the header with the client's first bytes".into(),
                 );
