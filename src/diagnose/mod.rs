@@ -347,18 +347,20 @@ fn is_plain_text(bytes: &[u8]) -> bool {
 
 /// `HTTP/1.1 400 Bad Request`, rebuilt from the parsed head (already escaped).
 fn status_line(h: &sniff::HttpInfo) -> Option<String> {
-    let status = h.status?;
-    let mut line = [
-        h.version.as_deref().unwrap_or("HTTP/?"),
-        " ",
-        &status.to_string(),
-    ]
-    .concat();
-    if let Some(r) = h.reason.as_deref().filter(|r| !r.is_empty()) {
-        line.push(' ');
-        line.push_str(r);
-    }
-    Some(line)
+    let mut status = itoa::Buffer::new();
+    let status = status.format(h.status?);
+    let reason = h.reason.as_deref().filter(|r| !r.is_empty());
+    // One join, sized once: the reason and its space only when there is a reason.
+    Some(
+        [
+            h.version.as_deref().unwrap_or("HTTP/?"),
+            " ",
+            status,
+            if reason.is_some() { " " } else { "" },
+            reason.unwrap_or(""),
+        ]
+        .concat(),
+    )
 }
 
 fn fingerprint(

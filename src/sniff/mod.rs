@@ -276,8 +276,14 @@ fn sniff_request(bytes: &[u8]) -> Option<Sniffed> {
         let info = plaintext::parse_request(bytes, method);
         let mut s = base(Kind::HttpRequest, bytes);
         s.complete = info.head_complete;
+        // One join, sized once, the Host included when there is one.
+        let host = info.host.as_deref();
+        let (host_key, host) = (
+            if host.is_some() { ", Host " } else { "" },
+            host.unwrap_or(""),
+        );
         s.summary = if info.h2_preface {
-            "HTTP/2 connection preface (PRI * HTTP/2.0)".into()
+            ["HTTP/2 connection preface (PRI * HTTP/2.0)", host_key, host].concat()
         } else {
             [
                 "HTTP request: ",
@@ -286,13 +292,11 @@ fn sniff_request(bytes: &[u8]) -> Option<Sniffed> {
                 info.target.as_deref().unwrap_or("?"),
                 " ",
                 info.version.as_deref().unwrap_or("?"),
+                host_key,
+                host,
             ]
             .concat()
         };
-        if let Some(host) = &info.host {
-            s.summary.push_str(", Host ");
-            s.summary.push_str(host);
-        }
         s.http = Some(Box::new(info));
         return Some(s);
     }
@@ -305,20 +309,23 @@ fn sniff_response(bytes: &[u8]) -> Option<Sniffed> {
         let info = plaintext::parse_response(bytes);
         let mut s = base(Kind::HttpResponse, bytes);
         s.complete = info.head_complete;
-        let status = info
-            .status
-            .map_or_else(|| "?".to_string(), |c| c.to_string());
-        s.summary = [
+        let mut digits = itoa::Buffer::new();
+        let status = info.status.map_or("?", |c| digits.format(c));
+        let head = [
             "HTTP response: ",
             info.version.as_deref().unwrap_or("HTTP/?"),
             " ",
-            &status,
+            status,
             " ",
             info.reason.as_deref().unwrap_or(""),
-        ]
-        .concat();
+        ];
+        let server = info.server.as_deref();
+        // Sized once: the head, trimmed at its end, then the Server when there is one.
+        let room = head.iter().map(|p| p.len()).sum::<usize>() + server.map_or(0, |v| 9 + v.len());
+        s.summary = String::with_capacity(room);
+        head.iter().for_each(|p| s.summary.push_str(p));
         s.summary.truncate(s.summary.trim_end().len());
-        if let Some(server) = &info.server {
+        if let Some(server) = server {
             s.summary.push_str(", Server ");
             s.summary.push_str(server);
         }
