@@ -179,12 +179,11 @@ impl Judge {
                 }
                 self.emit_chain(legs, out);
             }
-            link::Paired::Waiting(evicted) => {
-                for d in evicted {
-                    self.late.remember(&d);
-                    self.emit(d.report, out);
-                }
+            link::Paired::Waiting(Some(d)) => {
+                self.late.remember(&d);
+                self.emit(d.report, out);
             }
+            link::Paired::Waiting(None) => {}
         }
     }
 

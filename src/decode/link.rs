@@ -23,8 +23,9 @@ use std::collections::VecDeque;
 pub enum Paired {
     /// Linked: (client leg, backend leg).
     Both(Box<Done>, Box<Done>),
-    /// Waiting; these older ones had to leave the queue unlinked.
-    Waiting(Vec<Done>),
+    /// Waiting; this older one had to leave the full queue unlinked (one goes for each
+    /// one that comes, so never more than one).
+    Waiting(Option<Done>),
 }
 
 /// Finished conversations waiting for their other leg.
@@ -117,10 +118,12 @@ impl Pending {
         }
         self.order.push_back((d.end, id));
         self.items.insert(id, d);
-        let mut out = Vec::new();
-        while self.items.len() > MAX_PENDING {
+        // The queue holds at most one more than it may: the oldest still in it goes (an
+        // entry of `order` whose leg was already taken is passed over).
+        let mut out = None;
+        while out.is_none() && self.items.len() > MAX_PENDING {
             match self.order.pop_front() {
-                Some((_, id)) => out.extend(self.take(id)),
+                Some((_, id)) => out = self.take(id),
                 None => break,
             }
         }
