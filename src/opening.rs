@@ -79,6 +79,11 @@ pub fn analyze_lean(bytes: &[u8]) -> Opening {
         match proxy::inspect(&bytes[offset..]) {
             Inspection::Complete(h) => {
                 offset += h.length;
+                // Room for the one header an opening almost always has, made once
+                // (growing an empty vector makes room for four, about 700 bytes).
+                if headers.capacity() == 0 {
+                    headers = Vec::with_capacity(1);
+                }
                 headers.push(h);
             }
             Inspection::Incomplete {

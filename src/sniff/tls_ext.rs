@@ -123,7 +123,8 @@ fn sni<'a>(data: &'a [u8], out: &mut HelloExtensions<'a>) -> bool {
 
 /// One-byte-length names, up to the first that is cut short.
 fn names8(mut list: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
+    // Browsers and curl offer two (`h2`, `http/1.1`): room made once for them.
+    let mut out = Vec::with_capacity(2);
     while let Some((name, rest)) = data8(list) {
         out.push(name);
         list = rest;
