@@ -163,9 +163,12 @@ fn first_line(bytes: &[u8]) -> (&[u8], bool) {
 /// least 3 of them) being the start of `METHOD `.
 pub fn request_method(bytes: &[u8]) -> Option<&'static str> {
     // `METHOD ` compared in two parts, the method then the space, without building it.
+    // The first byte first: most methods are ruled out without a comparison call.
     let starts_method_sp = |m: &[u8], b: &[u8]| {
         let n = m.len().min(b.len());
-        m.get(..n) == b.get(..n) && b.get(m.len()).is_none_or(|&c| c == b' ')
+        m.first() == b.first()
+            && m.get(..n) == b.get(..n)
+            && b.get(m.len()).is_none_or(|&c| c == b' ')
     };
     if bytes.len() < 3 {
         return None;
@@ -284,7 +287,13 @@ pub fn parse_response(bytes: &[u8]) -> HttpInfo {
 fn software_named(upper: &[u8], table: &[(&str, &str)]) -> Option<String> {
     table
         .iter()
-        .find(|(n, _)| upper.windows(n.len()).any(|w| w == n.as_bytes()))
+        .find(|(n, _)| {
+            // The first byte first: most places are ruled out without a comparison call.
+            let n = n.as_bytes();
+            upper
+                .windows(n.len())
+                .any(|w| w.first() == n.first() && w == n)
+        })
         .map(|(_, s)| s.to_string())
 }
 
