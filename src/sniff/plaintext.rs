@@ -390,8 +390,11 @@ pub fn is_text(b: &[u8]) -> bool {
 /// An error line or packet of a protocol ppdiag knows.
 pub fn is_error(b: &[u8]) -> bool {
     let line = b.split(|&c| c == b'\n').next().unwrap_or(b);
-    let upper = line.to_ascii_uppercase();
-    let starts = |p: &[u8]| upper.starts_with(p);
+    // Compared without case in place (no upper-cased copy of the line).
+    let starts = |p: &[u8]| {
+        line.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
     starts(b"-ERR")
         || starts(b"-WRONGTYPE")
         || starts(b"-NOAUTH")
@@ -399,7 +402,7 @@ pub fn is_error(b: &[u8]) -> bool {
             && matches!(line[0], b'4' | b'5')
             && line[1..3].iter().all(u8::is_ascii_digit)
             && matches!(line[3], b' ' | b'-'))
-        || contains(&upper, b" BAD ")
+        || contains_ignore_case(line, b" BAD ")
         || starts(b"* BAD")
         || starts(b"* BYE")
         || starts(b"PROTOCOL MISMATCH")
@@ -412,6 +415,9 @@ fn mysql_error(b: &[u8]) -> bool {
     b.len() > 5 && b[4] == 0xFF && usize::from(b[0]) + 4 <= b.len() + 256
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+/// Whether `needle` (upper case, its first byte not a letter) is in `hay`, whatever
+/// the case of `hay`'s letters; the first byte is compared before the rest.
+fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.first() == needle.first() && w.eq_ignore_ascii_case(needle))
 }

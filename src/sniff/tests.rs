@@ -980,3 +980,37 @@ fn request_method_matches_the_method_and_space_or_a_prefix_of_them() {
         );
     }
 }
+
+/// Error lines are known whatever the case of their letters, and only on the first line.
+#[test]
+fn error_lines_in_any_case() {
+    use super::plaintext::is_error;
+    for yes in [
+        &b"-ERR unknown command"[..],
+        b"-err wrong",
+        b"-WrongType Operation",
+        b"-noauth Authentication required",
+        b"500 5.5.2 Error: bad syntax",
+        b"421-too busy",
+        b"a1 bad Command unknown",
+        b"A1 BaD x",
+        b"* bad invalid",
+        b"* Bye closing",
+        b"Protocol mismatch.",
+        b"invalid SSH identification string",
+    ] {
+        assert!(is_error(yes), "{}", String::from_utf8_lossy(yes));
+    }
+    for no in [
+        &b"+OK ready"[..],
+        b"220 mail ESMTP",
+        b"HTTP/1.1 200 OK",
+        b"bad",
+        b"xBAD y",
+        b"* OK IMAP4rev1\r\n* BAD later",
+        b"-ER",
+        b"",
+    ] {
+        assert!(!is_error(no), "{}", String::from_utf8_lossy(no));
+    }
+}
