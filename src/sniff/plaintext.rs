@@ -283,17 +283,11 @@ pub fn parse_response(bytes: &[u8]) -> HttpInfo {
 }
 
 /// The first software of `table` (its name in upper case, then as shown) that the
-/// upper-cased banner line names.
-fn software_named(upper: &[u8], table: &[(&str, &str)]) -> Option<String> {
+/// banner line names, in any case.
+fn software_named(line: &[u8], table: &[(&str, &str)]) -> Option<String> {
     table
         .iter()
-        .find(|(n, _)| {
-            // The first byte first: most places are ruled out without a comparison call.
-            let n = n.as_bytes();
-            upper
-                .windows(n.len())
-                .any(|w| w.first() == n.first() && w == n)
-        })
+        .find(|(n, _)| contains_ignore_case(line, n.as_bytes()))
         .map(|(_, s)| s.to_string())
 }
 
@@ -312,7 +306,7 @@ pub fn banner(bytes: &[u8]) -> Option<Banner> {
     ] {
         if line.starts_with(prefix) {
             let software = software_named(
-                &line.to_ascii_uppercase(),
+                line,
                 &[
                     ("DOVECOT", "Dovecot"),
                     ("CYRUS", "Cyrus"),
@@ -347,9 +341,8 @@ pub fn banner(bytes: &[u8]) -> Option<Banner> {
     if !(line.starts_with(b"220 ") || line.starts_with(b"220-")) {
         return None;
     }
-    let upper = line.to_ascii_uppercase();
-    let has = |needle: &[u8]| upper.windows(needle.len()).any(|w| w == needle);
-    let named = |table: &[(&str, &str)]| software_named(&upper, table);
+    let has = |needle: &[u8]| contains_ignore_case(line, needle);
+    let named = |table: &[(&str, &str)]| software_named(line, table);
     let (protocol, software) = if has(b"SMTP") {
         let sw = named(&[
             ("POSTFIX", "Postfix"),
@@ -415,9 +408,13 @@ fn mysql_error(b: &[u8]) -> bool {
     b.len() > 5 && b[4] == 0xFF && usize::from(b[0]) + 4 <= b.len() + 256
 }
 
-/// Whether `needle` (upper case, its first byte not a letter) is in `hay`, whatever
-/// the case of `hay`'s letters; the first byte is compared before the rest.
+/// Whether `needle` is in `hay`, whatever the case of either's ASCII letters (what
+/// upper-casing both and searching would say, without the copies); the first byte is
+/// compared before the rest, so most places are ruled out without a comparison call.
 fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    let Some(first) = needle.first() else {
+        return true;
+    };
     hay.windows(needle.len())
-        .any(|w| w.first() == needle.first() && w.eq_ignore_ascii_case(needle))
+        .any(|w| w[0].eq_ignore_ascii_case(first) && w.eq_ignore_ascii_case(needle))
 }

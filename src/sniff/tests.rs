@@ -1014,3 +1014,25 @@ fn error_lines_in_any_case() {
         assert_eq!(said, error, "{}", String::from_utf8_lossy(line));
     }
 }
+
+/// Protocols and software in a greeting are named whatever the case of their letters.
+#[test]
+fn greetings_are_read_in_any_case() {
+    let read = |line: &[u8]| {
+        let b = super::plaintext::banner(line).expect("a greeting");
+        (b.protocol, b.software)
+    };
+    assert_eq!(
+        read(b"220 mx esmtp postfix\r\n"),
+        ("smtp", Some("Postfix".into()))
+    );
+    assert_eq!(
+        read(b"220 (vsFtpd 3.0.3)\r\n"),
+        ("ftp", Some("vsFTPd".into()))
+    );
+    assert_eq!(
+        read(b"* OK [CAPABILITY IMAP4rev1] dovecot ready.\r\n"),
+        ("imap", Some("Dovecot".into()))
+    );
+    assert_eq!(read(b"220 welcome\r\n"), ("smtp-or-ftp", None));
+}
