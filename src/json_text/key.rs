@@ -20,6 +20,20 @@ impl KeySer<'_, '_> {
         self.0.out.push(b'"');
         Ok(())
     }
+
+    /// A float key in quotes, as serde_json writes it; a key that is NaN or infinite is
+    /// refused with serde_json's words.
+    fn float<F: zmij::Float>(self, v: F, finite: bool) -> Result<(), Error> {
+        if !finite {
+            return Err(Error::custom(
+                "float key must be finite (got NaN or +/-inf)",
+            ));
+        }
+        self.quoted(|j| {
+            j.float(v, true);
+            Ok(())
+        })
+    }
 }
 
 macro_rules! quoted_ints {
@@ -88,26 +102,10 @@ impl<'s, 'a> ser::Serializer for KeySer<'s, 'a> {
         serialize_u64: u64, serialize_u128: u128
     );
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
-        if !v.is_finite() {
-            return Err(Error::custom(
-                "float key must be finite (got NaN or +/-inf)",
-            ));
-        }
-        self.quoted(|j| {
-            j.float(v, true);
-            Ok(())
-        })
+        self.float(v, v.is_finite())
     }
     fn serialize_f64(self, v: f64) -> Result<(), Error> {
-        if !v.is_finite() {
-            return Err(Error::custom(
-                "float key must be finite (got NaN or +/-inf)",
-            ));
-        }
-        self.quoted(|j| {
-            j.float(v, true);
-            Ok(())
-        })
+        self.float(v, v.is_finite())
     }
     refused!(
         serialize_bytes(&[u8]),
