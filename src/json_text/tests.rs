@@ -167,7 +167,15 @@ fn map_keys_as_serde_json_writes_them() {
     same(&OneKey(Shape::Unit));
     same(&OneKey(Wrapper("w".into())));
     same(&std::collections::HashMap::from([(1u8, 1)]));
+    same(&OneKey(1.5f64));
+    same(&OneKey(-0.1f32));
+    same(&OneKey(1e300f64));
     // Keys that cannot be JSON are refused by both.
+    for nan_or_inf in [f64::NAN, f64::INFINITY] {
+        assert!(write_compact(&mut Vec::new(), &OneKey(nan_or_inf)).is_err());
+        assert!(serde_json::to_string(&OneKey(nan_or_inf)).is_err());
+    }
+    assert!(write_compact(&mut Vec::new(), &OneKey(f32::NEG_INFINITY)).is_err());
     let bad = BTreeMap::from([((1, 2), 3)]);
     assert!(write_compact(&mut Vec::new(), &bad).is_err());
     assert!(serde_json::to_string(&bad).is_err());
