@@ -179,14 +179,11 @@ const SYMPTOMS: &[Code] = &[
     Code::ConnectionReset,
 ];
 
-/// `client → server` (joined rather than `format!`: every linked pair names its legs).
-fn endpoints(r: &FlowReport) -> String {
-    OtherLeg::Legs(r.client, r.server).text()
-}
-
-/// `#id client → server`.
+/// `#id client → server` (joined rather than `format!`: every linked pair names its
+/// legs; the endpoints written as a link's other leg is).
 fn leg(r: &FlowReport) -> String {
-    ["#", &r.id.to_string(), " ", &endpoints(r)].concat()
+    let endpoints = OtherLeg::Legs(r.client, r.server).text();
+    ["#", &r.id.to_string(), " ", &endpoints].concat()
 }
 
 /// Ties a client leg and a backend leg, carrying the backend's root cause to the client.

@@ -52,7 +52,8 @@ impl Address {
 
 impl std::fmt::Display for Address {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text())
+        // The same text as `write_to`, which is this one without the formatting machinery.
+        self.0.fmt(f)
     }
 }
 
