@@ -335,9 +335,7 @@ fn reply(
 }
 
 fn names_proxy(b: &[u8]) -> bool {
-    b[..b.len().min(512)]
-        .windows(5)
-        .any(|w| w.eq_ignore_ascii_case(b"PROXY"))
+    sniff::plaintext::contains_ignore_case(&b[..b.len().min(512)], b"PROXY")
 }
 
 /// What follows the banner's first packet or line (an SMTP multi-line `220-` greeting

@@ -101,10 +101,7 @@ fn mysql_greeting(bytes: &[u8]) -> Option<Banner> {
     if version.is_empty() || !version.iter().all(|b| b.is_ascii_graphic()) {
         return None;
     }
-    let software = if version
-        .windows(7)
-        .any(|w| w.eq_ignore_ascii_case(b"mariadb"))
-    {
+    let software = if contains_ignore_case(version, b"MARIADB") {
         "MariaDB"
     } else {
         "MySQL"
@@ -411,7 +408,7 @@ fn mysql_error(b: &[u8]) -> bool {
 /// Whether `needle` is in `hay`, whatever the case of either's ASCII letters (what
 /// upper-casing both and searching would say, without the copies); the first byte is
 /// compared before the rest, so most places are ruled out without a comparison call.
-fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+pub fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
     let Some(first) = needle.first() else {
         return true;
     };

@@ -1036,3 +1036,16 @@ fn greetings_are_read_in_any_case() {
     );
     assert_eq!(read(b"220 welcome\r\n"), ("smtp-or-ftp", None));
 }
+
+proptest! {
+    /// The case-blind search says what upper-casing both and searching would.
+    #[test]
+    fn contains_ignore_case_is_upper_casing_both(
+        hay in vec(prop::sample::select(b"aAbBxX -\xe9".to_vec()), 0..24),
+        needle in vec(prop::sample::select(b"aAbB -".to_vec()), 1..4),
+    ) {
+        let (h, n) = (hay.to_ascii_uppercase(), needle.to_ascii_uppercase());
+        let expected = h.windows(n.len()).any(|w| w == n.as_slice());
+        prop_assert_eq!(super::plaintext::contains_ignore_case(&hay, &needle), expected);
+    }
+}
