@@ -82,7 +82,7 @@ const fn plain(b: u8, ascii: bool) -> bool {
 /// [`all_plain`]'s rule for the eight bytes of a word, with the exact "has a byte less
 /// than n" test of Sean Anderson's *Bit Twiddling Hacks* (n at most 0x80).
 #[inline]
-fn word_plain(w: u64, ascii: bool) -> bool {
+pub(crate) fn word_plain(w: u64, ascii: bool) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let less = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS != 0;

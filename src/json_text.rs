@@ -173,18 +173,6 @@ impl Json<'_> {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// Whether some byte of `w` may need escaping (a control byte, `"` or `\`); a false
-/// alarm only sends the bytes through the slow path, a miss cannot happen.
-fn may_escape(w: u64) -> bool {
-    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-    (below_space | zero_in(w ^ (ONES * u64::from(b'"'))) | zero_in(w ^ (ONES * u64::from(b'\\'))))
-        != 0
-}
-
 /// serde_json's escape table: 0 for a byte written as it is, else the letter after the
 /// backslash (`u` for `\u00XX`).
 const ESCAPE: [u8; 256] = {
@@ -238,7 +226,7 @@ fn escape_into(out: &mut Vec<u8>, s: &str) {
     let mut chunks = bytes.chunks_exact(8);
     for chunk in chunks.by_ref() {
         let word: [u8; 8] = chunk.try_into().unwrap_or_default();
-        if may_escape(u64::from_le_bytes(word)) {
+        if !word_plain(u64::from_le_bytes(word), false) {
             for &b in &word {
                 push_escaped(out, b);
             }
@@ -537,7 +525,7 @@ macro_rules! struct_like {
 struct_like!(SerializeStruct, SerializeStructVariant);
 
 mod key;
-use crate::escape::all_plain;
+use crate::escape::{all_plain, word_plain};
 use key::KeySer;
 
 #[cfg(test)]
