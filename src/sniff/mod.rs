@@ -321,12 +321,14 @@ fn sniff_response(bytes: &[u8]) -> Option<Sniffed> {
         ];
         let server = info.server.as_deref();
         // Sized once: the head, trimmed at its end, then the Server when there is one.
-        let room = head.iter().map(|p| p.len()).sum::<usize>() + server.map_or(0, |v| 9 + v.len());
+        const SERVER: &str = ", Server ";
+        let room = head.iter().map(|p| p.len()).sum::<usize>()
+            + server.map_or(0, |v| SERVER.len() + v.len());
         s.summary = String::with_capacity(room);
         head.iter().for_each(|p| s.summary.push_str(p));
         s.summary.truncate(s.summary.trim_end().len());
         if let Some(server) = server {
-            s.summary.push_str(", Server ");
+            s.summary.push_str(SERVER);
             s.summary.push_str(server);
         }
         s.http = Some(Box::new(info));
