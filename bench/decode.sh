@@ -4,8 +4,9 @@
 # `bulk` (mixed conversations, most bytes in bulk transfers) and `short` (many 1–3 KB
 # conversations copied from testdata/captures) — page-cached, measured in one run: best
 # wall time of RUNS (10 unless set: runs this short swing by a third), and peak RSS with
-# /usr/bin/time -v; text, json and ndjson. Prints a Markdown table (the last column: the
-# time relative to the bare loop's).
+# /usr/bin/time -v; text, json and ndjson. Between the bare loop and ppdiag, the floors
+# (bench/decode_floor.rs): decode's own stages added one at a time, on one thread, with no
+# output. Prints a Markdown table (the last column: the time relative to the bare loop's).
 #   bench/decode.sh                                  # bulk 50 MiB, short 118 MiB (~100k conversations)
 #   CAPTURES="bulk:50 bulk:2048 short:118 short:2048" bench/decode.sh
 #   PPDIAG=/path/to/other/ppdiag bench/decode.sh     # measure another build of ppdiag
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 CAPTURES="${CAPTURES:-bulk:50 short:118}"
 RUNS="${RUNS:-10}"
 OUT="${TMPDIR:-/tmp}"
-cargo build --release --quiet --bin ppdiag --example decode_gen --example decode_bare
+cargo build --release --quiet --bin ppdiag --example decode_gen --example decode_bare --example decode_floor
 BIN="${CARGO_TARGET_DIR:-target}/release"
 PPDIAG="${PPDIAG:-$BIN/ppdiag}"
 TIMES="$(mktemp)"
@@ -58,6 +59,10 @@ for c in $CAPTURES; do
     cat "$f" >/dev/null
     BARE=""
     measure "bare pcap-parser loop" "$bytes" "$RUNS" "$BIN/examples/decode_bare" "$f"
+    # The floors (bench/decode_floor.rs): decode's own stages, one thread, no output.
+    measure "floor: + parsing to TCP/UDP" "$bytes" "$RUNS" "$BIN/examples/decode_floor" parse "$f"
+    measure "floor: + flow tracking" "$bytes" "$RUNS" "$BIN/examples/decode_floor" track "$f"
+    measure "floor: + judging, linking (1 thread)" "$bytes" "$RUNS" "$BIN/examples/decode_floor" judge "$f"
     measure "ppdiag decode" "$bytes" "$RUNS" "$PPDIAG" decode "$f"
     measure "ppdiag decode --format json" "$bytes" "$RUNS" "$PPDIAG" decode --format json "$f"
     measure "ppdiag decode --format ndjson" "$bytes" "$RUNS" "$PPDIAG" decode --format ndjson "$f"
