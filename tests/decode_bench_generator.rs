@@ -49,7 +49,7 @@ fn same_seed_same_bytes_and_every_conversation_reported() {
 fn verdicts(reports: &[ppdiag::decode::FlowReport]) -> Vec<String> {
     let mut v: Vec<String> = reports
         .iter()
-        .filter(|r| r.transport == "tcp")
+        .filter(|r| r.transport == ppdiag::decode::report::Proto::Tcp)
         .map(|r| {
             let mut codes: Vec<&str> = r.findings.iter().map(|f| f.code.as_str()).collect();
             codes.sort();

@@ -6,7 +6,8 @@
 use super::flow::Flow;
 use super::hash::FxHasher;
 use super::report::{
-    Address, DirGap, DirOffset, DirectionBasis, End, FlowReport, Sent, Timing, ms_opt, timing,
+    Address, Confidence, DirGap, DirOffset, DirectionBasis, End, FlowReport, How, Proto, Sent,
+    Timing, ms_opt, timing,
 };
 use crate::diagnose::{self, Ending, Exchange, Outcome};
 use crate::escape::escape_bytes_max;
@@ -137,14 +138,14 @@ pub(crate) fn close(f: &Flow, bytes: bool) -> Done {
     let mut headers = v.client.headers.into_iter();
     let report = FlowReport {
         id: f.id,
-        transport: "tcp",
+        transport: Proto::Tcp,
         client: Address(f.addr[sides.c]),
         server: Address(f.addr[sides.s]),
         direction: f.basis,
         confidence: if f.basis == DirectionBasis::Inferred {
-            "low"
+            Confidence::Low
         } else {
-            "high"
+            Confidence::High
         },
         proxy: headers.next(),
         more_proxy_headers: headers.collect(),
@@ -185,10 +186,10 @@ struct Sides<'a> {
     s: usize,
 }
 
-/// How the conversation ended: the first FIN or RST (time, side, `fin`/`rst`), the
+/// How the conversation ended: the first FIN or RST (time, side, which), the
 /// server's ending as the judge reads it, and the report's `end`.
 struct Ends {
-    first: Option<(u64, usize, &'static str)>,
+    first: Option<(u64, usize, How)>,
     server: Ending,
     end: End,
 }
@@ -217,9 +218,9 @@ impl<'a> Sides<'a> {
     /// The first FIN or RST, and how the server's side ended.
     fn ends(&self) -> Ends {
         let (f, c, s) = (self.f, self.c, self.s);
-        let mut first: Option<(u64, usize, &'static str)> = None;
+        let mut first: Option<(u64, usize, How)> = None;
         for side in [c, s] {
-            for (t, how) in [(f.fin_ts[side], "fin"), (f.rst_ts[side], "rst")] {
+            for (t, how) in [(f.fin_ts[side], How::Fin), (f.rst_ts[side], How::Rst)] {
                 if let Some(t) = t
                     && first.is_none_or(|(ft, _, _)| t < ft)
                 {
@@ -252,9 +253,9 @@ impl<'a> Sides<'a> {
         };
         let end = End {
             how: if refused {
-                "refused"
+                How::Refused
             } else {
-                first.map_or("open", |(_, _, how)| how)
+                first.map_or(How::Open, |(_, _, how)| how)
             },
             by: first.map(|(_, side, _)| self.name(side)),
             server,
@@ -456,7 +457,7 @@ impl Judged {
     /// Notes on how the conversation stands, and the lower confidence of one caught
     /// mid-stream.
     fn closing_notes(&mut self, f: &Flow, end: &End, overlaps: bool) {
-        if end.how == "open" {
+        if end.how == How::Open {
             self.notes
                 .push("still open when the capture ended (or went idle)".into());
         }

@@ -3,6 +3,7 @@
 use super::*;
 use crate::decode::packet::linktype;
 use crate::decode::packet::tests::{ipv4, tcp_segment};
+use crate::decode::report::How;
 use crate::decode::{Decoder, FlowReport};
 use crate::diagnose::Ending;
 use crate::findings::Code;
@@ -107,7 +108,7 @@ fn refused() {
         Limits::default(),
     );
     assert_eq!(r.len(), 1);
-    assert_eq!(r[0].end.unwrap().how, "refused");
+    assert_eq!(r[0].end.unwrap().how, How::Refused);
     assert_eq!(codes(&r[0]), [Code::ConnectionRefused]);
 }
 
@@ -320,7 +321,7 @@ mod failed_conversations {
             Limits::default(),
         );
         let r = &r[0];
-        assert_eq!(r.end.map(|e| e.how), Some("fin"));
+        assert_eq!(r.end.map(|e| e.how), Some(How::Fin));
         assert_eq!(r.end.map(|e| e.server), Some(Ending::Closed), "{r:?}");
         let f = r
             .findings
@@ -469,14 +470,14 @@ mod generated {
             let f = &reports[0];
             let outcome = f.outcome.clone().unwrap();
             let e = f.end.unwrap();
-            if e.by == Some("server") && e.how == "fin" {
+            if e.by == Some("server") && e.how == How::Fin {
                 prop_assert!(outcome != Outcome::Reset, "{f:?}");
             }
             let sent_tls = payload == 1;
             let failed = outcome == Outcome::Reset
                 || (sent_tls
                     && !matches!(outcome, Outcome::TlsAccepted { .. } | Outcome::Silent)
-                    && e.how != "open");
+                    && e.how != How::Open);
             if failed {
                 prop_assert!(
                     f.findings.iter().any(|x| x.severity > Severity::Info),

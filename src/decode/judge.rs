@@ -13,7 +13,7 @@ use super::engine::{Event, Limits};
 use super::flow::Flow;
 use super::late::Late;
 use super::link::{self, Pending};
-use super::report::{FlowReport, Summary};
+use super::report::{Confidence, FlowReport, Proto, Summary};
 use super::servers::Servers;
 use super::stream::POOL;
 
@@ -205,7 +205,7 @@ impl Judge {
     fn emit(&mut self, r: Box<FlowReport>, out: &mut Vec<Box<FlowReport>>) {
         let s = &mut self.counts;
         s.flows += 1;
-        if r.transport == "udp" {
+        if r.transport == Proto::Udp {
             s.udp_flows += 1;
         } else {
             s.tcp_flows += 1;
@@ -213,7 +213,7 @@ impl Judge {
         if r.has_problem() {
             s.flows_with_problems += 1;
         }
-        if r.confidence == "low" {
+        if r.confidence == Confidence::Low {
             s.mid_stream_flows += 1;
         }
         // Each code once per conversation (a bit per code: no vector to sort).

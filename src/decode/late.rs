@@ -8,7 +8,7 @@
 
 use super::conversation::Done;
 use super::hash::{FxMap, Pair, remove_if_is};
-use super::report::{Address, FlowReport, Link, OtherLeg};
+use super::report::{Address, FlowReport, Link, OtherLeg, Proto};
 use std::collections::VecDeque;
 
 /// Reported legs remembered at most.
@@ -27,7 +27,7 @@ pub struct Late {
 impl Late {
     /// Remembers a leg about to be reported unlinked.
     pub fn remember(&mut self, d: &Done) {
-        if d.report.linked.is_some() || d.report.transport != "tcp" {
+        if d.report.linked.is_some() || d.report.transport != Proto::Tcp {
             return;
         }
         let id = d.report.id;

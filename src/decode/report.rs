@@ -93,12 +93,69 @@ pub struct Sent {
     pub total: u64,
 }
 
+/// How a conversation ended (its first FIN or RST, or neither).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum How {
+    /// A FIN came first.
+    Fin,
+    /// A RST came first.
+    Rst,
+    /// A RST answered the SYN: nothing listened.
+    Refused,
+    /// Still open at the end of the capture, or when evicted.
+    Open,
+}
+
+impl How {
+    /// As the JSON has it: `fin`, `rst`, `refused`, `open`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Fin => "fin",
+            How::Rst => "rst",
+            How::Refused => "refused",
+            How::Open => "open",
+        }
+    }
+}
+
+/// TCP or UDP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Proto {
+    /// A TCP conversation.
+    Tcp,
+    /// A UDP conversation (datagrams between one pair of endpoints).
+    Udp,
+}
+
+impl Proto {
+    /// As the JSON has it: `tcp`, `udp`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+        }
+    }
+}
+
+/// How sure the direction and the first bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// The conversation was seen from its start (or is UDP).
+    High,
+    /// Caught mid-stream: the direction was inferred, the first bytes seen may not be
+    /// the first sent.
+    Low,
+}
+
 /// Who ended the conversation and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct End {
     /// `fin`, `rst`, `refused` (RST to the SYN), `open` (still open at the end of the
     /// capture or when evicted).
-    pub how: &'static str,
+    pub how: How,
     /// `client` or `server` (who sent the first FIN or RST); null when open.
     pub by: Option<&'static str>,
     /// The server side's ending as the shared judge saw it.
@@ -175,7 +232,7 @@ pub struct FlowReport {
     /// Id: order of the conversation's first packet in the capture, from 1.
     pub id: u64,
     /// `tcp` or `udp`.
-    pub transport: &'static str,
+    pub transport: Proto,
     /// `ip:port` of the side that opened it.
     pub client: Address,
     /// `ip:port` of the side that accepted it.
@@ -183,7 +240,7 @@ pub struct FlowReport {
     /// How the direction was decided.
     pub direction: DirectionBasis,
     /// `high`, or `low` for conversations caught mid-stream.
-    pub confidence: &'static str,
+    pub confidence: Confidence,
     /// The first PROXY header, every field and TLV, or null.
     pub proxy: Option<Header>,
     /// Headers stacked after the first (two balancers each adding one).
@@ -349,7 +406,7 @@ pub fn flow_text(p: &Painter, out: &mut String, r: &FlowReport) {
         out,
         "{} {} {} → {}{}",
         p.heading(&format!("#{}", r.id)),
-        r.transport,
+        r.transport.as_str(),
         r.client,
         r.server,
         link
@@ -357,7 +414,7 @@ pub fn flow_text(p: &Painter, out: &mut String, r: &FlowReport) {
     let mut line = |k: &str, v: String| {
         let _ = writeln!(out, "    {} {}", p.key(&format!("{k}:")), sanitize_text(&v));
     };
-    if r.confidence == "low" {
+    if r.confidence == Confidence::Low {
         line(
             "caught",
             "mid-stream (no SYN): direction inferred, lower confidence".into(),
@@ -414,7 +471,7 @@ pub fn flow_text(p: &Painter, out: &mut String, r: &FlowReport) {
             .close_ms
             .map(|ms| format!(" after {ms:.1} ms"))
             .unwrap_or_default();
-        line("ended", format!("{}{by}{when}", e.how));
+        line("ended", format!("{}{by}{when}", e.how.as_str()));
     }
     if let Some(o) = &r.outcome {
         line("outcome", o.label());

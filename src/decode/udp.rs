@@ -15,7 +15,9 @@
 
 use super::hash::{FxMap, take_oldest_eighth, take_where};
 use super::packet::Packet;
-use super::report::{Address, DirectionBasis, FlowReport, Sent, Summary, timing};
+use super::report::{
+    Address, Confidence, DirectionBasis, FlowReport, Proto, Sent, Summary, timing,
+};
 use crate::escape::escape_bytes_max;
 use crate::findings::{Code, Finding};
 use crate::opening;
@@ -489,11 +491,11 @@ fn report(u: UdpFlow, e: &Evidence) -> FlowReport {
     let mut headers = o.headers.into_iter();
     FlowReport {
         id: u.id,
-        transport: "udp",
+        transport: Proto::Udp,
         client: Address(u.src),
         server: Address(u.dst),
         direction: DirectionBasis::FirstDatagram,
-        confidence: "high",
+        confidence: Confidence::High,
         proxy: headers.next(),
         more_proxy_headers: headers.collect(),
         proxy_problem: o.problem,
