@@ -240,10 +240,67 @@ pub fn verify(
                 ok: false,
                 name: name_text,
                 problem: Some(problem.into()),
-                message: Some(crate::escape::sanitize_text(&e.to_string()).into_owned()),
+                message: Some(crate::escape::sanitize_text(&refusal_words(&e)).into_owned()),
             }
         }
     }
+}
+
+/// Why the verifier refused the chain, in words. rustls's own text writes most
+/// certificate errors as their Rust names (`invalid peer certificate: UnknownIssuer`,
+/// `Other(OtherError(CaUsedAsEndEntity))`: its `Display` falls back to `Debug`); the
+/// variants that carry context it words itself, and those are kept.
+fn refusal_words(e: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    let rustls::Error::InvalidCertificate(c) = e else {
+        return e.to_string();
+    };
+    let words = match c {
+        C::ExpiredContext { .. }
+        | C::NotValidYetContext { .. }
+        | C::NotValidForNameContext { .. }
+        | C::InvalidPurposeContext { .. }
+        | C::ExpiredRevocationListContext { .. } => return c.to_string(),
+        C::BadEncoding => "a certificate is not correctly encoded",
+        C::Expired => "the certificate has expired",
+        C::NotValidYet => "the certificate is not valid yet",
+        C::Revoked => "the certificate has been revoked",
+        C::UnhandledCriticalExtension => {
+            "a certificate has a critical extension the verifier does not know"
+        }
+        C::UnknownIssuer => "no trusted root issued this chain (unknown issuer)",
+        C::BadSignature => "a certificate is not correctly signed by its issuer",
+        C::UnsupportedSignatureAlgorithmContext { .. }
+        | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "a certificate is signed with an algorithm the verifier does not accept"
+        }
+        C::NotValidForName => "the certificate is not valid for this name",
+        C::InvalidPurpose => "the certificate is not for TLS servers (extended key usage)",
+        C::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
+            "the server's own certificate is a CA certificate (as `openssl req -x509` makes \
+             by default): verifiers refuse it as a server certificate"
+        }
+        other => return format!("the certificate was refused: {}", debug_words(other)),
+    };
+    words.to_string()
+}
+
+/// A variant rustls has no words for, from its `Debug` text: the innermost name, split
+/// into lower-case words (`UnknownRevocationStatus` → `unknown revocation status`).
+fn debug_words(e: &dyn std::fmt::Debug) -> String {
+    let debug = format!("{e:?}");
+    let name = debug
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .rfind(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
+        .unwrap_or("unknown reason");
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, ch) in name.char_indices() {
+        if ch.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.push(ch.to_ascii_lowercase());
+    }
+    out
 }
 
 /// The server name for `host` (an IP address gives an IP name: no SNI is sent).
@@ -371,5 +428,81 @@ where
                 seen,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No word of a refusal is a Rust name: no `CamelCase` word, no `Error` type.
+    fn no_rust_names(m: &str) -> bool {
+        !m.contains("Error")
+            && !m.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+                w.len() > 1
+                    && w.starts_with(|c: char| c.is_ascii_uppercase())
+                    && w[1..].contains(|c: char| c.is_ascii_uppercase())
+                    && w.contains(|c: char| c.is_ascii_lowercase())
+            })
+    }
+
+    #[test]
+    fn every_certificate_refusal_is_in_words() {
+        use rustls::CertificateError as C;
+        for c in [
+            C::BadEncoding,
+            C::Expired,
+            C::NotValidYet,
+            C::Revoked,
+            C::UnhandledCriticalExtension,
+            C::UnknownIssuer,
+            C::UnknownRevocationStatus,
+            C::ExpiredRevocationList,
+            C::BadSignature,
+            C::NotValidForName,
+            C::InvalidPurpose,
+            C::ApplicationVerificationFailure,
+        ] {
+            let m = refusal_words(&rustls::Error::InvalidCertificate(c.clone()));
+            assert!(no_rust_names(&m), "{c:?}: {m}");
+            assert!(!m.is_empty());
+        }
+        // What rustls itself prints for one of them: the check above would catch it.
+        let raw = rustls::Error::InvalidCertificate(C::UnknownIssuer).to_string();
+        assert!(!no_rust_names(&raw), "{raw}");
+        assert_eq!(
+            debug_words(&C::UnknownRevocationStatus),
+            "unknown revocation status"
+        );
+    }
+
+    /// A self-signed certificate marked as a CA, as `openssl req -x509` makes by default:
+    /// webpki refuses it as a server certificate (`CaUsedAsEndEntity`), and the words say
+    /// so without the Rust name.
+    #[test]
+    fn a_ca_certificate_used_by_the_server_is_named_in_words() {
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        // Some other root: the verifier needs one to be built at all.
+        let mut other = rcgen::CertificateParams::new(vec!["root.test".into()]).unwrap();
+        other.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let other = other
+            .self_signed(&rcgen::KeyPair::generate().unwrap())
+            .unwrap();
+        let mut store = rustls::RootCertStore::empty();
+        store.add(other.der().clone()).unwrap();
+        let roots = Roots {
+            store: Arc::new(store),
+            notes: Vec::new(),
+        };
+        let name = server_name("localhost").unwrap();
+        let v = verify(&[cert.der().clone()], &name, &roots);
+        assert!(!v.ok);
+        assert_eq!(v.problem.as_deref(), Some("unknown-issuer"));
+        let m = v.message.unwrap();
+        assert!(m.contains("CA certificate"), "{m}");
+        assert!(no_rust_names(&m), "{m}");
     }
 }

@@ -36,6 +36,20 @@ pub struct CertInfo {
     pub parse_error: Option<String>,
 }
 
+impl CertInfo {
+    /// The subjectAltName names, or what their absence means: RFC 9110 section 4.3.4
+    /// forbids HTTPS clients to match the subject's CN, and browsers, Go (since 1.15) and
+    /// rustls do not, so to them such a certificate is valid for no name (curl built on
+    /// OpenSSL still falls back to the CN).
+    pub fn names_text(&self) -> String {
+        if self.sans.is_empty() {
+            "none (no subjectAltName: browsers, Go and rustls ignore the subject's CN)".into()
+        } else {
+            self.sans.join(", ")
+        }
+    }
+}
+
 fn clean(s: impl AsRef<str>) -> String {
     sanitize_text(s.as_ref()).into_owned()
 }
@@ -168,6 +182,25 @@ mod tests {
         assert!(info.parse_error.is_none());
         let early = describe(cert.der(), 1_500_000_000);
         assert!(early.not_yet_valid);
+    }
+
+    #[test]
+    fn a_certificate_without_names_says_what_that_means() {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let info = describe(cert.der(), 1_700_000_000);
+        assert!(info.sans.is_empty());
+        assert!(info.names_text().starts_with("none (no subjectAltName"));
+        let named =
+            rcgen::generate_simple_self_signed(vec!["a.test".into(), "b.test".into()]).unwrap();
+        assert_eq!(
+            describe(named.cert.der(), 1_700_000_000).names_text(),
+            "a.test, b.test"
+        );
     }
 
     #[test]

@@ -232,7 +232,7 @@ fn chain_rows(rows: &mut Vec<(String, String)>, chain: &[CertInfo]) {
             ),
         ));
         if i == 0 {
-            rows.push(("  names".into(), c.sans.join(", ")));
+            rows.push(("  names".into(), c.names_text()));
         }
         rows.push(("  issuer".into(), c.issuer.clone()));
         rows.push((

@@ -211,7 +211,7 @@ fn cert_problem(
             "subject {}; issuer {}; names {}",
             leaf.subject,
             leaf.issuer,
-            leaf.sans.join(", ")
+            leaf.names_text()
         ));
     }
     f
