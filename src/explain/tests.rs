@@ -373,6 +373,10 @@ fn text_output_shows_best_match_then_others() {
     let list = render_list_text(&Painter::new(false));
     assert!(list.contains("openssl-wrong-version-number"));
     assert!(list.starts_with(&format!("{} known messages", entries().len())));
+    // A heading, then two lines an entry: an example's line breaks are escaped (Go's
+    // reply body has two).
+    assert_eq!(list.lines().count(), 1 + 2 * entries().len());
+    assert!(list.contains("HTTP/1.0 400 Bad Request\\x0d\\x0a\\x0d\\x0aClient sent"));
 }
 
 #[test]

@@ -115,7 +115,9 @@ pub fn render_list_text(p: &Painter) -> String {
             causes.join(", ")
         );
         if let Some(ex) = e.examples.first() {
-            let _ = writeln!(out, "    {}", p.dim(&sanitize_text(ex)));
+            // One line an example: a reply's line breaks are shown, not made.
+            let one_line = sanitize_text(ex).replace('\n', "\\x0a");
+            let _ = writeln!(out, "    {}", p.dim(&one_line));
         }
     }
     out
