@@ -1,11 +1,12 @@
 //! Knowledge base, part 3: servers beyond the web (postfix, dovecot, MariaDB, OpenSSH,
-//! Redis) and nginx `stream`, in the wording they print when a PROXY header and the
-//! server disagree.
+//! Redis) and nginx `stream`, and their clients (ssh, the MariaDB client), in the wording
+//! they print when a PROXY header and the server disagree.
 //!
 //! Rules: data only; every example was printed by the real program on loopback (Debian
 //! 12: postfix 3.7, dovecot 2.3.19, MariaDB 10.11, OpenSSH 9.2, redis 7.0, nginx
-//! 1.22), as `tests/daemon_peers.rs` and `tests/path_scenarios.rs` provoke it; see
-//! [`super::kb`] for the meaning of each field.
+//! 1.22, HAProxy 2.6 in front), as `tests/daemon_peers.rs`, `tests/path_scenarios.rs`
+//! and `tests/explain_peers.rs` provoke it; see [`super::kb`] for the meaning of each
+//! field.
 
 use super::kb::*;
 use crate::findings::Code::*;
@@ -230,6 +231,90 @@ pub(crate) static ENTRIES: &[Entry] = &[
         byte_reason: "sshd answers bytes that are not an `SSH-` line with this text and closes.",
         points_to: "A balancer sending PROXY to sshd.",
         commands: &[PROBE],
+    },
+    Entry {
+        id: "ssh-bad-packet-length-proxy",
+        source: "OpenSSH ssh client, through a balancer to sshd",
+        side: Side::Client,
+        patterns: &["bad packet length 1231976033"],
+        refines: None,
+        examples: &[
+            "Bad packet length 1231976033.\nssh_dispatch_run_fatal: Connection to 127.0.0.1 port 2222: message authentication code incorrect",
+        ],
+        causes: &[cause(
+            ProxyHeaderNotExpected,
+            "A balancer in front sends a PROXY header (v1 or v2) to sshd, which has no PROXY support: sshd answered the header with `Invalid SSH identification string.` and closed. Stop sending the header to sshd.",
+        )],
+        byte_reason: "1231976033 is 0x496e7661, the bytes `Inva`: the client, past the banner exchange, read the start of sshd's `Invalid SSH identification string.` as the length of a binary packet.",
+        points_to: "A balancer sending PROXY to sshd.",
+        commands: &[PROBE, "ppdiag probe SSHD:22 (direct, to compare)"],
+    },
+    Entry {
+        id: "ssh-kex-reset",
+        source: "OpenSSH ssh client",
+        side: Side::Client,
+        patterns: &["kex_exchange_identification: read: connection reset by peer"],
+        refines: Some("connection-reset"),
+        examples: &[
+            "kex_exchange_identification: read: Connection reset by peer\nConnection reset by 127.0.0.1 port 2222",
+        ],
+        causes: &[
+            cause(
+                ProxyHeaderMissing,
+                "The port the client reached requires a PROXY header (HAProxy `accept-proxy`, nginx `listen ... proxy_protocol`): it read the client's `SSH-2.0-` line as a broken header and reset the connection. A client that should reach it directly needs a listener without the requirement; a balancer in front must send the header.",
+            ),
+            cause(
+                ConnectionReset,
+                "Something else reset the connection before sshd's banner: a firewall or another middlebox. `ppdiag probe` on the same port tells them apart: a listener that requires a header lets its v1 and v2 attempts through to sshd's banner.",
+            ),
+        ],
+        byte_reason: "An SSH client sends its `SSH-2.0-...` line at once; a listener waiting for `PROXY ` or the v2 signature gets it instead and resets.",
+        points_to: "A listener that requires a PROXY header, reached without one.",
+        commands: &[PROBE, "ppdiag send HOST:PORT --proxy v1"],
+    },
+    Entry {
+        id: "ssh-kex-closed",
+        source: "OpenSSH ssh client",
+        side: Side::Client,
+        patterns: &["kex_exchange_identification: connection closed by remote host"],
+        refines: None,
+        examples: &[
+            "kex_exchange_identification: Connection closed by remote host\nConnection closed by 127.0.0.1 port 2222",
+        ],
+        causes: &[cause(
+            ConnectionClosed,
+            "The connection was accepted and closed before any banner: a balancer that reached no backend (HAProxy does this when its server is down), or sshd dropping it at its `MaxStartups` limit. A listener that requires a PROXY header resets instead (HAProxy `accept-proxy`, nginx `proxy_protocol`: see `ssh-kex-reset`).",
+        )],
+        byte_reason: "No byte came back before the close: not even the `SSH-2.0-` line sshd sends first.",
+        points_to: "The balancer's backend, or sshd's connection limits.",
+        commands: &[PROBE, "ppdiag probe SSHD:22 (direct, to compare)"],
+    },
+    Entry {
+        id: "mysql-lost-initial-packet",
+        source: "MariaDB / MySQL client",
+        side: Side::Client,
+        patterns: &[
+            "at 'handshake: reading initial communication packet'",
+            "at 'reading initial communication packet'",
+        ],
+        refines: None,
+        examples: &[
+            "ERROR 2013 (HY000): Lost connection to server at 'handshake: reading initial communication packet', system error: 11",
+            "ERROR 2013 (HY000): Lost connection to MySQL server at 'reading initial communication packet', system error: 0",
+        ],
+        causes: &[
+            cause(
+                ProxyHeaderMissing,
+                "The port the client reached requires a PROXY header (HAProxy `accept-proxy`, nginx `listen ... proxy_protocol`): MySQL's server speaks first, so the client waits for its greeting while the listener waits for the header, until the listener gives up (HAProxy's `timeout client`, nginx's `proxy_protocol_timeout`, 30 s by default).",
+            ),
+            cause(
+                ConnectionClosed,
+                "A balancer accepted the connection and reached no backend (HAProxy closes after its connect retries, a few seconds). The time before the error does not tell the two apart; `ppdiag probe` on the port does: a listener that requires a header lets its v1 and v2 attempts through to the server's greeting, a balancer without a backend closes every attempt (with `--timeout` longer than its retries).",
+            ),
+        ],
+        byte_reason: "The client waits for the server's greeting, the server's first packet; the connection closed before a byte of it came.",
+        points_to: "A listener that requires a PROXY header in front of the database, or a balancer without a backend.",
+        commands: &[PROBE, "ppdiag send HOST:PORT --proxy v1"],
     },
     Entry {
         id: "redis-unknown-command-proxy",

@@ -842,7 +842,7 @@ fn send_keyword(send: SendProxy) -> &'static str {
 /// HAProxy with `mode tcp` sections; `sections(ports)` writes them for the given ports.
 /// Logs (tcplog, and PROXY errors such as "Received something which does not look like a
 /// PROXY protocol header") go to its stderr, kept in `haproxy.log`.
-fn haproxy_tcp_sections(nports: usize, sections: impl Fn(&[u16]) -> String) -> Option<Daemon> {
+pub fn haproxy_tcp_sections(nports: usize, sections: impl Fn(&[u16]) -> String) -> Option<Daemon> {
     if !need("haproxy") {
         return None;
     }

@@ -1,0 +1,181 @@
+//! `ppdiag explain` on what real clients print: OpenSSH's `ssh` and the MariaDB client,
+//! run against real HAProxy in front of a real sshd (or of nothing), in the four set-ups
+//! their messages come from. Each message is read live, then explained; the entry and its
+//! first cause must be the set-up's. Where an entry says which observation tells its
+//! causes apart (`ppdiag probe` on the port), that probe is run too.
+//!
+//! One sshd and one HAProxy (four listeners) for the whole binary, started once. Under
+//! CI=true a missing program fails; elsewhere the test skips.
+
+mod common;
+use common::peers::daemons;
+use common::process::need;
+use common::{ppdiag, stdout};
+use serde_json::Value;
+use std::process::{Command, Stdio};
+
+/// What `ppdiag explain --format json` makes of `msg`: the best entry's id and the codes
+/// of its causes, in rank order.
+fn explained(msg: &str) -> (String, Vec<String>) {
+    let o = ppdiag(&["explain", "--format", "json", msg]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("explain JSON");
+    let best = &v["matches"][0];
+    let causes = best["causes"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|x| x["code"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    (
+        best["id"].as_str().unwrap_or("no match").to_string(),
+        causes,
+    )
+}
+
+/// What a client printed on standard error (both streams, in case it uses the other).
+fn printed(cmd: &mut Command) -> String {
+    let o = cmd.stdin(Stdio::null()).output().expect("the client runs");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&o.stdout)
+    )
+}
+
+/// `ssh ... true` to 127.0.0.1:`port`, with no user configuration and no key prompts.
+fn ssh(port: u16) -> String {
+    printed(
+        Command::new("timeout")
+            .args(["30", "ssh", "-F", "/dev/null", "-o", "BatchMode=yes"])
+            .args([
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+            ])
+            .args([
+                "-o",
+                "ConnectTimeout=10",
+                "-p",
+                &port.to_string(),
+                "127.0.0.1",
+                "true",
+            ]),
+    )
+}
+
+/// The MariaDB client's `select 1` on 127.0.0.1:`port`.
+fn mariadb(port: u16) -> String {
+    printed(
+        Command::new("timeout")
+            .args(["60", "mariadb", "--no-defaults", "-h", "127.0.0.1"])
+            .args(["-P", &port.to_string(), "-uroot", "--connect-timeout=40"])
+            .args(["-e", "select 1"]),
+    )
+}
+
+/// `ppdiag probe --format json --timeout T` of 127.0.0.1:`port`: its first probe.
+fn probe(port: u16, timeout: &str) -> Value {
+    let addr = format!("127.0.0.1:{port}");
+    let o = ppdiag(&["probe", &addr, "--format", "json", "--timeout", timeout]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("probe JSON");
+    v["probes"][0].clone()
+}
+
+fn codes(probe: &Value) -> Vec<String> {
+    probe["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|x| x["code"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn real_client_messages_are_explained_by_their_set_up() {
+    if !need("ssh") || !need("mariadb") || !need("timeout") {
+        return;
+    }
+    let Some(sshd) = daemons::sshd() else {
+        return;
+    };
+    // Nothing listens on `dead`: the balancer's backend is down.
+    let dead = daemons::daemon_port();
+    let s = sshd.port;
+    let Some(lb) = daemons::haproxy_tcp_sections(4, |p| {
+        format!(
+            "listen v1\n  bind 127.0.0.1:{}\n  server s 127.0.0.1:{s} send-proxy\n\
+             listen v2\n  bind 127.0.0.1:{}\n  server s 127.0.0.1:{s} send-proxy-v2\n\
+             listen needs_header\n  bind 127.0.0.1:{} accept-proxy\n  server s 127.0.0.1:{s}\n\
+             listen no_backend\n  bind 127.0.0.1:{}\n  server s 127.0.0.1:{dead}\n",
+            p[0], p[1], p[2], p[3]
+        )
+    }) else {
+        return;
+    };
+    let [v1, v2, needs_header, no_backend] = [lb.ports[0], lb.ports[1], lb.ports[2], lb.ports[3]];
+
+    // A balancer adds a header (v1 or v2) in front of sshd, which has no PROXY reader.
+    for port in [v1, v2] {
+        let m = ssh(port);
+        assert!(m.contains("Bad packet length 1231976033"), "{m}");
+        let (id, causes) = explained(&m);
+        assert_eq!(id, "ssh-bad-packet-length-proxy", "{m}");
+        assert_eq!(causes[0], "proxy-header-not-expected");
+    }
+
+    // A listener that requires a header, reached without one: ssh speaks at once and is
+    // reset; the MariaDB client waits for a greeting that never comes.
+    let m = ssh(needs_header);
+    assert!(
+        m.contains("kex_exchange_identification: read: Connection reset by peer"),
+        "{m}"
+    );
+    assert_eq!(
+        explained(&m),
+        (
+            "ssh-kex-reset".into(),
+            vec!["proxy-header-missing".into(), "connection-reset".into()]
+        ),
+        "{m}"
+    );
+    let m = mariadb(needs_header);
+    assert!(m.contains("reading initial communication packet"), "{m}");
+    let (id, causes) = explained(&m);
+    assert_eq!(id, "mysql-lost-initial-packet", "{m}");
+    assert_eq!(causes, ["proxy-header-missing", "connection-closed"]);
+    // What the entries say tells the causes apart: probe finds the requirement.
+    let p = probe(needs_header, "1500ms");
+    assert_eq!(
+        p["expects"]["proxy"],
+        "required",
+        "{}\n{}",
+        p["summary"],
+        std::fs::read_to_string(&lb.log).unwrap_or_default()
+    );
+
+    // A balancer with its backend down: ssh sees a close; the MariaDB client prints the
+    // same words as above, which the entry ranks second and probe tells apart.
+    let m = ssh(no_backend);
+    assert!(
+        m.contains("kex_exchange_identification: Connection closed by remote host"),
+        "{m}"
+    );
+    assert_eq!(
+        explained(&m),
+        ("ssh-kex-closed".into(), vec!["connection-closed".into()]),
+        "{m}"
+    );
+    let m = mariadb(no_backend);
+    assert!(m.contains("reading initial communication packet"), "{m}");
+    assert_eq!(explained(&m).0, "mysql-lost-initial-packet");
+    // HAProxy holds the connection through its connect retries (about three seconds)
+    // before it closes: a probe that waits longer sees the close.
+    let p = probe(no_backend, "6s");
+    assert_ne!(p["expects"]["proxy"], "required", "{p}");
+    assert!(codes(&p).contains(&"connection-closed".to_string()), "{p}");
+}
