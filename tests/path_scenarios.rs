@@ -321,6 +321,34 @@ fn redis_direct() {
     );
     let (code, out) = send_exit(&rd.addr(), "v1");
     assert_eq!(code, 1, "{out}");
+    // Behind a balancer adding a v2 header, Redis's inline parser stops at the NUL in the
+    // signature and waits: every attempt is silent. That is also what a black hole does,
+    // so the finding names both, likeliest first, and what tells them apart.
+    let Some(lb) = daemons::haproxy_tcp(false, SendProxy::V2, rd.port) else {
+        return;
+    };
+    let (p, code, _) = probe_json(&lb.addr(), &[]);
+    assert_eq!(code, 1, "{p}");
+    let silent = p["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["code"] == "target-silent"))
+        .unwrap_or_else(|| panic!("no target-silent finding: {p}"));
+    let evidence: Vec<&str> = silent["evidence"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.starts_with("alternative 2:") && e.contains("Redis-style")),
+        "{evidence:?}"
+    );
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.starts_with("to tell them apart:")),
+        "{evidence:?}"
+    );
 }
 
 #[test]

@@ -110,6 +110,23 @@ pub fn failing_path(address: &str, v: &Verdict, attempts: &[Attempt]) -> Option<
     Some(f)
 }
 
+/// The model's other explanations of an endpoint that answered nothing at all, and the
+/// observation that tells them apart, added to the finding the web rules gave it (which
+/// names one cause: a silent endpoint may also be a server that reads a balancer's header
+/// as a command and waits for the rest of it).
+pub fn with_alternatives(f: &mut Finding, v: &Verdict) {
+    if !v.ambiguous() {
+        return;
+    }
+    for e in v.explanations.iter().filter(|e| e.code != Some(f.code)) {
+        f.evidence
+            .push(format!("alternative {}: {}", e.rank, e.summary).into());
+    }
+    if let Some(t) = &v.tell_apart {
+        f.evidence.push(format!("to tell them apart: {t}").into());
+    }
+}
+
 /// For a path that works without a header: what a header does to it (the endpoint's
 /// contract), as `info` unless the user said the balancer sends that header.
 pub fn header_effects(v: &Verdict, attempts: &[Attempt], sends: BalancerSends) -> Vec<Finding> {

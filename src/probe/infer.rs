@@ -413,7 +413,11 @@ fn web(
             .iter()
             .filter(|a| a.payload != Payload::Wait)
             .collect();
-        findings.extend(nothing_worked(&real));
+        let mut nothing = nothing_worked(&real);
+        if let Some(f) = nothing.iter_mut().find(|f| f.code == Code::TargetSilent) {
+            explained::with_alternatives(f, &verdict);
+        }
+        findings.extend(nothing);
     }
     match w.proxy {
         Need::Forbidden | Need::Optional => not_accepted(&cx, &w, &mut findings),
