@@ -168,6 +168,89 @@ fn a_truncated_capture_reports_where_it_breaks_and_what_came_before() {
     );
 }
 
+/// `data` gzip-compressed, in `members` gzip members one after the other (as `cat a.gz
+/// b.gz` or pigz write them).
+fn gzip(data: &[u8], members: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    for part in data.chunks(data.len().div_ceil(members)) {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(part).unwrap();
+        out.extend(e.finish().unwrap());
+    }
+    out
+}
+
+#[test]
+fn gzip_captures_read_as_the_plain_ones() {
+    for name in ["haproxy-v2-nginx-ssl.pcap", "two-interfaces.pcapng"] {
+        let data = bytes(name);
+        let plain = json(&ppdiag(&["decode", "--format", "json", &path(name)]));
+        for members in [1, 3] {
+            let f = temp(&gzip(&data, members), ".pcap.gz");
+            let o = ppdiag(&["decode", "--format", "json", f.path().to_str().unwrap()]);
+            let from_file = json(&o);
+            let o = ppdiag_stdin(&["decode", "--format", "json", "-"], &gzip(&data, members));
+            let from_stdin = json(&o);
+            for v in [&from_file, &from_stdin] {
+                assert_eq!(v["flows"], plain["flows"], "{name}, {members} member(s)");
+                assert_eq!(v["summary"]["findings"], plain["summary"]["findings"]);
+                assert!(v["summary"]["capture_error"].is_null(), "{}", v["summary"]);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_cut_or_corrupt_gzip_capture_says_where_it_stops_and_keeps_what_came_before() {
+    let gz = gzip(&bytes("haproxy-v2-nginx-ssl.pcap"), 1);
+    let mut corrupt = gz.clone();
+    corrupt[gz.len() / 2] ^= 0xff;
+    for (data, words) in [
+        (gz[..gz.len() * 2 / 3].to_vec(), "ends early"),
+        (corrupt, "corrupt"),
+    ] {
+        let f = temp(&data, ".pcap.gz");
+        let o = ppdiag(&["decode", "--format", "json", f.path().to_str().unwrap()]);
+        let v = json(&o);
+        let e = &v["summary"]["capture_error"];
+        assert!(e["message"].as_str().unwrap_or("").contains(words), "{e}");
+        assert!(e["offset"].as_u64().unwrap_or(0) > 24, "{e}");
+        assert!(!v["flows"].as_array().unwrap().is_empty(), "{v}");
+    }
+}
+
+#[test]
+fn other_compressions_are_named_with_the_command_that_undoes_them() {
+    let cases: [(&[u8], &str, &str); 3] = [
+        (
+            &[0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x00, 0x01],
+            "zstd-compressed",
+            "zstdcat",
+        ),
+        (b"\xfd7zXZ\x00\x00\x04", "xz-compressed", "xzcat"),
+        (b"BZh91AY&SY", "bzip2-compressed", "bzcat"),
+    ];
+    for (data, what, cat) in cases {
+        let f = temp(data, ".pcap.x");
+        let file = f.path().to_str().unwrap();
+        let o = ppdiag(&["decode", file]);
+        assert_eq!(o.status.code(), Some(2));
+        let e = stderr(&o);
+        assert!(
+            e.contains(what) && e.contains(&format!("`{cat} {file} | ppdiag decode -`")),
+            "{e}"
+        );
+        let o = ppdiag_stdin(&["decode", "-"], data);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains(&format!("`{cat} FILE | ppdiag decode -`")),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
 #[test]
 fn a_corrupt_record_stops_reading_there() {
     let mut data = bytes("haproxy-v1-nginx-http.pcap");

@@ -17,19 +17,21 @@
 //!   `probe --udp` uses);
 //! - [`decoder`] (tracker and judge on one thread, for tests and small inputs).
 //!
-//! I/O shell: [`shell`] (pcap-parser streaming from a file or stdin, progress bar,
-//! output as flows end).
+//! I/O shell: [`input`] (a file or stdin, gzip read through as [`compressed`]
+//! recognises it), [`shell`] (pcap-parser streaming, progress bar, output as flows end).
 //!
 //! Rules: capture time only; bounded memory whatever the capture's size; every frame is
 //! part of a reported conversation or counted as skipped; a broken capture is reported
 //! where it breaks, with everything before it.
 
+pub mod compressed;
 pub mod conversation;
 pub mod decoder;
 pub mod engine;
 pub mod failed;
 pub mod flow;
 pub mod hash;
+pub mod input;
 pub mod judge;
 pub mod late;
 pub mod link;

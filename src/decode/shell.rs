@@ -9,6 +9,8 @@
 //! where it breaks; exit 2 only when nothing at all could be read.
 
 use super::engine::{Event, Filter, Limits, Tracker};
+pub use super::input::Input;
+use super::input::{Opened, open_input};
 use super::judge::Judge;
 use super::packet::linktype;
 use super::report::Summary;
@@ -20,19 +22,9 @@ use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{PcapBlockOwned, PcapError};
 use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
 
 /// How many conversations the default text view shows.
 pub const WORST_SHOWN: usize = 10;
-
-/// Where the capture comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    /// Standard input (`-`).
-    Stdin,
-    /// A file.
-    File(PathBuf),
-}
 
 /// Validated `decode` config.
 #[derive(Debug, Clone)]
@@ -47,82 +39,6 @@ pub struct DecodeConfig {
     pub output: Output,
     /// Bounds.
     pub limits: Limits,
-}
-
-/// A reader for live input whose first read returns only the file header.
-///
-/// pcap-parser reads twice before its first block (once to recognise the format, once
-/// more to fill its buffer); on a pipe the second read blocks until more packets come.
-/// Handing it the header alone first means the second read brings the packets already
-/// written, so nothing waits for the next packet to be reported.
-struct Paced<R> {
-    inner: R,
-    head: Vec<u8>,
-    first: bool,
-}
-
-impl<R: Read> Paced<R> {
-    fn new(inner: R) -> Self {
-        Paced {
-            inner,
-            head: Vec::new(),
-            first: true,
-        }
-    }
-}
-
-impl<R: Read> Read for Paced<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.first {
-            self.first = false;
-            // The first 28 bytes say which format and how long its header is.
-            let mut head = [0u8; 28];
-            let mut got = 0;
-            while got < head.len() {
-                match self.inner.read(&mut head[got..])? {
-                    0 => break,
-                    n => got += n,
-                }
-            }
-            self.head = head[..got].to_vec();
-            let header_len = match self.head.get(..4) {
-                Some([0x0a, 0x0d, 0x0d, 0x0a]) => {
-                    let len = self.head.get(4..8).map(|b| [b[0], b[1], b[2], b[3]]);
-                    let le = self.head.get(8..12) == Some(&[0x4d, 0x3c, 0x2b, 0x1a][..]);
-                    let len = len.map_or(0, |l| {
-                        if le {
-                            u32::from_le_bytes(l)
-                        } else {
-                            u32::from_be_bytes(l)
-                        }
-                    }) as usize;
-                    // A section header with options is longer: read all of it (bounded).
-                    let want = len.min(1 << 16);
-                    let mut more = [0u8; 4096];
-                    while self.head.len() < want {
-                        let room = (want - self.head.len()).min(more.len());
-                        match self.inner.read(&mut more[..room])? {
-                            0 => break,
-                            n => self.head.extend_from_slice(&more[..n]),
-                        }
-                    }
-                    want.clamp(got.min(28), self.head.len())
-                }
-                _ => 24.min(got),
-            };
-            let n = header_len.min(buf.len());
-            buf[..n].copy_from_slice(&self.head[..n]);
-            self.head.drain(..n);
-            return Ok(n);
-        }
-        if !self.head.is_empty() {
-            let n = self.head.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.head[..n]);
-            self.head.drain(..n);
-            return Ok(n);
-        }
-        self.inner.read(buf)
-    }
 }
 
 /// Decodes a whole capture from `reader` on this thread and returns every report and the
@@ -168,7 +84,12 @@ const BATCH: usize = 64;
 /// Two threads: this one reads frames and tracks flows ([`Tracker`]); the other judges,
 /// links and writes ([`Judge`] and the output), so judging never stalls reading.
 pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
-    let (reader, name, size) = open_input(&cfg.input)?;
+    let Opened {
+        reader,
+        name,
+        size,
+        gzip,
+    } = open_input(&cfg.input)?;
     let live = cfg.input == Input::Stdin;
     let progress = size
         .filter(|&s| s >= 64 << 20 && std::io::stderr().is_terminal())
@@ -208,6 +129,17 @@ pub fn run(cfg: &DecodeConfig) -> Result<i32, Failure> {
         bar.finish_and_clear();
     }
     let mut summary = tracker.summary().clone();
+    // A gzip stream that broke ended the capture early: that is the capture's error.
+    let read = match gzip.as_ref().and_then(|g| g.error()) {
+        Some((words, at)) => Err(CaptureError {
+            offset: at,
+            packets_before: summary.packets,
+            message: format!(
+                "{words}, so the capture stops there (bytes counted in the decompressed capture)"
+            ),
+        }),
+        None => read,
+    };
     let failure = read.err().and_then(|e| {
         let failure = (summary.packets == 0).then(|| {
             if summary.format.is_empty() {
@@ -276,37 +208,6 @@ fn read_all(
     tracker.finish(&mut batch);
     send(tracker, &mut batch, true);
     r
-}
-
-/// A capture's reader, its name for messages, and its size when known.
-type Opened = (Box<dyn Read + Send>, String, Option<u64>);
-
-/// Opens the capture (a directory or an unreadable file is exit 2).
-fn open_input(input: &Input) -> Result<Opened, Failure> {
-    match input {
-        Input::Stdin => Ok((
-            Box::new(Paced::new(std::io::stdin())),
-            "standard input".into(),
-            None,
-        )),
-        Input::File(p) => {
-            if p.is_dir() {
-                return Err(Failure(format!(
-                    "cannot read {}: it is a directory; give a pcap or pcapng file",
-                    p.display()
-                )));
-            }
-            let f = std::fs::File::open(p).map_err(|e| {
-                Failure(format!(
-                    "cannot read {}: {}",
-                    p.display(),
-                    crate::output::io_error_words(&e)
-                ))
-            })?;
-            let size = f.metadata().ok().map(|m| m.len());
-            Ok((Box::new(f), p.display().to_string(), size))
-        }
-    }
 }
 
 fn progress_bar(size: u64) -> indicatif::ProgressBar {
