@@ -125,6 +125,10 @@ pub enum Fingerprint {
     Openssl32,
     /// Go's HTTP server answering `Client sent an HTTP request to an HTTPS server`.
     GoHttps,
+    /// Apache Tomcat: a plaintext `400` with its error report page (`HTTP Status 400 –
+    /// Bad Request`) to a header it read as a request line. Its HTTP connector has no
+    /// PROXY reader (Tomcat 10.1's coyote has no such class).
+    Tomcat,
 }
 
 impl Fingerprint {
@@ -141,6 +145,9 @@ impl Fingerprint {
             Fingerprint::Rustls => "a rustls server",
             Fingerprint::Openssl32 => "OpenSSL 3.2+ (before the fix of openssl#30196)",
             Fingerprint::GoHttps => "a Go HTTPS server",
+            Fingerprint::Tomcat => {
+                "Apache Tomcat (its 400 error page to a header it read as a request line: Tomcat's HTTP connector has no PROXY reader)"
+            }
         }
     }
 }
@@ -200,7 +207,12 @@ fn judge_with(mut client: Opening, server: Sniffed, x: &Exchange<'_>, lean: bool
         Some(Kind::Empty) => Spoke::Nothing,
         _ => Spoke::Other,
     };
-    let fingerprint = fingerprint(&outcome, &server, spoke, !client.headers.is_empty());
+    let fingerprint = fingerprint(
+        &outcome,
+        (&server, x.server),
+        spoke,
+        !client.headers.is_empty(),
+    );
     let client_sees = if spoke == Spoke::Tls {
         match &server.tls_client_view {
             Some(v) => client_lines(v),
@@ -365,7 +377,7 @@ fn status_line(h: &sniff::HttpInfo) -> Option<String> {
 
 fn fingerprint(
     outcome: &Outcome,
-    server: &Sniffed,
+    (server, server_bytes): (&Sniffed, &[u8]),
     spoke: Spoke,
     header: bool,
 ) -> Option<Fingerprint> {
@@ -378,6 +390,11 @@ fn fingerprint(
         Outcome::HttpResponse {
             status: Some(400), ..
         } if server_header.starts_with("nginx") => Some(Fingerprint::Nginx),
+        // Tomcat's ErrorReportValve page (Tomcat 8.5 to 11; no `Server` header by
+        // default, no reason phrase on the status line).
+        Outcome::HttpResponse {
+            status: Some(400), ..
+        } if memchr::memmem::find(server_bytes, TOMCAT_400).is_some() => Some(Fingerprint::Tomcat),
         Outcome::HttpResponse { line, .. }
             if spoke == Spoke::Http && line.starts_with("HTTP/1.0 400") =>
         {
@@ -407,9 +424,23 @@ const FIX_STOP_SENDING: &str = "or stop sending it: AWS NLB target group attribu
 const FIX_SEND: &str = "make the balancer send the header: AWS NLB target group attribute `proxy_protocol_v2.enabled=true`; HAProxy `send-proxy-v2` on the `server` line; nginx stream `proxy_protocol on`; LoxiLB/Kubernetes: the Service's PROXY protocol setting";
 const FIX_DONT_REQUIRE: &str = "or, if nothing in front sends PROXY, stop requiring it: nginx: drop `proxy_protocol` from `listen`; Traefik: drop `proxyProtocol`; go-proxyproto: policy USE instead of REQUIRE";
 
+/// The title of Tomcat's error page for a 400.
+const TOMCAT_400: &[u8] = "<title>HTTP Status 400 – Bad Request</title>".as_bytes();
+
+/// For a backend that cannot parse a header at all: stop sending it, or end the PROXY
+/// hop in a reader in front that passes the address on in a form the backend reads.
+const FIX_TOMCAT: &[&str] = &[
+    "Tomcat has no PROXY reader (its HTTP connector parses none, 10.1 included): stop sending the header to it — AWS NLB target group attribute `proxy_protocol_v2.enabled=false`; HAProxy: drop `send-proxy`/`send-proxy-v2` from the `server` line; nginx stream: `proxy_protocol off`",
+    "or end the PROXY hop in front of it and pass the client address as `X-Forwarded-For`, which Tomcat's `RemoteIpValve` reads: HAProxy `bind ... accept-proxy` with `mode http` and `option forwardfor`; nginx `listen ... proxy_protocol` with `proxy_set_header X-Forwarded-For $proxy_protocol_addr;`",
+];
+
 /// Adds the fixes for a PROXY header the server does not parse, the likeliest first for
-/// the backend `fp` points to.
+/// the backend `fp` points to (for Tomcat, which cannot parse one, only the ways around).
 pub fn not_expected_fixes(mut f: Finding, fp: Option<Fingerprint>) -> Finding {
+    if fp == Some(Fingerprint::Tomcat) {
+        f.fixes.extend(FIX_TOMCAT.iter().map(|&x| x.into()));
+        return f;
+    }
     // Room for all of them at once (this runs for most failed conversations).
     f.fixes.reserve(FIX_PARSE.len() + 1);
     let first = usize::from(fp == Some(Fingerprint::SilentCloser));

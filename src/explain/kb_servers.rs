@@ -1,5 +1,5 @@
 //! Knowledge base, part 2: what servers and balancers log (OpenSSL-based servers, Go
-//! servers and go-proxyproto, nginx, HAProxy, Envoy).
+//! servers and go-proxyproto, Tomcat 10.1, nginx, HAProxy, Envoy).
 //!
 //! Rules: data only; wordings taken from the programs (observed on loopback) or their sources; see
 //! [`super::kb`] for the meaning of each field. General entries come before the entries
@@ -118,6 +118,63 @@ pub(crate) static ENTRIES: &[Entry] = &[
         byte_reason: "The peer closed (FIN) before sending a complete ClientHello.",
         points_to: "Whoever connects to this port: compare the client address with the balancer's health-check addresses.",
         commands: &[DECODE, PROBE],
+    },
+    Entry {
+        id: "tomcat-method-name-proxy-v2",
+        source: "Apache Tomcat (HTTP connector)",
+        side: Side::Server,
+        patterns: &["invalid character found in method name [0x000x0d0x0aquit0x0a"],
+        refines: None,
+        examples: &[
+            "java.lang.IllegalArgumentException: Invalid character found in method name [0x000x0d0x0aQUIT0x0a!0x110x000x0c0x7f0x000x000x010x7f0x000x000x010xbc0xbeqWGET ]. HTTP method names must be tokens",
+        ],
+        causes: &[cause(
+            ProxyHeaderNotExpected,
+            "A balancer in front sends a PROXY v2 header (AWS NLB `proxy_protocol_v2.enabled`, HAProxy `send-proxy-v2`) and Tomcat, which has no PROXY reader, parsed it as a request line. Stop sending the header to Tomcat, or end the PROXY hop in front of it.",
+        )],
+        byte_reason: "Tomcat skips the signature's two leading CRLFs as blank lines, then reads `\\0\\r\\nQUIT\\n`, the rest of the v2 signature, as the method name; the client's own request (`GET`) follows the 28 bytes of the header.",
+        points_to: "Tomcat (or a Java service on it) behind a balancer that sends PROXY v2.",
+        commands: &[PROBE, DECODE],
+    },
+    Entry {
+        id: "tomcat-http-protocol-proxy-v1",
+        source: "Apache Tomcat (HTTP connector)",
+        side: Side::Server,
+        patterns: &["invalid character found in the http protocol ["],
+        refines: None,
+        examples: &[
+            "java.lang.IllegalArgumentException: Invalid character found in the HTTP protocol [127.0.0.1 127.0.0.1 ]",
+        ],
+        causes: &[
+            cause(
+                ProxyHeaderNotExpected,
+                "When the bracket holds two addresses: a balancer in front sends a PROXY v1 line (HAProxy `send-proxy`, nginx stream `proxy_protocol on`) and Tomcat, which has no PROXY reader, parsed it as a request line: `PROXY` as the method, `TCP4` as the target, the addresses where `HTTP/1.1` belongs.",
+            ),
+            cause(
+                ProtocolMismatch,
+                "Otherwise: a client sent a request line whose third word is not `HTTP/1.x`.",
+            ),
+        ],
+        byte_reason: "`PROXY TCP4 <source> <destination> <ports>` has the shape of a request line up to its third word, which Tomcat reads as the protocol version.",
+        points_to: "Tomcat (or a Java service on it) behind a balancer that sends PROXY v1.",
+        commands: &[PROBE, DECODE],
+    },
+    Entry {
+        id: "tomcat-method-name-tls",
+        source: "Apache Tomcat (HTTP connector)",
+        side: Side::Server,
+        patterns: &["invalid character found in method name [0x160x03*"],
+        refines: None,
+        examples: &[
+            "java.lang.IllegalArgumentException: Invalid character found in method name [0x160x030x010x020x000x010x000x010xfc0x030x03...]. HTTP method names must be tokens",
+        ],
+        causes: &[cause(
+            TlsToPlaintextPort,
+            "A TLS ClientHello reached Tomcat's plaintext HTTP connector: an `https://` URL to the HTTP port, or a balancer that forwards TLS to it (TLS passthrough to the wrong port).",
+        )],
+        byte_reason: "`0x16 0x03` is a TLS handshake record: the ClientHello's first bytes read as a method name.",
+        points_to: "A TLS client or TLS passthrough aimed at Tomcat's plaintext port.",
+        commands: &[PROBE],
     },
     Entry {
         id: "go-client-sent-http",

@@ -4,7 +4,8 @@
 //! map back to the original text, so `matched` quotes the user's own words. A pattern
 //! is a list of literal parts separated by `*`, found in order; a part that starts or
 //! ends with a letter or digit must sit on a word boundary there (so `eof` does not
-//! match inside `whereof`, and `400` not inside `14001`).
+//! match inside `whereof`, and `400` not inside `14001`), except at a pattern's own `*`
+//! ends: `[0x160x03*` matches `[0x160x030x01...`, where the bytes run on.
 //!
 //! Score: the number of message bytes the entry explains, i.e. the union of the spans
 //! matched by its own patterns and by those of the entries it refines (counted only
@@ -71,15 +72,16 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
-/// Finds `part` in `hay` at or after `from`, on word boundaries where the part has them.
-fn find_part(hay: &str, part: &str, from: usize) -> Option<usize> {
+/// Finds `part` in `hay` at or after `from`, on word boundaries where the part has them
+/// (`open`: on the left, on the right, none is needed).
+fn find_part(hay: &str, part: &str, from: usize, open: (bool, bool)) -> Option<usize> {
     if part.is_empty() {
         return Some(from);
     }
     let bytes = hay.as_bytes();
     let pb = part.as_bytes();
-    let need_left = pb.first().copied().is_some_and(is_word);
-    let need_right = pb.last().copied().is_some_and(is_word);
+    let need_left = !open.0 && pb.first().copied().is_some_and(is_word);
+    let need_right = !open.1 && pb.last().copied().is_some_and(is_word);
     let mut start = from;
     while start <= hay.len() {
         let rel = hay.get(start..)?.find(part)?;
@@ -100,8 +102,18 @@ fn find_part(hay: &str, part: &str, from: usize) -> Option<usize> {
 pub(crate) fn match_pattern(text: &str, pattern: &str) -> Option<Vec<(usize, usize)>> {
     let mut spans = Vec::new();
     let mut pos = 0;
-    for part in pattern.split('*').map(str::trim).filter(|p| !p.is_empty()) {
-        let at = find_part(text, part, pos)?;
+    let parts: Vec<&str> = pattern
+        .split('*')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let last = parts.len().saturating_sub(1);
+    for (i, part) in parts.into_iter().enumerate() {
+        let open = (
+            i == 0 && pattern.starts_with('*'),
+            i == last && pattern.ends_with('*'),
+        );
+        let at = find_part(text, part, pos, open)?;
         spans.push((at, at + part.len()));
         pos = at + part.len();
     }

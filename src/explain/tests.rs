@@ -420,3 +420,18 @@ proptest! {
         prop_assert!(explain(&msg).matches.iter().any(|m| m.id == e.id));
     }
 }
+
+#[test]
+fn a_star_at_a_pattern_end_lifts_the_word_boundary_there() {
+    use super::matcher::match_pattern;
+    let text = "invalid character found in method name [0x160x030x010x02";
+    assert!(match_pattern(text, "method name [0x160x03").is_none());
+    assert_eq!(
+        match_pattern(text, "method name [0x160x03*"),
+        Some(vec![(27, 48)])
+    );
+    assert!(match_pattern("whereof", "eof").is_none());
+    assert!(match_pattern("whereof", "*eof").is_some());
+    // Inside a pattern, a `*` keeps both neighbours bounded.
+    assert!(match_pattern("a 14001 b", "a*400*b").is_none());
+}

@@ -728,6 +728,56 @@ pub fn sshd() -> Option<Daemon> {
     }))
 }
 
+/// Debian's Tomcat (tomcat10).
+const TOMCAT_HOME: &str = "/usr/share/tomcat10";
+
+/// Apache Tomcat 10.1 (Debian's tomcat10, no PROXY support) with one HTTP/1.1 connector
+/// on 127.0.0.1 and a ROOT page (`ok`), in a CATALINA_BASE of its own. `catalina.sh run`
+/// execs the JVM, so the guard's PID is Tomcat's.
+pub fn tomcat() -> Option<Daemon> {
+    let home = Path::new(TOMCAT_HOME);
+    if !home.join("bin/catalina.sh").is_file() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("tomcat10 is required under CI=true (.ci/run installs it)");
+        }
+        eprintln!("skipping: tomcat10 is not installed");
+        return None;
+    }
+    let dir = temp_dir();
+    let base = dir.path().to_path_buf();
+    for sub in ["conf", "logs", "temp", "work", "webapps/ROOT"] {
+        std::fs::create_dir_all(base.join(sub)).unwrap();
+    }
+    for f in [
+        "web.xml",
+        "logging.properties",
+        "catalina.properties",
+        "context.xml",
+    ] {
+        std::fs::copy(home.join("etc").join(f), base.join("conf").join(f)).expect("tomcat conf");
+    }
+    std::fs::write(base.join("webapps/ROOT/index.html"), "ok\n").unwrap();
+    let log = base.join("catalina.out");
+    Some(one_port("tomcat", dir, log, |port| {
+        std::fs::write(
+            base.join("conf/server.xml"),
+            format!(
+                "<?xml version=\"1.0\"?>\n<Server port=\"-1\" shutdown=\"SHUTDOWN\">\n  <Service name=\"Catalina\">\n    <Connector port=\"{port}\" address=\"127.0.0.1\" protocol=\"HTTP/1.1\" connectionTimeout=\"5000\"/>\n    <Engine name=\"Catalina\" defaultHost=\"localhost\">\n      <Host name=\"localhost\" appBase=\"webapps\" unpackWARs=\"false\" autoDeploy=\"false\"/>\n    </Engine>\n  </Service>\n</Server>\n"
+            ),
+        )
+        .unwrap();
+        let mut cmd = Command::new(home.join("bin/catalina.sh"));
+        cmd.arg("run")
+            .env("CATALINA_HOME", home)
+            .env("CATALINA_BASE", &base)
+            .env("CATALINA_TMPDIR", base.join("temp"))
+            // An IPv4 socket, as `wait_ports` looks for (the JVM's default is an IPv6
+            // socket mapped to IPv4, listed in /proc/net/tcp6).
+            .env("JAVA_OPTS", "-Djava.net.preferIPv4Stack=true");
+        cmd
+    }))
+}
+
 /// redis-server (no PROXY support), no persistence.
 pub fn redis() -> Option<Daemon> {
     if !need("redis-server") {
