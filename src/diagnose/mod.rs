@@ -132,6 +132,12 @@ pub enum Fingerprint {
 }
 
 impl Fingerprint {
+    /// Whether the software has no PROXY reader at all, in any configuration (so no
+    /// balancer in front can be sending it a header it reads).
+    pub fn has_no_reader(self) -> bool {
+        self == Fingerprint::Tomcat
+    }
+
     /// Who it points to, in words.
     pub fn describe(self) -> &'static str {
         match self {
