@@ -132,12 +132,16 @@ fn waiting(o: &Observation) -> Fit {
 }
 
 /// Any failure a TLS stack can give to bytes that are not a ClientHello: a plaintext
-/// 400 (nginx), an alert, a close, other bytes.
+/// 400 (nginx, Go), an alert, a close, other bytes. Not an HTTP success: a 2xx or 3xx
+/// answer means something read the bytes as HTTP and served them.
 fn tls_refusal(o: &Observation) -> bool {
-    matches!(
-        o.reply,
-        Reply::Alert { .. } | Reply::Other | Reply::Http { .. }
-    ) || closed(o)
+    match o.reply {
+        Reply::Http {
+            status: Some(s), ..
+        } => s >= 400,
+        Reply::Alert { .. } | Reply::Other | Reply::Http { .. } => true,
+        _ => closed(o),
+    }
 }
 
 fn tls(o: &Observation, headers: bool) -> Fit {

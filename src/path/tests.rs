@@ -160,6 +160,29 @@ fn postfix_requiring_the_header() {
 }
 
 #[test]
+fn a_plaintext_get_served_rules_out_a_tls_server() {
+    // Tomcat, direct: headers read as request lines (400), a GET without one served.
+    let tomcat_400 = b"HTTP/1.1 400 \r\nContent-Type: text/html;charset=utf-8\r\n\r\n";
+    let obs = vec![
+        ob(V2, GET, tomcat_400, End::Closed),
+        ob(V1, GET, tomcat_400, End::Closed),
+        ob(V2, HELLO, tomcat_400, End::Closed),
+        ob(
+            b"",
+            GET,
+            b"HTTP/1.1 200 \r\nContent-Length: 3\r\n\r\nok\n",
+            End::Open,
+        ),
+    ];
+    let v = solve(&InFront::ALL, &obs);
+    assert_eq!(v.application, Some(App::Http), "{v:#?}");
+    assert!(
+        v.explanations.iter().all(|e| e.application == App::Http),
+        "a TLS server does not answer a plaintext GET with 200: {v:#?}"
+    );
+}
+
+#[test]
 fn the_fixed_balancer_is_ambiguous_and_says_so() {
     // HAProxy send-proxy-v2 -> nginx listen ssl proxy_protocol: works without a header.
     let obs = vec![
