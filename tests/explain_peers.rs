@@ -1,10 +1,11 @@
 //! `ppdiag explain` on what real clients print: OpenSSH's `ssh` and the MariaDB client,
 //! run against real HAProxy in front of a real sshd (or of nothing), in the four set-ups
-//! their messages come from. Each message is read live, then explained; the entry and its
+//! their messages come from; and nginx's access log line for curl's TLS on a plaintext
+//! port. Each message is read live, then explained; the entry and its
 //! first cause must be the set-up's. Where an entry says which observation tells its
 //! causes apart (`ppdiag probe` on the port), that probe is run too.
 //!
-//! One sshd and one HAProxy (four listeners) for the whole binary, started once. Under
+//! One sshd and one HAProxy (four listeners), and one nginx, for the whole binary. Under
 //! CI=true a missing program fails; elsewhere the test skips.
 
 mod common;
@@ -178,4 +179,42 @@ fn real_client_messages_are_explained_by_their_set_up() {
     let p = probe(no_backend, "6s");
     assert_ne!(p["expects"]["proxy"], "required", "{p}");
     assert!(codes(&p).contains(&"connection-closed".to_string()), "{p}");
+}
+
+/// nginx logs a TLS ClientHello on a plaintext `listen` as an escaped request line in its
+/// access log; `explain` must name TLS on a plaintext port, not a missing PROXY header.
+#[test]
+fn nginx_access_log_of_tls_on_a_plaintext_port() {
+    if !need("nginx") || !need("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = common::process::free_port();
+    let log = dir.path().join("access.log");
+    let _nginx = common::peers::nginx(
+        &format!(
+            "  server {{\n    listen 127.0.0.1:{port};\n    access_log {};\n    location / {{ return 200 \"ok\\n\"; }}\n  }}",
+            log.display()
+        ),
+        &[port],
+        dir.path(),
+    );
+    // curl's https:// to the plaintext port: nginx answers a plaintext 400.
+    let _ = Command::new("curl")
+        .args(["-s", "-m", "5", "-o", "/dev/null"])
+        .arg(format!("https://127.0.0.1:{port}/"))
+        .status();
+    // nginx writes the line when the connection ends; give it a moment.
+    let mut line = String::new();
+    for _ in 0..50 {
+        line = std::fs::read_to_string(&log).unwrap_or_default();
+        if !line.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(line.contains("\"\\x16\\x03"), "{line}");
+    let (id, causes) = explained(line.trim());
+    assert_eq!(id, "nginx-access-log-tls", "{line}");
+    assert_eq!(causes[0], "tls-to-plaintext-port");
 }

@@ -41,20 +41,40 @@ pub(crate) fn read(bytes: &[u8], broken_header: bool) -> (String, Option<Code>) 
         } else {
             ""
         };
-        return (
-            format!(
-                "a TLS handshake record (0x16 0x03){hello}: the client started TLS without a \
-                 PROXY header in front (a direct test, hairpin traffic, or a balancer with PROXY off)"
-            ),
-            Some(Code::ProxyHeaderMissing),
-        );
+        return if broken_header {
+            (
+                format!(
+                    "a TLS handshake record (0x16 0x03){hello}: the client started TLS without a \
+                     PROXY header in front (a direct test, hairpin traffic, or a balancer with PROXY off)"
+                ),
+                Some(Code::ProxyHeaderMissing),
+            )
+        } else {
+            // Quoted by a server that read it as its own protocol (an access log's
+            // request line, a gRPC greeting, a Java method name): no PROXY reader there.
+            (
+                format!(
+                    "a TLS handshake record (0x16 0x03){hello}: TLS reached a plaintext listener \
+                     that read it as its own protocol (an `https://` URL to a plaintext port, or \
+                     TLS passed through to a plaintext backend)"
+                ),
+                Some(Code::TlsToPlaintextPort),
+            )
+        };
     }
     if bytes[0] == 0x80 {
-        return (
-            "an SSLv2-style ClientHello (0x80): a TLS client without a PROXY header in front"
-                .into(),
-            Some(Code::ProxyHeaderMissing),
-        );
+        return if broken_header {
+            (
+                "an SSLv2-style ClientHello (0x80): a TLS client without a PROXY header in front"
+                    .into(),
+                Some(Code::ProxyHeaderMissing),
+            )
+        } else {
+            (
+                "an SSLv2-style ClientHello (0x80): a TLS client on a plaintext listener".into(),
+                Some(Code::TlsToPlaintextPort),
+            )
+        };
     }
     if HTTP_METHODS.iter().any(|m| bytes.starts_with(m)) {
         return (

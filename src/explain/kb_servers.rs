@@ -191,6 +191,59 @@ pub(crate) static ENTRIES: &[Entry] = &[
         commands: &[PROBE, DECODE],
     },
     Entry {
+        id: "grpc-bogus-greeting",
+        source: "gRPC-Go server (internal/transport/http2_server.go); Go's HTTP/2 server (h2c)",
+        side: Side::Server,
+        patterns: &[
+            "received bogus greeting from client",
+            "error reading preface from client * bogus greeting",
+        ],
+        refines: None,
+        examples: &[
+            "grpc: Server.Serve failed to create ServerTransport: connection error: desc = \"transport: http2Server.HandleStreams received bogus greeting from client: \\\"GET /health HTTP/1.1\\r\\nHo\\\"\"",
+        ],
+        causes: &[
+            cause(
+                ProtocolMismatch,
+                "The first 24 bytes were not HTTP/2's preface (`PRI * HTTP/2.0...`): an HTTP/1 request (a balancer's health check, a client without HTTP/2 prior knowledge), when the quoted bytes start with a method.",
+            ),
+            cause(
+                ProxyHeaderNotExpected,
+                "When they start with `PROXY ` or `\\r\\n\\r\\n\\x00\\r\\nQUIT`: a balancer in front sends a PROXY header and the gRPC server has no reader for it.",
+            ),
+            cause(
+                TlsToPlaintextPort,
+                "When they start with `\\x16\\x03`: a TLS client (or TLS passthrough) reached a plaintext (h2c) port.",
+            ),
+        ],
+        byte_reason: "The server quotes the 24 bytes it read where the HTTP/2 client preface belongs; their first bytes say what was sent instead.",
+        points_to: "A gRPC or Go HTTP/2 cleartext server.",
+        commands: &[PROBE],
+    },
+    Entry {
+        id: "grpc-bogus-greeting-proxy",
+        source: "gRPC-Go server (internal/transport/http2_server.go); Go's HTTP/2 server (h2c)",
+        side: Side::Server,
+        patterns: &[
+            "bogus greeting * proxy tcp4",
+            "bogus greeting * proxy tcp6",
+            "bogus greeting * proxy unknown",
+            "bogus greeting * \\r\\n\\r\\n\\x00\\r\\nquit\\n",
+        ],
+        refines: Some("grpc-bogus-greeting"),
+        examples: &[
+            "transport: http2Server.HandleStreams received bogus greeting from client: \"PROXY TCP4 10.0.0.1 10.0\"",
+            "http2: server: error reading preface from client 10.0.0.1:40000: bogus greeting \"\\r\\n\\r\\n\\x00\\r\\nQUIT\\n!\\x11\\x00\\f\\n\\x00\\x00\\x01\\n\\x00\"",
+        ],
+        causes: &[cause(
+            ProxyHeaderNotExpected,
+            "A balancer in front (AWS NLB `proxy_protocol_v2.enabled`, HAProxy `send-proxy`/`send-proxy-v2`) sends a PROXY header to a gRPC server, which has no reader for it: wrap its listener in one (go-proxyproto's `proxyproto.Listener` for a Go server), or stop sending the header.",
+        )],
+        byte_reason: "The 24 bytes where the HTTP/2 preface belongs begin with a PROXY v1 line or the v2 signature.",
+        points_to: "A gRPC or Go HTTP/2 cleartext server behind a balancer that sends PROXY.",
+        commands: &[PROBE, DECODE],
+    },
+    Entry {
         id: "go-proxyproto-signature",
         source: "go-proxyproto (Traefik, Go services)",
         side: Side::Server,
@@ -355,6 +408,23 @@ pub(crate) static ENTRIES: &[Entry] = &[
         byte_reason: "nginx answered in plaintext; its access log shows the request it could not parse: `\"PROXY TCP4 ...\" 400` (v1) or `\"\\x00\" 400` (v2).",
         points_to: "nginx; look for the 400 in its access log (the error log has it only at info level).",
         commands: &[PROBE, SEND_V2_TLS, SEND_V1_HTTP, DECODE],
+    },
+    Entry {
+        id: "nginx-access-log-tls",
+        source: "nginx access log",
+        side: Side::Server,
+        patterns: &["\"\\x16\\x03*\" 400"],
+        refines: None,
+        examples: &[
+            "127.0.0.1 - - [01/Dec/2026:09:38:57 +0000] \"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03...\" 400 157 \"-\" \"-\"",
+        ],
+        causes: &[cause(
+            TlsToPlaintextPort,
+            "A TLS ClientHello reached a plaintext `listen` (no `ssl`): an `https://` URL to the HTTP port, or a balancer passing TLS through to it. nginx logged the record as the request line and answered a plaintext 400, which the TLS client reports as `wrong version number`.",
+        )],
+        byte_reason: "`\\x16\\x03` is a TLS handshake record; nginx escapes the bytes it cannot print in the request line it logs.",
+        points_to: "This nginx listen line: `ssl` missing, or the client should use http://.",
+        commands: &[PROBE],
     },
     Entry {
         id: "nginx-access-log-proxy",

@@ -225,9 +225,30 @@ fn quoted_from(message: &str, open: usize) -> String {
     out
 }
 
+/// A string quoted inside a quoted string (`desc = "... client: \"\\x16\\x03\""`, as
+/// gRPC-Go's `%q` of a message that holds a `%q` writes it), one level of escaping
+/// taken off: the inner quote is the peer's bytes.
+fn inner_quote(text: &str) -> Option<String> {
+    let start = text.find("\\\"")? + 2;
+    let rest = &text[start..];
+    let end = rest.find("\\\"")?;
+    let mut out = String::with_capacity(end);
+    let mut chars = rest[..end].chars();
+    while let Some(c) = chars.next() {
+        match (c, chars.clone().next()) {
+            ('\\', Some(n @ ('\\' | '"'))) => {
+                out.push(n);
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    Some(out)
+}
+
 /// Finds the quoted peer bytes in a message: after `broken header:` first, else the
 /// first quoted string that holds a `\x` escape or starts with `PROXY ` (as nginx's
-/// access log shows a header it did not expect).
+/// access log shows a header it did not expect), or the string quoted inside it.
 pub(crate) fn find_quoted(message: &str) -> Option<QuotedSpan> {
     let lower = message.to_ascii_lowercase();
     if let Some(at) = lower.find("broken header:") {
@@ -247,9 +268,13 @@ pub(crate) fn find_quoted(message: &str) -> Option<QuotedSpan> {
         let open = search + rel + 1;
         let text = quoted_from(message, open);
         let consumed = open + text.len() + 1;
-        if text.contains("\\x") || text.contains("\\X") || text.starts_with("PROXY ") {
+        if text.contains("\\x")
+            || text.contains("\\X")
+            || text.starts_with("PROXY ")
+            || text.contains("\\\"PROXY ")
+        {
             return Some(QuotedSpan {
-                text,
+                text: inner_quote(&text).unwrap_or(text),
                 broken_header: false,
             });
         }

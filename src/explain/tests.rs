@@ -435,3 +435,44 @@ fn a_star_at_a_pattern_end_lifts_the_word_boundary_there() {
     // Inside a pattern, a `*` keeps both neighbours bounded.
     assert!(match_pattern("a 14001 b", "a*400*b").is_none());
 }
+
+#[test]
+fn grpc_greetings_name_what_came_instead_of_the_preface() {
+    // gRPC-Go's wording (internal/transport/http2_server.go: "received bogus greeting
+    // from client: %q"), Go's HTTP/2 server's ("error reading preface from client %v:
+    // bogus greeting %q"); the 24 quoted bytes are what was sent.
+    let grpc = "grpc: Server.Serve failed to create ServerTransport: connection error: desc = \"transport: http2Server.HandleStreams received bogus greeting from client: ";
+    let cases = [
+        (
+            format!("{grpc}\\\"PROXY TCP4 10.0.0.1 10.0\\\"\""),
+            "grpc-bogus-greeting-proxy",
+            Code::ProxyHeaderNotExpected,
+        ),
+        (
+            "http2: server: error reading preface from client 10.0.0.1:40000: bogus greeting \"\\r\\n\\r\\n\\x00\\r\\nQUIT\\n!\\x11\\x00\\f\\n\\x00\\x00\\x01\\n\\x00\"".to_string(),
+            "grpc-bogus-greeting-proxy",
+            Code::ProxyHeaderNotExpected,
+        ),
+        (
+            // desc is itself `%q`-quoted: the bytes are escaped twice.
+            format!("{grpc}\\\"\\\\x16\\\\x03\\\\x01\\\\x02\\\\x00\\\\x01\\\\x00\\\\x01\\\\xfc\\\\x03\\\\x03\\\"\""),
+            "grpc-bogus-greeting",
+            Code::TlsToPlaintextPort,
+        ),
+        (
+            format!("{grpc}\\\"GET /health HTTP/1.1\\r\\nHo\\\"\""),
+            "grpc-bogus-greeting",
+            Code::ProtocolMismatch,
+        ),
+    ];
+    for (msg, id, first) in cases {
+        let e = explain(&msg);
+        assert_eq!(e.matches[0].id, id, "{msg}");
+        assert_eq!(e.matches[0].causes[0].code, first, "{msg}");
+    }
+    // The bytes inside the doubly quoted desc are the peer's, escapes undone.
+    let e = explain(&format!("{grpc}\\\"\\\\x16\\\\x03\\\\x01\\\"\""));
+    assert_eq!(e.bytes.as_deref(), Some(&[0x16, 0x03, 0x01][..]));
+    let e = explain(&format!("{grpc}\\\"PROXY TCP4 10.0.0.1 10.0\\\"\""));
+    assert_eq!(e.bytes.as_deref(), Some(&b"PROXY TCP4 10.0.0.1 10.0"[..]));
+}
