@@ -1,7 +1,8 @@
 //! `ppdiag explain` on what real clients print: OpenSSH's `ssh` and the MariaDB client,
 //! run against real HAProxy in front of a real sshd (or of nothing), in the four set-ups
-//! their messages come from; and nginx's access log line for curl's TLS on a plaintext
-//! port. Each message is read live, then explained; the entry and its
+//! their messages come from; curl through HAProxy adding a header in front of an echo;
+//! and nginx's access log line for curl's TLS on a plaintext port, and its error log for
+//! a `proxy_pass` to an upstream that requires a header. Each message is read live, then explained; the entry and its
 //! first cause must be the set-up's. Where an entry says which observation tells its
 //! causes apart (`ppdiag probe` on the port), that probe is run too.
 //!
@@ -104,21 +105,43 @@ fn real_client_messages_are_explained_by_their_set_up() {
     let Some(sshd) = daemons::sshd() else {
         return;
     };
+    let Some(echo) = daemons::socat_echo() else {
+        return;
+    };
     // Nothing listens on `dead`: the balancer's backend is down.
     let dead = daemons::daemon_port();
-    let s = sshd.port;
-    let Some(lb) = daemons::haproxy_tcp_sections(4, |p| {
+    let (s, e) = (sshd.port, echo.port);
+    let Some(lb) = daemons::haproxy_tcp_sections(5, |p| {
         format!(
             "listen v1\n  bind 127.0.0.1:{}\n  server s 127.0.0.1:{s} send-proxy\n\
              listen v2\n  bind 127.0.0.1:{}\n  server s 127.0.0.1:{s} send-proxy-v2\n\
              listen needs_header\n  bind 127.0.0.1:{} accept-proxy\n  server s 127.0.0.1:{s}\n\
-             listen no_backend\n  bind 127.0.0.1:{}\n  server s 127.0.0.1:{dead}\n",
-            p[0], p[1], p[2], p[3]
+             listen no_backend\n  bind 127.0.0.1:{}\n  server s 127.0.0.1:{dead}\n\
+             listen to_echo\n  bind 127.0.0.1:{}\n  server s 127.0.0.1:{e} send-proxy\n",
+            p[0], p[1], p[2], p[3], p[4]
         )
     }) else {
         return;
     };
-    let [v1, v2, needs_header, no_backend] = [lb.ports[0], lb.ports[1], lb.ports[2], lb.ports[3]];
+    let [v1, v2, needs_header, no_backend, to_echo] = [
+        lb.ports[0],
+        lb.ports[1],
+        lb.ports[2],
+        lb.ports[3],
+        lb.ports[4],
+    ];
+
+    // curl through a balancer that adds a header in front of an echo service: the header
+    // comes back first, which curl takes for an HTTP/0.9 reply.
+    let m = printed(
+        Command::new("curl")
+            .args(["-sS", "-m", "10"])
+            .arg(format!("http://127.0.0.1:{to_echo}/")),
+    );
+    assert!(m.contains("Received HTTP/0.9 when not allowed"), "{m}");
+    let (id, causes) = explained(&m);
+    assert_eq!(id, "curl-http09", "{m}");
+    assert_eq!(causes[0], "proxy-header-not-expected");
 
     // A balancer adds a header (v1 or v2) in front of sshd, which has no PROXY reader.
     for port in [v1, v2] {
@@ -183,22 +206,39 @@ fn real_client_messages_are_explained_by_their_set_up() {
 
 /// nginx logs a TLS ClientHello on a plaintext `listen` as an escaped request line in its
 /// access log; `explain` must name TLS on a plaintext port, not a missing PROXY header.
+/// And nginx's `proxy_pass` to an upstream that requires a header (it cannot send one).
 #[test]
-fn nginx_access_log_of_tls_on_a_plaintext_port() {
+fn nginx_access_log_of_tls_and_an_upstream_that_requires_a_header() {
     if !need("nginx") || !need("curl") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let port = common::process::free_port();
+    let (front, upstream) = (common::process::free_port(), common::process::free_port());
     let log = dir.path().join("access.log");
     let _nginx = common::peers::nginx(
         &format!(
-            "  server {{\n    listen 127.0.0.1:{port};\n    access_log {};\n    location / {{ return 200 \"ok\\n\"; }}\n  }}",
+            "  server {{\n    listen 127.0.0.1:{port};\n    access_log {};\n    location / {{ return 200 \"ok\\n\"; }}\n  }}\n\
+             server {{\n    listen 127.0.0.1:{upstream} proxy_protocol;\n    location / {{ return 200 \"ok\\n\"; }}\n  }}\n\
+             server {{\n    listen 127.0.0.1:{front};\n    location / {{ proxy_pass http://127.0.0.1:{upstream}; }}\n  }}",
             log.display()
         ),
-        &[port],
+        &[port, front, upstream],
         dir.path(),
     );
+    // nginx's proxy_pass cannot send a PROXY header; its upstream requires one.
+    let _ = Command::new("curl")
+        .args(["-s", "-m", "5", "-o", "/dev/null"])
+        .arg(format!("http://127.0.0.1:{front}/"))
+        .status();
+    let errors = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
+    let line = errors
+        .lines()
+        .find(|l| l.contains("upstream prematurely closed"))
+        .unwrap_or_else(|| panic!("no upstream line: {errors}"));
+    let (id, causes) = explained(line);
+    assert_eq!(id, "nginx-upstream-prematurely-closed", "{line}");
+    assert_eq!(causes, ["proxy-header-missing", "connection-closed"]);
     // curl's https:// to the plaintext port: nginx answers a plaintext 400.
     let _ = Command::new("curl")
         .args(["-s", "-m", "5", "-o", "/dev/null"])

@@ -559,6 +559,27 @@ pub(crate) static ENTRIES: &[Entry] = &[
         commands: &[PROBE, SEND_TLS],
     },
     Entry {
+        id: "curl-http09",
+        source: "curl",
+        side: Side::Client,
+        patterns: &["received http/0.9 when not allowed"],
+        refines: None,
+        examples: &["curl: (1) Received HTTP/0.9 when not allowed"],
+        causes: &[
+            cause(
+                ProxyHeaderNotExpected,
+                "A balancer in front adds a PROXY header and the service behind it sent it back (an echo or raw TCP service) or answered it in its own protocol (Redis: `-ERR unknown command 'PROXY'`): the reply does not start with `HTTP/`.",
+            ),
+            cause(
+                ProtocolMismatch,
+                "The port does not speak HTTP (SSH, SMTP, Redis, a database). The reply tells them apart (`curl --http0.9` or `ppdiag send HOST:PORT --http GET /` shows it): `PROXY ` or the v2 signature at its start means a header came back; `SSH-`, `220 ` or `-ERR` another protocol.",
+            ),
+        ],
+        byte_reason: "curl got a reply whose first bytes are not an HTTP status line, which only HTTP/0.9 allowed.",
+        points_to: "The service behind the port, and whether something in front adds a header.",
+        commands: &[PROBE, "ppdiag send HOST:PORT --http GET /"],
+    },
+    Entry {
         id: "curl-empty-reply",
         source: "curl",
         side: Side::Client,

@@ -479,6 +479,31 @@ pub(crate) static ENTRIES: &[Entry] = &[
         commands: &[PROBE, SEND_V2_TLS, DECODE],
     },
     Entry {
+        id: "nginx-upstream-prematurely-closed",
+        source: "nginx (proxy_pass to an upstream)",
+        side: Side::Client,
+        patterns: &[
+            "upstream prematurely closed connection while reading response header from upstream",
+        ],
+        refines: None,
+        examples: &[
+            "2026/12/01 09:44:27 [error] 7441#7441: *1 upstream prematurely closed connection while reading response header from upstream, client: 127.0.0.1, server: , request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:29281/\", host: \"127.0.0.1:29280\"",
+        ],
+        causes: &[
+            cause(
+                ProxyHeaderMissing,
+                "The upstream requires a PROXY header (nginx `listen ... proxy_protocol`, go-proxyproto REQUIRE, Traefik with `proxyProtocol`) and nginx's `proxy_pass` cannot send one (only `stream` has `proxy_protocol on`): the upstream read the request line as a broken header and closed; its own log says so (nginx: `broken header: \"GET / HTTP/1.1`).",
+            ),
+            cause(
+                ConnectionClosed,
+                "The upstream closed before answering for another reason: it crashed or restarted, or a keep-alive connection it had already closed was reused. `ppdiag probe UPSTREAM:PORT` tells them apart: an upstream that requires a header answers its v1 and v2 attempts.",
+            ),
+        ],
+        byte_reason: "nginx sent the request and got no byte of a response before the upstream closed.",
+        points_to: "The upstream behind this `proxy_pass`, and whether it requires a PROXY header.",
+        commands: &["ppdiag probe UPSTREAM:PORT"],
+    },
+    Entry {
         id: "nginx-upstream-ssl-handshake",
         source: "nginx (proxy_ssl to an upstream)",
         side: Side::Client,
