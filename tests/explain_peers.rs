@@ -36,6 +36,15 @@ fn explained(msg: &str) -> (String, Vec<String>) {
     )
 }
 
+/// `m` (what a program printed) holds `words`, and `explain` gives it the entry `id`
+/// with `first` as its first causes, in rank order.
+fn explains(m: &str, words: &str, id: &str, first: &[&str]) {
+    assert!(m.contains(words), "{m}");
+    let (got, causes) = explained(m);
+    assert_eq!(got, id, "{m}");
+    assert_eq!(&causes[..first.len().min(causes.len())], first, "{m}");
+}
+
 /// What a client printed on standard error (both streams, in case it uses the other).
 fn printed(cmd: &mut Command) -> String {
     let o = cmd.stdin(Stdio::null()).output().expect("the client runs");
@@ -138,40 +147,40 @@ fn real_client_messages_are_explained_by_their_set_up() {
             .args(["-sS", "-m", "10"])
             .arg(format!("http://127.0.0.1:{to_echo}/")),
     );
-    assert!(m.contains("Received HTTP/0.9 when not allowed"), "{m}");
-    let (id, causes) = explained(&m);
-    assert_eq!(id, "curl-http09", "{m}");
-    assert_eq!(causes[0], "proxy-header-not-expected");
+    explains(
+        &m,
+        "Received HTTP/0.9 when not allowed",
+        "curl-http09",
+        &["proxy-header-not-expected"],
+    );
 
     // A balancer adds a header (v1 or v2) in front of sshd, which has no PROXY reader.
     for port in [v1, v2] {
         let m = ssh(port);
-        assert!(m.contains("Bad packet length 1231976033"), "{m}");
-        let (id, causes) = explained(&m);
-        assert_eq!(id, "ssh-bad-packet-length-proxy", "{m}");
-        assert_eq!(causes[0], "proxy-header-not-expected");
+        explains(
+            &m,
+            "Bad packet length 1231976033",
+            "ssh-bad-packet-length-proxy",
+            &["proxy-header-not-expected"],
+        );
     }
 
     // A listener that requires a header, reached without one: ssh speaks at once and is
     // reset; the MariaDB client waits for a greeting that never comes.
     let m = ssh(needs_header);
-    assert!(
-        m.contains("kex_exchange_identification: read: Connection reset by peer"),
-        "{m}"
-    );
-    assert_eq!(
-        explained(&m),
-        (
-            "ssh-kex-reset".into(),
-            vec!["proxy-header-missing".into(), "connection-reset".into()]
-        ),
-        "{m}"
+    explains(
+        &m,
+        "kex_exchange_identification: read: Connection reset by peer",
+        "ssh-kex-reset",
+        &["proxy-header-missing", "connection-reset"],
     );
     let m = mariadb(needs_header);
-    assert!(m.contains("reading initial communication packet"), "{m}");
-    let (id, causes) = explained(&m);
-    assert_eq!(id, "mysql-lost-initial-packet", "{m}");
-    assert_eq!(causes, ["proxy-header-missing", "connection-closed"]);
+    explains(
+        &m,
+        "reading initial communication packet",
+        "mysql-lost-initial-packet",
+        &["proxy-header-missing", "connection-closed"],
+    );
     // What the entries say tells the causes apart: probe finds the requirement.
     let p = probe(needs_header, "1500ms");
     assert_eq!(
@@ -185,18 +194,19 @@ fn real_client_messages_are_explained_by_their_set_up() {
     // A balancer with its backend down: ssh sees a close; the MariaDB client prints the
     // same words as above, which the entry ranks second and probe tells apart.
     let m = ssh(no_backend);
-    assert!(
-        m.contains("kex_exchange_identification: Connection closed by remote host"),
-        "{m}"
-    );
-    assert_eq!(
-        explained(&m),
-        ("ssh-kex-closed".into(), vec!["connection-closed".into()]),
-        "{m}"
+    explains(
+        &m,
+        "kex_exchange_identification: Connection closed by remote host",
+        "ssh-kex-closed",
+        &["connection-closed"],
     );
     let m = mariadb(no_backend);
-    assert!(m.contains("reading initial communication packet"), "{m}");
-    assert_eq!(explained(&m).0, "mysql-lost-initial-packet");
+    explains(
+        &m,
+        "reading initial communication packet",
+        "mysql-lost-initial-packet",
+        &[],
+    );
     // HAProxy holds the connection through its connect retries (about three seconds)
     // before it closes: a probe that waits longer sees the close.
     let p = probe(no_backend, "6s");
@@ -236,9 +246,12 @@ fn nginx_access_log_of_tls_and_an_upstream_that_requires_a_header() {
         .lines()
         .find(|l| l.contains("upstream prematurely closed"))
         .unwrap_or_else(|| panic!("no upstream line: {errors}"));
-    let (id, causes) = explained(line);
-    assert_eq!(id, "nginx-upstream-prematurely-closed", "{line}");
-    assert_eq!(causes, ["proxy-header-missing", "connection-closed"]);
+    explains(
+        line,
+        "upstream prematurely closed",
+        "nginx-upstream-prematurely-closed",
+        &["proxy-header-missing", "connection-closed"],
+    );
     // curl's https:// to the plaintext port: nginx answers a plaintext 400.
     let _ = Command::new("curl")
         .args(["-s", "-m", "5", "-o", "/dev/null"])
@@ -253,8 +266,10 @@ fn nginx_access_log_of_tls_and_an_upstream_that_requires_a_header() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    assert!(line.contains("\"\\x16\\x03"), "{line}");
-    let (id, causes) = explained(line.trim());
-    assert_eq!(id, "nginx-access-log-tls", "{line}");
-    assert_eq!(causes[0], "tls-to-plaintext-port");
+    explains(
+        line.trim(),
+        "\"\\x16\\x03",
+        "nginx-access-log-tls",
+        &["tls-to-plaintext-port"],
+    );
 }

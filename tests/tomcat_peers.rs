@@ -122,43 +122,35 @@ fn tomcat_direct_and_behind_a_balancer_that_adds_a_header() {
 
     // What Tomcat says, explained.
     let get = b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-    let (reply, m) = tomcat_says(v1, get);
-    assert!(
-        m.contains("Invalid character found in the HTTP protocol"),
-        "{reply}"
-    );
-    assert_eq!(
-        explained(&m),
-        (
-            "tomcat-http-protocol-proxy-v1".into(),
-            "proxy-header-not-expected".into()
-        )
-    );
-    let (reply, m) = tomcat_says(v2, get);
-    assert!(
-        m.contains("Invalid character found in method name [0x000x0d0x0aQUIT0x0a"),
-        "{reply}"
-    );
-    assert_eq!(
-        explained(&m),
-        (
-            "tomcat-method-name-proxy-v2".into(),
-            "proxy-header-not-expected".into()
-        )
-    );
     let hello = [
         0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x03, 0x03,
     ];
-    let (reply, m) = tomcat_says(t, &hello);
-    assert!(
-        m.contains("Invalid character found in method name [0x160x03"),
-        "{reply}"
-    );
-    assert_eq!(
-        explained(&m),
+    let cases: [(u16, &[u8], &str, &str, &str); 3] = [
         (
-            "tomcat-method-name-tls".into(),
-            "tls-to-plaintext-port".into()
-        )
-    );
+            v1,
+            get,
+            "Invalid character found in the HTTP protocol",
+            "tomcat-http-protocol-proxy-v1",
+            "proxy-header-not-expected",
+        ),
+        (
+            v2,
+            get,
+            "Invalid character found in method name [0x000x0d0x0aQUIT0x0a",
+            "tomcat-method-name-proxy-v2",
+            "proxy-header-not-expected",
+        ),
+        (
+            t,
+            &hello,
+            "Invalid character found in method name [0x160x03",
+            "tomcat-method-name-tls",
+            "tls-to-plaintext-port",
+        ),
+    ];
+    for (port, bytes, words, id, cause) in cases {
+        let (reply, m) = tomcat_says(port, bytes);
+        assert!(m.contains(words), "{reply}");
+        assert_eq!(explained(&m), (id.to_string(), cause.to_string()), "{m}");
+    }
 }
