@@ -223,8 +223,9 @@ fn nginx_access_log_of_tls_and_an_upstream_that_requires_a_header() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let port = common::process::free_port();
-    let (front, upstream) = (common::process::free_port(), common::process::free_port());
+    // Below the ephemeral range, as the daemons' ports are: tests that pick ephemeral
+    // ports cannot take them meanwhile.
+    let [port, front, upstream] = [(); 3].map(|()| daemons::daemon_port());
     let log = dir.path().join("access.log");
     let _nginx = common::peers::nginx(
         &format!(

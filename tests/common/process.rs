@@ -135,6 +135,33 @@ pub fn wait_listening(addr: SocketAddr, mut guard: Option<&mut Guard>) {
     panic!("{who} did not listen on {addr} within 15 s");
 }
 
+/// Whether process `pid` holds a listening socket on 127.0.0.1:`port` (its own socket,
+/// found through /proc: a connect could reach another test's daemon that took the port).
+pub fn listens(pid: u32, port: u16) -> bool {
+    let want = format!("0100007F:{port:04X}");
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return false;
+    };
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() > 9 && f[1] == want && f[3] == "0A").then(|| format!("socket:[{}]", f[9]))
+        })
+        .collect();
+    if inodes.is_empty() {
+        return false;
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path())
+            .is_ok_and(|l| inodes.iter().any(|i| l.as_os_str() == i.as_str()))
+    })
+}
+
 /// Waits (at most 15 s) until the guarded process accepts on 127.0.0.1:`port`.
 pub fn wait_port(port: u16, guard: &mut Guard) {
     wait_port_on("127.0.0.1", port, guard)

@@ -9,7 +9,7 @@
 //! under CI=true it fails instead (the rule of `need`). What each daemon answers with
 //! and without a header is written down in the smoke tests of `tests/daemon_peers.rs`.
 
-use crate::common::process::{Guard, free_port, need, peer_bin};
+use crate::common::process::{Guard, free_port, listens, need, peer_bin};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -141,32 +141,6 @@ fn wait_ports(name: &str, guard: &mut Guard, ports: &[u16], limit: Duration) -> 
         }
         std::thread::sleep(Duration::from_millis(30));
     }
-}
-
-/// Whether process `pid` holds a listening socket on 127.0.0.1:`port`.
-fn listens(pid: u32, port: u16) -> bool {
-    let want = format!("0100007F:{port:04X}");
-    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
-        return false;
-    };
-    let inodes: Vec<String> = table
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (f.len() > 9 && f[1] == want && f[3] == "0A").then(|| format!("socket:[{}]", f[9]))
-        })
-        .collect();
-    if inodes.is_empty() {
-        return false;
-    }
-    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return false;
-    };
-    fds.flatten().any(|fd| {
-        std::fs::read_link(fd.path())
-            .is_ok_and(|l| inodes.iter().any(|i| l.as_os_str() == i.as_str()))
-    })
 }
 
 /// A port for a daemon: free now, and below the kernel's ephemeral range when there is
