@@ -35,8 +35,41 @@ pub fn peer_bin(name: &str) -> PathBuf {
     find_bin(name).unwrap_or_else(|| PathBuf::from(name))
 }
 
-/// A free TCP port on 127.0.0.1 (bound then released; good enough for test daemons).
+/// A free TCP port on 127.0.0.1 for a test's listener: free now, and below the kernel's
+/// ephemeral range when there is room, so that outgoing connections and `bind(0)`
+/// (which take ephemeral ports) cannot grab it between this check and the listener's
+/// bind. Random, so parallel tests rarely pick the same one; the daemons' `wait_ports`
+/// and `retry`, and the Go server's ownership check, deal with the rest.
 pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let low: u32 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32768);
+    if low < 12000 {
+        return free_port_on("127.0.0.1");
+    }
+    let (from, span) = (low - 11000, 10000u32);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut x = nanos
+        ^ (u64::from(std::process::id()) << 32)
+        ^ SEQ
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..50 {
+        // xorshift
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let port = (from + (x % u64::from(span)) as u32) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
     free_port_on("127.0.0.1")
 }
 

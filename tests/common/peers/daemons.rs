@@ -143,40 +143,8 @@ fn wait_ports(name: &str, guard: &mut Guard, ports: &[u16], limit: Duration) -> 
     }
 }
 
-/// A port for a daemon: free now, and below the kernel's ephemeral range when there is
-/// room, so that outgoing connections (which take ephemeral ports) cannot grab it
-/// between this check and the daemon's bind. Random, so parallel tests rarely pick the
-/// same one; `wait_ports` and `retry` deal with the rest.
+/// A port for a daemon (see [`free_port`]).
 pub fn daemon_port() -> u16 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    let low: u32 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or(32768);
-    if low < 12000 {
-        return free_port();
-    }
-    let (from, span) = (low - 11000, 10000u32);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    let mut x = nanos
-        ^ (u64::from(std::process::id()) << 32)
-        ^ SEQ
-            .fetch_add(1, Ordering::Relaxed)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    for _ in 0..50 {
-        // xorshift
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let port = (from + (x % u64::from(span)) as u32) as u16;
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
     free_port()
 }
 
