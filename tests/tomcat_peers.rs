@@ -110,6 +110,8 @@ fn tomcat_direct_and_behind_a_balancer_that_adds_a_header() {
     );
     let summary = p["summary"].as_str().unwrap_or("");
     assert!(!summary.contains("already adds a header"), "{summary}");
+    assert_eq!(p["hypotheses"], serde_json::json!([]), "{p}");
+    assert!(p["tell_apart"].is_null(), "{p}");
     assert!(
         !f["evidence"].to_string().contains("already adds a header"),
         "{f}"

@@ -190,9 +190,28 @@ pub fn header_effects(v: &Verdict, attempts: &[Attempt], sends: BalancerSends) -
     out
 }
 
+/// The explanations a report lists, and how to tell them apart: the model's, less a
+/// balancer in front adding a header the server reads when the backend reads none
+/// (`no_reader`: Tomcat); none when fewer than two remain.
+pub fn hypotheses(v: &Verdict, no_reader: bool) -> (Vec<Explanation>, Option<String>) {
+    let kept: Vec<Explanation> = v
+        .explanations
+        .iter()
+        .filter(|e| !(no_reader && consumed_front(e)))
+        .cloned()
+        .collect();
+    if kept.len() < 2 {
+        return (Vec::new(), None);
+    }
+    (kept, v.tell_apart.clone())
+}
+
+/// A balancer in front adds a header that the server reads (a client is served).
+fn consumed_front(e: &Explanation) -> bool {
+    e.code.is_none() && !e.in_front.contains(&crate::path::InFront::None)
+}
+
 /// Some explanation has a balancer in front whose header the server reads.
 pub fn consumed_front_fits(v: &Verdict) -> bool {
-    v.explanations.iter().any(|e: &Explanation| {
-        e.code.is_none() && !e.in_front.contains(&crate::path::InFront::None)
-    })
+    v.explanations.iter().any(consumed_front)
 }
