@@ -190,20 +190,17 @@ pub fn header_effects(v: &Verdict, attempts: &[Attempt], sends: BalancerSends) -
     out
 }
 
-/// The explanations a report lists, and how to tell them apart: the model's, less a
-/// balancer in front adding a header the server reads when the backend reads none
-/// (`no_reader`: Tomcat); none when fewer than two remain.
-pub fn hypotheses(v: &Verdict, no_reader: bool) -> (Vec<Explanation>, Option<String>) {
-    let kept: Vec<Explanation> = v
-        .explanations
-        .iter()
-        .filter(|e| !(no_reader && consumed_front(e)))
-        .cloned()
-        .collect();
-    if kept.len() < 2 {
-        return (Vec::new(), None);
+/// Takes out of `v` the explanations in which a balancer in front adds a header that the
+/// server reads: for a backend that reads none (Tomcat) they cannot hold. The rest keep
+/// their order, ranked anew; with fewer than two left there is nothing to tell apart.
+pub fn rule_out_consumed_front(v: &mut Verdict) {
+    v.explanations.retain(|e| !consumed_front(e));
+    for (i, e) in v.explanations.iter_mut().enumerate() {
+        e.rank = i + 1;
     }
-    (kept, v.tell_apart.clone())
+    if !v.ambiguous() {
+        v.tell_apart = None;
+    }
 }
 
 /// A balancer in front adds a header that the server reads (a client is served).

@@ -373,9 +373,6 @@ struct WebCtx<'a> {
     attempts: &'a [Attempt],
     sends: BalancerSends,
     verdict: &'a path::Verdict,
-    /// A balancer in front already adding a header the server reads fits every attempt,
-    /// and the backend is not one that reads none (Tomcat).
-    consumed_front: bool,
 }
 
 /// TLS and HTTP targets: the web rules, checked against the model's verdict.
@@ -385,10 +382,15 @@ fn web(
     tls: Option<&TlsDetails>,
     sends: BalancerSends,
     expiry_warn_days: i64,
-    verdict: path::Verdict,
+    mut verdict: path::Verdict,
 ) -> Inference {
     let w = Web::read(attempts);
     let fingerprint = w.fingerprint(attempts);
+    // A backend that reads no header at all (Tomcat): no balancer in front can be
+    // sending it one that it reads, whatever the attempts alone allow.
+    if fingerprint.is_some_and(Fingerprint::has_no_reader) {
+        explained::rule_out_consumed_front(&mut verdict);
+    }
     let expects = Expects {
         proxy: w.proxy,
         proxy_versions: w.versions.clone(),
@@ -399,8 +401,6 @@ fn web(
         attempts,
         sends,
         verdict: &verdict,
-        consumed_front: explained::consumed_front_fits(&verdict)
-            && !fingerprint.is_some_and(Fingerprint::has_no_reader),
     };
     // Nothing understood at all: say why, from what every attempt got.
     let front = w.protocol == Protocol::Unknown && front_adds_header(attempts);
@@ -491,7 +491,7 @@ fn not_accepted(cx: &WebCtx<'_>, w: &Web<'_>, findings: &mut Vec<Finding>) {
             });
         let mut f = conditional(base, cx.sends, h, what);
         f = f.evidence(format!("attempt {}: {}", a.name, a.outcome.label()));
-        if cx.consumed_front {
+        if explained::consumed_front_fits(cx.verdict) {
             f = f.evidence("or a balancer in front already adds a header that the server reads: a client's own header is then a second one, read as data (both fit every attempt; `ppdiag probe BACKEND:PORT` from the balancer's network tells them apart)");
         }
         for line in a.client_sees.iter().take(2) {
@@ -627,7 +627,7 @@ fn web_summary(
             cx.verdict.explanations.len().max(1)
         );
     }
-    if cx.consumed_front && expects.proxy == Need::Forbidden {
+    if explained::consumed_front_fits(cx.verdict) && expects.proxy == Need::Forbidden {
         summary = format!(
             "{address} speaks {} and does not accept a PROXY header from clients: either it has no PROXY reader, or a balancer in front already adds a header that it reads (both fit every attempt)",
             proto_name(expects.protocol)

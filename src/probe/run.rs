@@ -271,10 +271,6 @@ async fn probe_address(
         &inference.expects,
     ));
     crate::findings::sort_worst_first(&mut findings);
-    let no_reader = inference
-        .fingerprint
-        .is_some_and(crate::diagnose::Fingerprint::has_no_reader);
-    let (hypotheses, tell_apart) = super::explained::hypotheses(&inference.verdict, no_reader);
     ProbeReport {
         target: t.input.clone(),
         host: t.host.clone(),
@@ -291,8 +287,12 @@ async fn probe_address(
         notes: inference.notes,
         application: application_word(&inference.verdict),
         in_front: super::model::in_front_word(inference.verdict.in_front),
-        hypotheses,
-        tell_apart,
+        hypotheses: if inference.verdict.ambiguous() {
+            inference.verdict.explanations.clone()
+        } else {
+            Vec::new()
+        },
+        tell_apart: inference.verdict.tell_apart.clone(),
         robustness,
         audit,
     }
