@@ -400,7 +400,7 @@ fn fingerprint(
         // default, no reason phrase on the status line).
         Outcome::HttpResponse {
             status: Some(400), ..
-        } if memchr::memmem::find(server_bytes, TOMCAT_400).is_some() => Some(Fingerprint::Tomcat),
+        } if is_tomcat_400(server_bytes) => Some(Fingerprint::Tomcat),
         Outcome::HttpResponse { line, .. }
             if spoke == Spoke::Http && line.starts_with("HTTP/1.0 400") =>
         {
@@ -430,8 +430,16 @@ const FIX_STOP_SENDING: &str = "or stop sending it: AWS NLB target group attribu
 const FIX_SEND: &str = "make the balancer send the header: AWS NLB target group attribute `proxy_protocol_v2.enabled=true`; HAProxy `send-proxy-v2` on the `server` line; nginx stream `proxy_protocol on`; LoxiLB/Kubernetes: the Service's PROXY protocol setting";
 const FIX_DONT_REQUIRE: &str = "or, if nothing in front sends PROXY, stop requiring it: nginx: drop `proxy_protocol` from `listen`; Traefik: drop `proxyProtocol`; go-proxyproto: policy USE instead of REQUIRE";
 
-/// The title of Tomcat's error page for a 400.
-const TOMCAT_400: &[u8] = "<title>HTTP Status 400 – Bad Request</title>".as_bytes();
+/// Whether a reply holds the title of Tomcat's error page for a 400 (the searcher built
+/// once, as `sniff::plaintext::says_plain_http_to_tls` does: this runs for every 400
+/// that is not nginx's).
+fn is_tomcat_400(server_bytes: &[u8]) -> bool {
+    static TITLE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| {
+            memchr::memmem::Finder::new("<title>HTTP Status 400 – Bad Request</title>")
+        });
+    TITLE.find(server_bytes).is_some()
+}
 
 /// For a backend that cannot parse a header at all: stop sending it, or end the PROXY
 /// hop in a reader in front that passes the address on in a form the backend reads.
