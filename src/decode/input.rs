@@ -27,7 +27,7 @@ type Capture = Box<dyn Read + Send>;
 /// An opened capture.
 pub struct Opened {
     /// What pcap-parser reads.
-    pub reader: Box<dyn Read + Send>,
+    pub reader: Capture,
     /// The capture's name in messages.
     pub name: String,
     /// Its size in bytes, when known and when it is the capture's (not for gzip).
@@ -55,7 +55,7 @@ impl Gunzipped {
 
 /// A gzip decoder that ends (reads as end of input) at its first error, keeping it.
 struct Gunzip {
-    inner: flate2::read::MultiGzDecoder<std::io::BufReader<Box<dyn Read + Send>>>,
+    inner: flate2::read::MultiGzDecoder<std::io::BufReader<Capture>>,
     state: Arc<Gunzipped>,
 }
 
@@ -92,8 +92,8 @@ fn gzip_error_words(e: &std::io::Error) -> String {
 pub fn open_input(input: &Input) -> Result<Opened, Failure> {
     match input {
         Input::Stdin => {
-            let mut stdin: Box<dyn Read + Send> = Box::new(std::io::stdin());
-            let first = first_bytes(&mut stdin, "standard input")?;
+            let mut stdin = std::io::stdin();
+            let first = first_bytes(&mut stdin).map_err(|e| cannot_read("standard input", &e))?;
             let whole = Box::new(std::io::Cursor::new(first.clone()).chain(stdin));
             let (reader, gzip) = uncompressed(whole, &first, "standard input", "FILE")?;
             let name = if gzip.is_some() {
@@ -117,19 +117,13 @@ pub fn open_input(input: &Input) -> Result<Opened, Failure> {
                     "cannot read {name}: it is a directory; give a pcap or pcapng file"
                 )));
             }
-            let cannot = |e: std::io::Error| {
-                Failure(format!(
-                    "cannot read {name}: {}",
-                    crate::output::io_error_words(&e)
-                ))
-            };
+            let cannot = |e: std::io::Error| cannot_read(&name, &e);
             let mut f = std::fs::File::open(p).map_err(cannot)?;
             let size = f.metadata().ok().map(|m| m.len());
-            let mut boxed: Box<dyn Read + Send> = Box::new(f.try_clone().map_err(cannot)?);
-            let first = first_bytes(&mut boxed, &name)?;
+            let first = first_bytes(&mut f).map_err(cannot)?;
             f.rewind().map_err(cannot)?;
             let (reader, gzip) = uncompressed(Box::new(f), &first, &name, &name)?;
-            let reader: Box<dyn Read + Send> = match gzip {
+            let reader: Capture = match gzip {
                 Some(_) => Box::new(Paced::new(reader)),
                 None => reader,
             };
@@ -143,17 +137,18 @@ pub fn open_input(input: &Input) -> Result<Opened, Failure> {
     }
 }
 
+/// `cannot read NAME: why`, exit 2.
+fn cannot_read(name: &str, e: &std::io::Error) -> Failure {
+    Failure(format!(
+        "cannot read {name}: {}",
+        crate::output::io_error_words(e)
+    ))
+}
+
 /// The first [`MAGIC_LEN`] bytes (fewer at the end of input).
-fn first_bytes(r: &mut Box<dyn Read + Send>, name: &str) -> Result<Vec<u8>, Failure> {
+fn first_bytes(r: &mut impl Read) -> std::io::Result<Vec<u8>> {
     let mut first = Vec::with_capacity(MAGIC_LEN);
-    r.take(MAGIC_LEN as u64)
-        .read_to_end(&mut first)
-        .map_err(|e| {
-            Failure(format!(
-                "cannot read {name}: {}",
-                crate::output::io_error_words(&e)
-            ))
-        })?;
+    r.take(MAGIC_LEN as u64).read_to_end(&mut first)?;
     Ok(first)
 }
 
@@ -161,7 +156,7 @@ fn first_bytes(r: &mut Box<dyn Read + Send>, name: &str) -> Result<Vec<u8>, Fail
 /// compression is refused with the command that undoes it (`path`: how the user named
 /// the capture).
 fn uncompressed(
-    r: Box<dyn Read + Send>,
+    r: Capture,
     first: &[u8],
     name: &str,
     path: &str,
