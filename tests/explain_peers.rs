@@ -118,7 +118,7 @@ fn real_client_messages_are_explained_by_their_set_up() {
         return;
     };
     // Nothing listens on `dead`: the balancer's backend is down.
-    let dead = daemons::daemon_port();
+    let dead = common::process::free_port();
     let (s, e) = (sshd.port, echo.port);
     let Some(lb) = daemons::haproxy_tcp_sections(5, |p| {
         format!(
@@ -223,9 +223,7 @@ fn nginx_access_log_of_tls_and_an_upstream_that_requires_a_header() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    // Below the ephemeral range, as the daemons' ports are: tests that pick ephemeral
-    // ports cannot take them meanwhile.
-    let [port, front, upstream] = [(); 3].map(|()| daemons::daemon_port());
+    let [port, front, upstream] = [(); 3].map(|()| common::process::free_port());
     let log = dir.path().join("access.log");
     let _nginx = common::peers::nginx(
         &format!(

@@ -121,7 +121,12 @@ fn need_root(what: &str) -> bool {
 /// socket, found through /proc: a connect could reach another test's daemon that took
 /// the port meanwhile). `Err` when the process exited first (typically because the port
 /// was taken: the caller retries with new ports).
-fn wait_ports(name: &str, guard: &mut Guard, ports: &[u16], limit: Duration) -> Result<(), String> {
+pub fn wait_ports(
+    name: &str,
+    guard: &mut Guard,
+    ports: &[u16],
+    limit: Duration,
+) -> Result<(), String> {
     let pid = guard.pid();
     let end = Instant::now() + limit;
     loop {
@@ -141,11 +146,6 @@ fn wait_ports(name: &str, guard: &mut Guard, ports: &[u16], limit: Duration) -> 
         }
         std::thread::sleep(Duration::from_millis(30));
     }
-}
-
-/// A port for a daemon (see [`free_port`]).
-pub fn daemon_port() -> u16 {
-    free_port()
 }
 
 /// Runs `attempt` with fresh ports up to three times.
@@ -176,7 +176,7 @@ fn one_port(
         name,
         || read_log(&log),
         || {
-            let port = daemon_port();
+            let port = free_port();
             launch(name, &mut command(port), &log, &[port]).map(|g| (g, port))
         },
     );
@@ -364,7 +364,7 @@ pub fn postfix_with_timeout(proxy: bool, timeout: Duration) -> Option<Daemon> {
         "postfix",
         || read_log(&log),
         || {
-            let port = daemon_port();
+            let port = free_port();
             std::fs::write(
                 d.join("conf/master.cf"),
                 format!(
@@ -426,7 +426,7 @@ pub fn dovecot_trusting(proxy: bool, trusted_net: &str) -> Option<Dovecot> {
         "dovecot",
         || read_log(&log),
         || {
-            let (imap, pop3) = (daemon_port(), daemon_port());
+            let (imap, pop3) = (free_port(), free_port());
             let hp = if proxy { "    haproxy = yes\n" } else { "" };
             std::fs::write(
                 &conf,
@@ -586,7 +586,7 @@ pub fn mariadb(proxy: bool) -> Option<Daemon> {
         "mariadbd",
         || read_log(&log),
         || {
-            let port = daemon_port();
+            let port = free_port();
             let mut cmd = Command::new(peer_bin("mariadbd"));
             cmd.arg("--no-defaults")
                 .arg(format!("--datadir={}", d.join("data").display()))
@@ -781,7 +781,7 @@ pub fn nginx_stream(accept: bool, send: bool, upstream: u16) -> Option<Daemon> {
         "nginx",
         || read_log(&log),
         || {
-            let port = daemon_port();
+            let port = free_port();
             std::fs::write(
                 &conf,
                 format!(
@@ -846,7 +846,7 @@ pub fn haproxy_tcp_sections(nports: usize, sections: impl Fn(&[u16]) -> String) 
         "haproxy",
         || read_log(&log),
         || {
-            let ports: Vec<u16> = (0..nports).map(|_| daemon_port()).collect();
+            let ports: Vec<u16> = (0..nports).map(|_| free_port()).collect();
             std::fs::write(
                 &conf,
                 format!(

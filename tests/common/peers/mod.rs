@@ -222,18 +222,15 @@ pub fn go_server_on(
         cmd.arg("-cert").arg(c).arg("-key").arg(k);
     }
     let mut g = Guard::spawn("goserver", &mut cmd, None);
-    wait_port_on(host, port, &mut g);
-    // On 127.0.0.1, the socket must be its own: a port picked free can be taken by
-    // another test's daemon first, and then the connect above reached that one.
     if host == "127.0.0.1" {
-        let end = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        while !crate::common::process::listens(g.pid(), port) {
-            assert!(
-                g.alive() && std::time::Instant::now() < end,
-                "goserver does not listen on {host}:{port} itself (was the port taken?)"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(30));
+        // Its own socket: a port picked free can be taken by another test's daemon
+        // first, and a connect would then reach that one.
+        let limit = Duration::from_secs(15);
+        if let Err(e) = daemons::wait_ports("goserver", &mut g, &[port], limit) {
+            panic!("{e} (was the port taken?)");
         }
+    } else {
+        wait_port_on(host, port, &mut g);
     }
     g
 }
